@@ -1,0 +1,144 @@
+# numalens: build, test, benchmark.
+#   make            build/numalens and build/numatop-lite
+#   make diagnose   install what is missing, build, diagnose this machine (ARGS=...)
+#   make test       install what is missing, then every test (unit, BPF, VM, fuzz smoke)
+#   make deps       install the Debian packages the build and tests need
+#   make bench      BPF cost per event and other speed targets
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each
+# V=1 shows the commands.
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+VMLINUX_DIR := vmlinux/$(ARCH)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# state.bpf.o defines the shared maps the others declare extern: it links first.
+BPF_OBJS := $(BUILD)/bpf/state.bpf.o $(filter-out $(BUILD)/bpf/state.bpf.o,\
+	$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS)))
+BPF_HDRS := $(wildcard bpf/*.h)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
+	-Wall -Wno-unused-function -Werror
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+USER_HDRS := $(wildcard user/*.h) bpf/numalens.h
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
+# libbpf statically, so the binary runs where libbpf is not installed.
+LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
+
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf_%,$(BPF_TEST_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+
+.DELETE_ON_ERROR:
+.PHONY: all clean deps diagnose test unit-test bpf-test vm-test fuzz fuzz-smoke bench format check-format
+
+all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_DIR)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One linked object, so one skeleton, whatever the number of BPF files.
+$(BUILD)/numalens.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/numalens.skel.h: $(BUILD)/numalens.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name numalens > $@
+
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BUILD)/numalens.skel.h | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/numalens: $(USER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/numatop-lite: $(BUILD)/numalens
+	$(Q)ln -sf numalens $@
+
+# The project's own workload with a known placement, for the tests.
+$(BUILD)/numa-workload: tests/workload/numa-workload.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lnuma -lpthread
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/fixtures.h | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -DFIXTURES='"tests/unit/fixtures"' $< $(LIB_OBJS) -o $@ \
+		$(LDLIBS) -lcmocka
+
+$(BUILD)/tests/bpf_%: tests/bpf/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka -lpthread
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
+		$< user/procfs.c -o $@
+
+deps:
+	$(Q)tests/deps.sh
+
+# The README's first command: build what is missing, then diagnose this machine.
+diagnose: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/numalens diagnose $(ARGS)
+
+unit-test: $(TEST_BINS)
+	$(Q)tests/run-unit.sh $(TEST_BINS)
+
+bpf-test: all $(BPF_TEST_BINS)
+	$(Q)tests/run-unit.sh $(BPF_TEST_BINS)
+
+vm-test: all
+	$(Q)tests/vm/run.sh
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh 10 $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run-all.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run.sh
+
+check-format:
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+
+clean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The maps and load-time constants every numalens BPF file shares. They are
+ * defined once in state.bpf.c and declared extern here; `bpftool gen object`
+ * links the per-concern objects into one, so there is one skeleton.
+ */
+#ifndef NUMALENS_MAPS_BPF_H
+#define NUMALENS_MAPS_BPF_H
+
+#include "numalens.h"
+
+#define NL_EEXIST 17 /* errno values are not in vmlinux.h */
+
+/* Set by the loader before load (frozen rodata: the verifier sees the values). */
+extern const volatile __u8 cpu_node[NL_MAX_CPUS];
+extern const volatile __u32 nr_node_ids;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); /* resized by the loader */
+	__type(key, __u32);	   /* tgid */
+	__type(value, struct nl_proc);
+} procs_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* resized by the loader */
+	__type(key, struct nl_proc_node_key);
+	__type(value, struct nl_proc_node);
+} proc_node_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_task);
+} task_cpu_map_t;
+
+/* When the current task of each CPU was switched in. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} switch_ts_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_H_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} health_map_t;
+
+extern procs_map_t procs SEC(".maps");
+extern proc_node_map_t proc_node SEC(".maps");
+extern task_cpu_map_t task_cpu_ns SEC(".maps");
+extern switch_ts_map_t switch_ts SEC(".maps");
+extern health_map_t health SEC(".maps");
+
+static __always_inline void health_inc(__u32 what)
+{
+	__u64 *count = bpf_map_lookup_elem(&health, &what);
+
+	if (count)
+		*count += 1;
+}
+
+static __always_inline __u32 node_of_cpu(__u32 cpu)
+{
+	return cpu_node[cpu & (NL_MAX_CPUS - 1)];
+}
+
+static __always_inline __u32 clamp_node(int node)
+{
+	if (node < 0)
+		return 0;
+	if (node >= NL_MAX_NODES) {
+		health_inc(NL_H_NODE_CLAMPED);
+		return NL_MAX_NODES - 1;
+	}
+	return node;
+}
+
+/*
+ * The process entry of task's thread group, created on first use. Returns
+ * NULL, counted, when the map is full.
+ */
+static __always_inline struct nl_proc *proc_get(struct task_struct *task)
+{
+	struct task_struct *leader = task->group_leader;
+	__u32 tgid = task->tgid;
+	struct nl_proc *proc, fresh = {};
+	long err;
+
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (proc)
+		return proc;
+	fresh.start_time_ns = BPF_CORE_READ(leader, start_boottime);
+	bpf_probe_read_kernel_str(fresh.comm, sizeof(fresh.comm), leader->comm);
+	err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
+	if (err && err != -NL_EEXIST) {
+		health_inc(NL_H_PROCS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static __always_inline struct nl_proc_node *proc_node_get(__u32 tgid, __u32 node)
+{
+	struct nl_proc_node_key key = { .tgid = tgid, .node = node };
+	struct nl_proc_node *pn, fresh = {};
+	long err;
+
+	pn = bpf_map_lookup_elem(&proc_node, &key);
+	if (pn)
+		return pn;
+	err = bpf_map_update_elem(&proc_node, &key, &fresh, BPF_NOEXIST);
+	if (err && err != -NL_EEXIST) {
+		health_inc(NL_H_PROC_NODE_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&proc_node, &key);
+}
+
+#endif /* NUMALENS_MAPS_BPF_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF programs and the userspace loader: map keys,
+ * map values and the records the task iterator writes. Plain fixed-width
+ * types only, so both sides agree on the layout without vmlinux.h.
+ */
+#ifndef NUMALENS_H
+#define NUMALENS_H
+
+#ifndef __VMLINUX_H__ /* userspace: BPF programs get these from vmlinux.h */
+#include <linux/types.h>
+#endif
+
+/* Highest number of NUMA nodes tracked; node ids at or above it are folded
+ * into the last slot and reported as a limit by the loader. */
+#define NL_MAX_NODES 64
+/* Highest number of CPUs the cpu -> node table covers. */
+#define NL_MAX_CPUS 4096
+#define NL_COMM_LEN 16
+
+/* Flags of task_numa_fault() (kernel/sched/fair.c, include/linux/sched/numa_balancing.h).
+ * They are #defines, so not in BTF; unchanged since v3.13. */
+#define NL_TNF_MIGRATED 0x01
+#define NL_TNF_FAULT_LOCAL 0x08
+#define NL_TNF_MIGRATE_FAIL 0x10
+
+/* Per-CPU counters of the BPF side itself (index into the `health` map). */
+enum nl_health_counter {
+	NL_H_PROCS_FULL,	/* procs map full: a process's events were dropped */
+	NL_H_PROC_NODE_FULL,	/* proc_node map full */
+	NL_H_TASK_STORAGE_FAIL, /* task storage could not be created */
+	NL_H_NODE_CLAMPED,	/* a node id >= NL_MAX_NODES was seen */
+	NL_H_MAX,
+};
+
+/* Per-process counters of rare events, keyed by tgid in `procs`. */
+struct nl_proc {
+	__u64 migrations;	     /* sched_migrate_task, any CPU change */
+	__u64 cross_node_migrations; /* ... where the node changed */
+	__u64 numa_moves;	     /* sched_move_numa */
+	__u64 numa_swaps;	     /* sched_swap_numa (either side) */
+	__u64 numa_sticks;	     /* sched_stick_numa */
+	__u64 numa_pages_migrated;   /* mm_migrate_pages, reason numa_misplaced */
+	__u64 hint_migrated_pages;   /* task_numa_fault with TNF_MIGRATED */
+	__u64 hint_failed_pages;     /* task_numa_fault with TNF_MIGRATE_FAIL */
+	__u64 start_time_ns;	     /* group leader's start time (pid reuse) */
+	__u64 exit_ns;		     /* set when the last thread exits */
+	char comm[NL_COMM_LEN];
+};
+
+/* Per (process, node) counters, keyed by struct nl_proc_node_key. */
+struct nl_proc_node_key {
+	__u32 tgid;
+	__u32 node;
+};
+
+struct nl_proc_node {
+	__u64 exited_cpu_ns;	 /* on-CPU time of threads that have exited */
+	__u64 hint_local_pages;	 /* hinting faults on memory of this node, local */
+	__u64 hint_remote_pages; /* ... remote (the faulting CPU is elsewhere) */
+};
+
+/* Per-thread on-CPU time, in task-local storage (the sched_switch hot path). */
+struct nl_task {
+	__u64 cpu_ns[NL_MAX_NODES];
+};
+
+/*
+ * The task iterator writes, per thread with data, one nl_thread_rec followed
+ * by nr_nodes nl_node_ns entries (nodes with non-zero on-CPU time).
+ */
+struct nl_thread_rec {
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_time_ns;	  /* group leader's start time */
+	__u64 faults_locality[3]; /* remote, local, failed (snapshot source) */
+	__s32 preferred_nid;	  /* -1 when NUMA balancing has no preference */
+	__u32 cpu;		  /* CPU it last ran on */
+	__u32 flags;		  /* NL_THREAD_* */
+	__u32 nr_nodes;
+	char comm[NL_COMM_LEN];
+};
+
+#define NL_THREAD_KTHREAD 0x1
+
+struct nl_node_ns {
+	__u32 node;
+	__u32 pad;
+	__u64 ns;
+};
+
+#endif /* NUMALENS_H */

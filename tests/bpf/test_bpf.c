@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BPF tests on the host kernel: the programs load and attach, and the
+ * counters match events the test causes. Needs root.
+ *
+ * The host has one NUMA node, so the collector is given a topology in which
+ * CPU 0 is node 0 and CPU 1 is node 1: the BPF side only knows nodes through
+ * that table, which makes per-node time and cross-node migrations testable
+ * with known answers. The child processes measure their own CPU time with
+ * the kernel's clocks; the BPF figures must agree with them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "collect.h"
+#include "procfs.h"
+#include "topology.h"
+
+static struct nl_topology topo;
+static struct nl_collector *collector;
+static struct nl_sources sources;
+
+static void fake_two_nodes(struct nl_topology *t)
+{
+	int cpu;
+
+	assert_int_equal(nl_topology_load(t), 0);
+	t->nr_node_ids = 2;
+	t->nr_nodes = 2;
+	t->node_present = 3;
+	for (cpu = 0; cpu < t->nr_cpu_ids; cpu++)
+		if (t->cpu_node[cpu] >= 0)
+			t->cpu_node[cpu] = cpu % 2;
+}
+
+static int setup(void **state)
+{
+	int err;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "these tests need 2 CPUs\n");
+		return -1;
+	}
+	fake_two_nodes(&topo);
+	err = nl_collector_open(&topo, &(struct nl_collect_opts){ .max_procs = 4096 }, &sources,
+				&collector);
+	return err ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	nl_collector_free(collector);
+	collector = NULL;
+	return 0;
+}
+
+static double cpu_seconds(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		_exit(90);
+}
+
+/* Busy for `seconds` of this thread's CPU time. */
+static void spin(double seconds)
+{
+	double end = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) + seconds;
+
+	while (cpu_seconds(CLOCK_THREAD_CPUTIME_ID) < end)
+		;
+}
+
+/* A child runs fn, writes the double it returns to the pipe, then waits
+ * for the parent to close the pipe (so it is alive while read) and exits. */
+struct child {
+	pid_t pid;
+	int to_parent;
+	int from_parent;
+};
+
+static struct child start_child(double (*fn)(void *), void *arg)
+{
+	int up[2], down[2];
+	struct child c;
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	c.pid = fork();
+	assert_true(c.pid >= 0);
+	if (c.pid == 0) {
+		double result;
+		char byte;
+
+		close(up[0]);
+		close(down[1]);
+		result = fn(arg);
+		if (write(up[1], &result, sizeof(result)) != sizeof(result))
+			_exit(91);
+		(void)!read(down[0], &byte, 1);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	c.to_parent = up[0];
+	c.from_parent = down[1];
+	return c;
+}
+
+static double child_result(struct child *c)
+{
+	double result = -1;
+
+	assert_int_equal(read(c->to_parent, &result, sizeof(result)), sizeof(result));
+	return result;
+}
+
+static void end_child(struct child *c)
+{
+	int status;
+
+	close(c->from_parent);
+	close(c->to_parent);
+	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static long read_proc(struct nl_sample_table *t, pid_t pid)
+{
+	nl_sample_table_init(t, 2);
+	assert_int_equal(nl_collector_read(collector, t), 0);
+	return nl_sample_table_find(t, pid);
+}
+
+static void assert_close(double got, double want, double tolerance)
+{
+	if (got < want - tolerance || got > want + tolerance)
+		fail_msg("got %.4f, want %.4f +- %.4f", got, want, tolerance);
+}
+
+static void test_programs_load_and_attach(void **state)
+{
+	struct nl_prog_info progs[32];
+	size_t nr, i;
+
+	nr = nl_collector_programs(collector, progs, 32);
+	assert_true(nr >= 10);
+	for (i = 0; i < nr; i++) {
+		/* fentry may be refused (as on our CI hosts); all else loads. */
+		if (strcmp(progs[i].name, "nl_numa_fault")) {
+			if (!progs[i].loaded || !progs[i].attached)
+				fail_msg("%s: loaded %d attached %d", progs[i].name, progs[i].loaded,
+					 progs[i].attached);
+		} else if (progs[i].loaded) {
+			assert_true(progs[i].attached);
+		}
+	}
+	assert_true(sources.src[NL_SRC_SCHEDULER].active);
+	assert_true(sources.src[NL_SRC_BALANCING].active);
+	assert_true(sources.src[NL_SRC_PLACEMENT].active);
+}
+
+static double spin_on_node1_then_node0(void *arg)
+{
+	pin(1);
+	spin(0.3);
+	pin(0);
+	spin(0.2);
+	return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* On-CPU time lands on the node of the CPU it ran on, and agrees with the
+ * kernel's own CPU-time clock. */
+static void test_cpu_time_per_node(void **state)
+{
+	struct child c = start_child(spin_on_node1_then_node0, NULL);
+	double total = child_result(&c);
+	struct nl_sample_table t;
+	struct nl_node_count *n;
+	long i = read_proc(&t, c.pid);
+
+	assert_true(i >= 0);
+	n = nl_sample_nodes(&t, i);
+	assert_close(n[1].cpu_ns / 1e9, 0.3, 0.03);
+	assert_close(n[0].cpu_ns / 1e9, total - 0.3, 0.03);
+	assert_close((n[0].cpu_ns + n[1].cpu_ns) / 1e9, total, 0.03);
+	assert_true(t.procs[i].flags & NL_PS_LIVE);
+	assert_int_equal(t.procs[i].nr_threads, 1);
+	nl_sample_table_free(&t);
+	end_child(&c);
+}
+
+#define FLIPS 20
+
+static double flip_cpus(void *arg)
+{
+	int i;
+
+	pin(0);
+	spin(0.005);
+	for (i = 0; i < FLIPS; i++) {
+		pin(i % 2 ? 0 : 1);
+		spin(0.001);
+	}
+	return 0;
+}
+
+/* Each affinity change of a running task moves it once; with CPU 0 and 1 on
+ * different nodes every move crosses nodes. */
+static void test_migrations(void **state)
+{
+	struct child c = start_child(flip_cpus, NULL);
+	struct nl_sample_table before, after;
+	long i, j;
+
+	/* The first pin(0) may or may not move it: count from after it. */
+	(void)child_result(&c);
+	i = read_proc(&after, c.pid);
+	assert_true(i >= 0);
+	assert_true(after.procs[i].migrations >= FLIPS);
+	assert_true(after.procs[i].migrations <= FLIPS + 1);
+	assert_true(after.procs[i].cross_node_migrations >= FLIPS);
+	assert_true(after.procs[i].cross_node_migrations <= after.procs[i].migrations);
+	j = read_proc(&before, c.pid);
+	assert_true(j >= 0);
+	/* Nothing happens while it sleeps pinned. */
+	assert_int_equal(before.procs[j].migrations, after.procs[i].migrations);
+	nl_sample_table_free(&before);
+	nl_sample_table_free(&after);
+	end_child(&c);
+}
+
+static void *spin_thread(void *arg)
+{
+	pin(1);
+	spin(*(double *)arg);
+	return NULL;
+}
+
+static double threads_then_exit(void *arg)
+{
+	double each = 0.1;
+	pthread_t th[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, spin_thread, &each);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* Threads that exit keep their time in the process; a process that exits
+ * between two reads is reported once, with its final counts, then dropped. */
+static void test_exited_threads_and_process(void **state)
+{
+	struct child c = start_child(threads_then_exit, NULL);
+	double total = child_result(&c);
+	struct nl_sample_table t;
+	struct nl_node_count *n;
+	long i;
+
+	/* Alive, with its three threads gone. */
+	i = read_proc(&t, c.pid);
+	assert_true(i >= 0);
+	n = nl_sample_nodes(&t, i);
+	assert_close(n[1].cpu_ns / 1e9, 0.3, 0.03);
+	assert_close((n[0].cpu_ns + n[1].cpu_ns) / 1e9, total, 0.03);
+	nl_sample_table_free(&t);
+
+	end_child(&c);
+	i = read_proc(&t, c.pid);
+	assert_true(i >= 0);
+	assert_true(t.procs[i].flags & NL_PS_EXITED);
+	n = nl_sample_nodes(&t, i);
+	assert_close(n[1].cpu_ns / 1e9, 0.3, 0.03);
+	assert_close((n[0].cpu_ns + n[1].cpu_ns) / 1e9, total, 0.03);
+	nl_sample_table_free(&t);
+
+	i = read_proc(&t, c.pid);
+	assert_true(i < 0);
+	nl_sample_table_free(&t);
+}
+
+static double idle(void *arg)
+{
+	return 0;
+}
+
+/* The start time the BPF side records is the one /proc/PID/stat shows, so
+ * a reused pid is told apart. */
+static void test_start_time_matches_proc(void **state)
+{
+	struct child c = start_child(idle, NULL);
+	struct nl_proc_stat st;
+	struct nl_sample_table t;
+	long i, hz = sysconf(_SC_CLK_TCK);
+
+	(void)child_result(&c);
+	i = read_proc(&t, c.pid);
+	assert_true(i >= 0);
+	assert_int_equal(nl_proc_stat_read(c.pid, &st), 0);
+	assert_int_equal(t.procs[i].start_time_ns / (1000000000 / hz), st.starttime_ticks);
+	assert_string_equal(t.procs[i].comm, st.comm);
+	nl_sample_table_free(&t);
+	end_child(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_programs_load_and_attach),
+		cmocka_unit_test(test_cpu_time_per_node),
+		cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_exited_threads_and_process),
+		cmocka_unit_test(test_start_time_matches_proc),
+	};
+
+	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
+}

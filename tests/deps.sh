@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building and testing numalens need,
+# only when one is missing (so repeated runs cost a dpkg query).
+set -eu
+
+PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libnuma-dev numactl
+libjson-c-dev libcmocka-dev pkg-config jq qemu-system-x86 busybox-static cpio xz-utils
+linux-perf bpftrace libclang-rt-14-dev clang-format"
+
+missing=""
+for pkg in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "numalens: missing packages:$missing; run 'make deps' as root or install them" >&2
+	exit 1
+fi
+echo "numalens: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

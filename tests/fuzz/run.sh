@@ -1,0 +1,74 @@
+#!/bin/sh
+# Runs each libFuzzer target for SECONDS on a copy of its seed corpus
+# (tests/fuzz/corpus/NAME for build/fuzz/fuzz_NAME), so the repository is
+# left as it was. Prints the executions done per target; fails if any target
+# finds a crash, a leak, undefined behaviour or a timeout. Inputs that fail
+# are kept in FUZZ_ARTIFACTS (default: artifacts/ beside the binary).
+# tests/fuzz/NAME.dict, where present, is the target's dictionary.
+#   tests/fuzz/run.sh SECONDS BINARY...
+set -u
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 SECONDS BINARY..." >&2
+	exit 2
+fi
+secs=$1
+shift
+case "$secs" in
+'' | *[!0-9]*)
+	echo "$0: SECONDS must be a number, not '$secs'" >&2
+	exit 2
+	;;
+esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/numalens-fuzz.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT INT TERM
+
+# Undefined behaviour stops the run (the targets are built recoverable).
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+
+failed=0
+for bin in "$@"; do
+	name=$(basename "$bin")
+	target=${name#fuzz_}
+	if [ ! -x "$bin" ]; then
+		echo "$name: not found or not executable" >&2
+		failed=$((failed + 1))
+		continue
+	fi
+	corpus="$work/$target"
+	mkdir -p "$corpus"
+	if [ -d "$here/corpus/$target" ]; then
+		cp "$here/corpus/$target"/* "$corpus"/ 2>/dev/null
+	fi
+	seeds=$(find "$corpus" -type f | wc -l)
+	art=${FUZZ_ARTIFACTS:-$(dirname "$bin")/artifacts}/$target
+	mkdir -p "$art"
+	log="$work/$target.log"
+	dict=""
+	[ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
+
+	# shellcheck disable=SC2086
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 $dict \
+		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" >"$log" 2>&1
+	rc=$?
+
+	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	files=$(find "$corpus" -type f | wc -l)
+	if [ "$rc" -ne 0 ]; then
+		failed=$((failed + 1))
+		echo "$name: FAILED (exit $rc) after ${execs:-?} executions; last lines of its log:"
+		tail -n 40 "$log" | sed 's/^/  | /'
+		for f in "$art"/*; do
+			[ -f "$f" ] && echo "  input kept: $f"
+		done
+	else
+		echo "$name: ${execs:-?} executions in ${secs} s, corpus $seeds -> $files inputs"
+	fi
+done
+
+total=$#
+echo "fuzz: $((total - failed)) of $total targets clean"
+echo "$((total - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]

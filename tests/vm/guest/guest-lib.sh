@@ -1,0 +1,154 @@
+# Helpers for the guest scripts of the VM tests (busybox sh, sourced by /init).
+# shellcheck shell=sh
+
+# var KEY VALUE: hands a value back to the host (vm_var in vm-lib.sh).
+var() {
+	echo "@@VAR $1=$2@@"
+}
+
+# hand_back NAME FILE: hands FILE's content back to the host under NAME
+# (vm_extract in vm-lib.sh). Kernel messages are held back meanwhile so they
+# do not land inside the content.
+hand_back() {
+	_printk=$(cut -f1 /proc/sys/kernel/printk)
+	echo 1 >/proc/sys/kernel/printk
+	echo "@@BEGIN $1@@"
+	if [ -r "$2" ]; then
+		cat "$2"
+		[ -z "$(tail -c 1 "$2")" ] || echo
+	fi
+	echo "@@END $1@@"
+	echo "$_printk" >/proc/sys/kernel/printk
+}
+
+# hand_back_cmd NAME CMD...: hands back CMD's standard output and error.
+hand_back_cmd() {
+	_name=$1
+	shift
+	"$@" >"/tmp/cmd.$_name" 2>&1
+	var "$_name.rc" $?
+	hand_back "$_name" "/tmp/cmd.$_name"
+}
+
+# wl_start NAME ARGS...: starts numa-workload ARGS in the background, waits
+# for its "ready" line (60 s at most) and sets WL_PID. Hands back NAME.pid.
+wl_start() {
+	_name=$1
+	shift
+	numa-workload "$@" >"/tmp/wl.$_name.out" 2>"/tmp/wl.$_name.err" &
+	WL_PID=$!
+	_i=0
+	while ! grep -q '^ready pid=' "/tmp/wl.$_name.out" 2>/dev/null; do
+		if ! kill -0 "$WL_PID" 2>/dev/null || [ "$_i" -ge 600 ]; then
+			echo "guest: workload $_name ($*) did not get ready:"
+			cat "/tmp/wl.$_name.err"
+			var "$_name.pid" 0
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	var "$_name.pid" "$WL_PID"
+	echo "guest: workload $_name pid $WL_PID: $*"
+}
+
+# wl_stop PID: stops a workload and shows what it said on standard error.
+wl_stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# diagnose_start NAME SECONDS ARGS...: starts "numalens diagnose --duration
+# SECONDS ARGS --json" in the background (DIAG_PID), with a watchdog: still
+# running SECONDS + DIAG_GRACE (default 30) seconds later, it gets SIGINT
+# (SIGKILL 10 s on) and NAME.overran=1 tells the host.
+diagnose_start() {
+	_name=$1
+	_secs=$2
+	shift 2
+	DIAG_PID=
+	rm -f "/tmp/$_name.overran"
+	if ! command -v numalens >/dev/null; then
+		echo "numalens is not in the initramfs" >"/tmp/$_name.err"
+		: >"/tmp/$_name.json"
+		var "$_name.rc" 127
+		return 1
+	fi
+	DIAG_T0=$(cut -d' ' -f1 /proc/uptime)
+	numalens diagnose --duration "$_secs" "$@" --json >"/tmp/$_name.json" \
+		2>"/tmp/$_name.err" &
+	DIAG_PID=$!
+	(
+		sleep $((_secs + ${DIAG_GRACE:-30}))
+		kill -INT "$DIAG_PID" 2>/dev/null || exit 0
+		touch "/tmp/$_name.overran"
+		sleep 10
+		kill -KILL "$DIAG_PID" 2>/dev/null
+	) &
+	DIAG_WATCHDOG=$!
+}
+
+# bpf_links PID: how many BPF links PID holds open.
+bpf_links() {
+	_links=0
+	for _fd in "/proc/$1/fd/"*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		*bpf[-_]link*) _links=$((_links + 1)) ;;
+		esac
+	done
+	echo "$_links"
+}
+
+# diagnose_wait_attached: waits (40 s at most) until the diagnosis started by
+# diagnose_start has attached its programs, that is holds BPF links whose
+# number stayed the same for 0.6 s, then 0.5 s more for its first map read.
+# Sets var NAME.attach_seconds.
+diagnose_wait_attached() {
+	[ -n "$DIAG_PID" ] || return 1
+	_last=-1
+	_same=0
+	_i=0
+	while kill -0 "$DIAG_PID" 2>/dev/null && [ "$_i" -lt 200 ]; do
+		_n=$(bpf_links "$DIAG_PID")
+		if [ "$_n" -gt 0 ] && [ "$_n" -eq "$_last" ]; then
+			_same=$((_same + 1))
+			[ "$_same" -ge 3 ] && break
+		else
+			_same=0
+		fi
+		_last=$_n
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	sleep 0.5
+	var "$_name.attach_seconds" "$(awk -v t0="$DIAG_T0" '{ print $1 - t0 }' /proc/uptime)"
+	var "$_name.bpf_links" "$_last"
+}
+
+# diagnose_finish: waits for the diagnosis started by diagnose_start, then
+# hands back the JSON (NAME.json), its standard error (NAME.err), status
+# (NAME.rc) and wall time (NAME.seconds).
+diagnose_finish() {
+	if [ -n "$DIAG_PID" ]; then
+		wait "$DIAG_PID"
+		var "$_name.rc" $?
+		kill "$DIAG_WATCHDOG" 2>/dev/null
+		var "$_name.seconds" "$(awk -v t0="$DIAG_T0" '{ print $1 - t0 }' /proc/uptime)"
+		[ -e "/tmp/$_name.overran" ] && var "$_name.overran" 1
+	fi
+	hand_back "$_name.json" "/tmp/$_name.json"
+	hand_back "$_name.err" "/tmp/$_name.err"
+}
+
+# diagnose NAME SECONDS ARGS...: diagnose_start, then diagnose_finish.
+diagnose() {
+	diagnose_start "$@"
+	diagnose_finish
+}
+
+# numa_vmstat NAME: hands back the numa_* lines of /proc/vmstat.
+numa_vmstat() {
+	grep '^numa_' /proc/vmstat >"/tmp/vmstat.$1"
+	hand_back "$1" "/tmp/vmstat.$1"
+}

@@ -1,0 +1,53 @@
+# Guest script of t-two-nodes.sh: 2 nodes, CPUs 0-1 on node 0, 2-3 on node 1.
+# shellcheck shell=sh
+
+var numa_balancing "$(cat /proc/sys/kernel/numa_balancing)"
+hand_back_cmd numactl-H numactl -H
+
+# Placement: CPUs on node 0 with memory on node 1, and all on node 0.
+wl_start remote --cpu-node 0 --mem-node 1 --size 128 --threads 2 --seconds 0
+remote=$WL_PID
+wl_start local --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 0
+loc=$WL_PID
+hand_back numa_maps.remote "/proc/$remote/numa_maps"
+hand_back numa_maps.local "/proc/$loc/numa_maps"
+diagnose placement 4 --pid "$remote" --pid "$loc"
+wl_stop "$remote"
+wl_stop "$loc"
+
+# Cross-node migrations: once the diagnosis watches, the workload's threads
+# go back and forth between the nodes on every SIGUSR1 until it ends.
+wl_start hop --cpu-node 0 --mem-node 0 --size 16 --threads 2 --seconds 0 --hop-to-node 1
+hop=$WL_PID
+diagnose_start hop 4 --pid "$hop"
+diagnose_wait_attached
+while kill -0 "$DIAG_PID" 2>/dev/null; do
+	kill -USR1 "$hop"
+	sleep 0.3
+done
+diagnose_finish
+wl_stop "$hop"
+var hop.moves "$(grep -c 'moved' /tmp/wl.hop.err)"
+
+# NUMA balancing: memory first touched on node 1 (default policy) by threads
+# held on node 1; once the diagnosis watches, the threads are moved to node 0
+# so the kernel's hinting faults find the memory remote and migrate it. The
+# scan period is held at its minimum (1 s) so that happens within the window.
+nb=/sys/kernel/debug/sched/numa_balancing
+if [ -w "$nb/scan_period_max_ms" ]; then
+	cat "$nb/scan_period_min_ms" >"$nb/scan_period_max_ms"
+	var scan_period_max_ms "$(cat "$nb/scan_period_max_ms")"
+fi
+wl_start balance --cpu-node 1 --hop-to-node 0 --size 64 --threads 2 --seconds 0
+balance=$WL_PID
+numa_vmstat vmstat.before
+diagnose_start balance 8 --pid "$balance"
+diagnose_wait_attached
+numa_vmstat vmstat.attached
+kill -USR1 "$balance"
+diagnose_finish
+numa_vmstat vmstat.after
+hand_back numa_maps.balance "/proc/$balance/numa_maps"
+grep -i numa "/proc/$balance/sched" >/tmp/sched.balance
+hand_back sched.balance /tmp/sched.balance
+wl_stop "$balance"

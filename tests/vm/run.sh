@@ -1,0 +1,94 @@
+#!/bin/bash
+# End-to-end tests in multi-node NUMA guests (make vm-test): boots Debian's
+# 6.1 and 6.12 kernels under qemu with each test's topology, runs its guest
+# script, and checks what numalens reported against the known placement.
+#
+# Usage: tests/vm/run.sh [-k KERNEL]... [TEST]...
+#   KERNEL: 6.1 or 6.12 (default both); TEST: two-nodes, four-nodes (default
+#   every tests/vm/t-*.sh). Logs and handed-back files go to build/vm/
+#   (NUMALENS_VM_OUT). NUMALENS_VM_TIMEOUT bounds each boot (default 240 s).
+# Prints one PASS/FAIL line per check, then "N passed, N failed".
+set -eu
+
+. "$(dirname "$0")/vm-lib.sh"
+
+want_kernels=()
+while getopts k:h opt; do
+	case $opt in
+	k) want_kernels+=("$OPTARG") ;;
+	*)
+		sed -n '2,10s/^# \{0,1\}//p' "$0"
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+
+tests=()
+if [ $# -gt 0 ]; then
+	for t in "$@"; do
+		t=${t#t-}
+		t=${t%.sh}
+		[ -f "$VM_HERE/t-$t.sh" ] || {
+			echo "run.sh: no test $VM_HERE/t-$t.sh" >&2
+			exit 2
+		}
+		tests+=("$t")
+	done
+else
+	for f in "$VM_HERE"/t-*.sh; do
+		t=${f##*/t-}
+		tests+=("${t%.sh}")
+	done
+fi
+
+for cmd in qemu-system-x86_64 jq cpio gzip timeout; do
+	command -v "$cmd" >/dev/null || {
+		echo "run.sh: $cmd is missing; run 'make deps'" >&2
+		exit 1
+	}
+done
+
+# "label path package" per kernel.
+kernels=()
+while read -r label path pkg; do
+	if [ ${#want_kernels[@]} -gt 0 ] && ! printf '%s\n' "${want_kernels[@]}" | grep -qx "$label"; then
+		continue
+	fi
+	echo "# kernel $label: $pkg"
+	kernels+=("$label $path")
+done < <("$VM_HERE/fetch-kernels.sh")
+if [ ${#kernels[@]} -eq 0 ]; then
+	echo "run.sh: no kernel to boot" >&2
+	exit 1
+fi
+
+start=$SECONDS
+for t in "${tests[@]}"; do
+	T_DISTS=""
+	# shellcheck source=/dev/null
+	. "$VM_HERE/t-$t.sh"
+	initrd=$VM_OUT/$t.cpio.gz
+	"$VM_HERE/mkinitrd.sh" "$initrd" "$T_GUEST"
+	for k in "${kernels[@]}"; do
+		label=${k%% *}
+		kernel=${k#* }
+		VM_LABEL="$label $t"
+		dir=$VM_OUT/$label/$t
+		log=$VM_OUT/$label/$t.log
+		t0=$SECONDS
+		if vm_boot "$kernel" "$initrd" "$log" "$T_NODES" "$T_DISTS"; then
+			pass "guest ran its script and powered off ($((SECONDS - t0)) s)"
+		else
+			fail "guest did not finish in ${VM_TIMEOUT} s or crashed (log: $log)"
+		fi
+		vm_extract_all "$log" "$dir"
+		# errexit is off inside t_check, so one broken check cannot stop the run.
+		t_check "$dir" || fail "checks stopped early"
+	done
+done
+
+VM_LABEL=""
+echo "# $((SECONDS - start)) s; logs in $VM_OUT"
+echo "$VM_PASSED passed, $VM_FAILED failed"
+[ "$VM_FAILED" -eq 0 ]

@@ -1,0 +1,73 @@
+# Two nodes (CPUs 0-1 on node 0, 2-3 on node 1, 1 GiB each): placement,
+# cross-node migrations and NUMA balancing. Sourced by run.sh.
+# shellcheck shell=bash disable=SC2034,SC2016
+
+T_NODES="0-1:1G 2-3:1G"
+T_DISTS=""
+T_GUEST=$VM_HERE/guest/two-nodes.sh
+
+# t_check DIR: DIR holds what the guest handed back (see vm_extract_all).
+t_check() {
+	local d=$1 remote loc hop balance b before after
+
+	# What the kernel itself says, so a numalens failure is not a test bug.
+	check "kernel: numa_balancing is 1 (got $(vm_v "$d" numa_balancing))" [ "$(vm_v "$d" numa_balancing)" = 1 ]
+	check "kernel: numactl -H shows 2 nodes" grep -q '^available: 2 nodes' "$d/numactl-H"
+	b=$(numa_maps_bytes "$d/numa_maps.remote" 1)
+	check "kernel: numa_maps puts the remote workload's 128 MiB on node 1 (got $b)" \
+		ge "$b" $((128 * 1024 * 1024))
+	b=$(numa_maps_bytes "$d/numa_maps.local" 0)
+	check "kernel: numa_maps puts the local workload's 64 MiB on node 0 (got $b)" \
+		ge "$b" $((64 * 1024 * 1024))
+	before=$(awk '/^numa_pages_migrated /{print $2}' "$d/vmstat.attached")
+	after=$(awk '/^numa_pages_migrated /{print $2}' "$d/vmstat.after")
+	check "kernel: NUMA balancing migrated pages in the balancing window ($before -> $after)" \
+		[ "${after:-0}" -gt "${before:-0}" ]
+	check "kernel: the hop workload moved between nodes (moves: $(vm_v "$d" hop.moves))" \
+		[ "$(vm_v "$d" hop.moves)" -ge 2 ]
+
+	remote=$(vm_v "$d" remote.pid)
+	loc=$(vm_v "$d" local.pid)
+	hop=$(vm_v "$d" hop.pid)
+	balance=$(vm_v "$d" balance.pid)
+	export REMOTE=$remote LOCAL=$loc HOP=$hop BALANCE=$balance
+
+	diag_check "$d" placement
+	jq_check "topology has nodes 0 and 1 with CPUs 0-1 and 2-3" "$d/placement.json" \
+		'[.topology.nodes[] | [.id, .cpus]]' '. == [[0, [0, 1]], [1, [2, 3]]]'
+	jq_check "topology distances are [[10,20],[20,10]]" "$d/placement.json" \
+		'.topology.distances' '. == [[10, 20], [20, 10]]'
+	jq_check "remote workload: remote_ratio >= 0.9" "$d/placement.json" \
+		'proc($ENV.REMOTE).remote_ratio' '. >= 0.9'
+	jq_check "remote workload: memory_bytes_by_node[\"1\"] >= 90% of 128 MiB" \
+		"$d/placement.json" 'proc($ENV.REMOTE).memory_bytes_by_node["1"]' \
+		". >= $((128 * 1024 * 1024 * 9 / 10))"
+	jq_check "remote workload: best_node == 1" "$d/placement.json" \
+		'proc($ENV.REMOTE).best_node' '. == 1'
+	jq_check "remote workload: CPU time is on node 0" "$d/placement.json" \
+		'proc($ENV.REMOTE).cpu_seconds_by_node' '(.["0"] // 0) > 0 and (.["1"] // 0) <= 0.1 * .["0"]'
+	jq_check "local workload: remote_ratio <= 0.1" "$d/placement.json" \
+		'proc($ENV.LOCAL).remote_ratio' '. <= 0.1'
+	jq_check "local workload: memory_bytes_by_node[\"0\"] >= 90% of 64 MiB" \
+		"$d/placement.json" 'proc($ENV.LOCAL).memory_bytes_by_node["0"]' \
+		". >= $((64 * 1024 * 1024 * 9 / 10))"
+
+	diag_check "$d" hop
+	jq_check "hopping workload: migrations.cross_node >= 1" "$d/hop.json" \
+		'proc($ENV.HOP).migrations' '.cross_node >= 1'
+
+	diag_check "$d" balance
+	jq_check "system.numa_balancing is true" "$d/balance.json" \
+		'.system.numa_balancing' '. == true'
+	jq_check "sources.hint_faults.method is fentry" "$d/balance.json" \
+		'.sources.hint_faults' '.active == true and .method == "fentry"'
+	jq_check "balancing workload: balancing activity or hint faults > 0" "$d/balance.json" \
+		'proc($ENV.BALANCE) | {numa_balancing, hint_faults}' \
+		'([.numa_balancing[]?] | add // 0) + (.hint_faults.local // 0) + (.hint_faults.remote // 0) > 0'
+	# Beyond the brief: the threads moved away from their memory in the window.
+	jq_check "balancing workload: remote hint faults > 0" "$d/balance.json" \
+		'proc($ENV.BALANCE).hint_faults' '.remote > 0'
+	jq_check "balancing workload: migrated pages counted" "$d/balance.json" \
+		'proc($ENV.BALANCE) | {nb: .numa_balancing.pages_migrated, hf: .hint_faults.migrated}' \
+		'.nb > 0 or .hf > 0'
+}

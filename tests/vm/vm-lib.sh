@@ -1,0 +1,172 @@
+# Host side of the VM tests (bash, sourced): boots a Debian kernel under qemu
+# with a chosen NUMA topology, gets back what the guest script handed back,
+# and counts PASS/FAIL checks.
+# shellcheck shell=bash disable=SC2016
+
+VM_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_TOP=$(cd "$VM_HERE/../.." && pwd)
+# shellcheck disable=SC2034 # used by run.sh
+VM_OUT=${NUMALENS_VM_OUT:-$VM_TOP/build/vm}
+VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-240}
+VM_PASSED=0
+VM_FAILED=0
+VM_LABEL=""
+
+# vm_size_mib 512M|1G: prints the size in MiB.
+vm_size_mib() {
+	case $1 in
+	*G) echo $((${1%G} * 1024)) ;;
+	*M) echo "${1%M}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# vm_boot KERNEL INITRD LOG NODES [DISTANCES]
+#   NODES: one "CPUS:SIZE" word per node, in node order, e.g. "0-1:1G 2-3:1G".
+#   DISTANCES: "SRC-DST:VAL" words, e.g. "0-1:20 0-2:30 1-2:20" (qemu takes
+#   the reverse direction as equal when only one is given).
+# Boots KERNEL with INITRD, the serial console going to LOG, for at most
+# NUMALENS_VM_TIMEOUT seconds. Returns 0 when the guest script finished.
+vm_boot() {
+	local kernel=$1 initrd=$2 log=$3 nodes=$4 dists=${5:-}
+	local -a args=(-machine q35 -cpu max -nographic -no-reboot -nic none)
+	local node=0 mem=0 cpus=0 spec range size last d pair rc
+
+	for spec in $nodes; do
+		range=${spec%%:*}
+		size=$(vm_size_mib "${spec#*:}")
+		last=${range##*-}
+		[ "$((last + 1))" -gt "$cpus" ] && cpus=$((last + 1))
+		mem=$((mem + size))
+		args+=(-object "memory-backend-ram,id=m$node,size=${size}M")
+		args+=(-numa "node,nodeid=$node,cpus=$range,memdev=m$node")
+		node=$((node + 1))
+	done
+	for d in $dists; do
+		pair=${d%%:*}
+		args+=(-numa "dist,src=${pair%-*},dst=${pair#*-},val=${d##*:}")
+	done
+	args+=(-smp "$cpus" -m "${mem}M" -kernel "$kernel" -initrd "$initrd")
+	args+=(-append "console=ttyS0 quiet panic=-1 ${NUMALENS_VM_APPEND:-}")
+
+	mkdir -p "$(dirname "$log")"
+	echo "qemu-system-x86_64 ${args[*]}" >"$log.cmd"
+	rc=0
+	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1 ||
+		rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "vm: $kernel timed out after ${VM_TIMEOUT}s (log: $log)" >&2
+	fi
+	grep -q '@@GUEST-END' "$log"
+}
+
+# vm_extract LOG NAME: prints what the guest handed back under NAME.
+vm_extract() {
+	tr -d '\r' <"$1" | awk -v b="@@BEGIN $2@@" -v e="@@END $2@@" '
+		index($0, e) { on = 0 }
+		on { print }
+		index($0, b) { on = 1 }'
+}
+
+# vm_var LOG KEY: prints the value the guest gave KEY (the last one).
+vm_var() {
+	tr -d '\r' <"$1" | sed -n "s/.*@@VAR $2=\(.*\)@@.*/\1/p" | tail -n 1
+}
+
+# pass/fail DESCRIPTION: one result line, prefixed by VM_LABEL.
+pass() {
+	echo "PASS ${VM_LABEL:+$VM_LABEL: }$*"
+	VM_PASSED=$((VM_PASSED + 1))
+}
+
+fail() {
+	echo "FAIL ${VM_LABEL:+$VM_LABEL: }$*"
+	VM_FAILED=$((VM_FAILED + 1))
+}
+
+# check DESCRIPTION CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		pass "$desc"
+	else
+		fail "$desc"
+	fi
+}
+
+# Definitions available to every jq_check expression; $ENV.X reads exported X.
+VM_JQ_DEFS='def proc($p): [.processes[]? | select(.pid == ($p | tonumber))][0];'
+
+# jq_check DESCRIPTION JSON VALUE TEST: computes the jq expression VALUE on
+# the file JSON, then passes when TEST (a jq expression on that value) holds.
+# The value is shown in the result line.
+jq_check() {
+	local desc=$1 json=$2 value=$3 test=$4 v
+	if [ ! -s "$json" ]; then
+		fail "$desc (no JSON from numalens: $(head -c 200 "${json%.json}.err" 2>/dev/null | tr '\n' ' '))"
+		return 0
+	fi
+	if ! v=$(jq -c "$VM_JQ_DEFS $value" "$json" 2>&1); then
+		fail "$desc (jq: $(echo "$v" | head -n 1))"
+		return 0
+	fi
+	[ "${#v}" -gt 300 ] && v="${v:0:300}..."
+	if printf '%s\n' "$v" | jq -e "$test" >/dev/null 2>&1; then
+		pass "$desc (got $v)"
+	else
+		fail "$desc (got $v)"
+	fi
+}
+
+# numa_maps_bytes FILE NODE: bytes on NODE summed over a numa_maps file.
+numa_maps_bytes() {
+	awk -v n="N$2" '{
+		ps = 4096
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^kernelpagesize_kB=/) { split($i, a, "="); ps = a[2] * 1024 }
+		for (i = 1; i <= NF; i++) {
+			split($i, a, "=")
+			if (a[1] == n) b += a[2] * ps
+		}
+	} END { printf "%d\n", b }' "$1"
+}
+
+# ge A B: A >= B for integers.
+ge() {
+	[ "$1" -ge "$2" ]
+}
+
+# vm_extract_all LOG DIR: writes everything the guest handed back into DIR,
+# one file per name, and the variables into DIR/vars (KEY=VALUE lines).
+# shellcheck disable=SC2094 # reads LOG, writes DIR/NAME
+vm_extract_all() {
+	local log=$1 dir=$2 name
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tr -d '\r' <"$log" | sed -n 's/.*@@BEGIN \([^@]*\)@@.*/\1/p' | sort -u |
+		while read -r name; do
+			vm_extract "$log" "$name" >"$dir/$name"
+		done
+	tr -d '\r' <"$log" | sed -n 's/.*@@VAR \([^@]*\)@@.*/\1/p' >"$dir/vars"
+}
+
+# vm_v DIR KEY: the value the guest gave KEY (from DIR/vars).
+vm_v() {
+	sed -n "s/^$2=//p" "$1/vars" | tail -n 1
+}
+
+# diag_check DIR NAME: the diagnosis NAME ended by itself with status 0.
+diag_check() {
+	local rc over secs
+	rc=$(vm_v "$1" "$2.rc")
+	over=$(vm_v "$1" "$2.overran")
+	secs=$(vm_v "$1" "$2.seconds")
+	if [ "$rc" = 0 ] && [ -z "$over" ]; then
+		pass "numalens diagnose ($2) ends by itself, status 0 (${secs} s)"
+	elif [ -n "$over" ]; then
+		fail "numalens diagnose ($2) still ran after its duration + grace; stopped by SIGINT (status $rc, ${secs} s)"
+	else
+		fail "numalens diagnose ($2) exits with status ${rc:-none}: $(head -c 300 "$1/$2.err" 2>/dev/null | tr '\n' ' ')"
+	fi
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * numa-workload: a busy process whose NUMA placement the tests know.
+ *
+ * It places its CPUs on one node (--cpu-node) and its memory on another
+ * (--mem-node), touches every page, then runs --threads threads that keep
+ * reading and writing the buffer, each over its own slice of pages, so they
+ * stay busy on the CPU and in memory. "ready pid=PID" on stdout says the
+ * memory is placed and the threads run. --hop-to-node moves every thread to
+ * another node's CPUs after --hop-after seconds (SIGUSR1 also moves them, and
+ * a second SIGUSR1 moves them back), which makes cross-node migrations.
+ * --unbound sets no CPU or memory binding at all, for NUMA balancing tests.
+ *
+ * Exit status: 0 after the run time (or SIGINT/SIGTERM), 2 for bad arguments,
+ * 1 for a failure to place memory or threads.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_THREADS 256
+#define MAX_SIZE_MIB (1024 * 1024)
+#define CACHE_LINE 64
+
+struct options {
+	int cpu_node; /* -1: not bound */
+	int mem_node; /* -1: not bound */
+	long size_mib;
+	int threads;
+	long seconds;	/* 0: until killed */
+	int hop_node;	/* -1: no hop */
+	long hop_after; /* -1: only on SIGUSR1 */
+	bool unbound;
+};
+
+struct worker {
+	pthread_t thread;
+	pid_t tid;
+	unsigned char *start;
+	size_t len;
+};
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t hop_requests;
+static int workers_stop;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: numa-workload [OPTIONS]\n"
+		"Runs busy threads over a buffer with a known NUMA placement.\n"
+		"\n"
+		"  --cpu-node N        run the threads on node N's CPUs\n"
+		"  --mem-node M        bind the buffer to node M (MPOL_BIND)\n"
+		"  --size MIB          buffer size in MiB (default 64)\n"
+		"  --threads T         busy threads (default 1, at most %d)\n"
+		"  --seconds S         run time (default 10; 0 runs until killed)\n"
+		"  --hop-to-node K     move every thread to node K's CPUs ...\n"
+		"  --hop-after S       ... S seconds after ready (default: only on SIGUSR1;\n"
+		"                      each SIGUSR1 moves the threads, a second one back)\n"
+		"  --unbound           no CPU or memory binding at all\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
+		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
+		MAX_THREADS);
+}
+
+static void bad_arg(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "numa-workload: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'numa-workload --help'.\n");
+	exit(2);
+}
+
+static long parse_long(const char *opt, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "numa-workload: %s wants an integer in %ld..%ld, not '%s'\n", opt,
+			min, max, arg);
+		fprintf(stderr, "Try 'numa-workload --help'.\n");
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "cpu-node", required_argument, NULL, 'c' },
+		{ "mem-node", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "hop-to-node", required_argument, NULL, 'k' },
+		{ "hop-after", required_argument, NULL, 'a' },
+		{ "unbound", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct options){ .cpu_node = -1,
+			       .mem_node = -1,
+			       .size_mib = 64,
+			       .threads = 1,
+			       .seconds = 10,
+			       .hop_node = -1,
+			       .hop_after = -1 };
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->cpu_node = parse_long("--cpu-node", optarg, 0, INT_MAX);
+			break;
+		case 'm':
+			o->mem_node = parse_long("--mem-node", optarg, 0, INT_MAX);
+			break;
+		case 's':
+			o->size_mib = parse_long("--size", optarg, 1, MAX_SIZE_MIB);
+			break;
+		case 't':
+			o->threads = parse_long("--threads", optarg, 1, MAX_THREADS);
+			break;
+		case 'S':
+			o->seconds = parse_long("--seconds", optarg, 0, LONG_MAX / 2);
+			break;
+		case 'k':
+			o->hop_node = parse_long("--hop-to-node", optarg, 0, INT_MAX);
+			break;
+		case 'a':
+			o->hop_after = parse_long("--hop-after", optarg, 0, LONG_MAX / 2);
+			break;
+		case 'u':
+			o->unbound = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'numa-workload --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		bad_arg("unexpected argument '%s'", argv[optind]);
+	if (o->unbound && (o->cpu_node >= 0 || o->mem_node >= 0 || o->hop_node >= 0))
+		bad_arg("%s cannot be combined with --cpu-node, --mem-node or --hop-to-node",
+			"--unbound");
+	if (o->hop_after >= 0 && o->hop_node < 0)
+		bad_arg("%s needs --hop-to-node", "--hop-after");
+	if (o->hop_after >= 0 && o->seconds > 0 && o->hop_after >= o->seconds)
+		bad_arg("%s must be shorter than --seconds", "--hop-after");
+}
+
+/* Exits with a message unless NODE exists and has what ROLE needs. */
+static void check_node(const char *opt, int node, bool need_cpus, bool need_memory)
+{
+	struct bitmask *cpus;
+	long long size;
+	int max = numa_max_node();
+
+	if (node > max || !numa_bitmask_isbitset(numa_nodes_ptr, node)) {
+		fprintf(stderr,
+			"numa-workload: %s %d: no such NUMA node (this machine has nodes 0-%d)\n",
+			opt, node, max);
+		exit(2);
+	}
+	if (need_cpus) {
+		cpus = numa_allocate_cpumask();
+		if (numa_node_to_cpus(node, cpus) < 0 || numa_bitmask_weight(cpus) == 0) {
+			fprintf(stderr, "numa-workload: %s %d: node %d has no CPUs\n", opt, node,
+				node);
+			exit(2);
+		}
+		numa_free_cpumask(cpus);
+	}
+	if (need_memory) {
+		size = numa_node_size64(node, NULL);
+		if (size <= 0) {
+			fprintf(stderr, "numa-workload: %s %d: node %d has no memory\n", opt, node,
+				node);
+			exit(2);
+		}
+	}
+}
+
+/* Fills SET with node NODE's CPUs. */
+static int node_cpuset(int node, cpu_set_t *set)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	unsigned int i;
+	int n = 0;
+
+	CPU_ZERO(set);
+	if (numa_node_to_cpus(node, cpus) == 0) {
+		for (i = 0; i < cpus->size && i < CPU_SETSIZE; i++) {
+			if (numa_bitmask_isbitset(cpus, i)) {
+				CPU_SET(i, set);
+				n++;
+			}
+		}
+	}
+	numa_free_cpumask(cpus);
+	return n > 0 ? 0 : -1;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	volatile unsigned char *p;
+	size_t off;
+
+	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	/* Every cache line of every page of this thread's slice, again and again. */
+	while (!__atomic_load_n(&workers_stop, __ATOMIC_RELAXED)) {
+		p = w->start;
+		for (off = 0; off < w->len; off += CACHE_LINE)
+			p[off] = (unsigned char)(p[off] + 1);
+	}
+	return NULL;
+}
+
+/* Moves the process and every worker thread to NODE's CPUs. */
+static int move_all(struct worker *w, int n, int node)
+{
+	cpu_set_t set;
+	int i, err;
+
+	if (node_cpuset(node, &set) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		err = pthread_setaffinity_np(w[i].thread, sizeof(set), &set);
+		if (err) {
+			fprintf(stderr, "numa-workload: moving thread %d to node %d: %s\n",
+				w[i].tid, node, strerror(err));
+			return -1;
+		}
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "numa-workload: moving to node %d: %s\n", node, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "numa-workload: moved %d threads to node %d\n", n, node);
+	return 0;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hop_requests++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct worker workers[MAX_THREADS];
+	struct options o;
+	struct sigaction sa;
+	struct bitmask *nodes;
+	unsigned char *buf;
+	size_t size, page, npages, off, first, count;
+	double start, deadline, hop_at;
+	int handled_hops = 0, at_node, i, err;
+	bool timed_hop_done = false;
+
+	parse_args(argc, argv, &o);
+
+	if (!o.unbound && (o.cpu_node >= 0 || o.mem_node >= 0 || o.hop_node >= 0)) {
+		if (numa_available() < 0) {
+			fprintf(stderr, "numa-workload: NUMA is not available on this kernel; "
+					"run with --unbound or without node options\n");
+			return 2;
+		}
+		if (o.cpu_node >= 0)
+			check_node("--cpu-node", o.cpu_node, true, false);
+		if (o.mem_node >= 0)
+			check_node("--mem-node", o.mem_node, false, true);
+		if (o.hop_node >= 0)
+			check_node("--hop-to-node", o.hop_node, true, false);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	/* CPUs first: the worker threads inherit this affinity. */
+	if (o.cpu_node >= 0 && numa_run_on_node(o.cpu_node) < 0) {
+		fprintf(stderr, "numa-workload: cannot run on node %d: %s\n", o.cpu_node,
+			strerror(errno));
+		return 1;
+	}
+
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	size = (size_t)o.size_mib << 20;
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		fprintf(stderr, "numa-workload: cannot map %ld MiB: %s\n", o.size_mib,
+			strerror(errno));
+		return 1;
+	}
+	if (o.mem_node >= 0) {
+		nodes = numa_allocate_nodemask();
+		numa_bitmask_setbit(nodes, o.mem_node);
+		if (mbind(buf, size, MPOL_BIND, nodes->maskp, nodes->size + 1, MPOL_MF_STRICT) <
+		    0) {
+			fprintf(stderr, "numa-workload: cannot bind memory to node %d: %s\n",
+				o.mem_node, strerror(errno));
+			return 1;
+		}
+		numa_free_nodemask(nodes);
+	}
+	/* Touch every page now, so it is placed before "ready". */
+	for (off = 0; off < size; off += page)
+		buf[off] = 1;
+
+	npages = size / page;
+	first = 0;
+	for (i = 0; i < o.threads; i++) {
+		count = npages / o.threads + ((size_t)i < npages % o.threads ? 1 : 0);
+		workers[i] = (struct worker){ .start = buf + first * page, .len = count * page };
+		first += count;
+		err = pthread_create(&workers[i].thread, NULL, work, &workers[i]);
+		if (err) {
+			fprintf(stderr, "numa-workload: cannot start thread %d: %s\n", i,
+				strerror(err));
+			return 1;
+		}
+	}
+	/* Wait until every thread has started and reported its tid. */
+	for (i = 0; i < o.threads; i++)
+		while (!__atomic_load_n(&workers[i].tid, __ATOMIC_RELAXED))
+			usleep(1000);
+
+	printf("ready pid=%d\n", (int)getpid());
+	fflush(stdout);
+
+	start = now();
+	deadline = o.seconds > 0 ? start + o.seconds : 0;
+	hop_at = o.hop_after >= 0 ? start + o.hop_after : 0;
+	at_node = o.cpu_node;
+	while (!stop_flag) {
+		double t = now();
+
+		if (deadline && t >= deadline)
+			break;
+		if (o.hop_node >= 0 && hop_at && !timed_hop_done && t >= hop_at) {
+			timed_hop_done = true;
+			if (move_all(workers, o.threads, o.hop_node) < 0)
+				return 1;
+			at_node = o.hop_node;
+		}
+		while (o.hop_node >= 0 && handled_hops != hop_requests) {
+			int to = at_node == o.hop_node ? o.cpu_node : o.hop_node;
+
+			handled_hops++;
+			if (to < 0) {
+				/* Never bound before: back to every CPU. */
+				cpu_set_t all;
+				int c;
+
+				CPU_ZERO(&all);
+				for (c = 0; c < numa_num_configured_cpus() && c < CPU_SETSIZE; c++)
+					CPU_SET(c, &all);
+				for (i = 0; i < o.threads; i++)
+					pthread_setaffinity_np(workers[i].thread, sizeof(all),
+							       &all);
+				sched_setaffinity(0, sizeof(all), &all);
+				fprintf(stderr, "numa-workload: unbound %d threads\n", o.threads);
+			} else if (move_all(workers, o.threads, to) < 0) {
+				return 1;
+			}
+			at_node = to;
+		}
+		usleep(20000);
+	}
+
+	__atomic_store_n(&workers_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < o.threads; i++)
+		pthread_join(workers[i].thread, NULL);
+	munmap(buf, size);
+	return 0;
+}

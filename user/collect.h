@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF collector: loads and attaches the numalens BPF programs, probing
+ * each data source, and reads their maps into sample tables. The only code
+ * that touches BPF.
+ */
+#ifndef NUMALENS_COLLECT_H
+#define NUMALENS_COLLECT_H
+
+#include <stdbool.h>
+#include "snapshot.h"
+#include "sources.h"
+#include "topology.h"
+
+struct nl_collect_opts {
+	unsigned int max_procs; /* processes tracked in the BPF maps */
+	bool no_fentry;		/* use the hint-fault snapshot even where fentry works */
+};
+
+#define NL_DEFAULT_MAX_PROCS 8192
+
+struct nl_collector;
+
+/*
+ * Returns 0, or a negative errno with the reason already printed:
+ * -EPERM missing privileges, -ENOTSUP kernel lacking BTF or a required
+ * tracepoint, others for the rest.
+ */
+int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_opts *opts,
+		      struct nl_sources *sources, struct nl_collector **out);
+/* Reads every process's cumulative counters into t (reset first). */
+int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t);
+void nl_collector_health(struct nl_collector *c, struct nl_health *h);
+void nl_collector_free(struct nl_collector *c);
+
+struct nl_prog_info {
+	const char *name;
+	bool loaded;
+	bool attached;
+	uint64_t run_cnt;     /* with kernel.bpf_stats_enabled=1 */
+	uint64_t run_time_ns;
+};
+
+/* The BPF programs, whether each is loaded and attached, and their stats. */
+size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, size_t max);
+
+#endif /* NUMALENS_COLLECT_H */

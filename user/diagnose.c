@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `numalens diagnose`: watch for a while, then report which processes
+ * access remote memory, how much, from which source, and why.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "collect.h"
+#include "commands.h"
+#include "log.h"
+#include "model.h"
+#include "procfs.h"
+#include "report.h"
+
+#define MAX_PIDS 64
+/* numa_maps is read for at most this many busy processes, and this much
+ * text each, so one huge process cannot stall a diagnosis. */
+#define MEM_CANDIDATES 64
+#define NUMA_MAPS_MAX_BYTES (64u << 20)
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: numalens diagnose [--duration SECONDS] [--pid PID]... [--top N] [--json]\n"
+		"\n"
+		"Watches the machine for SECONDS (default 5), then reports which processes\n"
+		"access memory on other NUMA nodes, how much, where that figure comes from,\n"
+		"and on which node each would run best.\n"
+		"\n"
+		"  -d, --duration SECONDS  how long to watch (default 5; Ctrl-C ends early)\n"
+		"  -p, --pid PID           report this process, even when idle (repeatable)\n"
+		"  -n, --top N             list the N processes with most remote traffic (default 10)\n"
+		"  -j, --json              print one JSON document instead of text\n"
+		"      --max-procs N       processes the BPF maps track (default %d)\n"
+		"      --no-fentry         read hinting faults from the kernel's snapshot only\n"
+		"  -v, --verbose           more messages (twice: libbpf's too)\n"
+		"\n"
+		"Exit status: 0 done, 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
+		"needed tracepoint, 5 no such process, 1 other failures.\n"
+		"\n"
+		"Examples:\n"
+		"  numalens diagnose                     # the whole machine, 5 seconds\n"
+		"  numalens diagnose -d 30 --pid 1234    # one process, 30 seconds\n"
+		"  numalens diagnose --json | jq '.processes[0]'\n",
+		NL_DEFAULT_MAX_PROCS);
+}
+
+static int parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *out > max || arg[0] == '-') {
+		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool pid_exists(uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%u", nl_proc_root, pid);
+	return !stat(path, &st);
+}
+
+static int cmp_cpu_desc(const void *a, const void *b)
+{
+	const struct nl_proc_view *x = *(const struct nl_proc_view *const *)a;
+	const struct nl_proc_view *y = *(const struct nl_proc_view *const *)b;
+
+	return x->cpu_s > y->cpu_s ? -1 : x->cpu_s < y->cpu_s;
+}
+
+static void read_memory(struct nl_proc_view *v, int nr_nodes)
+{
+	struct nl_numa_maps maps;
+	int n;
+
+	if (v->exited || nl_numa_maps_read(v->pid, NUMA_MAPS_MAX_BYTES, &maps))
+		return;
+	v->mem_known = true;
+	v->mem_truncated = maps.truncated;
+	for (n = 0; n < nr_nodes; n++)
+		v->node[n].mem_bytes = maps.node_bytes[n];
+}
+
+/* Resident memory per node for the processes that matter: those asked for
+ * and the busiest ones. */
+static void add_memory(struct nl_snapshot *snap, const uint32_t *pids, size_t nr_pids)
+{
+	struct nl_proc_view **busy;
+	size_t i, nr = 0;
+	int n;
+
+	busy = calloc(snap->nr ? snap->nr : 1, sizeof(*busy));
+	if (!busy)
+		return;
+	for (i = 0; i < snap->nr; i++) {
+		struct nl_proc_view *v = &snap->procs[i];
+
+		v->cpu_s = 0; /* the model recomputes it; needed here to pick */
+		for (n = 0; n < snap->nr_nodes; n++)
+			v->cpu_s += v->node[n].cpu_s;
+		if (v->cpu_s > 0)
+			busy[nr++] = v;
+	}
+	qsort(busy, nr, sizeof(*busy), cmp_cpu_desc);
+	for (i = 0; i < nr && i < MEM_CANDIDATES; i++)
+		read_memory(busy[i], snap->nr_nodes);
+	for (i = 0; i < nr_pids; i++) {
+		struct nl_proc_view *v = nl_snapshot_find(snap, pids[i]);
+
+		if (v && !v->mem_known)
+			read_memory(v, snap->nr_nodes);
+	}
+	free(busy);
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleeps until the deadline or a signal, in short steps so Ctrl-C is prompt. */
+static void sleep_interruptible(double seconds)
+{
+	double deadline = monotonic_s() + seconds, left;
+
+	while (!stop && (left = deadline - monotonic_s()) > 0) {
+		if (left > 0.1)
+			left = 0.1;
+		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
+	}
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "max-procs", required_argument, NULL, 'M' },
+		{ "no-fentry", no_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct nl_collect_opts copts = { .max_procs = NL_DEFAULT_MAX_PROCS };
+	struct nl_report_opts ropts = { .top = 10 };
+	struct nl_sample_table before, after;
+	struct nl_collector *collector = NULL;
+	struct nl_model_opts mopts;
+	struct nl_topology *topo;
+	struct nl_snapshot snap;
+	double duration = 5;
+	uint32_t pids[MAX_PIDS];
+	size_t nr_pids = 0, i;
+	unsigned long value;
+	bool json = false;
+	int opt, err, ret = NL_EXIT_FAILURE;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:p:n:jvh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': {
+			char *end;
+
+			duration = strtod(optarg, &end);
+			if (end == optarg || *end || !(duration > 0) || duration > 86400) {
+				nl_err("--duration must be a number of seconds between 0 and 86400, "
+				       "not '%s'",
+				       optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'p':
+			if (parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
+				return NL_EXIT_USAGE;
+			if (nr_pids == MAX_PIDS) {
+				nl_err("at most %d --pid options", MAX_PIDS);
+				return NL_EXIT_USAGE;
+			}
+			pids[nr_pids++] = value;
+			break;
+		case 'n':
+			if (parse_uint(optarg, "--top", 100000, &value))
+				return NL_EXIT_USAGE;
+			ropts.top = value;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'M':
+			if (parse_uint(optarg, "--max-procs", 1u << 22, &value) || value < 16) {
+				nl_err("--max-procs must be between 16 and %u", 1u << 22);
+				return NL_EXIT_USAGE;
+			}
+			copts.max_procs = value;
+			break;
+		case 'F':
+			copts.no_fentry = true;
+			break;
+		case 'v':
+			nl_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return NL_EXIT_OK;
+		default:
+			usage(stderr);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		nl_err("unexpected argument '%s' (see numalens diagnose --help)", argv[optind]);
+		return NL_EXIT_USAGE;
+	}
+	for (i = 0; i < nr_pids; i++) {
+		if (!pid_exists(pids[i])) {
+			nl_err("no process with pid %u", pids[i]);
+			return NL_EXIT_NO_PID;
+		}
+	}
+	ropts.pids = nr_pids ? pids : NULL;
+	ropts.nr_pids = nr_pids;
+
+	topo = calloc(1, sizeof(*topo));
+	if (!topo)
+		return NL_EXIT_FAILURE;
+	err = nl_topology_load(topo);
+	if (err) {
+		nl_err("cannot read the NUMA topology: %s", strerror(-err));
+		free(topo);
+		return NL_EXIT_FAILURE;
+	}
+	if (topo->clamped)
+		nl_warn("this machine has more nodes or CPUs than numalens tracks (%d nodes, %d "
+			"CPUs); the rest are folded into the last",
+			NL_MAX_NODES, NL_MAX_CPUS);
+
+	memset(&snap, 0, sizeof(snap));
+	err = nl_collector_open(topo, &copts, &snap.sources, &collector);
+	if (err) {
+		free(topo);
+		return nl_exit_for_errno(err);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	nl_sample_table_init(&before, topo->nr_node_ids);
+	nl_sample_table_init(&after, topo->nr_node_ids);
+	struct nl_sources sources = snap.sources;
+	struct nl_system sys_before, sys_after;
+
+	nl_system_read(&sys_before);
+	err = nl_collector_read(collector, &before);
+	if (err) {
+		nl_err("cannot read the BPF maps: %s", strerror(-err));
+		goto out;
+	}
+	if (!json)
+		fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
+	sleep_interruptible(duration);
+	err = nl_collector_read(collector, &after);
+	nl_system_read(&sys_after);
+	if (err) {
+		nl_err("cannot read the BPF maps: %s", strerror(-err));
+		goto out;
+	}
+	err = nl_snapshot_build(topo, &before, &after, &snap);
+	if (err) {
+		nl_err("out of memory building the snapshot");
+		goto out;
+	}
+	snap.sources = sources;
+	snap.sys_before = sys_before;
+	snap.sys_after = sys_after;
+	nl_collector_health(collector, &snap.health);
+	for (i = 0; i < nr_pids; i++)
+		if (!nl_snapshot_find(&snap, pids[i]))
+			nl_warn("pid %u: no data (a kernel thread, or it exited before the first read)",
+				pids[i]);
+	add_memory(&snap, pids, nr_pids);
+	nl_model_opts_default(&mopts);
+	nl_model_rank(&snap, &mopts);
+
+	if (json) {
+		json_object *doc = nl_report_json(&snap, &ropts);
+
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+									   JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(doc);
+	} else {
+		nl_report_text(stdout, &snap, &ropts);
+	}
+	ret = fflush(stdout) ? NL_EXIT_FAILURE : NL_EXIT_OK;
+out:
+	nl_snapshot_free(&snap);
+	nl_sample_table_free(&before);
+	nl_sample_table_free(&after);
+	nl_collector_free(collector);
+	free(topo);
+	return ret;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * numalens: finds the processes whose memory accesses cross NUMA nodes,
+ * explains why, and suggests the fix. One binary; its subcommands are the
+ * front ends. Run as `numatop-lite` it is the interactive view.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: numalens COMMAND [OPTIONS]\n"
+		   "\n"
+		   "Commands:\n"
+		   "  diagnose   watch for a few seconds, then report remote memory access per process\n"
+		   "  doctor     list the data sources and why any of them is unavailable here\n"
+		   "  version    print the version\n"
+		   "\n"
+		   "Run 'numalens COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = basename(argv[0]);
+
+	if (!strcmp(name, "numatop-lite")) {
+		nl_err("the interactive view is not built yet; run 'numalens diagnose' meanwhile");
+		return NL_EXIT_FAILURE;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return NL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "diagnose"))
+		return cmd_diagnose(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return cmd_doctor(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("numalens %s\n", NUMALENS_VERSION);
+		return NL_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return NL_EXIT_OK;
+	}
+	nl_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return NL_EXIT_USAGE;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parsers of kernel text: /proc/PID/numa_maps, /proc/PID/stat, CPU and node
+ * lists ("0-3,8,10-11"). Each parser takes a buffer (so it can be unit-tested
+ * and fuzzed) and has a reader that fetches the file. Errors are negative
+ * errno values: -ENOENT when the process is gone, -EINVAL for text that does
+ * not parse.
+ */
+#ifndef NUMALENS_PROCFS_H
+#define NUMALENS_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "numalens.h"
+
+/* Where /proc is; tests point it at a fixture tree. */
+extern const char *nl_proc_root;
+
+struct nl_numa_maps {
+	uint64_t node_bytes[NL_MAX_NODES]; /* resident bytes per node */
+	uint64_t anon_bytes;		   /* resident bytes in anonymous mappings */
+	uint64_t file_bytes;		   /* ... in file mappings */
+	uint64_t huge_bytes;		   /* ... in hugetlb mappings */
+	uint32_t mappings;		   /* lines parsed */
+	uint32_t bad_lines;		   /* lines skipped as malformed */
+	uint32_t clamped_nodes;		   /* N<id> entries with id >= NL_MAX_NODES */
+	int truncated;			   /* max_bytes reached before the end */
+};
+
+int nl_numa_maps_parse(const char *text, size_t len, struct nl_numa_maps *out);
+/* Reads at most max_bytes of /proc/PID/numa_maps (0: no limit). */
+int nl_numa_maps_read(int pid, size_t max_bytes, struct nl_numa_maps *out);
+
+struct nl_proc_stat {
+	int pid;
+	char comm[NL_COMM_LEN];
+	char state;
+	int ppid;
+	unsigned int flags;
+	uint64_t utime_ticks;
+	uint64_t stime_ticks;
+	long num_threads;
+	uint64_t starttime_ticks; /* since boot, in clock ticks */
+	long rss_pages;
+	int processor;
+};
+
+int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out);
+int nl_proc_stat_read(int pid, struct nl_proc_stat *out);
+
+/*
+ * Parses a list such as "0-3,8,10-11\n" into a bitmap of nbits bits
+ * (bits[i / 64] bit i % 64). Returns the number of bits set, -EINVAL for
+ * malformed text, -ERANGE for an id >= nbits.
+ */
+int nl_cpulist_parse(const char *text, size_t len, uint64_t *bits, size_t nbits);
+
+/* Reads a whole small file into buf (NUL-terminated); returns its length. */
+int nl_read_file(const char *path, char *buf, size_t size);
+
+#endif /* NUMALENS_PROCFS_H */

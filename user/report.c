@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+#include "report.h"
+
+static bool requested(const struct nl_report_opts *o, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < o->nr_pids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
+
+size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_opts *o,
+			const struct nl_proc_view **out, size_t max)
+{
+	size_t i, nr = 0;
+
+	for (i = 0; i < snap->nr && nr < max; i++) {
+		const struct nl_proc_view *v = &snap->procs[i];
+
+		if (o->nr_pids ? !requested(o, v->pid) : v->cpu_s <= 0)
+			continue;
+		if (!o->nr_pids && o->top && nr >= o->top)
+			break;
+		out[nr++] = v;
+	}
+	return nr;
+}
+
+/* Rounded to microseconds: more digits would only be noise. */
+static json_object *json_seconds(double s)
+{
+	return json_object_new_double(round(s * 1e6) / 1e6);
+}
+
+static json_object *json_ratio(double r)
+{
+	return json_object_new_double(round(r * 1e4) / 1e4);
+}
+
+static json_object *topology_json(const struct nl_topology *t)
+{
+	json_object *topo = json_object_new_object(), *nodes = json_object_new_array();
+	json_object *dist = json_object_new_array();
+	int n, m, cpu;
+
+	for (n = 0; n < t->nr_node_ids && n < NL_MAX_NODES; n++) {
+		json_object *node, *cpus, *row;
+
+		if (!nl_node_present(t, n))
+			continue;
+		node = json_object_new_object();
+		cpus = json_object_new_array();
+		for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS; cpu++)
+			if (t->cpu_node[cpu] == n)
+				json_object_array_add(cpus, json_object_new_int(cpu));
+		json_object_object_add(node, "id", json_object_new_int(n));
+		json_object_object_add(node, "cpus", cpus);
+		json_object_object_add(node, "memory_bytes",
+				       json_object_new_uint64(t->node_mem_total[n]));
+		json_object_object_add(node, "memory_free_bytes",
+				       json_object_new_uint64(t->node_mem_free[n]));
+		json_object_array_add(nodes, node);
+		row = json_object_new_array();
+		for (m = 0; m < t->nr_node_ids && m < NL_MAX_NODES; m++)
+			if (nl_node_present(t, m))
+				json_object_array_add(row, json_object_new_int(t->distance[n][m]));
+		json_object_array_add(dist, row);
+	}
+	json_object_object_add(topo, "nodes", nodes);
+	json_object_object_add(topo, "distances", dist);
+	json_object_object_add(topo, "source", json_object_new_string(t->source ? t->source : ""));
+	return topo;
+}
+
+static json_object *sources_json(const struct nl_sources *s)
+{
+	json_object *obj = json_object_new_object();
+	int id;
+
+	for (id = 0; id < NL_SRC_MAX; id++) {
+		const struct nl_source_state *st = &s->src[id];
+		json_object *src = json_object_new_object();
+
+		json_object_object_add(src, "active", json_object_new_boolean(st->active));
+		if (st->method[0])
+			json_object_object_add(src, "method", json_object_new_string(st->method));
+		json_object_object_add(src, "reason", json_object_new_string(st->reason));
+		json_object_object_add(obj, nl_source_name(id), src);
+	}
+	return obj;
+}
+
+static json_object *system_json(const struct nl_snapshot *snap)
+{
+	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
+	json_object *sys = json_object_new_object();
+
+	if (a->numa_balancing >= 0)
+		json_object_object_add(sys, "numa_balancing",
+				       json_object_new_boolean(a->numa_balancing > 0));
+	else
+		json_object_object_add(sys, "numa_balancing", NULL);
+	json_object_object_add(sys, "numa_balancing_mode", json_object_new_int(a->numa_balancing));
+	/* Counters over the window, from /proc/vmstat. */
+	json_object_object_add(sys, "numa_hint_faults",
+			       json_object_new_uint64(a->numa_hint_faults - b->numa_hint_faults));
+	json_object_object_add(sys, "numa_hint_faults_local",
+			       json_object_new_uint64(a->numa_hint_faults_local -
+						      b->numa_hint_faults_local));
+	json_object_object_add(sys, "numa_pages_migrated",
+			       json_object_new_uint64(a->numa_pages_migrated -
+						      b->numa_pages_migrated));
+	return sys;
+}
+
+static json_object *health_json(const struct nl_health *h)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "procs_map_capacity", json_object_new_uint64(h->procs_capacity));
+	json_object_object_add(obj, "procs_map_used", json_object_new_uint64(h->procs_used));
+	json_object_object_add(obj, "procs_map_full", json_object_new_uint64(h->procs_full));
+	json_object_object_add(obj, "proc_node_map_full", json_object_new_uint64(h->proc_node_full));
+	json_object_object_add(obj, "task_storage_failures",
+			       json_object_new_uint64(h->task_storage_fail));
+	json_object_object_add(obj, "nodes_clamped", json_object_new_uint64(h->node_clamped));
+	json_object_object_add(obj, "procs_expired", json_object_new_uint64(h->procs_expired));
+	return obj;
+}
+
+static json_object *ratio_or_null(struct nl_ratio r)
+{
+	return r.valid ? json_ratio(r.value) : NULL;
+}
+
+static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
+{
+	json_object *p = json_object_new_object(), *cpu = json_object_new_object();
+	json_object *mem = json_object_new_object(), *obj, *ratios;
+	uint64_t local = 0, remote = 0;
+	char key[16];
+	int n;
+
+	json_object_object_add(p, "pid", json_object_new_int64(v->pid));
+	json_object_object_add(p, "comm", json_object_new_string(v->comm));
+	json_object_object_add(p, "threads", json_object_new_int64(v->nr_threads));
+	json_object_object_add(p, "exited", json_object_new_boolean(v->exited));
+	for (n = 0; n < snap->nr_nodes; n++) {
+		if (snap->topo && !nl_node_present(snap->topo, n))
+			continue;
+		snprintf(key, sizeof(key), "%d", n);
+		json_object_object_add(cpu, key, json_seconds(v->node[n].cpu_s));
+		json_object_object_add(mem, key, json_object_new_uint64(v->node[n].mem_bytes));
+		local += v->node[n].hint_local;
+		remote += v->node[n].hint_remote;
+	}
+	json_object_object_add(p, "cpu_seconds", json_seconds(v->cpu_s));
+	json_object_object_add(p, "cpu_seconds_by_node", cpu);
+	json_object_object_add(p, "memory_bytes_by_node", v->mem_known ? mem : NULL);
+	if (!v->mem_known)
+		json_object_put(mem);
+	json_object_object_add(p, "memory_bytes", json_object_new_uint64(v->mem_bytes));
+	json_object_object_add(p, "remote_ratio", json_ratio(v->remote_ratio));
+	json_object_object_add(p, "remote_ratio_source",
+			       json_object_new_string(nl_source_name(v->source)));
+	ratios = json_object_new_object();
+	json_object_object_add(ratios, "pmu", ratio_or_null(v->pmu));
+	json_object_object_add(ratios, "hint_faults", ratio_or_null(v->hint));
+	json_object_object_add(ratios, "placement", ratio_or_null(v->placement));
+	json_object_object_add(p, "remote_ratio_by_source", ratios);
+	if (v->hint_coverage >= 0)
+		json_object_object_add(p, "hint_faults_memory_coverage",
+				       json_ratio(v->hint_coverage));
+	json_object_object_add(p, "sources_disagree", json_object_new_boolean(v->disagree));
+
+	obj = json_object_new_object();
+	json_object_object_add(obj, "total", json_object_new_uint64(v->migrations));
+	json_object_object_add(obj, "cross_node", json_object_new_uint64(v->cross_node_migrations));
+	json_object_object_add(p, "migrations", obj);
+	obj = json_object_new_object();
+	json_object_object_add(obj, "moves", json_object_new_uint64(v->numa_moves));
+	json_object_object_add(obj, "swaps", json_object_new_uint64(v->numa_swaps));
+	json_object_object_add(obj, "sticks", json_object_new_uint64(v->numa_sticks));
+	json_object_object_add(obj, "pages_migrated", json_object_new_uint64(v->numa_pages_migrated));
+	json_object_object_add(obj, "preferred_node", json_object_new_int(v->preferred_nid));
+	json_object_object_add(p, "numa_balancing", obj);
+	obj = json_object_new_object();
+	/* Per-node counts where fentry gives them, else the kernel's snapshot. */
+	if (!local && !remote) {
+		local = v->locality_local;
+		remote = v->locality_remote;
+	}
+	json_object_object_add(obj, "local", json_object_new_uint64(local));
+	json_object_object_add(obj, "remote", json_object_new_uint64(remote));
+	json_object_object_add(obj, "migrated", json_object_new_uint64(v->hint_migrated_pages));
+	json_object_object_add(p, "hint_faults", obj);
+	json_object_object_add(p, "best_node", json_object_new_int(v->best_node));
+	json_object_object_add(p, "flagged", json_object_new_boolean(v->flagged));
+	json_object_object_add(p, "finding", json_object_new_string(v->finding));
+	return p;
+}
+
+json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o)
+{
+	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
+	json_object *doc = json_object_new_object(), *procs = json_object_new_array();
+	size_t i, nr;
+
+	json_object_object_add(doc, "version", json_object_new_string(NUMALENS_VERSION));
+	json_object_object_add(doc, "duration_seconds", json_seconds(snap->window_s));
+	if (snap->topo)
+		json_object_object_add(doc, "topology", topology_json(snap->topo));
+	json_object_object_add(doc, "sources", sources_json(&snap->sources));
+	json_object_object_add(doc, "system", system_json(snap));
+	json_object_object_add(doc, "health", health_json(&snap->health));
+	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
+	for (i = 0; i < nr; i++)
+		json_object_array_add(procs, process_json(snap, list[i]));
+	json_object_object_add(doc, "processes", procs);
+	free(list);
+	return doc;
+}
+
+/* A node's CPUs as a cpulist: "0-3,8". */
+static void node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size)
+{
+	size_t used = 0;
+	int cpu, first;
+
+	buf[0] = '\0';
+	for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS && used < size; cpu++) {
+		if (t->cpu_node[cpu] != node)
+			continue;
+		first = cpu;
+		while (cpu + 1 < t->nr_cpu_ids && cpu + 1 < NL_MAX_CPUS &&
+		       t->cpu_node[cpu + 1] == node)
+			cpu++;
+		used += snprintf(buf + used, size - used, cpu > first ? "%s%d-%d" : "%s%d",
+				 used ? "," : "", first, cpu);
+	}
+}
+
+static void text_topology(FILE *f, const struct nl_topology *t)
+{
+	char mem[32], cpus[256];
+	int n, m;
+
+	fprintf(f, "Topology (%s): %d NUMA node%s, %d CPUs\n", t->source, t->nr_nodes,
+		t->nr_nodes == 1 ? "" : "s", t->nr_cpu_ids);
+	for (n = 0; n < t->nr_node_ids && n < NL_MAX_NODES; n++) {
+		if (!nl_node_present(t, n))
+			continue;
+		nl_format_bytes(t->node_mem_total[n], mem, sizeof(mem));
+		node_cpulist(t, n, cpus, sizeof(cpus));
+		fprintf(f, "  node %d: %10s  cpus %-12s distances", n, mem,
+			cpus[0] ? cpus : "none");
+		for (m = 0; m < t->nr_node_ids && m < NL_MAX_NODES; m++)
+			if (nl_node_present(t, m))
+				fprintf(f, " %d", t->distance[n][m]);
+		fprintf(f, "\n");
+	}
+}
+
+void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o)
+{
+	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
+	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
+	size_t i, nr;
+	int id, n;
+
+	fprintf(f, "numalens diagnosis over %.1f s\n\n", snap->window_s);
+	if (snap->topo)
+		text_topology(f, snap->topo);
+	fprintf(f, "\nData sources\n");
+	for (id = 0; id < NL_SRC_MAX; id++) {
+		const struct nl_source_state *st = &snap->sources.src[id];
+
+		fprintf(f, "  %-15s %-8s %s%s%s\n", nl_source_name(id),
+			st->active ? "active" : "inactive", st->method, st->method[0] ? ": " : "",
+			st->reason);
+	}
+	fprintf(f, "\nSystem: NUMA balancing %s; in the window %" PRIu64 " hinting faults (%" PRIu64
+		   " local), %" PRIu64 " pages migrated\n",
+		a->numa_balancing < 0 ? "not in this kernel" : a->numa_balancing ? "on" : "off",
+		a->numa_hint_faults - b->numa_hint_faults,
+		a->numa_hint_faults_local - b->numa_hint_faults_local,
+		a->numa_pages_migrated - b->numa_pages_migrated);
+	if (snap->health.procs_full || snap->health.proc_node_full)
+		fprintf(f, "Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
+			   " events dropped); raise --max-procs\n",
+			snap->health.procs_full, snap->health.proc_node_full);
+
+	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
+	fprintf(f, "\nProcesses, most remote traffic first\n");
+	if (!nr)
+		fprintf(f, "  (none ran in the window)\n");
+	else
+		fprintf(f, "  %8s %-16s %6s %-11s %8s %8s  %s\n", "PID", "COMMAND", "REMOTE",
+			"SOURCE", "CPU s", "MEMORY", "BEST");
+	for (i = 0; i < nr; i++) {
+		const struct nl_proc_view *v = list[i];
+		char mem[32] = "?";
+
+		if (v->mem_known)
+			nl_format_bytes(v->mem_bytes, mem, sizeof(mem));
+		fprintf(f, "%s %8u %-16s %5.0f%% %-11s %8.2f %8s  %d\n", v->flagged ? "!" : " ",
+			v->pid, v->comm, v->remote_ratio * 100, nl_source_name(v->source), v->cpu_s,
+			mem, v->best_node);
+		fprintf(f, "           %s\n", v->finding);
+		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
+		    v->numa_pages_migrated)
+			fprintf(f,
+				"           migrations %" PRIu64 " (%" PRIu64
+				" cross-node); balancing: %" PRIu64 " moves, %" PRIu64
+				" swaps, %" PRIu64 " sticks, %" PRIu64 " pages migrated\n",
+				v->migrations, v->cross_node_migrations, v->numa_moves,
+				v->numa_swaps, v->numa_sticks, v->numa_pages_migrated);
+		for (n = 0; n < snap->nr_nodes && o->nr_pids; n++)
+			if (v->node[n].cpu_s > 0 || v->node[n].mem_bytes)
+				fprintf(f, "           node %d: %.2f CPU s, %" PRIu64 " bytes\n", n,
+					v->node[n].cpu_s, v->node[n].mem_bytes);
+	}
+	free(list);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The diagnosis report, as text for people and as one JSON document. */
+#ifndef NUMALENS_REPORT_H
+#define NUMALENS_REPORT_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include "snapshot.h"
+
+struct nl_report_opts {
+	size_t top;		  /* processes listed, 0: all */
+	const uint32_t *pids;	  /* only these, even if idle (NULL: ranking) */
+	size_t nr_pids;
+};
+
+/* The processes the report lists, in rank order; returns how many. */
+size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_opts *o,
+			const struct nl_proc_view **out, size_t max);
+json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
+void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
+
+#endif /* NUMALENS_REPORT_H */

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "snapshot.h"
+
+void nl_sample_table_init(struct nl_sample_table *t, int nr_nodes)
+{
+	memset(t, 0, sizeof(*t));
+	t->nr_nodes = nr_nodes > 0 ? nr_nodes : 1;
+}
+
+void nl_sample_table_reset(struct nl_sample_table *t)
+{
+	t->nr = 0;
+}
+
+void nl_sample_table_free(struct nl_sample_table *t)
+{
+	free(t->procs);
+	free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}
+
+long nl_sample_table_add(struct nl_sample_table *t, uint32_t pid)
+{
+	struct nl_proc_sample *p;
+
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct nl_node_count *nodes;
+
+		p = realloc(t->procs, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		t->procs = p;
+		nodes = realloc(t->nodes, cap * t->nr_nodes * sizeof(*nodes));
+		if (!nodes)
+			return -ENOMEM;
+		t->nodes = nodes;
+		t->cap = cap;
+	}
+	p = &t->procs[t->nr];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->preferred_nid = -1;
+	memset(nl_sample_nodes(t, t->nr), 0, t->nr_nodes * sizeof(struct nl_node_count));
+	return t->nr++;
+}
+
+static int cmp_slot_pid(const void *a, const void *b, void *table)
+{
+	const struct nl_proc_sample *procs = ((const struct nl_sample_table *)table)->procs;
+	uint32_t x = procs[*(const uint32_t *)a].pid, y = procs[*(const uint32_t *)b].pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts by pid, moving each process's node array along with it. */
+void nl_sample_table_sort(struct nl_sample_table *t)
+{
+	size_t node_size = t->nr_nodes * sizeof(struct nl_node_count);
+	struct nl_proc_sample *procs = NULL;
+	struct nl_node_count *nodes = NULL;
+	uint32_t *order;
+	size_t i;
+
+	for (i = 1; i < t->nr && t->procs[i - 1].pid < t->procs[i].pid; i++)
+		;
+	if (i >= t->nr)
+		return; /* already sorted, the usual case */
+	order = malloc(t->nr * sizeof(*order));
+	procs = malloc(t->cap * sizeof(*procs));
+	nodes = malloc(t->cap * node_size);
+	if (!order || !procs || !nodes)
+		goto out;
+	for (i = 0; i < t->nr; i++)
+		order[i] = i;
+	qsort_r(order, t->nr, sizeof(*order), cmp_slot_pid, t);
+	for (i = 0; i < t->nr; i++) {
+		procs[i] = t->procs[order[i]];
+		memcpy(&nodes[i * t->nr_nodes], nl_sample_nodes(t, order[i]), node_size);
+	}
+	free(t->procs);
+	free(t->nodes);
+	t->procs = procs;
+	t->nodes = nodes;
+	procs = NULL;
+	nodes = NULL;
+out:
+	free(order);
+	free(procs);
+	free(nodes);
+}
+
+long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->procs[mid].pid == pid)
+			return mid;
+		if (t->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
+		      const struct nl_sample_table *after, struct nl_snapshot *snap)
+{
+	int nodes = after->nr_nodes;
+	size_t i;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->topo = topo;
+	snap->nr_nodes = nodes;
+	if (before && after->taken_ns > before->taken_ns)
+		snap->window_s = (after->taken_ns - before->taken_ns) / 1e9;
+	snap->procs = calloc(after->nr ? after->nr : 1, sizeof(*snap->procs));
+	snap->node_arena = calloc((after->nr ? after->nr : 1) * nodes, sizeof(*snap->node_arena));
+	if (!snap->procs || !snap->node_arena) {
+		nl_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	for (i = 0; i < after->nr; i++) {
+		const struct nl_proc_sample *a = &after->procs[i], *b = NULL;
+		const struct nl_node_count *an = nl_sample_nodes(after, i), *bn = NULL;
+		struct nl_proc_view *v = &snap->procs[snap->nr];
+		struct nl_proc_sample zero = { 0 };
+		long j = before ? nl_sample_table_find(before, a->pid) : -1;
+		int n;
+
+		if (j >= 0 && before->procs[j].start_time_ns == a->start_time_ns &&
+		    before->nr_nodes == nodes) {
+			b = &before->procs[j];
+			bn = nl_sample_nodes(before, j);
+		} else {
+			b = &zero;
+		}
+		v->node = &snap->node_arena[snap->nr * nodes];
+		v->pid = a->pid;
+		v->nr_threads = a->nr_threads;
+		v->start_time_ns = a->start_time_ns;
+		memcpy(v->comm, a->comm, sizeof(v->comm));
+		v->exited = a->flags & NL_PS_EXITED;
+		v->preferred_nid = a->preferred_nid;
+		v->best_node = -1;
+		v->main_cpu_node = -1;
+		v->migrations = since(a->migrations, b->migrations);
+		v->cross_node_migrations = since(a->cross_node_migrations, b->cross_node_migrations);
+		v->numa_moves = since(a->numa_moves, b->numa_moves);
+		v->numa_swaps = since(a->numa_swaps, b->numa_swaps);
+		v->numa_sticks = since(a->numa_sticks, b->numa_sticks);
+		v->numa_pages_migrated = since(a->numa_pages_migrated, b->numa_pages_migrated);
+		v->hint_migrated_pages = since(a->hint_migrated_pages, b->hint_migrated_pages);
+		v->locality_remote = a->locality[0];
+		v->locality_local = a->locality[1];
+		for (n = 0; n < nodes; n++) {
+			v->node[n].cpu_s = since(an[n].cpu_ns, bn ? bn[n].cpu_ns : 0) / 1e9;
+			v->node[n].hint_local = since(an[n].hint_local, bn ? bn[n].hint_local : 0);
+			v->node[n].hint_remote = since(an[n].hint_remote, bn ? bn[n].hint_remote : 0);
+		}
+		snap->nr++;
+	}
+	return 0;
+}
+
+void nl_snapshot_free(struct nl_snapshot *snap)
+{
+	free(snap->procs);
+	free(snap->node_arena);
+	snap->procs = NULL;
+	snap->node_arena = NULL;
+	snap->nr = 0;
+}
+
+struct nl_proc_view *nl_snapshot_find(struct nl_snapshot *snap, uint32_t pid)
+{
+	size_t i;
+
+	/* Linear: the model reorders the views by rank. */
+	for (i = 0; i < snap->nr; i++)
+		if (snap->procs[i].pid == pid)
+			return &snap->procs[i];
+	return NULL;
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "procfs.h"
+#include "sysstate.h"
+
+int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} fields[] = {
+		{ "numa_hint_faults", offsetof(struct nl_system, numa_hint_faults) },
+		{ "numa_hint_faults_local", offsetof(struct nl_system, numa_hint_faults_local) },
+		{ "numa_pages_migrated", offsetof(struct nl_system, numa_pages_migrated) },
+		{ "numa_pte_updates", offsetof(struct nl_system, numa_pte_updates) },
+	};
+	const char *line = text, *end = text + len;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', end - line);
+		const char *stop = nl ? nl : end;
+		const char *space = memchr(line, ' ', stop - line);
+		size_t i;
+
+		for (i = 0; space && i < sizeof(fields) / sizeof(fields[0]); i++) {
+			size_t n = strlen(fields[i].name);
+
+			if ((size_t)(space - line) == n && !memcmp(line, fields[i].name, n)) {
+				*(uint64_t *)((char *)s + fields[i].offset) =
+					strtoull(space + 1, NULL, 10);
+				s->vmstat_valid = 1;
+			}
+		}
+		line = stop + 1;
+	}
+	return s->vmstat_valid ? 0 : -ENOENT;
+}
+
+int nl_system_read(struct nl_system *s)
+{
+	char buf[16384];
+	int len;
+
+	memset(s, 0, sizeof(*s));
+	s->numa_balancing = -1;
+	len = nl_read_file("/proc/sys/kernel/numa_balancing", buf, sizeof(buf));
+	if (len > 0)
+		s->numa_balancing = atoi(buf);
+	len = nl_read_file("/proc/vmstat", buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	return nl_vmstat_parse(buf, len, s);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* System-wide NUMA state: the balancing switch and /proc/vmstat counters. */
+#ifndef NUMALENS_SYSSTATE_H
+#define NUMALENS_SYSSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nl_system {
+	int numa_balancing; /* kernel.numa_balancing: -1 unknown, 0 off, 1+ on */
+	uint64_t numa_hint_faults;
+	uint64_t numa_hint_faults_local;
+	uint64_t numa_pages_migrated;
+	uint64_t numa_pte_updates;
+	int vmstat_valid;
+};
+
+/* Fills the vmstat fields from /proc/vmstat text. */
+int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
+int nl_system_read(struct nl_system *s);
+
+#endif /* NUMALENS_SYSSTATE_H */
