@@ -50,7 +50,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps diagnose test unit-test bpf-test vm-test fuzz fuzz-smoke bench format check-format
+.PHONY: all clean deps diagnose test unit-test bpf-test cli-test vm-test fuzz fuzz-smoke bench format check-format
 
 all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
 
@@ -116,6 +116,9 @@ unit-test: $(TEST_BINS)
 
 bpf-test: all $(BPF_TEST_BINS)
 	$(Q)tests/run-unit.sh $(BPF_TEST_BINS)
+
+cli-test: all
+	$(Q)tests/cli/run.sh
 
 vm-test: all
 	$(Q)tests/vm/run.sh

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Every test of numalens, as `make test` runs them: unit tests, BPF tests on
-# this kernel, a short fuzzing pass over every parser, and the end-to-end
-# tests in multi-node VMs. Each stage ends with "N passed, N failed"; this
+# Every test of numalens, as `make test` runs them: unit tests, BPF tests and
+# command-line tests on this kernel, a short fuzzing pass over every parser,
+# and the end-to-end tests in multi-node VMs. Each stage ends with "N passed, N failed"; this
 # adds them up and ends with the same line. Exit status 0 only if all passed.
 # NUMALENS_SKIP_VM=1 leaves out the VM stage (quick local runs only; CI runs it).
 set -u
@@ -11,7 +11,7 @@ make=${MAKE:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
 trap 'rm -f "$log"' EXIT INT TERM
 
-stages="unit-test bpf-test fuzz-smoke"
+stages="unit-test bpf-test cli-test fuzz-smoke"
 [ "${NUMALENS_SKIP_VM:-0}" = 1 ] || stages="$stages vm-test"
 
 passed=0

@@ -173,14 +173,19 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 		used += snprintf(f + used, size - used,
 				 "runs %d%% on node %d; its memory per node is unknown",
 				 pct(run_share), home);
-	} else if (v->node[home].mem_bytes < v->mem_bytes) {
+	} else if (v->node[home].mem_bytes < v->mem_bytes * NL_MOSTLY_LOCAL) {
 		describe_memory_elsewhere(v, nr_nodes, home, mem, sizeof(mem));
 		used += snprintf(f + used, size - used, "runs %d%% on node %d while %s", pct(run_share),
 				 home, mem);
 	} else {
 		nl_format_bytes(v->mem_bytes, total, sizeof(total));
-		used += snprintf(f + used, size - used, "runs %d%% on node %d, where all of its %s is",
-				 pct(run_share), home, total);
+		if (v->node[home].mem_bytes == v->mem_bytes)
+			snprintf(mem, sizeof(mem), "all");
+		else
+			snprintf(mem, sizeof(mem), "%d%%",
+				 pct((double)v->node[home].mem_bytes / v->mem_bytes));
+		used += snprintf(f + used, size - used, "runs %d%% on node %d, where %s of its %s is",
+				 pct(run_share), home, mem, total);
 	}
 	if (used < size)
 		used += snprintf(f + used, size - used, " (estimated %d%% remote, from %s)",

@@ -15,6 +15,8 @@
 #define NL_HINT_MIN_PAGES 64
 /* ... and they fell on nodes holding at least this share of the memory. */
 #define NL_HINT_MIN_COVERAGE 0.5
+/* A finding calls memory local when its home node holds this share. */
+#define NL_MOSTLY_LOCAL 0.95
 /* Sources further apart than this are said to disagree. */
 #define NL_DISAGREE 0.3
 

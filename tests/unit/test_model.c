@@ -250,6 +250,17 @@ static void test_finding_local(void **state)
 
 /* Nothing runs on a memory-only node (CXL): the best node is where the most
  * of the rest of the memory is. */
+/* A few pages elsewhere (libraries, first-touch leftovers) keep it local. */
+static void test_finding_mostly_local(void **state)
+{
+	nodes[0].cpu_s = 2.0;
+	nodes[0].mem_bytes = 97 * MiB;
+	nodes[1].mem_bytes = 3 * MiB;
+	nl_model_evaluate(&view, 2, &topo, 2.0, &opts);
+	assert_string_equal(view.finding, "runs 100% on node 0, where 97% of its 100.0 MiB is "
+					  "(estimated 3% remote, from placement)");
+}
+
 static void test_best_node_skips_memory_only(void **state)
 {
 	make_topology(4, true);
@@ -359,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup(test_finding_remote, reset),
 		cmocka_unit_test_setup(test_finding_spread_memory, reset),
 		cmocka_unit_test_setup(test_finding_local, reset),
+		cmocka_unit_test_setup(test_finding_mostly_local, reset),
 		cmocka_unit_test_setup(test_best_node_skips_memory_only, reset),
 		cmocka_unit_test_setup(test_thresholds, reset),
 		cmocka_unit_test_setup(test_single_node, reset),

@@ -70,4 +70,16 @@ t_check() {
 	jq_check "balancing workload: migrated pages counted" "$d/balance.json" \
 		'proc($ENV.BALANCE) | {nb: .numa_balancing.pages_migrated, hf: .hint_faults.migrated}' \
 		'.nb > 0 or .hf > 0'
+	t_check_unbound "$d"
+}
+
+# t_check_unbound DIR: the --unbound workload (a second t_check stage).
+t_check_unbound() {
+	local d=$1
+	UNBOUND=$(vm_v "$d" unbound.pid)
+	export UNBOUND
+	diag_check "$d" unbound
+	jq_check "unbound workload: balancing activity or hint faults > 0" "$d/unbound.json" \
+		'proc($ENV.UNBOUND) | {numa_balancing, hint_faults, migrations}' \
+		'([.numa_balancing[]?] | add // 0) + (.hint_faults.local // 0) + (.hint_faults.remote // 0) > 0'
 }

@@ -1,0 +1,99 @@
+#!/bin/bash
+# The command line on the host kernel (make cli-test): exit statuses and
+# messages for bad input, and a diagnosis of a workload whose placement is
+# known. The host has one NUMA node: every access is local there. Needs root.
+# Prints a line per check, then "N passed, N failed".
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+nl=$top/build/numalens
+workload=$top/build/numa-workload
+out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-cli.XXXXXX")
+wpid=""
+trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; rm -rf "$out"' EXIT
+
+passed=0
+failed=0
+check() { # NAME CONDITION...
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name"
+		failed=$((failed + 1))
+	fi
+}
+
+# Runs numalens, keeping its status, stdout and stderr.
+run() {
+	"$@" >"$out/stdout" 2>"$out/stderr"
+	status=$?
+}
+stderr_has() { grep -q -- "$1" "$out/stderr"; }
+jtrue() { jq -e "$@" "$out/stdout" >/dev/null; } # a jq condition on the last stdout
+# utime + stime of a process, in seconds, from /proc/PID/stat.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
+status_is() { [ "$status" -eq "$1" ] || { echo "  status $status, stderr: $(cat "$out/stderr")"; false; }; }
+
+run "$nl" diagnose --duration 1 --pid 2147483000
+check "vanished pid: exit 5" status_is 5
+check "vanished pid: says so" stderr_has "no process with pid 2147483000"
+
+run "$nl" diagnose --duration -3
+check "bad duration: exit 2" status_is 2
+check "bad duration: names the option" stderr_has -- "--duration must be"
+
+run "$nl" diagnose --pid abc
+check "bad pid: exit 2" status_is 2
+
+run "$nl" frobnicate
+check "unknown command: exit 2" status_is 2
+check "unknown command: named" stderr_has "unknown command 'frobnicate'"
+
+run "$top/build/numatop-lite"
+check "numatop-lite not built yet: non-zero and says so" \
+	bash -c "[ $status -ne 0 ] && grep -q 'not built yet' '$out/stderr'"
+
+if command -v setpriv >/dev/null; then
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$nl" diagnose --duration 1
+	check "no privileges: exit 3" status_is 3
+	check "no privileges: names the capabilities" stderr_has "missing CAP_BPF and CAP_PERFMON"
+fi
+
+# A workload with known placement: 2 threads, 64 MiB, all on node 0.
+"$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 2 --seconds 30 >"$out/workload" &
+wpid=$!
+for _ in $(seq 50); do grep -q ready "$out/workload" 2>/dev/null && break; sleep 0.1; done
+cpu_before=$(cpu_of "$wpid")
+run "$nl" diagnose --duration 2 --pid "$wpid" --json
+cpu_after=$(cpu_of "$wpid")
+check "diagnose --json: exit 0" status_is 0
+check "diagnose --json: valid JSON" jtrue .
+j() { jq -r "$1" "$out/stdout"; }
+check "one process reported, the one asked for" [ "$(j '.processes | length')" = 1 ] 
+check "its pid and comm" [ "$(j '.processes[0].pid') $(j '.processes[0].comm')" = "$wpid numa-workload" ]
+# The window lies inside the run that the kernel's own accounting spans.
+check "CPU seconds on node 0 agree with /proc/PID/stat ($cpu_before -> $cpu_after)" \
+	jtrue --argjson d "$(awk "BEGIN { print $cpu_after - $cpu_before }")" \
+	'.processes[0].cpu_seconds_by_node["0"] | . > 0.5 * $d and . < $d + 0.1'
+check "its 64 MiB on node 0" jtrue '.processes[0].memory_bytes_by_node["0"] >= 67108864'
+check "one node: remote ratio 0, best node 0" \
+	jtrue '.processes[0].remote_ratio == 0 and .processes[0].best_node == 0'
+check "sources: placement active, pmu inactive with a reason" \
+	jtrue '.sources.placement.active and (.sources.pmu.active | not) and (.sources.pmu.reason | length > 0)'
+check "topology: one node with every CPU" \
+	jtrue --argjson n "$(nproc)" '.topology.nodes | length == 1 and (.[0].cpus | length) == $n' 
+
+run "$nl" diagnose --duration 1 --top 3
+check "text report: exit 0" status_is 0
+check "text report: lists the data sources" grep -q "^Data sources" "$out/stdout"
+check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$out/stdout"
+
+run "$nl" doctor
+check "doctor: exit 0" status_is 0
+check "doctor: says no hardware PMU here" grep -q "^pmu .*inactive" "$out/stdout"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
