@@ -37,7 +37,7 @@ struct nl_prog_info {
 	const char *name;
 	bool loaded;
 	bool attached;
-	uint64_t run_cnt;     /* with kernel.bpf_stats_enabled=1 */
+	uint64_t run_cnt; /* with kernel.bpf_stats_enabled=1 */
 	uint64_t run_time_ns;
 };
 

@@ -103,11 +103,13 @@ static void probe_pmu(struct nl_sources *s)
 	if (!stat("/sys/bus/event_source/devices/cpu/events/mem-loads", &st) ||
 	    !stat("/sys/bus/event_source/devices/cpu_core/events/mem-loads", &st) ||
 	    !stat("/sys/bus/event_source/devices/ibs_op", &st))
-		nl_source_set(s, NL_SRC_PMU, false, NULL,
-			      "this CPU can sample memory accesses, but numalens does not use hardware sampling yet");
+		nl_source_set(
+			s, NL_SRC_PMU, false, NULL,
+			"this CPU can sample memory accesses, but numalens does not use hardware sampling yet");
 	else
-		nl_source_set(s, NL_SRC_PMU, false, NULL,
-			      "no hardware memory sampling here (no PEBS mem-loads or AMD IBS PMU in /sys/bus/event_source/devices; usual in VMs)");
+		nl_source_set(
+			s, NL_SRC_PMU, false, NULL,
+			"no hardware memory sampling here (no PEBS mem-loads or AMD IBS PMU in /sys/bus/event_source/devices; usual in VMs)");
 }
 
 static void configure(struct nl_collector *c, const struct nl_topology *topo,
@@ -225,8 +227,8 @@ struct prog_link {
 	struct bpf_link **link;
 };
 
-static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps,
-		  char *fentry_note, size_t note_size)
+static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps, char *fentry_note,
+		  size_t note_size)
 {
 	struct numalens *skel = c->skel;
 	/* Fork first, so no thread created from here on lacks storage. */
@@ -289,10 +291,13 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 		err = attach_one(skel->progs.nl_numa_fault, &skel->links.nl_numa_fault);
 		if (err) {
 			c->fentry = false;
-			snprintf(fentry_note, note_size,
-				 "the kernel refused fentry on task_numa_fault (%s%s)", strerror(-err),
-				 err == -EPERM ? ": lockdown or a security policy forbids ftrace-based attach" :
-						 "");
+			snprintf(
+				fentry_note, note_size,
+				"the kernel refused fentry on task_numa_fault (%s%s)",
+				strerror(-err),
+				err == -EPERM ?
+					": lockdown or a security policy forbids ftrace-based attach" :
+					"");
 		}
 	}
 	if (numab == 0)
@@ -558,9 +563,8 @@ static int read_procs(struct nl_collector *c, struct nl_sample_table *t, struct 
 		c->procs_used++;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue; /* deleted meanwhile */
-		i = nl_sample_table_find(&(struct nl_sample_table){ .procs = t->procs,
-								    .nr = sorted },
-					 key);
+		i = nl_sample_table_find(
+			&(struct nl_sample_table){ .procs = t->procs, .nr = sorted }, key);
 		if (i >= 0 && t->procs[i].start_time_ns != val.start_time_ns) {
 			/* An older process that had this pid: gone. */
 			err = pid_list_add(gone, key);

@@ -13,18 +13,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "collect.h"
+#include "agent.h"
 #include "commands.h"
 #include "log.h"
-#include "model.h"
 #include "procfs.h"
 #include "report.h"
 
 #define MAX_PIDS 64
-/* numa_maps is read for at most this many busy processes, and this much
- * text each, so one huge process cannot stall a diagnosis. */
-#define MEM_CANDIDATES 64
-#define NUMA_MAPS_MAX_BYTES (64u << 20)
 
 static volatile sig_atomic_t stop;
 
@@ -82,59 +77,6 @@ static bool pid_exists(uint32_t pid)
 	return !stat(path, &st);
 }
 
-static int cmp_cpu_desc(const void *a, const void *b)
-{
-	const struct nl_proc_view *x = *(const struct nl_proc_view *const *)a;
-	const struct nl_proc_view *y = *(const struct nl_proc_view *const *)b;
-
-	return x->cpu_s > y->cpu_s ? -1 : x->cpu_s < y->cpu_s;
-}
-
-static void read_memory(struct nl_proc_view *v, int nr_nodes)
-{
-	struct nl_numa_maps maps;
-	int n;
-
-	if (v->exited || nl_numa_maps_read(v->pid, NUMA_MAPS_MAX_BYTES, &maps))
-		return;
-	v->mem_known = true;
-	v->mem_truncated = maps.truncated;
-	for (n = 0; n < nr_nodes; n++)
-		v->node[n].mem_bytes = maps.node_bytes[n];
-}
-
-/* Resident memory per node for the processes that matter: those asked for
- * and the busiest ones. */
-static void add_memory(struct nl_snapshot *snap, const uint32_t *pids, size_t nr_pids)
-{
-	struct nl_proc_view **busy;
-	size_t i, nr = 0;
-	int n;
-
-	busy = calloc(snap->nr ? snap->nr : 1, sizeof(*busy));
-	if (!busy)
-		return;
-	for (i = 0; i < snap->nr; i++) {
-		struct nl_proc_view *v = &snap->procs[i];
-
-		v->cpu_s = 0; /* the model recomputes it; needed here to pick */
-		for (n = 0; n < snap->nr_nodes; n++)
-			v->cpu_s += v->node[n].cpu_s;
-		if (v->cpu_s > 0)
-			busy[nr++] = v;
-	}
-	qsort(busy, nr, sizeof(*busy), cmp_cpu_desc);
-	for (i = 0; i < nr && i < MEM_CANDIDATES; i++)
-		read_memory(busy[i], snap->nr_nodes);
-	for (i = 0; i < nr_pids; i++) {
-		struct nl_proc_view *v = nl_snapshot_find(snap, pids[i]);
-
-		if (v && !v->mem_known)
-			read_memory(v, snap->nr_nodes);
-	}
-	free(busy);
-}
-
 static double monotonic_s(void)
 {
 	struct timespec ts;
@@ -168,13 +110,10 @@ int cmd_diagnose(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct nl_collect_opts copts = { .max_procs = NL_DEFAULT_MAX_PROCS };
 	struct nl_report_opts ropts = { .top = 10 };
-	struct nl_sample_table before, after;
-	struct nl_collector *collector = NULL;
-	struct nl_model_opts mopts;
-	struct nl_topology *topo;
-	struct nl_snapshot snap;
+	struct nl_agent *agent = NULL;
+	struct nl_snapshot snap = { 0 };
+	struct nl_agent_opts aopts;
 	double duration = 5;
 	uint32_t pids[MAX_PIDS];
 	size_t nr_pids = 0, i;
@@ -182,6 +121,7 @@ int cmd_diagnose(int argc, char **argv)
 	bool json = false;
 	int opt, err, ret = NL_EXIT_FAILURE;
 
+	nl_agent_opts_default(&aopts);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:p:n:jvh", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -219,10 +159,10 @@ int cmd_diagnose(int argc, char **argv)
 				nl_err("--max-procs must be between 16 and %u", 1u << 22);
 				return NL_EXIT_USAGE;
 			}
-			copts.max_procs = value;
+			aopts.collect.max_procs = value;
 			break;
 		case 'F':
-			copts.no_fentry = true;
+			aopts.collect.no_fentry = true;
 			break;
 		case 'v':
 			nl_verbose++;
@@ -248,71 +188,33 @@ int cmd_diagnose(int argc, char **argv)
 	ropts.pids = nr_pids ? pids : NULL;
 	ropts.nr_pids = nr_pids;
 
-	topo = calloc(1, sizeof(*topo));
-	if (!topo)
-		return NL_EXIT_FAILURE;
-	err = nl_topology_load(topo);
-	if (err) {
-		nl_err("cannot read the NUMA topology: %s", strerror(-err));
-		free(topo);
-		return NL_EXIT_FAILURE;
-	}
-	if (topo->clamped)
-		nl_warn("this machine has more nodes or CPUs than numalens tracks (%d nodes, %d "
-			"CPUs); the rest are folded into the last",
-			NL_MAX_NODES, NL_MAX_CPUS);
+	aopts.pids = pids;
+	aopts.nr_pids = nr_pids;
+	/* A diagnosis reads memory once, at the end: give it the whole budget. */
+	aopts.mem_max_age_s = 0;
 
-	memset(&snap, 0, sizeof(snap));
-	err = nl_collector_open(topo, &copts, &snap.sources, &collector);
-	if (err) {
-		free(topo);
+	err = nl_agent_open(&aopts, &agent);
+	if (err)
 		return nl_exit_for_errno(err);
-	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-
-	nl_sample_table_init(&before, topo->nr_node_ids);
-	nl_sample_table_init(&after, topo->nr_node_ids);
-	struct nl_sources sources = snap.sources;
-	struct nl_system sys_before, sys_after;
-
-	nl_system_read(&sys_before);
-	err = nl_collector_read(collector, &before);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
-		goto out;
-	}
 	if (!json)
 		fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
 	sleep_interruptible(duration);
-	err = nl_collector_read(collector, &after);
-	nl_system_read(&sys_after);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
+	err = nl_agent_refresh(agent, &snap);
+	if (err)
 		goto out;
-	}
-	err = nl_snapshot_build(topo, &before, &after, &snap);
-	if (err) {
-		nl_err("out of memory building the snapshot");
-		goto out;
-	}
-	snap.sources = sources;
-	snap.sys_before = sys_before;
-	snap.sys_after = sys_after;
-	nl_collector_health(collector, &snap.health);
 	for (i = 0; i < nr_pids; i++)
 		if (!nl_snapshot_find(&snap, pids[i]))
 			nl_warn("pid %u: no data (a kernel thread, or it exited before the first read)",
 				pids[i]);
-	add_memory(&snap, pids, nr_pids);
-	nl_model_opts_default(&mopts);
-	nl_model_rank(&snap, &mopts);
 
 	if (json) {
 		json_object *doc = nl_report_json(&snap, &ropts);
 
-		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-									   JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(doc);
 	} else {
 		nl_report_text(stdout, &snap, &ropts);
@@ -320,9 +222,6 @@ int cmd_diagnose(int argc, char **argv)
 	ret = fflush(stdout) ? NL_EXIT_FAILURE : NL_EXIT_OK;
 out:
 	nl_snapshot_free(&snap);
-	nl_sample_table_free(&before);
-	nl_sample_table_free(&after);
-	nl_collector_free(collector);
-	free(topo);
+	nl_agent_close(agent);
 	return ret;
 }

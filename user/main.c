@@ -12,14 +12,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: numalens COMMAND [OPTIONS]\n"
-		   "\n"
-		   "Commands:\n"
-		   "  diagnose   watch for a few seconds, then report remote memory access per process\n"
-		   "  doctor     list the data sources and why any of them is unavailable here\n"
-		   "  version    print the version\n"
-		   "\n"
-		   "Run 'numalens COMMAND --help' for a command's options.\n");
+	fprintf(f,
+		"Usage: numalens COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  diagnose   watch for a few seconds, then report remote memory access per process\n"
+		"  doctor     list the data sources and why any of them is unavailable here\n"
+		"  version    print the version\n"
+		"\n"
+		"Run 'numalens COMMAND --help' for a command's options.\n");
 }
 
 int main(int argc, char **argv)

@@ -166,7 +166,8 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 	}
 	run_share = v->node[home].cpu_s / v->cpu_s;
 	if (topo && topo->nr_nodes < 2) {
-		snprintf(f + used, size - used, "one NUMA node: all of its memory accesses are local");
+		snprintf(f + used, size - used,
+			 "one NUMA node: all of its memory accesses are local");
 		return;
 	}
 	if (!v->mem_bytes) {
@@ -175,8 +176,8 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 				 pct(run_share), home);
 	} else if (v->node[home].mem_bytes < v->mem_bytes * NL_MOSTLY_LOCAL) {
 		describe_memory_elsewhere(v, nr_nodes, home, mem, sizeof(mem));
-		used += snprintf(f + used, size - used, "runs %d%% on node %d while %s", pct(run_share),
-				 home, mem);
+		used += snprintf(f + used, size - used, "runs %d%% on node %d while %s",
+				 pct(run_share), home, mem);
 	} else {
 		nl_format_bytes(v->mem_bytes, total, sizeof(total));
 		if (v->node[home].mem_bytes == v->mem_bytes)
@@ -184,8 +185,9 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 		else
 			snprintf(mem, sizeof(mem), "%d%%",
 				 pct((double)v->node[home].mem_bytes / v->mem_bytes));
-		used += snprintf(f + used, size - used, "runs %d%% on node %d, where %s of its %s is",
-				 pct(run_share), home, mem, total);
+		used += snprintf(f + used, size - used,
+				 "runs %d%% on node %d, where %s of its %s is", pct(run_share),
+				 home, mem, total);
 	}
 	if (used < size)
 		used += snprintf(f + used, size - used, " (estimated %d%% remote, from %s)",
@@ -194,8 +196,9 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 		used += snprintf(f + used, size - used,
 				 "; hinting faults say %d%% remote but cover %s of its memory",
 				 pct(v->hint.value),
-				 v->hint_coverage < 0 ? "an unknown share" :
-				 v->hint_coverage < NL_HINT_MIN_COVERAGE ? "too little" : "most");
+				 v->hint_coverage < 0			 ? "an unknown share" :
+				 v->hint_coverage < NL_HINT_MIN_COVERAGE ? "too little" :
+									   "most");
 	if (used < size && v->flagged && v->best_node >= 0 && v->best_node != home)
 		snprintf(f + used, size - used, "; it would run best on node %d", v->best_node);
 	(void)window_s;
@@ -247,7 +250,8 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 	v->best_node = best_node(v, nr_nodes, topo);
 	v->score = v->remote_ratio * v->cpu_s;
 	v->flagged = (!topo || topo->nr_nodes > 1) && v->remote_ratio >= o->min_remote_ratio &&
-		     window_s > 0 && v->cpu_s / window_s >= o->min_cpu && v->mem_bytes >= o->min_rss;
+		     window_s > 0 && v->cpu_s / window_s >= o->min_cpu &&
+		     v->mem_bytes >= o->min_rss;
 	write_finding(v, nr_nodes, topo, window_s);
 }
 

@@ -111,12 +111,12 @@ static json_object *system_json(const struct nl_snapshot *snap)
 	/* Counters over the window, from /proc/vmstat. */
 	json_object_object_add(sys, "numa_hint_faults",
 			       json_object_new_uint64(a->numa_hint_faults - b->numa_hint_faults));
-	json_object_object_add(sys, "numa_hint_faults_local",
-			       json_object_new_uint64(a->numa_hint_faults_local -
-						      b->numa_hint_faults_local));
-	json_object_object_add(sys, "numa_pages_migrated",
-			       json_object_new_uint64(a->numa_pages_migrated -
-						      b->numa_pages_migrated));
+	json_object_object_add(
+		sys, "numa_hint_faults_local",
+		json_object_new_uint64(a->numa_hint_faults_local - b->numa_hint_faults_local));
+	json_object_object_add(
+		sys, "numa_pages_migrated",
+		json_object_new_uint64(a->numa_pages_migrated - b->numa_pages_migrated));
 	return sys;
 }
 
@@ -124,10 +124,12 @@ static json_object *health_json(const struct nl_health *h)
 {
 	json_object *obj = json_object_new_object();
 
-	json_object_object_add(obj, "procs_map_capacity", json_object_new_uint64(h->procs_capacity));
+	json_object_object_add(obj, "procs_map_capacity",
+			       json_object_new_uint64(h->procs_capacity));
 	json_object_object_add(obj, "procs_map_used", json_object_new_uint64(h->procs_used));
 	json_object_object_add(obj, "procs_map_full", json_object_new_uint64(h->procs_full));
-	json_object_object_add(obj, "proc_node_map_full", json_object_new_uint64(h->proc_node_full));
+	json_object_object_add(obj, "proc_node_map_full",
+			       json_object_new_uint64(h->proc_node_full));
 	json_object_object_add(obj, "task_storage_failures",
 			       json_object_new_uint64(h->task_storage_fail));
 	json_object_object_add(obj, "nodes_clamped", json_object_new_uint64(h->node_clamped));
@@ -188,7 +190,8 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	json_object_object_add(obj, "moves", json_object_new_uint64(v->numa_moves));
 	json_object_object_add(obj, "swaps", json_object_new_uint64(v->numa_swaps));
 	json_object_object_add(obj, "sticks", json_object_new_uint64(v->numa_sticks));
-	json_object_object_add(obj, "pages_migrated", json_object_new_uint64(v->numa_pages_migrated));
+	json_object_object_add(obj, "pages_migrated",
+			       json_object_new_uint64(v->numa_pages_migrated));
 	json_object_object_add(obj, "preferred_node", json_object_new_int(v->preferred_nid));
 	json_object_object_add(p, "numa_balancing", obj);
 	obj = json_object_new_object();
@@ -286,15 +289,19 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			st->active ? "active" : "inactive", st->method, st->method[0] ? ": " : "",
 			st->reason);
 	}
-	fprintf(f, "\nSystem: NUMA balancing %s; in the window %" PRIu64 " hinting faults (%" PRIu64
-		   " local), %" PRIu64 " pages migrated\n",
-		a->numa_balancing < 0 ? "not in this kernel" : a->numa_balancing ? "on" : "off",
+	fprintf(f,
+		"\nSystem: NUMA balancing %s; in the window %" PRIu64 " hinting faults (%" PRIu64
+		" local), %" PRIu64 " pages migrated\n",
+		a->numa_balancing < 0 ? "not in this kernel" :
+		a->numa_balancing     ? "on" :
+					"off",
 		a->numa_hint_faults - b->numa_hint_faults,
 		a->numa_hint_faults_local - b->numa_hint_faults_local,
 		a->numa_pages_migrated - b->numa_pages_migrated);
 	if (snap->health.procs_full || snap->health.proc_node_full)
-		fprintf(f, "Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
-			   " events dropped); raise --max-procs\n",
+		fprintf(f,
+			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
+			" events dropped); raise --max-procs\n",
 			snap->health.procs_full, snap->health.proc_node_full);
 
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;

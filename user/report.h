@@ -8,8 +8,8 @@
 #include "snapshot.h"
 
 struct nl_report_opts {
-	size_t top;		  /* processes listed, 0: all */
-	const uint32_t *pids;	  /* only these, even if idle (NULL: ranking) */
+	size_t top;	      /* processes listed, 0: all */
+	const uint32_t *pids; /* only these, even if idle (NULL: ranking) */
 	size_t nr_pids;
 };
 

@@ -157,7 +157,8 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 		v->best_node = -1;
 		v->main_cpu_node = -1;
 		v->migrations = since(a->migrations, b->migrations);
-		v->cross_node_migrations = since(a->cross_node_migrations, b->cross_node_migrations);
+		v->cross_node_migrations =
+			since(a->cross_node_migrations, b->cross_node_migrations);
 		v->numa_moves = since(a->numa_moves, b->numa_moves);
 		v->numa_swaps = since(a->numa_swaps, b->numa_swaps);
 		v->numa_sticks = since(a->numa_sticks, b->numa_sticks);
@@ -168,7 +169,8 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 		for (n = 0; n < nodes; n++) {
 			v->node[n].cpu_s = since(an[n].cpu_ns, bn ? bn[n].cpu_ns : 0) / 1e9;
 			v->node[n].hint_local = since(an[n].hint_local, bn ? bn[n].hint_local : 0);
-			v->node[n].hint_remote = since(an[n].hint_remote, bn ? bn[n].hint_remote : 0);
+			v->node[n].hint_remote =
+				since(an[n].hint_remote, bn ? bn[n].hint_remote : 0);
 		}
 		snap->nr++;
 	}

@@ -104,11 +104,11 @@ struct nl_proc_view {
 	uint64_t locality_remote;
 
 	/* Filled by the model. */
-	double cpu_s;	     /* total in the window */
-	uint64_t mem_bytes;  /* total resident */
+	double cpu_s;	    /* total in the window */
+	uint64_t mem_bytes; /* total resident */
 	struct nl_ratio placement;
 	struct nl_ratio hint;
-	struct nl_ratio pmu; /* hardware sampling: a later source */
+	struct nl_ratio pmu;  /* hardware sampling: a later source */
 	double hint_coverage; /* share of its memory on nodes with hint faults */
 	enum nl_source_id source;
 	double remote_ratio;

@@ -170,8 +170,8 @@ static void test_programs_load_and_attach(void **state)
 		/* fentry may be refused (as on our CI hosts); all else loads. */
 		if (strcmp(progs[i].name, "nl_numa_fault")) {
 			if (!progs[i].loaded || !progs[i].attached)
-				fail_msg("%s: loaded %d attached %d", progs[i].name, progs[i].loaded,
-					 progs[i].attached);
+				fail_msg("%s: loaded %d attached %d", progs[i].name,
+					 progs[i].loaded, progs[i].attached);
 		} else if (progs[i].loaded) {
 			assert_true(progs[i].attached);
 		}

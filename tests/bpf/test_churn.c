@@ -137,9 +137,10 @@ static void test_churn(void **state)
 
 	assert_int_equal(nl_collector_read(collector, &t), 0);
 	nl_collector_health(collector, &health);
-	print_message("procs map: %lu of %lu used, %lu events dropped as full, %lu expired, %d reads\n",
-		      (unsigned long)health.procs_used, (unsigned long)health.procs_capacity,
-		      (unsigned long)health.procs_full, (unsigned long)health.procs_expired, i);
+	print_message(
+		"procs map: %lu of %lu used, %lu events dropped as full, %lu expired, %d reads\n",
+		(unsigned long)health.procs_used, (unsigned long)health.procs_capacity,
+		(unsigned long)health.procs_full, (unsigned long)health.procs_expired, i);
 	assert_int_equal(health.procs_capacity, MAX_PROCS);
 	assert_true(health.procs_used <= MAX_PROCS);
 	/* 3000 processes through a 64-entry map between reads every 50 ms:

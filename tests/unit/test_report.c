@@ -36,8 +36,7 @@ static void two_nodes(void)
 	topo.source = "test";
 }
 
-static long add(struct nl_sample_table *t, uint32_t pid, uint64_t start, uint64_t ns0,
-		uint64_t ns1)
+static long add(struct nl_sample_table *t, uint32_t pid, uint64_t start, uint64_t ns0, uint64_t ns1)
 {
 	long i = nl_sample_table_add(t, pid);
 
@@ -242,8 +241,8 @@ static void test_json_requested_pids(void **state)
 	assert_string_equal(json_object_get_string(get(doc, "processes.0.finding")),
 			    "did not run in the window");
 	/* numa_maps was not read for it: the memory is unknown, not zero. */
-	assert_true(json_object_is_type(get(doc, "processes.0.memory_bytes_by_node"),
-					json_type_null));
+	assert_true(
+		json_object_is_type(get(doc, "processes.0.memory_bytes_by_node"), json_type_null));
 	json_object_put(doc);
 	free_fixture(f);
 }
@@ -271,10 +270,8 @@ static void test_text_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snapshot_deltas),
-		cmocka_unit_test(test_vmstat_parse),
-		cmocka_unit_test(test_json_document),
-		cmocka_unit_test(test_json_requested_pids),
+		cmocka_unit_test(test_snapshot_deltas), cmocka_unit_test(test_vmstat_parse),
+		cmocka_unit_test(test_json_document),	cmocka_unit_test(test_json_requested_pids),
 		cmocka_unit_test(test_text_report),
 	};
 

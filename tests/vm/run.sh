@@ -16,8 +16,12 @@ want_kernels=()
 while getopts k:h opt; do
 	case $opt in
 	k) want_kernels+=("$OPTARG") ;;
-	*)
+	h)
 		sed -n '2,10s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*)
+		sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
 		exit 2
 		;;
 	esac

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "agent.h"
+#include "log.h"
+#include "procfs.h"
+
+/* Resident memory per node of one process, as last read. */
+struct mem_entry {
+	uint32_t pid;
+	uint64_t start_time_ns;
+	double read_at;
+	bool truncated;
+	uint64_t *bytes; /* [nr_nodes] */
+};
+
+struct nl_agent {
+	struct nl_agent_opts opts;
+	struct nl_topology topo;
+	struct nl_collector *collector;
+	struct nl_sources sources;
+	struct nl_sample_table tables[2];
+	struct nl_system sys[2];
+	int prev; /* index of the previous refresh's table */
+	int nr_nodes;
+	struct mem_entry *mem; /* sorted by pid */
+	size_t nr_mem;
+	uint64_t *mem_bytes; /* arena: nr_nodes per entry, parallel to mem */
+};
+
+void nl_agent_opts_default(struct nl_agent_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->collect.max_procs = NL_DEFAULT_MAX_PROCS;
+	nl_model_opts_default(&o->model);
+	o->mem_per_refresh = 64;
+	o->mem_max_bytes = 64u << 20;
+	o->mem_max_age_s = 10;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
+{
+	struct nl_agent *a;
+	int err;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->opts = *o;
+	err = nl_topology_load(&a->topo);
+	if (err) {
+		nl_err("cannot read the NUMA topology: %s", strerror(-err));
+		free(a);
+		return err;
+	}
+	if (a->topo.clamped)
+		nl_warn("this machine has more nodes or CPUs than numalens tracks (%d nodes, %d "
+			"CPUs); the rest are folded into the last",
+			NL_MAX_NODES, NL_MAX_CPUS);
+	a->nr_nodes = a->topo.nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : a->topo.nr_node_ids;
+	err = nl_collector_open(&a->topo, &o->collect, &a->sources, &a->collector);
+	if (err)
+		goto fail;
+	nl_sample_table_init(&a->tables[0], a->nr_nodes);
+	nl_sample_table_init(&a->tables[1], a->nr_nodes);
+	nl_system_read(&a->sys[0]);
+	err = nl_collector_read(a->collector, &a->tables[0]);
+	if (err) {
+		nl_err("cannot read the BPF maps: %s", strerror(-err));
+		goto fail;
+	}
+	*out = a;
+	return 0;
+fail:
+	nl_agent_close(a);
+	return err;
+}
+
+static long mem_find(const struct nl_agent *a, uint32_t pid)
+{
+	size_t lo = 0, hi = a->nr_mem;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->mem[mid].pid == pid)
+			return mid;
+		if (a->mem[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Keeps the entries of processes still in the table; returns 0 or -ENOMEM. */
+static int mem_rebuild(struct nl_agent *a, const struct nl_sample_table *t)
+{
+	struct mem_entry *mem = calloc(t->nr ? t->nr : 1, sizeof(*mem));
+	uint64_t *bytes = calloc((t->nr ? t->nr : 1) * a->nr_nodes, sizeof(*bytes));
+	size_t i;
+
+	if (!mem || !bytes) {
+		free(mem);
+		free(bytes);
+		return -ENOMEM;
+	}
+	/* Both are sorted by pid: one entry per live process, old figures kept
+	 * where the same process (same start time) had some. */
+	for (i = 0; i < t->nr; i++) {
+		long j = mem_find(a, t->procs[i].pid);
+
+		mem[i].pid = t->procs[i].pid;
+		mem[i].start_time_ns = t->procs[i].start_time_ns;
+		mem[i].bytes = &bytes[i * a->nr_nodes];
+		if (j >= 0 && a->mem[j].start_time_ns == mem[i].start_time_ns &&
+		    a->mem[j].read_at) {
+			mem[i].read_at = a->mem[j].read_at;
+			mem[i].truncated = a->mem[j].truncated;
+			memcpy(mem[i].bytes, a->mem[j].bytes, a->nr_nodes * sizeof(*bytes));
+		}
+	}
+	free(a->mem);
+	free(a->mem_bytes);
+	a->mem = mem;
+	a->mem_bytes = bytes;
+	a->nr_mem = t->nr;
+	return 0;
+}
+
+static bool mem_read(struct nl_agent *a, struct mem_entry *e, double now)
+{
+	struct nl_numa_maps maps;
+	int n;
+
+	if (nl_numa_maps_read(e->pid, a->opts.mem_max_bytes, &maps))
+		return false;
+	for (n = 0; n < a->nr_nodes; n++)
+		e->bytes[n] = maps.node_bytes[n];
+	e->truncated = maps.truncated;
+	e->read_at = now;
+	return true;
+}
+
+static int cmp_cpu_desc(const void *a, const void *b)
+{
+	const struct nl_proc_view *x = *(const struct nl_proc_view *const *)a;
+	const struct nl_proc_view *y = *(const struct nl_proc_view *const *)b;
+
+	return x->cpu_s > y->cpu_s ? -1 : x->cpu_s < y->cpu_s;
+}
+
+static bool requested(const struct nl_agent *a, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < a->opts.nr_pids; i++)
+		if (a->opts.pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Fresh numa_maps for the processes asked for and the busiest ones whose
+ * figures are old, within the per-refresh budget; cached figures for the rest. */
+static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
+{
+	struct nl_proc_view **busy = calloc(snap->nr ? snap->nr : 1, sizeof(*busy));
+	double now = now_s();
+	size_t i, nr = 0, reads = 0;
+	int n;
+
+	if (!busy)
+		return;
+	for (i = 0; i < snap->nr; i++) {
+		struct nl_proc_view *v = &snap->procs[i];
+		long j = mem_find(a, v->pid);
+
+		v->cpu_s = 0; /* the model sums it again; needed here to choose */
+		for (n = 0; n < snap->nr_nodes; n++)
+			v->cpu_s += v->node[n].cpu_s;
+		if (j < 0 || v->exited)
+			continue;
+		if (requested(a, v->pid))
+			reads += mem_read(a, &a->mem[j], now);
+		else if (v->cpu_s > 0 && now - a->mem[j].read_at >= a->opts.mem_max_age_s)
+			busy[nr++] = v;
+	}
+	qsort(busy, nr, sizeof(*busy), cmp_cpu_desc);
+	for (i = 0; i < nr && reads < a->opts.mem_per_refresh; i++)
+		reads += mem_read(a, &a->mem[mem_find(a, busy[i]->pid)], now);
+	for (i = 0; i < snap->nr; i++) {
+		struct nl_proc_view *v = &snap->procs[i];
+		long j = mem_find(a, v->pid);
+
+		if (j < 0 || !a->mem[j].read_at)
+			continue;
+		v->mem_known = true;
+		v->mem_truncated = a->mem[j].truncated;
+		for (n = 0; n < snap->nr_nodes; n++)
+			v->node[n].mem_bytes = a->mem[j].bytes[n];
+	}
+	free(busy);
+}
+
+int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
+{
+	int cur = !a->prev, err;
+
+	memset(snap, 0, sizeof(*snap));
+	err = nl_collector_read(a->collector, &a->tables[cur]);
+	if (err) {
+		nl_err("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	nl_system_read(&a->sys[cur]);
+	err = nl_snapshot_build(&a->topo, &a->tables[a->prev], &a->tables[cur], snap);
+	if (!err)
+		err = mem_rebuild(a, &a->tables[cur]);
+	if (err) {
+		nl_snapshot_free(snap);
+		return err;
+	}
+	snap->sources = a->sources;
+	snap->sys_before = a->sys[a->prev];
+	snap->sys_after = a->sys[cur];
+	nl_collector_health(a->collector, &snap->health);
+	add_memory(a, snap);
+	nl_model_rank(snap, &a->opts.model);
+	a->prev = cur;
+	return 0;
+}
+
+const struct nl_topology *nl_agent_topology(const struct nl_agent *a)
+{
+	return &a->topo;
+}
+
+const struct nl_sources *nl_agent_sources(const struct nl_agent *a)
+{
+	return &a->sources;
+}
+
+struct nl_collector *nl_agent_collector(struct nl_agent *a)
+{
+	return a->collector;
+}
+
+void nl_agent_close(struct nl_agent *a)
+{
+	if (!a)
+		return;
+	nl_collector_free(a->collector);
+	nl_sample_table_free(&a->tables[0]);
+	nl_sample_table_free(&a->tables[1]);
+	free(a->mem);
+	free(a->mem_bytes);
+	free(a);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The refresh loop every front end shares: topology and collector once,
+ * then per refresh the counters since the previous one, resident memory
+ * for the processes that matter (rate-limited), the system counters, and
+ * the model's ratios and ranking. Front ends read the snapshot it returns.
+ */
+#ifndef NUMALENS_AGENT_H
+#define NUMALENS_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "collect.h"
+#include "model.h"
+#include "snapshot.h"
+
+struct nl_agent_opts {
+	struct nl_collect_opts collect;
+	struct nl_model_opts model;
+	const uint32_t *pids; /* always given memory, whatever their CPU use */
+	size_t nr_pids;
+	/* numa_maps: read at most this many processes per refresh, busiest
+	 * first, and at most this much text of each; a process's figures are
+	 * kept this many seconds before being read again. */
+	size_t mem_per_refresh;
+	size_t mem_max_bytes;
+	double mem_max_age_s;
+};
+
+void nl_agent_opts_default(struct nl_agent_opts *o);
+
+struct nl_agent;
+
+/* Returns 0 or a negative errno, the reason printed (see nl_exit_for_errno). */
+int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out);
+/* The window since the previous refresh (or since open). snap is the
+ * caller's; free it with nl_snapshot_free. */
+int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
+const struct nl_topology *nl_agent_topology(const struct nl_agent *a);
+const struct nl_sources *nl_agent_sources(const struct nl_agent *a);
+struct nl_collector *nl_agent_collector(struct nl_agent *a);
+void nl_agent_close(struct nl_agent *a);
+
+#endif /* NUMALENS_AGENT_H */
