@@ -133,8 +133,27 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh
 
+# The benchmarks: an empty sched_switch program to compare with (built like
+# bpf/, with its own skeleton) and the programs that measure.
+BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/read
+
+$(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(BUILD)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/empty.skel.h: $(BUILD)/bench/empty.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_empty > $@
+
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(BUILD)/bench/empty.skel.h $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
 
 check-format:

@@ -30,6 +30,8 @@ enum nl_health_counter {
 	NL_H_PROC_NODE_FULL,	/* proc_node map full */
 	NL_H_TASK_STORAGE_FAIL, /* task storage could not be created */
 	NL_H_NODE_CLAMPED,	/* a node id >= NL_MAX_NODES was seen */
+	NL_H_PMU_PROCS_FULL,	/* pmu_procs map full */
+	NL_H_PMU_MATRIX_FULL,	/* pmu_matrix map full */
 	NL_H_MAX,
 };
 
@@ -87,6 +89,46 @@ struct nl_node_ns {
 	__u32 node;
 	__u32 pad;
 	__u64 ns;
+};
+
+/* Hardware memory sampling (PEBS, IBS). */
+#define NL_PMU_CLASSES 8	 /* enum nl_mem_class in memsrc.h */
+#define NL_NODE_UNKNOWN 0xff	 /* memory node of a sample without a physical address */
+#define NL_LAT_BUCKETS 24	 /* latency histogram: log2 buckets of the sample weight */
+#define NL_PHYS_BLOCKS (1 << 16) /* memory blocks the phys -> node table covers */
+
+/* Per-process sample counts, keyed by tgid in `pmu_procs`. */
+struct nl_pmu_proc {
+	__u64 samples;
+	__u64 with_addr;	       /* samples carrying a data address */
+	__u64 by_class[NL_PMU_CLASSES];
+	__u64 remote_by_hops[4];       /* remote memory samples by distance 0..3 */
+	__u64 mem_local, mem_remote;   /* memory samples, node-based when the node is known */
+	__u64 weight_local, weight_remote; /* their summed latency (sample weight) */
+};
+
+/* Memory samples per (process, CPU node, memory node) in `pmu_matrix`. */
+struct nl_pmu_matrix_key {
+	__u32 tgid;
+	__u16 cpu_node;
+	__u16 mem_node; /* NL_NODE_UNKNOWN when it could not be told */
+};
+
+struct nl_pmu_cell {
+	__u64 samples;
+	__u64 weight;
+};
+
+/* Latency of memory samples per (CPU node, memory node), machine-wide. */
+struct nl_pmu_lat_key {
+	__u32 cpu_node;
+	__u32 mem_node;
+};
+
+struct nl_pmu_lat {
+	__u64 samples;
+	__u64 weight;
+	__u64 hist[NL_LAT_BUCKETS]; /* bucket b: weight in [2^b, 2^(b+1)) */
 };
 
 #endif /* NUMALENS_H */

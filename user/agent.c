@@ -40,6 +40,60 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	o->mem_max_age_s = 10;
 }
 
+int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
+{
+	unsigned long long value;
+	char *end;
+
+	switch (opt) {
+	case NL_OPT_MAX_PROCS:
+	case NL_OPT_SAMPLE_PERIOD:
+		errno = 0;
+		value = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-') {
+			nl_err("--%s must be a whole number, not '%s'",
+			       opt == NL_OPT_MAX_PROCS ? "max-procs" : "sample-period", arg);
+			return -1;
+		}
+		if (opt == NL_OPT_SAMPLE_PERIOD) {
+			if (!value || value > (1ull << 32)) {
+				nl_err("--sample-period must be between 1 and 2^32");
+				return -1;
+			}
+			o->collect.sample_period = value;
+			return 1;
+		}
+		if (value < 16 || value > (1u << 22)) {
+			nl_err("--max-procs must be between 16 and %u", 1u << 22);
+			return -1;
+		}
+		o->collect.max_procs = value;
+		return 1;
+	case NL_OPT_NO_FENTRY:
+		o->collect.no_fentry = true;
+		return 1;
+	case NL_OPT_NO_PMU:
+		o->collect.no_pmu = true;
+		return 1;
+	case NL_OPT_PMU_SOFTWARE:
+		o->collect.pmu_software = true;
+		return 1;
+	case NL_OPT_PMU_RATE:
+		if (!strcmp(arg, "low"))
+			o->collect.pmu_rate = NL_PMU_RATE_LOW;
+		else if (!strcmp(arg, "normal"))
+			o->collect.pmu_rate = NL_PMU_RATE_NORMAL;
+		else if (!strcmp(arg, "high"))
+			o->collect.pmu_rate = NL_PMU_RATE_HIGH;
+		else {
+			nl_err("--pmu-rate must be low, normal or high, not '%s'", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -213,6 +267,19 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 	free(busy);
 }
 
+static void add_latency(struct nl_agent *a, struct nl_snapshot *snap)
+{
+	size_t max = (size_t)(a->nr_nodes + 1) * (a->nr_nodes + 1);
+
+	if (!a->sources.src[NL_SRC_PMU].active)
+		return;
+	snap->latency = calloc(max, sizeof(*snap->latency));
+	if (snap->latency)
+		snap->nr_latency = nl_collector_pmu_latency(a->collector, snap->latency, max);
+	if (snap->nr_latency > max)
+		snap->nr_latency = max;
+}
+
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 {
 	int cur = !a->prev, err;
@@ -235,6 +302,7 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	snap->sys_before = a->sys[a->prev];
 	snap->sys_after = a->sys[cur];
 	nl_collector_health(a->collector, &snap->health);
+	add_latency(a, snap);
 	add_memory(a, snap);
 	nl_model_rank(snap, &a->opts.model);
 	a->prev = cur;

@@ -10,11 +10,18 @@
 #include <stdbool.h>
 #include "snapshot.h"
 #include "sources.h"
+#include "pmu.h"
 #include "topology.h"
 
 struct nl_collect_opts {
 	unsigned int max_procs; /* processes tracked in the BPF maps */
 	bool no_fentry;		/* use the hint-fault snapshot even where fentry works */
+	bool no_pmu;		/* no hardware memory sampling */
+	enum nl_pmu_rate pmu_rate;
+	uint64_t sample_period; /* 0: the rate's preset */
+	/* Sample software page faults instead of a PMU: exercises the sampling
+	 * path where no PMU exists (tests). */
+	bool pmu_software;
 };
 
 #define NL_DEFAULT_MAX_PROCS 8192
@@ -35,11 +42,20 @@ void nl_collector_free(struct nl_collector *c);
 
 struct nl_prog_info {
 	const char *name;
+	const char *section; /* where it attaches, e.g. "tp_btf/sched_switch" */
 	bool loaded;
 	bool attached;
 	uint64_t run_cnt; /* with kernel.bpf_stats_enabled=1 */
 	uint64_t run_time_ns;
 };
+
+/* Machine-wide latency of memory samples per (CPU node, memory node):
+ * fills up to max cells, returns how many there are. */
+size_t nl_collector_pmu_latency(struct nl_collector *c, struct nl_latency_cell *out, size_t max);
+
+/* One process's memory samples per (CPU node, memory node), cumulative:
+ * matrix[cpu * (nr_nodes + 1) + mem], the last column for unknown nodes. */
+int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, uint64_t *matrix);
 
 /* The BPF programs, whether each is loaded and attached, and their stats. */
 size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, size_t max);

@@ -41,12 +41,12 @@ struct nl_collector {
 	size_t nr_stale;
 	uint64_t expired;
 	uint64_t procs_used;
-};
-
-struct attach_spec {
-	const char *tracepoint; /* BTF name of the tracepoint, for probing */
-	bool required;
-	enum nl_source_id source;
+	/* Hardware memory sampling: events per CPU, their program links. */
+	struct nl_pmu_config pmu;
+	struct nl_pmu_fds pmu_fds;
+	struct bpf_link **pmu_links;
+	struct nl_physmap physmap;
+	char pmu_reason[240];
 };
 
 /* Set while loading with fentry, which may fail and is then retried without:
@@ -96,20 +96,84 @@ static int read_sysctl(const char *path)
 	return nl_read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : -1;
 }
 
-static void probe_pmu(struct nl_sources *s)
+/*
+ * Before load: find and open the sampling events, so a PMU that cannot be
+ * used leaves its programs out of the load. Fills pmu_reason when not.
+ */
+static void pmu_setup(struct nl_collector *c, const struct nl_topology *topo,
+		      const struct nl_collect_opts *opts)
 {
-	struct stat st;
+	struct numalens *skel = c->skel;
+	bool kctx = false;
+	struct btf *vmlinux;
+	int err;
 
-	if (!stat("/sys/bus/event_source/devices/cpu/events/mem-loads", &st) ||
-	    !stat("/sys/bus/event_source/devices/cpu_core/events/mem-loads", &st) ||
-	    !stat("/sys/bus/event_source/devices/ibs_op", &st))
-		nl_source_set(
-			s, NL_SRC_PMU, false, NULL,
-			"this CPU can sample memory accesses, but numalens does not use hardware sampling yet");
-	else
-		nl_source_set(
-			s, NL_SRC_PMU, false, NULL,
-			"no hardware memory sampling here (no PEBS mem-loads or AMD IBS PMU in /sys/bus/event_source/devices; usual in VMs)");
+	if (opts->no_pmu) {
+		snprintf(c->pmu_reason, sizeof(c->pmu_reason), "turned off (--no-pmu)");
+		goto off;
+	}
+	if (opts->pmu_software)
+		nl_pmu_software_faults(&c->pmu);
+	else if (nl_pmu_probe("/sys", opts->sample_period, opts->pmu_rate, &c->pmu, c->pmu_reason,
+			      sizeof(c->pmu_reason)))
+		goto off;
+	err = nl_pmu_open(&c->pmu, topo, &c->pmu_fds, c->pmu_reason, sizeof(c->pmu_reason));
+	if (err)
+		goto off;
+	if (!nl_physmap_load("/sys", &c->physmap))
+		skel->rodata->phys_block_shift = c->physmap.block_shift;
+	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
+	vmlinux = btf__load_vmlinux_btf();
+	if (!libbpf_get_error(vmlinux)) {
+		kctx = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+		btf__free(vmlinux);
+	}
+	bpf_program__set_autoload(kctx ? skel->progs.nl_mem_sample : skel->progs.nl_mem_sample_kctx,
+				  false);
+	return;
+off:
+	c->pmu.kind = NL_PMU_NONE;
+	bpf_program__set_autoload(skel->progs.nl_mem_sample, false);
+	bpf_program__set_autoload(skel->progs.nl_mem_sample_kctx, false);
+}
+
+/* After load: the phys -> node table, then the program on every event. */
+static void pmu_attach(struct nl_collector *c, struct nl_sources *s)
+{
+	struct bpf_program *prog = bpf_program__autoload(c->skel->progs.nl_mem_sample_kctx) ?
+					   c->skel->progs.nl_mem_sample_kctx :
+					   c->skel->progs.nl_mem_sample;
+	int fd = bpf_map__fd(c->skel->maps.phys_node), i, err;
+	__u32 block;
+
+	if (c->pmu.kind == NL_PMU_NONE) {
+		nl_source_set(s, NL_SRC_PMU, false, NULL, "%s", c->pmu_reason);
+		return;
+	}
+	for (block = 0; c->physmap.node && block < c->physmap.nr_blocks; block++) {
+		__u8 node = c->physmap.node[block];
+
+		if (node != NL_NODE_UNKNOWN)
+			bpf_map_update_elem(fd, &block, &node, BPF_ANY);
+	}
+	c->pmu_links = calloc(c->pmu_fds.nr, sizeof(*c->pmu_links));
+	if (!c->pmu_links) {
+		nl_source_set(s, NL_SRC_PMU, false, NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < c->pmu_fds.nr; i++) {
+		c->pmu_links[i] = bpf_program__attach_perf_event(prog, c->pmu_fds.fds[i]);
+		if (!c->pmu_links[i]) {
+			err = -errno;
+			nl_source_set(s, NL_SRC_PMU, false, NULL,
+				      "cannot attach the sampling program to %s (%s)", c->pmu.desc,
+				      strerror(-err));
+			return;
+		}
+	}
+	nl_source_set(s, NL_SRC_PMU, true, c->pmu.kind == NL_PMU_IBS ? "ibs" : c->pmu.kind == NL_PMU_PEBS ? "pebs" : "software",
+		      "%s on %d CPUs%s", c->pmu.desc, c->pmu_fds.nr,
+		      c->physmap.node ? "; memory nodes from physical addresses" : "");
 }
 
 static void configure(struct nl_collector *c, const struct nl_topology *topo,
@@ -127,6 +191,8 @@ static void configure(struct nl_collector *c, const struct nl_topology *topo,
 	bpf_map__set_max_entries(skel->maps.procs, procs);
 	/* Most processes touch one or two nodes. */
 	bpf_map__set_max_entries(skel->maps.proc_node, procs * (c->nr_nodes > 1 ? 2 : 1));
+	bpf_map__set_max_entries(skel->maps.pmu_procs, procs);
+	bpf_map__set_max_entries(skel->maps.pmu_matrix, procs * (c->nr_nodes > 1 ? 2 : 1));
 }
 
 /* Marks programs this kernel cannot load; returns -ENOTSUP for a required one. */
@@ -198,6 +264,7 @@ static int open_and_load(struct nl_collector *c, const struct nl_topology *topo,
 	err = probe_programs(c, opts, s, gaps, gaps_size);
 	if (err)
 		return err;
+	pmu_setup(c, topo, opts);
 	libbpf_quiet = c->fentry;
 	err = numalens__load(c->skel);
 	libbpf_quiet = false;
@@ -208,6 +275,8 @@ static int open_and_load(struct nl_collector *c, const struct nl_topology *topo,
 		 strerror(-err));
 	numalens__destroy(c->skel);
 	c->skel = NULL;
+	nl_pmu_close(&c->pmu_fds);
+	nl_physmap_free(&c->physmap);
 	struct nl_collect_opts no_fentry = *opts;
 
 	no_fentry.no_fentry = true;
@@ -303,7 +372,10 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 	if (numab == 0)
 		nl_source_set(s, NL_SRC_HINT_FAULTS, false, NULL,
 			      "kernel.numa_balancing is 0, so the kernel takes no hinting faults "
-			      "(enable it with: sysctl kernel.numa_balancing=1)");
+			      "(enable it with: sysctl kernel.numa_balancing=1); when on, %s",
+			      c->fentry ? "fentry on task_numa_fault counts them" :
+			      *fentry_note ? fentry_note :
+					     "the task_struct snapshot is read");
 	else if (numab < 0)
 		nl_source_set(s, NL_SRC_HINT_FAULTS, false, NULL,
 			      "this kernel has no NUMA balancing (CONFIG_NUMA_BALANCING)");
@@ -352,7 +424,6 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 		return -ENOMEM;
 	c->nr_nodes = topo->nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : topo->nr_node_ids;
 	libbpf_set_print(libbpf_print);
-	probe_pmu(sources);
 
 	err = open_and_load(c, topo, opts, sources, gaps, sizeof(gaps), fentry_note,
 			    sizeof(fentry_note));
@@ -368,6 +439,7 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 	err = attach(c, sources, gaps, fentry_note, sizeof(fentry_note));
 	if (err)
 		goto fail;
+	pmu_attach(c, sources);
 	nl_source_set(sources, NL_SRC_PLACEMENT, true, "sched_switch+numa_maps",
 		      topo->nr_nodes < 2 ? "one NUMA node here: every access is local" :
 					   "on-CPU time per node x resident memory per node");
@@ -645,6 +717,115 @@ static int read_proc_nodes(struct nl_collector *c, struct nl_sample_table *t,
 	return nr_gone;
 }
 
+/* Adds the hardware samples; deletes the entries of gone processes. */
+static int read_pmu(struct nl_collector *c, struct nl_sample_table *t, const struct pid_list *gone)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_procs);
+	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL, *doomed = NULL;
+	__u32 key, next, *prev = NULL;
+	struct nl_pmu_proc val;
+	struct nl_pmu_cell cell;
+	size_t nr_doomed = 0, i;
+	int err = 0;
+
+	if (c->pmu.kind == NL_PMU_NONE)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		long j;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		j = nl_sample_table_find(t, key);
+		if (j >= 0)
+			t->procs[j].pmu = val;
+	}
+	for (i = 0; i < gone->nr; i++)
+		bpf_map_delete_elem(fd, &gone->pids[i]);
+
+	fd = bpf_map__fd(c->skel->maps.pmu_matrix);
+	while (!bpf_map_get_next_key(fd, mprev, &mnext)) {
+		struct nl_node_count *nodes;
+		long j;
+
+		mkey = mnext;
+		mprev = &mkey;
+		if (pid_list_has(gone, mkey.tgid)) {
+			struct nl_pmu_matrix_key *k = realloc(doomed, (nr_doomed + 1) * sizeof(*k));
+
+			if (!k) {
+				err = -ENOMEM;
+				break;
+			}
+			doomed = k;
+			doomed[nr_doomed++] = mkey;
+		}
+		if (mkey.mem_node >= t->nr_nodes || bpf_map_lookup_elem(fd, &mkey, &cell))
+			continue; /* an unknown node has no per-node slot */
+		j = nl_sample_table_find(t, mkey.tgid);
+		if (j < 0)
+			continue;
+		nodes = nl_sample_nodes(t, j);
+		if (mkey.cpu_node == mkey.mem_node)
+			nodes[mkey.mem_node].pmu_local += cell.samples;
+		else
+			nodes[mkey.mem_node].pmu_remote += cell.samples;
+	}
+	for (i = 0; i < nr_doomed; i++)
+		bpf_map_delete_elem(fd, &doomed[i]);
+	free(doomed);
+	return err;
+}
+
+int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, uint64_t *matrix)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_matrix), cols = nr_nodes + 1;
+	struct nl_pmu_matrix_key key, next, *prev = NULL;
+	struct nl_pmu_cell cell;
+
+	memset(matrix, 0, nr_nodes * cols * sizeof(*matrix));
+	if (c->pmu.kind == NL_PMU_NONE)
+		return -ENODEV;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		int mem;
+
+		key = next;
+		prev = &key;
+		if (key.tgid != pid || key.cpu_node >= nr_nodes || bpf_map_lookup_elem(fd, &key, &cell))
+			continue;
+		mem = key.mem_node < nr_nodes ? key.mem_node : nr_nodes;
+		matrix[key.cpu_node * cols + mem] += cell.samples;
+	}
+	return 0;
+}
+
+size_t nl_collector_pmu_latency(struct nl_collector *c, struct nl_latency_cell *out, size_t max)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_lat);
+	struct nl_pmu_lat_key key, next, *prev = NULL;
+	struct nl_pmu_lat lat;
+	size_t nr = 0;
+
+	if (c->pmu.kind == NL_PMU_NONE)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &lat))
+			continue;
+		if (nr < max) {
+			out[nr].cpu_node = key.cpu_node;
+			out[nr].mem_node = key.mem_node;
+			out[nr].samples = lat.samples;
+			out[nr].weight = lat.weight;
+			memcpy(out[nr].hist, lat.hist, sizeof(lat.hist));
+		}
+		nr++;
+	}
+	return nr;
+}
+
 int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t)
 {
 	struct pid_list gone = { 0 }, stale = { 0 };
@@ -673,6 +854,9 @@ int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t)
 		err = nr;
 		goto out;
 	}
+	err = read_pmu(c, t, &gone);
+	if (err)
+		goto out;
 	/* Exited processes have been reported: their entries make room. */
 	for (i = 0; i < gone.nr; i++)
 		bpf_map_delete_elem(bpf_map__fd(c->skel->maps.procs), &gone.pids[i]);
@@ -726,6 +910,12 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 		case NL_H_NODE_CLAMPED:
 			h->node_clamped = sum;
 			break;
+		case NL_H_PMU_PROCS_FULL:
+			h->pmu_procs_full = sum;
+			break;
+		case NL_H_PMU_MATRIX_FULL:
+			h->pmu_matrix_full = sum;
+			break;
 		}
 	}
 	free(values);
@@ -747,8 +937,14 @@ size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, s
 		if (nr == max)
 			break;
 		out[nr].name = bpf_program__name(prog);
+		out[nr].section = bpf_program__section_name(prog);
 		out[nr].loaded = fd >= 0;
 		out[nr].attached = links[nr] != NULL;
+		/* The sampling program has a link per CPU, not the skeleton's. */
+		if ((prog == c->skel->progs.nl_mem_sample ||
+		     prog == c->skel->progs.nl_mem_sample_kctx) &&
+		    fd >= 0)
+			out[nr].attached = c->pmu_links && c->pmu_links[0];
 		out[nr].run_cnt = out[nr].run_time_ns = 0;
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			out[nr].run_cnt = info.run_cnt;
@@ -761,8 +957,15 @@ size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, s
 
 void nl_collector_free(struct nl_collector *c)
 {
+	int i;
+
 	if (!c)
 		return;
+	for (i = 0; c->pmu_links && i < c->pmu_fds.nr; i++)
+		bpf_link__destroy(c->pmu_links[i]);
+	free(c->pmu_links);
+	nl_pmu_close(&c->pmu_fds);
+	nl_physmap_free(&c->physmap);
 	numalens__destroy(c->skel);
 	free(c->stale);
 	free(c);

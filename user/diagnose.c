@@ -41,9 +41,7 @@ static void usage(FILE *f)
 		"  -p, --pid PID           report this process, even when idle (repeatable)\n"
 		"  -n, --top N             list the N processes with most remote traffic (default 10)\n"
 		"  -j, --json              print one JSON document instead of text\n"
-		"      --max-procs N       processes the BPF maps track (default %d)\n"
-		"      --no-fentry         read hinting faults from the kernel's snapshot only\n"
-		"  -v, --verbose           more messages (twice: libbpf's too)\n"
+		NL_AGENT_OPTIONS_HELP		"  -v, --verbose           more messages (twice: libbpf's too)\n"
 		"\n"
 		"Exit status: 0 done, 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
 		"needed tracepoint, 5 no such process, 1 other failures.\n"
@@ -51,8 +49,7 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  numalens diagnose                     # the whole machine, 5 seconds\n"
 		"  numalens diagnose -d 30 --pid 1234    # one process, 30 seconds\n"
-		"  numalens diagnose --json | jq '.processes[0]'\n",
-		NL_DEFAULT_MAX_PROCS);
+		"  numalens diagnose --json | jq '.processes[0]'\n");
 }
 
 static int parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out)
@@ -104,8 +101,7 @@ int cmd_diagnose(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "max-procs", required_argument, NULL, 'M' },
-		{ "no-fentry", no_argument, NULL, 'F' },
+		NL_AGENT_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -154,16 +150,6 @@ int cmd_diagnose(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'M':
-			if (parse_uint(optarg, "--max-procs", 1u << 22, &value) || value < 16) {
-				nl_err("--max-procs must be between 16 and %u", 1u << 22);
-				return NL_EXIT_USAGE;
-			}
-			aopts.collect.max_procs = value;
-			break;
-		case 'F':
-			aopts.collect.no_fentry = true;
-			break;
 		case 'v':
 			nl_verbose++;
 			break;
@@ -171,6 +157,12 @@ int cmd_diagnose(int argc, char **argv)
 			usage(stdout);
 			return NL_EXIT_OK;
 		default:
+			switch (nl_agent_option(opt, optarg, &aopts)) {
+			case 1:
+				continue;
+			case -1:
+				return NL_EXIT_USAGE;
+			}
 			usage(stderr);
 			return NL_EXIT_USAGE;
 		}

@@ -1,55 +1,123 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `numalens doctor`: which data sources work on this machine, and the exact
- * reason for each one that does not.
+ * reason for each one that does not; the kernel settings, privileges and
+ * BPF programs behind them.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "collect.h"
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include "agent.h"
 #include "commands.h"
 #include "log.h"
+#include "privs.h"
+#include "procfs.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#define CAP_SYS_NICE_ 23
+#define CAP_SYS_ADMIN_ 21
+
+static const char *sysctl(const char *path, char *buf, size_t size)
+{
+	int len = nl_read_file(path, buf, size);
+
+	if (len <= 0)
+		return "absent";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static void print_environment(const struct nl_topology *topo)
+{
+	char numab[16], paranoid[16];
+	struct utsname uts;
+	struct stat st;
+
+	uname(&uts);
+	printf("topology:   %d NUMA node%s, %d CPUs (from %s)%s\n", topo->nr_nodes,
+	       topo->nr_nodes == 1 ? "" : "s", topo->nr_cpu_ids, topo->source,
+	       topo->nr_nodes == 1 ? ": every access is local, remote ratios are 0" : "");
+	printf("kernel:     %s, BTF %s, kernel.numa_balancing=%s, kernel.perf_event_paranoid=%s\n",
+	       uts.release, stat("/sys/kernel/btf/vmlinux", &st) ? "missing" : "present",
+	       sysctl("/proc/sys/kernel/numa_balancing", numab, sizeof(numab)),
+	       sysctl("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid)));
+	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_SYS_NICE %s\n",
+	       nl_has_cap(CAP_BPF) ? "yes" : "no", nl_has_cap(CAP_PERFMON) ? "yes" : "no",
+	       nl_has_cap(CAP_SYS_ADMIN_) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE_) ? "yes" : "no");
+}
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct nl_collect_opts copts = { .max_procs = NL_DEFAULT_MAX_PROCS };
-	struct nl_collector *collector = NULL;
-	struct nl_sources sources = { 0 };
-	struct nl_topology *topo;
+	static const struct option long_opts[] = {
+		NL_AGENT_LONG_OPTIONS,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const struct nl_sources *sources;
+	struct nl_prog_info progs[32];
+	struct nl_agent_opts aopts;
+	struct nl_agent *agent;
+	const char *ratio_from;
 	int id, err, opt;
+	size_t i, nr;
 
+	nl_agent_opts_default(&aopts);
 	optind = 1;
-	while ((opt = getopt(argc, argv, "vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
 		if (opt == 'v') {
 			nl_verbose++;
 			continue;
 		}
-		fprintf(opt == 'h' ? stdout : stderr,
-			"Usage: numalens doctor [-v]\n"
-			"Lists every data source, whether it works here, and why not.\n");
-		return opt == 'h' ? NL_EXIT_OK : NL_EXIT_USAGE;
+		if (opt != 'h') {
+			err = nl_agent_option(opt, optarg, &aopts);
+			if (err == 1)
+				continue;
+			if (err == 0)
+				fprintf(stderr, "Usage: numalens doctor [-v] [options]\n");
+			return NL_EXIT_USAGE;
+		}
+		printf("Usage: numalens doctor [-v] [options]\n"
+		       "Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
+		return NL_EXIT_OK;
 	}
-	topo = calloc(1, sizeof(*topo));
-	if (!topo)
-		return NL_EXIT_FAILURE;
-	err = nl_topology_load(topo);
-	if (err) {
-		nl_err("cannot read the NUMA topology: %s", strerror(-err));
-		free(topo);
-		return NL_EXIT_FAILURE;
-	}
-	printf("topology: %d NUMA node%s, %d CPUs (from %s)%s\n", topo->nr_nodes,
-	       topo->nr_nodes == 1 ? "" : "s", topo->nr_cpu_ids, topo->source,
-	       topo->nr_nodes == 1 ? ": every access is local, remote ratios are 0" : "");
-	err = nl_collector_open(topo, &copts, &sources, &collector);
-	nl_collector_free(collector);
-	free(topo);
+	err = nl_agent_open(&aopts, &agent);
 	if (err)
 		return nl_exit_for_errno(err);
+	print_environment(nl_agent_topology(agent));
+
+	sources = nl_agent_sources(agent);
+	printf("\ndata sources\n");
 	for (id = 0; id < NL_SRC_MAX; id++)
-		printf("%-15s %-9s %-22s %s\n", nl_source_name(id),
-		       sources.src[id].active ? "active" : "inactive", sources.src[id].method,
-		       sources.src[id].reason);
+		printf("  %-15s %-9s %-22s %s\n", nl_source_name(id),
+		       sources->src[id].active ? "active" : "inactive", sources->src[id].method,
+		       sources->src[id].reason);
+
+	printf("\nBPF programs\n");
+	nr = nl_collector_programs(nl_agent_collector(agent), progs, 32);
+	for (i = 0; i < nr; i++)
+		printf("  %-20s %-34s %s\n", progs[i].name, progs[i].section,
+		       progs[i].attached ? "attached" :
+		       progs[i].loaded	 ? "loaded, not attached" :
+					   "not loaded (see its data source)");
+
+	if (sources->src[NL_SRC_PMU].active && strcmp(sources->src[NL_SRC_PMU].method, "software"))
+		ratio_from = "hardware sampling (pmu), then hinting faults and placement";
+	else if (sources->src[NL_SRC_HINT_FAULTS].active)
+		ratio_from = "hinting faults where they cover most of a process's memory, else "
+			     "placement; no hardware PMU is used";
+	else
+		ratio_from = "placement (CPU time and memory per node); no hardware PMU and no "
+			     "hinting faults are used";
+	printf("\nsummary: remote ratios come from %s.\n", ratio_from);
+	nl_agent_close(agent);
 	return NL_EXIT_OK;
 }

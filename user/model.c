@@ -81,6 +81,18 @@ struct nl_ratio nl_hint_ratio(const struct nl_node_stat *node, int nr_nodes, dou
 	return r;
 }
 
+struct nl_ratio nl_pmu_ratio(const struct nl_pmu_proc *pmu)
+{
+	uint64_t samples = pmu->mem_local + pmu->mem_remote;
+	struct nl_ratio r = { 0 };
+
+	if (samples < NL_PMU_MIN_SAMPLES)
+		return r;
+	r.valid = true;
+	r.value = (double)pmu->mem_remote / samples;
+	return r;
+}
+
 static int argmax_cpu(const struct nl_proc_view *v, int nr_nodes)
 {
 	int n, best = -1;
@@ -204,6 +216,17 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 	(void)window_s;
 }
 
+/* Fault pages behind the hint ratio: per node where fentry counts them. */
+static uint64_t hint_pages(const struct nl_proc_view *v, int nr_nodes)
+{
+	uint64_t pages = 0;
+	int n;
+
+	for (n = 0; n < nr_nodes; n++)
+		pages += v->node[n].hint_local + v->node[n].hint_remote;
+	return pages ? pages : v->locality_local + v->locality_remote;
+}
+
 void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,
 		       double window_s, const struct nl_model_opts *o)
 {
@@ -219,6 +242,7 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 	}
 	v->main_cpu_node = argmax_cpu(v, nr_nodes);
 	v->placement = nl_placement_ratio(v->node, nr_nodes);
+	v->pmu_ratio = nl_pmu_ratio(&v->pmu);
 	v->hint = nl_hint_ratio(v->node, nr_nodes, &v->hint_coverage);
 	if (!v->hint.valid && faults >= NL_HINT_MIN_PAGES) {
 		/* Snapshot source: no per-node detail, so no coverage either. */
@@ -229,18 +253,22 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 	/* Trust the faults only where they sampled most of the memory. */
 	hint_trusted = v->hint.valid && v->hint_coverage >= NL_HINT_MIN_COVERAGE;
 
-	if (v->pmu.valid) {
+	v->ratio_samples = 0;
+	if (v->pmu_ratio.valid) {
 		v->source = NL_SRC_PMU;
-		v->remote_ratio = v->pmu.value;
+		v->remote_ratio = v->pmu_ratio.value;
+		v->ratio_samples = v->pmu.mem_local + v->pmu.mem_remote;
 	} else if (hint_trusted) {
 		v->source = NL_SRC_HINT_FAULTS;
 		v->remote_ratio = v->hint.value;
+		v->ratio_samples = hint_pages(v, nr_nodes);
 	} else if (v->placement.valid) {
 		v->source = NL_SRC_PLACEMENT;
 		v->remote_ratio = v->placement.value;
 	} else if (v->hint.valid) {
 		v->source = NL_SRC_HINT_FAULTS;
 		v->remote_ratio = v->hint.value;
+		v->ratio_samples = hint_pages(v, nr_nodes);
 	} else {
 		v->source = NL_SRC_PLACEMENT;
 		v->remote_ratio = 0;

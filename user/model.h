@@ -17,6 +17,8 @@
 #define NL_HINT_MIN_COVERAGE 0.5
 /* A finding calls memory local when its home node holds this share. */
 #define NL_MOSTLY_LOCAL 0.95
+/* Hardware sampling counts for a process with this many memory samples. */
+#define NL_PMU_MIN_SAMPLES 20
 /* Sources further apart than this are said to disagree. */
 #define NL_DISAGREE 0.3
 
@@ -39,6 +41,9 @@ struct nl_ratio nl_placement_ratio(const struct nl_node_stat *node, int nr_nodes
  * unknown). Valid with NL_HINT_MIN_PAGES faults.
  */
 struct nl_ratio nl_hint_ratio(const struct nl_node_stat *node, int nr_nodes, double *coverage);
+
+/* Remote share of the memory samples; valid from NL_PMU_MIN_SAMPLES. */
+struct nl_ratio nl_pmu_ratio(const struct nl_pmu_proc *pmu);
 
 /* Fills the model fields of one process view. */
 void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,

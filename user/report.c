@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "memsrc.h"
 #include "model.h"
 #include "report.h"
 
@@ -134,12 +135,76 @@ static json_object *health_json(const struct nl_health *h)
 			       json_object_new_uint64(h->task_storage_fail));
 	json_object_object_add(obj, "nodes_clamped", json_object_new_uint64(h->node_clamped));
 	json_object_object_add(obj, "procs_expired", json_object_new_uint64(h->procs_expired));
+	json_object_object_add(obj, "pmu_procs_map_full", json_object_new_uint64(h->pmu_procs_full));
+	json_object_object_add(obj, "pmu_matrix_map_full",
+			       json_object_new_uint64(h->pmu_matrix_full));
 	return obj;
 }
 
 static json_object *ratio_or_null(struct nl_ratio r)
 {
 	return r.valid ? json_ratio(r.value) : NULL;
+}
+
+static const char *const level_names[NL_PMU_CLASSES] = {
+	[NL_MEM_UNKNOWN] = "unknown",	      [NL_MEM_CACHE] = "cache",
+	[NL_MEM_REMOTE_CACHE] = "remote_cache", [NL_MEM_LOCAL_DRAM] = "local_dram",
+	[NL_MEM_REMOTE_DRAM] = "remote_dram",   [NL_MEM_LOCAL_CXL] = "local_cxl_pmem",
+	[NL_MEM_REMOTE_CXL] = "remote_cxl_pmem", [NL_MEM_OTHER] = "io_uncached",
+};
+
+static json_object *mean_or_null(uint64_t weight, uint64_t samples)
+{
+	return samples ? json_object_new_double(round(10.0 * weight / samples) / 10) : NULL;
+}
+
+static json_object *pmu_json(const struct nl_pmu_proc *pmu)
+{
+	json_object *obj = json_object_new_object(), *levels = json_object_new_object();
+	json_object *hops = json_object_new_array(), *mem = json_object_new_object();
+	int i;
+
+	json_object_object_add(obj, "samples", json_object_new_uint64(pmu->samples));
+	for (i = 0; i < NL_PMU_CLASSES; i++)
+		json_object_object_add(levels, level_names[i],
+				       json_object_new_uint64(pmu->by_class[i]));
+	json_object_object_add(obj, "by_level", levels);
+	json_object_object_add(mem, "local", json_object_new_uint64(pmu->mem_local));
+	json_object_object_add(mem, "remote", json_object_new_uint64(pmu->mem_remote));
+	json_object_object_add(obj, "memory_samples", mem);
+	for (i = 1; i < 4; i++)
+		json_object_array_add(hops, json_object_new_uint64(pmu->remote_by_hops[i]));
+	json_object_object_add(obj, "remote_by_hops", hops);
+	mem = json_object_new_object();
+	json_object_object_add(mem, "local", mean_or_null(pmu->weight_local, pmu->mem_local));
+	json_object_object_add(mem, "remote", mean_or_null(pmu->weight_remote, pmu->mem_remote));
+	json_object_object_add(obj, "mean_latency", mem);
+	return obj;
+}
+
+static json_object *latency_json(const struct nl_snapshot *snap)
+{
+	json_object *cells = json_object_new_array();
+	size_t i;
+	int b;
+
+	for (i = 0; i < snap->nr_latency; i++) {
+		const struct nl_latency_cell *l = &snap->latency[i];
+		json_object *cell = json_object_new_object(), *hist = json_object_new_array();
+
+		json_object_object_add(cell, "cpu_node", json_object_new_int(l->cpu_node));
+		json_object_object_add(cell, "memory_node",
+				       l->mem_node == NL_NODE_UNKNOWN ?
+					       NULL :
+					       json_object_new_int(l->mem_node));
+		json_object_object_add(cell, "samples", json_object_new_uint64(l->samples));
+		json_object_object_add(cell, "mean_latency", mean_or_null(l->weight, l->samples));
+		for (b = 0; b < NL_LAT_BUCKETS; b++)
+			json_object_array_add(hist, json_object_new_uint64(l->hist[b]));
+		json_object_object_add(cell, "histogram_log2", hist);
+		json_object_array_add(cells, cell);
+	}
+	return cells;
 }
 
 static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
@@ -172,8 +237,9 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	json_object_object_add(p, "remote_ratio", json_ratio(v->remote_ratio));
 	json_object_object_add(p, "remote_ratio_source",
 			       json_object_new_string(nl_source_name(v->source)));
+	json_object_object_add(p, "remote_ratio_samples", json_object_new_uint64(v->ratio_samples));
 	ratios = json_object_new_object();
-	json_object_object_add(ratios, "pmu", ratio_or_null(v->pmu));
+	json_object_object_add(ratios, "pmu", ratio_or_null(v->pmu_ratio));
 	json_object_object_add(ratios, "hint_faults", ratio_or_null(v->hint));
 	json_object_object_add(ratios, "placement", ratio_or_null(v->placement));
 	json_object_object_add(p, "remote_ratio_by_source", ratios);
@@ -204,6 +270,8 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	json_object_object_add(obj, "remote", json_object_new_uint64(remote));
 	json_object_object_add(obj, "migrated", json_object_new_uint64(v->hint_migrated_pages));
 	json_object_object_add(p, "hint_faults", obj);
+	if (snap->sources.src[NL_SRC_PMU].active)
+		json_object_object_add(p, "pmu", pmu_json(&v->pmu));
 	json_object_object_add(p, "best_node", json_object_new_int(v->best_node));
 	json_object_object_add(p, "flagged", json_object_new_boolean(v->flagged));
 	json_object_object_add(p, "finding", json_object_new_string(v->finding));
@@ -223,6 +291,8 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 	json_object_object_add(doc, "sources", sources_json(&snap->sources));
 	json_object_object_add(doc, "system", system_json(snap));
 	json_object_object_add(doc, "health", health_json(&snap->health));
+	if (snap->sources.src[NL_SRC_PMU].active)
+		json_object_object_add(doc, "pmu_latency", latency_json(snap));
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
 	for (i = 0; i < nr; i++)
 		json_object_array_add(procs, process_json(snap, list[i]));
@@ -271,6 +341,18 @@ static void text_topology(FILE *f, const struct nl_topology *t)
 	}
 }
 
+/* "placement", "pmu/1234", "hint/5678": the source and what stands behind it. */
+static const char *source_label(const struct nl_proc_view *v, char *buf, size_t size)
+{
+	if (v->source == NL_SRC_PMU)
+		snprintf(buf, size, "pmu/%llu", (unsigned long long)v->ratio_samples);
+	else if (v->source == NL_SRC_HINT_FAULTS)
+		snprintf(buf, size, "hint/%llu", (unsigned long long)v->ratio_samples);
+	else
+		snprintf(buf, size, "%s", nl_source_name(v->source));
+	return buf;
+}
+
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o)
 {
 	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
@@ -313,13 +395,13 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			"SOURCE", "CPU s", "MEMORY", "BEST");
 	for (i = 0; i < nr; i++) {
 		const struct nl_proc_view *v = list[i];
-		char mem[32] = "?";
+		char mem[32] = "?", src[32];
 
 		if (v->mem_known)
 			nl_format_bytes(v->mem_bytes, mem, sizeof(mem));
 		fprintf(f, "%s %8u %-16s %5.0f%% %-11s %8.2f %8s  %d\n", v->flagged ? "!" : " ",
-			v->pid, v->comm, v->remote_ratio * 100, nl_source_name(v->source), v->cpu_s,
-			mem, v->best_node);
+			v->pid, v->comm, v->remote_ratio * 100, source_label(v, src, sizeof(src)),
+			v->cpu_s, mem, v->best_node);
 		fprintf(f, "           %s\n", v->finding);
 		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
 		    v->numa_pages_migrated)

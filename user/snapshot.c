@@ -115,6 +115,18 @@ static uint64_t since(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
+/* The counters are all __u64, in order: subtract them one by one. */
+static void pmu_since(struct nl_pmu_proc *out, const struct nl_pmu_proc *now,
+		      const struct nl_pmu_proc *then)
+{
+	const __u64 *a = (const __u64 *)now, *b = (const __u64 *)then;
+	__u64 *o = (__u64 *)out;
+	size_t i;
+
+	for (i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		o[i] = since(a[i], b[i]);
+}
+
 int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
 		      const struct nl_sample_table *after, struct nl_snapshot *snap)
 {
@@ -166,6 +178,7 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 		v->hint_migrated_pages = since(a->hint_migrated_pages, b->hint_migrated_pages);
 		v->locality_remote = a->locality[0];
 		v->locality_local = a->locality[1];
+		pmu_since(&v->pmu, &a->pmu, &b->pmu);
 		for (n = 0; n < nodes; n++) {
 			v->node[n].cpu_s = since(an[n].cpu_ns, bn ? bn[n].cpu_ns : 0) / 1e9;
 			v->node[n].hint_local = since(an[n].hint_local, bn ? bn[n].hint_local : 0);
@@ -181,6 +194,9 @@ void nl_snapshot_free(struct nl_snapshot *snap)
 {
 	free(snap->procs);
 	free(snap->node_arena);
+	free(snap->latency);
+	snap->latency = NULL;
+	snap->nr_latency = 0;
 	snap->procs = NULL;
 	snap->node_arena = NULL;
 	snap->nr = 0;

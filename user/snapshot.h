@@ -22,6 +22,8 @@ struct nl_node_count {
 	uint64_t cpu_ns;      /* on-CPU time on this node's CPUs */
 	uint64_t hint_local;  /* hinting-fault pages on this node's memory, local */
 	uint64_t hint_remote; /* ... remote */
+	uint64_t pmu_local;   /* sampled loads from this node's memory, by its own CPUs */
+	uint64_t pmu_remote;  /* ... by other nodes' CPUs */
 };
 
 #define NL_PS_EXITED 0x1 /* the last thread has exited */
@@ -45,6 +47,7 @@ struct nl_proc_sample {
 	/* task_struct->numa_faults_locality[] summed over threads: remote,
 	 * local, failed. Reset by the kernel every scan window: not cumulative. */
 	uint64_t locality[3];
+	struct nl_pmu_proc pmu; /* hardware memory samples */
 };
 
 struct nl_sample_table {
@@ -75,6 +78,8 @@ struct nl_node_stat {
 	uint64_t mem_bytes;
 	uint64_t hint_local;
 	uint64_t hint_remote;
+	uint64_t pmu_local;
+	uint64_t pmu_remote;
 };
 
 struct nl_ratio {
@@ -102,14 +107,16 @@ struct nl_proc_view {
 	uint64_t hint_migrated_pages;
 	uint64_t locality_local; /* snapshot source, latest scan window */
 	uint64_t locality_remote;
+	struct nl_pmu_proc pmu; /* hardware memory samples in the window */
 
 	/* Filled by the model. */
 	double cpu_s;	    /* total in the window */
 	uint64_t mem_bytes; /* total resident */
 	struct nl_ratio placement;
 	struct nl_ratio hint;
-	struct nl_ratio pmu;  /* hardware sampling: a later source */
+	struct nl_ratio pmu_ratio;
 	double hint_coverage; /* share of its memory on nodes with hint faults */
+	uint64_t ratio_samples; /* samples (pmu) or fault pages (hint_faults) behind remote_ratio */
 	enum nl_source_id source;
 	double remote_ratio;
 	bool disagree; /* hint faults and placement differ widely */
@@ -128,6 +135,17 @@ struct nl_health {
 	uint64_t procs_capacity;
 	uint64_t procs_used;
 	uint64_t procs_expired; /* entries removed without an exit seen */
+	uint64_t pmu_procs_full;
+	uint64_t pmu_matrix_full;
+};
+
+/* Latency of sampled memory loads between two nodes, since the start. */
+struct nl_latency_cell {
+	uint32_t cpu_node;
+	uint32_t mem_node; /* NL_NODE_UNKNOWN: another node, which one unknown */
+	uint64_t samples;
+	uint64_t weight; /* summed sample weight (core cycles on Intel and AMD) */
+	uint64_t hist[NL_LAT_BUCKETS];
 };
 
 struct nl_snapshot {
@@ -140,6 +158,8 @@ struct nl_snapshot {
 	struct nl_system sys_before, sys_after;
 	struct nl_sources sources;
 	struct nl_health health;
+	struct nl_latency_cell *latency; /* when hardware sampling is active */
+	size_t nr_latency;
 };
 
 /*

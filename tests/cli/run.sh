@@ -93,7 +93,12 @@ check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$o
 
 run "$nl" doctor
 check "doctor: exit 0" status_is 0
-check "doctor: says no hardware PMU here" grep -q "^pmu .*inactive" "$out/stdout"
+check "doctor: says plainly no hardware PMU is here" \
+	grep -Eq "^ +pmu +inactive +no hardware memory sampling here" "$out/stdout"
+check "doctor: says which sources the ratios come from" \
+	grep -q "^summary: remote ratios come from .*no hardware PMU" "$out/stdout"
+check "doctor: the sched_switch program is attached" \
+	grep -Eq "nl_sched_switch +tp_btf/sched_switch +attached" "$out/stdout"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

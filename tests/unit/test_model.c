@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "memsrc.h"
 #include "model.h"
 
 #define MiB (1ull << 20)
@@ -186,11 +187,40 @@ static void test_pmu_takes_precedence(void **state)
 	nodes[1].mem_bytes = 64 * MiB;
 	nodes[0].hint_remote = 1000;
 	nodes[1].hint_remote = 1000;
-	view.pmu.valid = true;
-	view.pmu.value = 0.42;
+	view.pmu.mem_local = 58;
+	view.pmu.mem_remote = 42;
 	nl_model_evaluate(&view, 2, &topo, 4.0, &opts);
 	assert_int_equal(view.source, NL_SRC_PMU);
 	assert_near(view.remote_ratio, 0.42);
+	assert_int_equal(view.ratio_samples, 100);
+}
+
+/* Too few memory samples: the next source speaks. */
+static void test_pmu_needs_enough_samples(void **state)
+{
+	nodes[0].cpu_s = 4.0;
+	nodes[1].mem_bytes = 64 * MiB;
+	view.pmu.mem_remote = NL_PMU_MIN_SAMPLES - 1;
+	nl_model_evaluate(&view, 2, &topo, 4.0, &opts);
+	assert_false(view.pmu_ratio.valid);
+	assert_int_equal(view.source, NL_SRC_PLACEMENT);
+	assert_near(view.remote_ratio, 1.0);
+	assert_int_equal(view.ratio_samples, 0);
+	view.pmu.mem_local = 1;
+	nl_model_evaluate(&view, 2, &topo, 4.0, &opts);
+	assert_int_equal(view.source, NL_SRC_PMU);
+	assert_near(view.remote_ratio, (NL_PMU_MIN_SAMPLES - 1.0) / NL_PMU_MIN_SAMPLES);
+}
+
+/* Cache hits and unknown samples do not count: only loads from memory. */
+static void test_pmu_counts_memory_samples_only(void **state)
+{
+	view.pmu.by_class[NL_MEM_CACHE] = 10000;
+	view.pmu.samples = 10030;
+	view.pmu.mem_local = 10;
+	view.pmu.mem_remote = 20;
+	assert_true(nl_pmu_ratio(&view.pmu).valid);
+	assert_near(nl_pmu_ratio(&view.pmu).value, 20.0 / 30);
 }
 
 /* Snapshot source: no per-node faults, only the kernel's locality counts. */
@@ -366,6 +396,8 @@ int main(void)
 		cmocka_unit_test_setup(test_bound_memory_placement_wins, reset),
 		cmocka_unit_test_setup(test_hint_trusted_when_covering, reset),
 		cmocka_unit_test_setup(test_pmu_takes_precedence, reset),
+		cmocka_unit_test_setup(test_pmu_needs_enough_samples, reset),
+		cmocka_unit_test_setup(test_pmu_counts_memory_samples_only, reset),
 		cmocka_unit_test_setup(test_snapshot_faults_when_memory_unknown, reset),
 		cmocka_unit_test_setup(test_finding_remote, reset),
 		cmocka_unit_test_setup(test_finding_spread_memory, reset),

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hardware memory-access sampling: the most trusted source of a remote
+ * access ratio. Attached to a precise memory-sampling event on every CPU
+ * (Intel PEBS load latency, AMD IBS op), it sees one sampled load at a time
+ * with where it was served from (data_src), its latency (weight) and, where
+ * the PMU gives it, its physical address.
+ *
+ * Per process it counts samples by memory level, remote memory samples by
+ * distance, and memory samples per (CPU node, memory node). The memory node
+ * is exact when the physical address maps to a node through the table the
+ * loader fills from sysfs; otherwise the data source's remote bit says
+ * local (this CPU's node) or remote (node unknown). Machine-wide it keeps a
+ * latency histogram per (CPU node, memory node).
+ *
+ * It returns 0 so perf's own ring buffer is never written. Two variants read
+ * the sample: through bpf_cast_to_kern_ctx() where the kernel has it (direct
+ * loads), or with CO-RE probe reads of bpf_perf_event_data_kern; the loader
+ * picks one. sample_flags, where the kernel has it, says which fields of
+ * perf_sample_data were filled: the rest are stale and must not be read.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "compat.bpf.h"
+#include "maps.bpf.h"
+#include "memsrc.h"
+
+/* Set by the loader: physical address >> phys_block_shift indexes phys_node. */
+const volatile __u32 phys_block_shift = 27;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); /* resized by the loader */
+	__type(key, __u32);
+	__type(value, struct nl_pmu_proc);
+} pmu_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* resized by the loader */
+	__type(key, struct nl_pmu_matrix_key);
+	__type(value, struct nl_pmu_cell);
+} pmu_matrix SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NL_MAX_NODES * (NL_MAX_NODES + 1));
+	__type(key, struct nl_pmu_lat_key);
+	__type(value, struct nl_pmu_lat);
+} pmu_lat SEC(".maps");
+
+/* Memory block -> node, NL_NODE_UNKNOWN where no node holds it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NL_PHYS_BLOCKS);
+	__type(key, __u32);
+	__type(value, __u8);
+} phys_node SEC(".maps");
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
+
+/* Before v5.12 (commit 2a6c6b7d7ad3) the weight was a plain u64. */
+struct perf_sample_data___u64_weight {
+	__u64 weight;
+} __attribute__((preserve_access_index));
+
+struct mem_sample {
+	__u64 flags; /* which fields the PMU filled */
+	__u64 data_src;
+	__u64 weight;
+	__u64 phys_addr;
+	__u64 addr;
+};
+
+static __always_inline void *get_or_create(void *map, const void *key, const void *zero,
+					   __u32 full_counter)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	if (bpf_map_update_elem(map, key, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, key)) {
+		health_inc(full_counter);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 b = 0;
+
+	if (v >= 1ull << 16) {
+		v >>= 16;
+		b += 16;
+	}
+	if (v >= 1ull << 8) {
+		v >>= 8;
+		b += 8;
+	}
+	if (v >= 1ull << 4) {
+		v >>= 4;
+		b += 4;
+	}
+	if (v >= 1ull << 2) {
+		v >>= 2;
+		b += 2;
+	}
+	if (v >= 1ull << 1)
+		b += 1;
+	return b < NL_LAT_BUCKETS ? b : NL_LAT_BUCKETS - 1;
+}
+
+static __always_inline __u32 phys_to_node(__u64 phys)
+{
+	__u32 block = phys >> phys_block_shift;
+	__u8 *node;
+
+	if (block >= NL_PHYS_BLOCKS)
+		return NL_NODE_UNKNOWN;
+	node = bpf_map_lookup_elem(&phys_node, &block);
+	return node ? *node : NL_NODE_UNKNOWN;
+}
+
+static __always_inline int count_sample(struct mem_sample *s)
+{
+	static const struct nl_pmu_proc zero_proc;
+	static const struct nl_pmu_cell zero_cell;
+	static const struct nl_pmu_lat zero_lat;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node;
+	struct nl_pmu_matrix_key mkey;
+	struct nl_pmu_lat_key lkey;
+	struct nl_pmu_proc *proc;
+	struct nl_pmu_cell *cell;
+	struct nl_pmu_lat *lat;
+	bool remote;
+
+	if (!(__u32)pid_tgid)
+		return 0; /* idle */
+	proc = get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+	if (!proc)
+		return 0;
+	__sync_fetch_and_add(&proc->samples, 1);
+	if (s->addr)
+		__sync_fetch_and_add(&proc->with_addr, 1);
+	class = s->flags & PERF_SAMPLE_DATA_SRC ? nl_mem_classify(s->data_src, &hops) :
+						  NL_MEM_UNKNOWN;
+	if (class >= NL_PMU_CLASSES)
+		return 0;
+	__sync_fetch_and_add(&proc->by_class[class], 1);
+	if (!nl_mem_class_is_memory(class))
+		return 0;
+
+	cpu_node = node_of_cpu(bpf_get_smp_processor_id());
+	if ((s->flags & PERF_SAMPLE_PHYS_ADDR) && s->phys_addr)
+		mem_node = phys_to_node(s->phys_addr);
+	if (mem_node != NL_NODE_UNKNOWN) {
+		remote = mem_node != cpu_node;
+	} else {
+		remote = nl_mem_class_is_remote(class);
+		if (!remote)
+			mem_node = cpu_node;
+	}
+	if (!(s->flags & (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT)))
+		s->weight = 0;
+	if (remote) {
+		__sync_fetch_and_add(&proc->mem_remote, 1);
+		__sync_fetch_and_add(&proc->weight_remote, s->weight);
+		__sync_fetch_and_add(&proc->remote_by_hops[hops & 3], 1);
+	} else {
+		__sync_fetch_and_add(&proc->mem_local, 1);
+		__sync_fetch_and_add(&proc->weight_local, s->weight);
+	}
+
+	mkey.tgid = tgid;
+	mkey.cpu_node = cpu_node;
+	mkey.mem_node = mem_node;
+	cell = get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
+	if (cell) {
+		__sync_fetch_and_add(&cell->samples, 1);
+		__sync_fetch_and_add(&cell->weight, s->weight);
+	}
+	lkey.cpu_node = cpu_node;
+	lkey.mem_node = mem_node;
+	lat = get_or_create(&pmu_lat, &lkey, &zero_lat, NL_H_PMU_MATRIX_FULL);
+	if (lat) {
+		__sync_fetch_and_add(&lat->samples, 1);
+		__sync_fetch_and_add(&lat->weight, s->weight);
+		__sync_fetch_and_add(&lat->hist[log2_bucket(s->weight)], 1);
+	}
+	return 0;
+}
+
+/* Kernels without sample_flags (before v6.1) initialise every field. */
+#define ALL_FIELDS (~0ull)
+
+SEC("perf_event")
+int nl_mem_sample_kctx(struct bpf_perf_event_data *ctx)
+{
+	struct bpf_perf_event_data_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct perf_sample_data *data = kctx->data;
+	struct mem_sample s = {};
+
+	s.flags = bpf_core_field_exists(data->sample_flags) ? data->sample_flags : ALL_FIELDS;
+	s.data_src = data->data_src.val;
+	s.weight = data->weight.full;
+	s.phys_addr = data->phys_addr;
+	s.addr = ctx->addr;
+	return count_sample(&s);
+}
+
+SEC("perf_event")
+int nl_mem_sample(struct bpf_perf_event_data *ctx)
+{
+	struct perf_sample_data *data =
+		BPF_CORE_READ((struct bpf_perf_event_data_kern *)ctx, data);
+	struct mem_sample s = {};
+
+	s.flags = bpf_core_field_exists(data->sample_flags) ? BPF_CORE_READ(data, sample_flags) :
+							       ALL_FIELDS;
+	s.data_src = BPF_CORE_READ(data, data_src.val);
+	if (bpf_core_type_exists(union perf_sample_weight))
+		s.weight = BPF_CORE_READ(data, weight.full);
+	else
+		s.weight = BPF_CORE_READ((struct perf_sample_data___u64_weight *)data, weight);
+	s.phys_addr = BPF_CORE_READ(data, phys_addr);
+	s.addr = ctx->addr;
+	return count_sample(&s);
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finding the sampling PMU from sysfs (fixture trees copied from real
+ * machines' layouts: Skylake server, Sapphire Rapids, a hybrid Alder Lake,
+ * AMD Zen 3 and Zen 4, a VM), turning event aliases into config bits, and
+ * the physical-address-to-node table.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "pmu.h"
+
+static const char *tree(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/pmu/%s", FIXTURES, name);
+	return path;
+}
+
+static bool cpu_in(const struct nl_pmu_event *ev, int cpu)
+{
+	return (ev->cpus[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+static void test_skylake_pebs(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256];
+	const struct perf_event_attr *a = &cfg.events[0].attr;
+
+	assert_int_equal(nl_pmu_probe(tree("skylake"), 0, NL_PMU_RATE_NORMAL, &cfg, reason,
+				      sizeof(reason)),
+			 0);
+	assert_int_equal(cfg.kind, NL_PMU_PEBS);
+	assert_int_equal(cfg.nr_events, 1);
+	assert_string_equal(cfg.events[0].pmu, "cpu");
+	assert_int_equal(a->type, 4);
+	assert_int_equal(a->config, 0x01cd); /* umask 0x1 << 8 | event 0xcd */
+	assert_int_equal(a->config1, 30);    /* ldlat raised from the alias's 3 */
+	assert_int_equal(a->precise_ip, 3);
+	assert_int_equal(a->sample_period, 10007);
+	assert_int_equal(a->sample_type, PERF_SAMPLE_ADDR | PERF_SAMPLE_DATA_SRC |
+						 PERF_SAMPLE_WEIGHT | PERF_SAMPLE_PHYS_ADDR);
+	assert_false(cfg.events[0].has_leader);
+	assert_true(cpu_in(&cfg.events[0], 0) && cpu_in(&cfg.events[0], 4095));
+}
+
+static void test_sapphire_rapids_aux_leader(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256];
+
+	assert_int_equal(nl_pmu_probe(tree("spr"), 0, NL_PMU_RATE_LOW, &cfg, reason,
+				      sizeof(reason)),
+			 0);
+	assert_true(cfg.events[0].has_leader);
+	assert_int_equal(cfg.events[0].leader.type, 4);
+	assert_int_equal(cfg.events[0].leader.config, 0x8203);
+	assert_int_equal(cfg.events[0].leader.sample_period, 0); /* counts, does not sample */
+	assert_int_equal(cfg.events[0].attr.sample_period, 50021);
+	assert_non_null(strstr(cfg.desc, "led by mem-loads-aux"));
+}
+
+static void test_hybrid_two_pmus(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256];
+
+	assert_int_equal(nl_pmu_probe(tree("hybrid"), 5000, NL_PMU_RATE_NORMAL, &cfg, reason,
+				      sizeof(reason)),
+			 0);
+	assert_int_equal(cfg.nr_events, 2);
+	assert_string_equal(cfg.events[0].pmu, "cpu_core");
+	assert_string_equal(cfg.events[1].pmu, "cpu_atom");
+	assert_int_equal(cfg.events[1].attr.type, 10);
+	assert_int_equal(cfg.events[1].attr.config, 0x05d0);
+	assert_true(cfg.events[0].has_leader);
+	assert_false(cfg.events[1].has_leader);
+	assert_true(cpu_in(&cfg.events[0], 7) && !cpu_in(&cfg.events[0], 8));
+	assert_true(cpu_in(&cfg.events[1], 8) && cpu_in(&cfg.events[1], 15));
+	assert_false(cpu_in(&cfg.events[1], 16));
+	assert_int_equal(cfg.events[0].attr.sample_period, 5000);
+}
+
+static void test_amd_ibs(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256];
+
+	assert_int_equal(nl_pmu_probe(tree("zen3"), 0, NL_PMU_RATE_HIGH, &cfg, reason,
+				      sizeof(reason)),
+			 0);
+	assert_int_equal(cfg.kind, NL_PMU_IBS);
+	assert_int_equal(cfg.events[0].attr.type, 11);
+	assert_int_equal(cfg.events[0].attr.config, 1ull << 19); /* cnt_ctl */
+	assert_int_equal(cfg.events[0].attr.sample_period, 100000);
+	assert_int_equal(cfg.events[0].attr.precise_ip, 0);
+
+	/* Zen 4 adds l3missonly; a period is rounded down to a multiple of 16. */
+	assert_int_equal(nl_pmu_probe(tree("zen4"), 123457, NL_PMU_RATE_NORMAL, &cfg, reason,
+				      sizeof(reason)),
+			 0);
+	assert_int_equal(cfg.events[0].attr.config, (1ull << 19) | (1ull << 16));
+	assert_int_equal(cfg.events[0].attr.sample_period, 123456 - 123456 % 16);
+	assert_int_equal(cfg.events[0].attr.sample_period % 16, 0);
+	assert_non_null(strstr(cfg.desc, "L3 misses only"));
+}
+
+static void test_vm_has_none(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256] = "";
+
+	assert_int_equal(nl_pmu_probe(tree("vm"), 0, NL_PMU_RATE_NORMAL, &cfg, reason,
+				      sizeof(reason)),
+			 -ENOENT);
+	assert_int_equal(cfg.kind, NL_PMU_NONE);
+	assert_non_null(strstr(reason, "no hardware memory sampling here"));
+	assert_non_null(strstr(reason, "ibs_op"));
+}
+
+static void test_parse_event_formats(void **state)
+{
+	struct perf_event_attr attr = { 0 };
+
+	/* split field: bits 0-7 then 32-35 */
+	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=0x1d4", &attr), 0);
+	assert_int_equal(attr.config, 0xd4 | (1ull << 32));
+	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=0x1000", &attr),
+			 -ERANGE);
+	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "nosuchterm=1", &attr), -ENOENT);
+	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=zz", &attr), -EINVAL);
+}
+
+static void test_physmap(void **state)
+{
+	struct nl_physmap m;
+	uint64_t block = 128ull << 20;
+
+	assert_int_equal(nl_physmap_load(tree("phys"), &m), 0);
+	assert_int_equal(m.block_shift, 27);
+	assert_int_equal(nl_physmap_node(&m, 0), 0);
+	assert_int_equal(nl_physmap_node(&m, 4 * block - 1), 0);
+	assert_int_equal(nl_physmap_node(&m, 4 * block), 1);
+	assert_int_equal(nl_physmap_node(&m, 7 * block + 12345), 1);
+	assert_int_equal(nl_physmap_node(&m, 8 * block), 0);
+	assert_int_equal(nl_physmap_node(&m, 9 * block), NL_NODE_UNKNOWN); /* a hole */
+	assert_int_equal(nl_physmap_node(&m, 40000 * block), 2);
+	assert_int_equal(nl_physmap_node(&m, (uint64_t)NL_PHYS_BLOCKS * block), NL_NODE_UNKNOWN);
+	nl_physmap_free(&m);
+	assert_int_equal(nl_physmap_load(tree("vm"), &m), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_skylake_pebs),
+		cmocka_unit_test(test_sapphire_rapids_aux_leader),
+		cmocka_unit_test(test_hybrid_two_pmus),
+		cmocka_unit_test(test_amd_ibs),
+		cmocka_unit_test(test_vm_has_none),
+		cmocka_unit_test(test_parse_event_formats),
+		cmocka_unit_test(test_physmap),
+	};
+
+	return cmocka_run_group_tests_name("pmu", tests, NULL, NULL);
+}
