@@ -31,6 +31,10 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 	if (!counters) {
 		health_inc(NL_H_TASK_STORAGE_FAIL);
 		nodes = 0;
+	} else if (!counters->started) {
+		/* A thread older than the agent: count from now on. */
+		counters->counted_ns = task->se.sum_exec_runtime;
+		counters->started = 1;
 	}
 	if (nodes > NL_MAX_NODES)
 		nodes = NL_MAX_NODES;

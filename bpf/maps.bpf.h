@@ -36,14 +36,6 @@ typedef struct {
 	__type(value, struct nl_task);
 } task_cpu_map_t;
 
-/* When the current task of each CPU was switched in. */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} switch_ts_map_t;
-
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NL_H_MAX);
@@ -54,7 +46,6 @@ typedef struct {
 extern procs_map_t procs SEC(".maps");
 extern proc_node_map_t proc_node SEC(".maps");
 extern task_cpu_map_t task_cpu_ns SEC(".maps");
-extern switch_ts_map_t switch_ts SEC(".maps");
 extern health_map_t health SEC(".maps");
 
 static __always_inline void health_inc(__u32 what)

@@ -64,6 +64,8 @@ struct nl_proc_node {
 
 /* Per-thread on-CPU time, in task-local storage (the sched_switch hot path). */
 struct nl_task {
+	__u64 counted_ns; /* se.sum_exec_runtime already added to cpu_ns */
+	__u64 started;	  /* counted_ns is valid (set at fork, or by the iterator) */
 	__u64 cpu_ns[NL_MAX_NODES];
 };
 

@@ -3,10 +3,11 @@
  * Scheduler side of numalens: where each thread runs, and when it moves.
  *
  * sched_switch is the hottest tracepoint in the kernel, so its handler does
- * the least it can: read this CPU's switch-in time from a per-CPU array, add
- * the elapsed time to the outgoing thread's task-local counter for this CPU's
- * node, and note the new switch-in time. No shared map, no atomics: a thread
- * is switched out only on the CPU it ran on.
+ * the least it can: the scheduler has just brought the outgoing thread's
+ * se.sum_exec_runtime up to date, so the time it ran since it was last
+ * counted goes to its task-local counter for this CPU's node. No clock read,
+ * no shared map, no atomics: a thread is switched out only on the CPU it ran
+ * on. The counts are the kernel's own CPU time, as getrusage() reports it.
  *
  * The task-local storage is created outside the scheduler (fork, and the
  * task iterator for threads that predate the agent) because allocating
@@ -27,32 +28,31 @@
 SEC("tp_btf/sched_switch")
 int BPF_PROG(nl_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns(), since, *ts;
-	struct nl_task *counters;
-	__u32 zero = 0;
+	struct nl_task *counters = bpf_task_storage_get(&task_cpu_ns, prev, 0, 0);
+	__u64 runtime;
 
-	ts = bpf_map_lookup_elem(&switch_ts, &zero);
-	if (!ts)
-		return 0;
-	since = *ts;
-	*ts = now;
-	if (!since || !prev->pid)
-		return 0;
-	counters = bpf_task_storage_get(&task_cpu_ns, prev, 0, 0);
 	if (!counters)
 		return 0; /* kernel thread, or a thread the iterator has not seen yet */
+	runtime = prev->se.sum_exec_runtime;
 	counters->cpu_ns[node_of_cpu(bpf_get_smp_processor_id()) & (NL_MAX_NODES - 1)] +=
-		now - since;
+		runtime - counters->counted_ns;
+	counters->counted_ns = runtime;
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(nl_sched_fork, struct task_struct *parent, struct task_struct *child)
 {
+	struct nl_task *counters;
+
 	if (child->flags & NL_PF_KTHREAD)
 		return 0;
-	if (!bpf_task_storage_get(&task_cpu_ns, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+	counters = bpf_task_storage_get(&task_cpu_ns, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!counters) {
 		health_inc(NL_H_TASK_STORAGE_FAIL);
+		return 0;
+	}
+	counters->started = 1; /* it has run 0 ns: count from there */
 	return 0;
 }
 
@@ -84,6 +84,10 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 		return 0;
 	counters = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
 	if (counters) {
+		/* What it ran since its last switch, on the CPU it exits on. */
+		node = node_of_cpu(bpf_get_smp_processor_id()) & (NL_MAX_NODES - 1);
+		counters->cpu_ns[node] += task->se.sum_exec_runtime - counters->counted_ns;
+		counters->counted_ns = task->se.sum_exec_runtime;
 		for (node = 0; node < NL_MAX_NODES && node < nr_node_ids; node++) {
 			if (!counters->cpu_ns[node])
 				continue;

@@ -15,7 +15,6 @@ const volatile __u32 nr_node_ids = 1;
 procs_map_t procs SEC(".maps");
 proc_node_map_t proc_node SEC(".maps");
 task_cpu_map_t task_cpu_ns SEC(".maps");
-switch_ts_map_t switch_ts SEC(".maps");
 health_map_t health SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";

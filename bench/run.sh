@@ -1,0 +1,26 @@
+#!/bin/sh
+# `make bench`: the BPF cost per event (numalens, an empty program and
+# bpftrace attached at once under perf bench sched pipe), then the cost of
+# a collector read. Prints tables; exits non-zero only when a benchmark
+# could not run, never because a target was missed.
+#   BENCH_SECONDS   length of each load window (default 10)
+#   BENCH_WINDOWS   load windows, the median is reported (default 3)
+#   BENCH_EXTRA     idle processes added for the read benchmark (default 2000)
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/bench"
+cd "$top"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF, kernel.bpf_stats_enabled)" >&2
+	exit 1
+fi
+# bpftrace attaches classic tracepoints through tracefs.
+if [ ! -d /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi
+
+echo "numalens bench on $(uname -r), $(nproc) CPUs"
+"$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
+"$bin/read" "${BENCH_EXTRA:-2000}"
