@@ -312,6 +312,7 @@ static int perf_event_open(struct perf_event_attr *attr, int cpu, int group)
 static int ensure_nofile(int needed, char *reason, size_t size)
 {
 	struct rlimit rl;
+	rlim_t hard;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
@@ -321,6 +322,7 @@ static int ensure_nofile(int needed, char *reason, size_t size)
 		rl.rlim_cur = needed;
 		return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 	}
+	hard = rl.rlim_max;
 	rl.rlim_cur = rl.rlim_max = needed;
 	if (!setrlimit(RLIMIT_NOFILE, &rl))
 		return 0;
@@ -328,7 +330,7 @@ static int ensure_nofile(int needed, char *reason, size_t size)
 		 "too many open files (EMFILE): sampling every CPU needs %d descriptors and the "
 		 "hard limit is %llu; raise it (ulimit -Hn %d, LimitNOFILE=%d) or grant "
 		 "CAP_SYS_RESOURCE",
-		 needed, (unsigned long long)rl.rlim_max, needed, needed);
+		 needed, (unsigned long long)hard, needed, needed);
 	return -EMFILE;
 }
 
