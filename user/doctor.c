@@ -16,15 +16,6 @@
 #include "privs.h"
 #include "procfs.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-#define CAP_SYS_NICE_ 23
-#define CAP_SYS_ADMIN_ 21
-
 static const char *sysctl(const char *path, char *buf, size_t size)
 {
 	int len = nl_read_file(path, buf, size);
@@ -51,7 +42,7 @@ static void print_environment(const struct nl_topology *topo)
 	       sysctl("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid)));
 	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_SYS_NICE %s\n",
 	       nl_has_cap(CAP_BPF) ? "yes" : "no", nl_has_cap(CAP_PERFMON) ? "yes" : "no",
-	       nl_has_cap(CAP_SYS_ADMIN_) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE_) ? "yes" : "no");
+	       nl_has_cap(CAP_SYS_ADMIN) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE) ? "yes" : "no");
 }
 
 int cmd_doctor(int argc, char **argv)

@@ -29,9 +29,7 @@
 #define LDLAT 30 /* cycles: loads faster than this are L1/L2 hits, not worth a sample */
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
+
 
 /* Sample periods per rate: loads for PEBS, dispatched ops for IBS (multiples of 16). */
 static const uint64_t pebs_periods[] = { [NL_PMU_RATE_NORMAL] = 10007,

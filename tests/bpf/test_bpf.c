@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "collect.h"
+#include "helpers.h"
 #include "memsrc.h"
 #include "procfs.h"
 #include "topology.h"
@@ -32,19 +33,6 @@
 static struct nl_topology topo;
 static struct nl_collector *collector;
 static struct nl_sources sources;
-
-static void fake_two_nodes(struct nl_topology *t)
-{
-	int cpu;
-
-	assert_int_equal(nl_topology_load(t), 0);
-	t->nr_node_ids = 2;
-	t->nr_nodes = 2;
-	t->node_present = 3;
-	for (cpu = 0; cpu < t->nr_cpu_ids; cpu++)
-		if (t->cpu_node[cpu] >= 0)
-			t->cpu_node[cpu] = cpu % 2;
-}
 
 static int setup(void **state)
 {
@@ -54,7 +42,8 @@ static int setup(void **state)
 		fprintf(stderr, "these tests need 2 CPUs\n");
 		return -1;
 	}
-	fake_two_nodes(&topo);
+	if (fake_two_nodes(&topo))
+		return -1;
 	/* Software page faults stand in for the PMU this host lacks. */
 	err = nl_collector_open(&topo,
 				&(struct nl_collect_opts){ .max_procs = 4096, .pmu_software = true },
@@ -75,16 +64,6 @@ static double cpu_seconds(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		_exit(90);
 }
 
 /* Busy for `seconds` of this thread's CPU time. */

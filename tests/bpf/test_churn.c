@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "collect.h"
+#include "helpers.h"
 #include "topology.h"
 
 #define MAX_PROCS 64
@@ -25,16 +26,6 @@
 #define CHURN_PROCS 3000
 #define CHURN_THREADS 2000
 #define READ_EVERY 250
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		_exit(90);
-}
 
 /* Moves between CPU 0 and 1 `flips` times (one migration each, as the
  * host test of migrations shows), starting from CPU 0. */
@@ -62,16 +53,10 @@ static void test_churn(void **state)
 	struct nl_sample_table t;
 	struct nl_topology topo;
 	struct nl_health health;
-	int go[2], hold[2], i, status, cpu;
+	int go[2], hold[2], i, status;
 	char byte = 1;
 
-	assert_int_equal(nl_topology_load(&topo), 0);
-	topo.nr_node_ids = 2;
-	topo.nr_nodes = 2;
-	topo.node_present = 3;
-	for (cpu = 0; cpu < topo.nr_cpu_ids; cpu++)
-		if (topo.cpu_node[cpu] >= 0)
-			topo.cpu_node[cpu] = cpu % 2;
+	assert_int_equal(fake_two_nodes(&topo), 0);
 	assert_int_equal(nl_collector_open(&topo, &opts, &sources, &collector), 0);
 	nl_sample_table_init(&t, 2);
 
