@@ -3,25 +3,29 @@
 # 6.1 and 6.12 kernels under qemu with each test's topology, runs its guest
 # script, and checks what numalens reported against the known placement.
 #
-# Usage: tests/vm/run.sh [-k KERNEL]... [TEST]...
+# Usage: tests/vm/run.sh [-r] [-k KERNEL]... [TEST]...
 #   KERNEL: 6.1 or 6.12 (default both); TEST: two-nodes, four-nodes (default
-#   every tests/vm/t-*.sh). Logs and handed-back files go to build/vm/
-#   (NUMALENS_VM_OUT). NUMALENS_VM_TIMEOUT bounds each boot (default 240 s).
+#   every tests/vm/t-*.sh). -r checks the logs of the last run again, without
+#   booting. Logs and handed-back files go to build/vm/ (NUMALENS_VM_OUT).
+#   NUMALENS_VM_TIMEOUT bounds each boot (default 240 s).
 # Prints one PASS/FAIL line per check, then "N passed, N failed".
 set -eu
 
+# shellcheck source=tests/vm/vm-lib.sh
 . "$(dirname "$0")/vm-lib.sh"
 
 want_kernels=()
-while getopts k:h opt; do
+recheck=false
+while getopts rk:h opt; do
 	case $opt in
+	r) recheck=true ;;
 	k) want_kernels+=("$OPTARG") ;;
 	h)
-		sed -n '2,10s/^# \{0,1\}//p' "$0"
+		sed -n '2,11s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
-		sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
 		exit 2
 		;;
 	esac
@@ -73,7 +77,7 @@ for t in "${tests[@]}"; do
 	# shellcheck source=/dev/null
 	. "$VM_HERE/t-$t.sh"
 	initrd=$VM_OUT/$t.cpio.gz
-	"$VM_HERE/mkinitrd.sh" "$initrd" "$T_GUEST"
+	$recheck || "$VM_HERE/mkinitrd.sh" "$initrd" "$T_GUEST"
 	for k in "${kernels[@]}"; do
 		label=${k%% *}
 		kernel=${k#* }
@@ -81,7 +85,9 @@ for t in "${tests[@]}"; do
 		dir=$VM_OUT/$label/$t
 		log=$VM_OUT/$label/$t.log
 		t0=$SECONDS
-		if vm_boot "$kernel" "$initrd" "$log" "$T_NODES" "$T_DISTS"; then
+		if $recheck; then
+			check "guest ran its script and powered off (last run)" grep -q '@@GUEST-END' "$log"
+		elif vm_boot "$kernel" "$initrd" "$log" "$T_NODES" "$T_DISTS"; then
 			pass "guest ran its script and powered off ($((SECONDS - t0)) s)"
 		else
 			fail "guest did not finish in ${VM_TIMEOUT} s or crashed (log: $log)"
@@ -92,7 +98,6 @@ for t in "${tests[@]}"; do
 	done
 done
 
-VM_LABEL=""
 echo "# $((SECONDS - start)) s; logs in $VM_OUT"
 echo "$VM_PASSED passed, $VM_FAILED failed"
 [ "$VM_FAILED" -eq 0 ]

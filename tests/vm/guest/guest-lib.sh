@@ -52,7 +52,7 @@ wl_start() {
 	echo "guest: workload $_name pid $WL_PID: $*"
 }
 
-# wl_stop PID: stops a workload and shows what it said on standard error.
+# wl_stop PID: stops a workload started by wl_start and reaps it.
 wl_stop() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
