@@ -190,8 +190,8 @@ int cmd_diagnose(int argc, char **argv)
 		return nl_exit_for_errno(err);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!json)
-		fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
+	/* On stderr, JSON or not: scripts can tell when the window opens. */
+	fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
 	sleep_interruptible(duration);
 	err = nl_agent_refresh(agent, &snap);
 	if (err)

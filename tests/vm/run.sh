@@ -82,6 +82,7 @@ for t in "${tests[@]}"; do
 		label=${k%% *}
 		kernel=${k#* }
 		VM_LABEL="$label $t"
+		VM_KERNEL_LABEL=$label # for t_check: what differs between kernels
 		dir=$VM_OUT/$label/$t
 		log=$VM_OUT/$label/$t.log
 		t0=$SECONDS

@@ -34,4 +34,12 @@ t_check() {
 	jq_check "far workload: remote_ratio >= 0.9" "$d/far.json" \
 		'proc($ENV.FAR).remote_ratio' '. >= 0.9'
 	jq_check "far workload: best_node == 3" "$d/far.json" 'proc($ENV.FAR).best_node' '. == 3'
+
+	# bpf_cast_to_kern_ctx() came in 6.2: 6.1 gets the CO-RE variant.
+	local variant=nl_mem_sample_kctx
+	[ "$VM_KERNEL_LABEL" = 6.1 ] && variant=nl_mem_sample
+	check "doctor --pmu-software: $variant attached on $VM_KERNEL_LABEL" \
+		grep -Eq "^ +$variant +perf_event +attached" "$d/doctor-sw"
+	check "doctor --pmu-software: pmu active from software page faults" \
+		grep -Eq "^ +pmu +active +software" "$d/doctor-sw"
 }

@@ -14,3 +14,7 @@ far=$WL_PID
 hand_back numa_maps.far "/proc/$far/numa_maps"
 diagnose far 4 --pid "$far"
 wl_stop "$far"
+
+# The sampling program on this kernel, driven by software page faults (qemu
+# has no PEBS or IBS): the variant chosen for this kernel loads and attaches.
+hand_back_cmd doctor-sw numalens doctor --pmu-software
