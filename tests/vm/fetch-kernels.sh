@@ -4,11 +4,12 @@
 #
 # Usage: fetch-kernels.sh
 # Prints one line per kernel: "<label> <path to vmlinuz> <package>".
-# NUMALENS_VM_CACHE overrides the cache directory (default tests/vm/.cache).
+# NUMALENS_VM_CACHE overrides the cache directory (default ~/.cache/numalens/vm,
+# outside the checkout, so fresh clones on one machine, as CI's, share it).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${NUMALENS_VM_CACHE:-$here/.cache}
+cache=${NUMALENS_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/numalens/vm}
 mkdir -p "$cache/kernels"
 
 # Resolves a meta package (linux-image-amd64) to the versioned image package
