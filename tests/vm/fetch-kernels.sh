@@ -8,7 +8,6 @@
 # outside the checkout, so fresh clones on one machine, as CI's, share it).
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
 cache=${NUMALENS_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/numalens/vm}
 mkdir -p "$cache/kernels"
 
