@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collector's hardware memory sampling: the events are opened before
+ * load, so a PMU that cannot be used leaves its programs out; the program is
+ * attached to each CPU's event after load; reading adds each process's
+ * samples and its per-node counts.
+ */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "collect_priv.h"
+#include "log.h"
+
+/*
+ * Before load: find and open the sampling events, so a PMU that cannot be
+ * used leaves its programs out of the load. Fills pmu_reason when not.
+ */
+void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *topo,
+			    const struct nl_collect_opts *opts)
+{
+	struct numalens *skel = c->skel;
+	bool kctx = false;
+	struct btf *vmlinux;
+	int err;
+
+	if (opts->no_pmu) {
+		snprintf(c->pmu_reason, sizeof(c->pmu_reason), "turned off (--no-pmu)");
+		goto off;
+	}
+	if (opts->pmu_software)
+		nl_pmu_software_faults(&c->pmu);
+	else if (nl_pmu_probe("/sys", opts->sample_period, opts->pmu_rate, &c->pmu, c->pmu_reason,
+			      sizeof(c->pmu_reason)))
+		goto off;
+	err = nl_pmu_open(&c->pmu, topo, &c->pmu_fds, c->pmu_reason, sizeof(c->pmu_reason));
+	if (err)
+		goto off;
+	if (!nl_physmap_load("/sys", &c->physmap))
+		skel->rodata->phys_block_shift = c->physmap.block_shift;
+	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
+	vmlinux = btf__load_vmlinux_btf();
+	if (!libbpf_get_error(vmlinux)) {
+		kctx = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+		btf__free(vmlinux);
+	}
+	bpf_program__set_autoload(kctx ? skel->progs.nl_mem_sample : skel->progs.nl_mem_sample_kctx,
+				  false);
+	return;
+off:
+	c->pmu.kind = NL_PMU_NONE;
+	bpf_program__set_autoload(skel->progs.nl_mem_sample, false);
+	bpf_program__set_autoload(skel->progs.nl_mem_sample_kctx, false);
+}
+
+/* After load: the phys -> node table, then the program on every event. */
+void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s)
+{
+	struct bpf_program *prog = bpf_program__autoload(c->skel->progs.nl_mem_sample_kctx) ?
+					   c->skel->progs.nl_mem_sample_kctx :
+					   c->skel->progs.nl_mem_sample;
+	int fd = bpf_map__fd(c->skel->maps.phys_node), i, err;
+	__u32 block;
+
+	if (c->pmu.kind == NL_PMU_NONE) {
+		nl_source_set(s, NL_SRC_PMU, false, NULL, "%s", c->pmu_reason);
+		return;
+	}
+	for (block = 0; c->physmap.node && block < c->physmap.nr_blocks; block++) {
+		__u8 node = c->physmap.node[block];
+
+		if (node != NL_NODE_UNKNOWN)
+			bpf_map_update_elem(fd, &block, &node, BPF_ANY);
+	}
+	c->pmu_links = calloc(c->pmu_fds.nr, sizeof(*c->pmu_links));
+	if (!c->pmu_links) {
+		nl_source_set(s, NL_SRC_PMU, false, NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < c->pmu_fds.nr; i++) {
+		c->pmu_links[i] = bpf_program__attach_perf_event(prog, c->pmu_fds.fds[i]);
+		if (!c->pmu_links[i]) {
+			err = -errno;
+			nl_source_set(s, NL_SRC_PMU, false, NULL,
+				      "cannot attach the sampling program to %s (%s)", c->pmu.desc,
+				      strerror(-err));
+			return;
+		}
+	}
+	nl_source_set(s, NL_SRC_PMU, true,
+		      c->pmu.kind == NL_PMU_IBS	 ? "ibs" :
+		      c->pmu.kind == NL_PMU_PEBS ? "pebs" :
+						   "software",
+		      "%s on %d CPUs%s", c->pmu.desc, c->pmu_fds.nr,
+		      c->physmap.node ? "; memory nodes from physical addresses" : "");
+}
+
+/* Adds the hardware samples; deletes the entries of gone processes. */
+int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
+			  const struct pid_list *gone)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_procs);
+	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL, *doomed = NULL;
+	__u32 key, next, *prev = NULL;
+	struct nl_pmu_proc val;
+	struct nl_pmu_cell cell;
+	size_t nr_doomed = 0, i;
+	int err = 0;
+
+	if (c->pmu.kind == NL_PMU_NONE)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		long j;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		j = nl_sample_table_find(t, key);
+		if (j >= 0)
+			t->procs[j].pmu = val;
+	}
+	for (i = 0; i < gone->nr; i++)
+		bpf_map_delete_elem(fd, &gone->pids[i]);
+
+	fd = bpf_map__fd(c->skel->maps.pmu_matrix);
+	while (!bpf_map_get_next_key(fd, mprev, &mnext)) {
+		struct nl_node_count *nodes;
+		long j;
+
+		mkey = mnext;
+		mprev = &mkey;
+		if (nl_pid_list_has(gone, mkey.tgid)) {
+			struct nl_pmu_matrix_key *k = realloc(doomed, (nr_doomed + 1) * sizeof(*k));
+
+			if (!k) {
+				err = -ENOMEM;
+				break;
+			}
+			doomed = k;
+			doomed[nr_doomed++] = mkey;
+		}
+		if (mkey.mem_node >= t->nr_nodes || bpf_map_lookup_elem(fd, &mkey, &cell))
+			continue; /* an unknown node has no per-node slot */
+		j = nl_sample_table_find(t, mkey.tgid);
+		if (j < 0)
+			continue;
+		nodes = nl_sample_nodes(t, j);
+		if (mkey.cpu_node == mkey.mem_node)
+			nodes[mkey.mem_node].pmu_local += cell.samples;
+		else
+			nodes[mkey.mem_node].pmu_remote += cell.samples;
+	}
+	for (i = 0; i < nr_doomed; i++)
+		bpf_map_delete_elem(fd, &doomed[i]);
+	free(doomed);
+	return err;
+}
+
+int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, uint64_t *matrix)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_matrix), cols = nr_nodes + 1;
+	struct nl_pmu_matrix_key key, next, *prev = NULL;
+	struct nl_pmu_cell cell;
+
+	memset(matrix, 0, nr_nodes * cols * sizeof(*matrix));
+	if (c->pmu.kind == NL_PMU_NONE)
+		return -ENODEV;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		int mem;
+
+		key = next;
+		prev = &key;
+		if (key.tgid != pid || key.cpu_node >= nr_nodes ||
+		    bpf_map_lookup_elem(fd, &key, &cell))
+			continue;
+		mem = key.mem_node < nr_nodes ? key.mem_node : nr_nodes;
+		matrix[key.cpu_node * cols + mem] += cell.samples;
+	}
+	return 0;
+}
+
+size_t nl_collector_pmu_latency(struct nl_collector *c, struct nl_latency_cell *out, size_t max)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_lat);
+	struct nl_pmu_lat_key key, next, *prev = NULL;
+	struct nl_pmu_lat lat;
+	size_t nr = 0;
+
+	if (c->pmu.kind == NL_PMU_NONE)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &lat))
+			continue;
+		if (nr < max) {
+			out[nr].cpu_node = key.cpu_node;
+			out[nr].mem_node = key.mem_node;
+			out[nr].samples = lat.samples;
+			out[nr].weight = lat.weight;
+			memcpy(out[nr].hist, lat.hist, sizeof(lat.hist));
+		}
+		nr++;
+	}
+	return nr;
+}

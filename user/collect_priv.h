@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the collector: its state and the pieces its files share.
+ * collect_bpf.c owns the lifecycle, collect_read.c turns maps into sample
+ * tables, collect_pmu.c does hardware sampling. Nothing else includes this.
+ */
+#ifndef NUMALENS_COLLECT_PRIV_H
+#define NUMALENS_COLLECT_PRIV_H
+
+#include <bpf/libbpf.h>
+#include "collect.h"
+#include "numalens.skel.h"
+#include "pmu.h"
+
+struct nl_collector {
+	struct numalens *skel;
+	int nr_nodes;
+	bool fentry;
+	/* Map entries with no live process and no exit mark, seen last read:
+	 * removed when seen twice (a missed exit, such as when the map was full). */
+	uint32_t *stale;
+	size_t nr_stale;
+	uint64_t expired;
+	uint64_t procs_used;
+	/* Hardware memory sampling: events per CPU, their program links. */
+	struct nl_pmu_config pmu;
+	struct nl_pmu_fds pmu_fds;
+	struct bpf_link **pmu_links;
+	struct nl_physmap physmap;
+	char pmu_reason[240];
+};
+
+/* Pids whose map entries are to be deleted after a read. */
+struct pid_list {
+	uint32_t *pids;
+	size_t nr, cap;
+};
+
+bool nl_pid_list_has(const struct pid_list *l, uint32_t pid);
+
+/* Before load: finds and opens the sampling events, or leaves the sampling
+ * programs out of the load and says why. */
+void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *topo,
+			    const struct nl_collect_opts *opts);
+/* After load: the phys -> node table, then the program on every event. */
+void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s);
+/* Adds the hardware samples to t; deletes the entries of gone processes. */
+int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
+			  const struct pid_list *gone);
+
+#endif /* NUMALENS_COLLECT_PRIV_H */
