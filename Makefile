@@ -94,7 +94,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/fixtures.h | $(BUILD)/te
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -DFIXTURES='"tests/unit/fixtures"' $< $(LIB_OBJS) -o $@ \
 		$(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf_%: tests/bpf/%.c $(LIB_OBJS) | $(BUILD)/tests
+$(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka -lpthread
 
@@ -133,9 +133,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh
 
-# The benchmarks: an empty sched_switch program to compare with (built like
-# bpf/, with its own skeleton) and the programs that measure.
-BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/read
+# The benchmarks: the empty programs to compare with, on sched_switch and
+# on perf_event (each built like bpf/, with its own skeleton, bench_NAME),
+# and the programs that measure.
+BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/sample $(BUILD)/bench/read
+BENCH_SKELS := $(BUILD)/bench/empty.skel.h $(BUILD)/bench/empty_perf.skel.h
 
 $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -144,13 +146,13 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(BUILD)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/empty.skel.h: $(BUILD)/bench/empty.bpf.o
+$(BENCH_SKELS): $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name bench_empty > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_$* > $@
 
-$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(BUILD)/bench/empty.skel.h $(LIB_OBJS)
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(BENCH_SKELS) $(LIB_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< $(LIB_OBJS) -o $@ $(LDLIBS) -lpthread
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

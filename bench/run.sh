@@ -1,9 +1,11 @@
 #!/bin/sh
 # `make bench`: the BPF cost per event (numalens, an empty program and
-# bpftrace attached at once under perf bench sched pipe), then the cost of
-# a collector read. Prints tables; exits non-zero only when a benchmark
+# bpftrace attached at once under perf bench sched pipe), the cost per
+# sample of the memory-sampling program (next to an empty perf_event
+# program, both on software page-fault events), then the cost of a
+# collector read. Prints tables; exits non-zero only when a benchmark
 # could not run, never because a target was missed.
-#   BENCH_SECONDS   length of each load window (default 10)
+#   BENCH_SECONDS   length of each load window, both cost benchmarks (default 10)
 #   BENCH_WINDOWS   load windows, the median is reported (default 3)
 #   BENCH_EXTRA     idle processes added for the read benchmark (default 2000)
 set -eu
@@ -23,4 +25,5 @@ fi
 
 echo "numalens bench on $(uname -r), $(nproc) CPUs"
 "$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
+"$bin/sample" "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
 "$bin/read" "${BENCH_EXTRA:-2000}"
