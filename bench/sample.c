@@ -8,10 +8,10 @@
  * both; each program's run_time_ns / run_cnt (kernel.bpf_stats_enabled=1)
  * over the window gives its cost per sample.
  *
- * Two loads, their windows taking turns: one process per CPU (each sample
- * updates its own process's entry), then one process with a thread per CPU
- * (the samples of every CPU update the same entry, whose cache line moves
- * between them). Each is repeated and the median reported.
+ * Two loads, their windows taking turns: one process per CPU, then one
+ * process with a thread per CPU (counters are per thread, in task-local
+ * storage, so the threads of one process do not share a cache line). Each
+ * is repeated and the median reported.
  *
  * Software page-fault samples carry no data source: the program classifies
  * them "unknown" and returns before the map updates that hardware samples
@@ -398,12 +398,10 @@ static void print_results(int windows, double seconds, uint64_t mem_samples)
 			       nl_ns <= TARGET_VS_EMPTY * empty_ns ? "met" : "NOT MET", nl_ns,
 			       nl_ns / empty_ns, empty_ns);
 	}
-	printf("\nWith a thread per CPU, the samples of every CPU add to the same process entry\n"
-	       "(pmu_procs): its cache line moves between the CPUs.\n");
 	printf("\nLimitation: this is the short path. Software page-fault samples carry no data\n"
 	       "source (data_src), so the program classifies every one \"unknown\" and returns\n"
-	       "after the process entry (one pmu_procs lookup, three counters). Hardware samples\n"
-	       "of memory (PEBS, IBS) go on through the longer path: the node of the physical\n"
+	       "after the thread's counters (one task storage lookup, three counters). Hardware\n"
+	       "samples of memory (PEBS, IBS) go on through the longer path: the node of the physical\n"
 	       "address, then the pmu_matrix and pmu_lat hash updates and the latency histogram.\n"
 	       "That path did not run here (memory samples counted: %llu), so its cost is not\n"
 	       "measured, and the targets above hold for the short path only.\n",

@@ -5,8 +5,9 @@
  * and the kernel's own NUMA-balancing snapshot of each thread. It also
  * creates the storage of threads that existed before the agent started.
  *
- * Per user thread it writes one struct nl_thread_rec and then nr_nodes
- * __u64 on-CPU nanoseconds, one per node id.
+ * Per user thread it writes one struct nl_thread_rec, then nr_nodes __u64
+ * on-CPU nanoseconds (one per node id) and, when hardware sampling is on,
+ * the thread's sample counts (whose storage it also creates).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,6 +23,7 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct___numab *numab;
 	struct nl_thread_rec rec = {};
+	struct nl_pmu_proc *samples = NULL;
 	struct nl_task *counters;
 	__u32 nodes = nr_node_ids;
 
@@ -51,9 +53,18 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 			      &numab->numa_faults_locality);
 	}
 	rec.nr_nodes = nodes;
+	if (pmu_enabled) {
+		samples = bpf_task_storage_get(&task_pmu, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (samples)
+			rec.flags |= NL_THREAD_PMU;
+		else
+			health_inc(NL_H_TASK_STORAGE_FAIL);
+	}
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->group_leader->comm);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	if (counters && nodes)
 		bpf_seq_write(seq, counters->cpu_ns, nodes * sizeof(__u64));
+	if (samples)
+		bpf_seq_write(seq, samples, sizeof(*samples));
 	return 0;
 }

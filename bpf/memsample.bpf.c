@@ -6,8 +6,10 @@
  * with where it was served from (data_src), its latency (weight) and, where
  * the PMU gives it, its physical address.
  *
- * Per process it counts samples by memory level, remote memory samples by
- * distance, and memory samples per (CPU node, memory node). The memory node
+ * Per thread (task-local storage, so a multi-threaded process's counters do
+ * not bounce between CPUs) it counts samples by memory level, remote memory
+ * samples by distance, and per process memory samples per (CPU node, memory
+ * node). The memory node
  * is exact when the physical address maps to a node through the table the
  * loader fills from sysfs; otherwise the data source's remote bit says
  * local (this CPU's node) or remote (node unknown). Machine-wide it keeps a
@@ -29,13 +31,6 @@
 
 /* Set by the loader: physical address >> phys_block_shift indexes phys_node. */
 const volatile __u32 phys_block_shift = 27;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192); /* resized by the loader */
-	__type(key, __u32);
-	__type(value, struct nl_pmu_proc);
-} pmu_procs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -140,7 +135,9 @@ static __always_inline int count_sample(struct mem_sample *s)
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
-	proc = get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+	proc = bpf_task_storage_get(&task_pmu, bpf_get_current_task_btf(), 0, 0);
+	if (!proc) /* a thread the iterator has not seen yet, or a busy storage */
+		proc = get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
 	if (!proc)
 		return 0;
 	__sync_fetch_and_add(&proc->samples, 1);

@@ -70,8 +70,9 @@ struct nl_task {
 };
 
 /*
- * The task iterator writes, per thread with data, one nl_thread_rec followed
- * by nr_nodes nl_node_ns entries (nodes with non-zero on-CPU time).
+ * The task iterator writes, per user thread, one nl_thread_rec followed by
+ * nr_nodes __u64 on-CPU nanoseconds (one per node id) and, with
+ * NL_THREAD_PMU in flags, the thread's struct nl_pmu_proc.
  */
 struct nl_thread_rec {
 	__u32 tgid;
@@ -86,6 +87,7 @@ struct nl_thread_rec {
 };
 
 #define NL_THREAD_KTHREAD 0x1
+#define NL_THREAD_PMU 0x2 /* a struct nl_pmu_proc follows the node times */
 
 struct nl_node_ns {
 	__u32 node;
@@ -99,7 +101,8 @@ struct nl_node_ns {
 #define NL_LAT_BUCKETS 24	 /* latency histogram: log2 buckets of the sample weight */
 #define NL_PHYS_BLOCKS (1 << 16) /* memory blocks the phys -> node table covers */
 
-/* Per-process sample counts, keyed by tgid in `pmu_procs`. */
+/* Sample counts: per thread in task storage (`task_pmu`); per process in
+ * `pmu_procs` for threads that exited and samples of threads without storage. */
 struct nl_pmu_proc {
 	__u64 samples;
 	__u64 with_addr;	       /* samples carrying a data address */

@@ -53,6 +53,7 @@ int BPF_PROG(nl_sched_fork, struct task_struct *parent, struct task_struct *chil
 		return 0;
 	}
 	counters->started = 1; /* it has run 0 ns: count from there */
+	task_pmu_create(child);
 	return 0;
 }
 
@@ -72,9 +73,32 @@ int BPF_PROG(nl_sched_migrate, struct task_struct *task, int dest_cpu)
 	return 0;
 }
 
+/* Threads of one process can exit at once on several CPUs: create the
+ * entry (or find the other's), then add. */
+static __always_inline void pmu_fold(__u32 tgid, const struct nl_pmu_proc *samples)
+{
+	static const struct nl_pmu_proc zero;
+	struct nl_pmu_proc *proc;
+	long err;
+
+	proc = bpf_map_lookup_elem(&pmu_procs, &tgid);
+	if (!proc) {
+		err = bpf_map_update_elem(&pmu_procs, &tgid, &zero, BPF_NOEXIST);
+		if (err && err != -NL_EEXIST) {
+			health_inc(NL_H_PMU_PROCS_FULL);
+			return;
+		}
+		proc = bpf_map_lookup_elem(&pmu_procs, &tgid);
+		if (!proc)
+			return;
+	}
+	pmu_add(proc, samples);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(nl_sched_exit, struct task_struct *task)
 {
+	struct nl_pmu_proc *samples;
 	struct nl_proc_node *pn;
 	struct nl_task *counters;
 	struct nl_proc *proc;
@@ -98,6 +122,13 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 		/* The iterator still sees a zombie: drop its storage so its time
 		 * is not counted twice. */
 		bpf_task_storage_delete(&task_cpu_ns, task);
+	}
+	/* Its samples go to the process, as its time did. */
+	samples = bpf_task_storage_get(&task_pmu, task, 0, 0);
+	if (samples) {
+		if (samples->samples)
+			pmu_fold(task->tgid, samples);
+		bpf_task_storage_delete(&task_pmu, task);
 	}
 	/* do_exit() decrements signal->live before this tracepoint: zero means
 	 * this was the last thread of the process. */

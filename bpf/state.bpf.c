@@ -11,10 +11,13 @@
 
 const volatile __u8 cpu_node[NL_MAX_CPUS] = {};
 const volatile __u32 nr_node_ids = 1;
+const volatile bool pmu_enabled = false;
 
 procs_map_t procs SEC(".maps");
 proc_node_map_t proc_node SEC(".maps");
 task_cpu_map_t task_cpu_ns SEC(".maps");
 health_map_t health SEC(".maps");
+task_pmu_map_t task_pmu SEC(".maps");
+pmu_procs_map_t pmu_procs SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";

@@ -41,6 +41,7 @@ void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *to
 	err = nl_pmu_open(&c->pmu, topo, &c->pmu_fds, c->pmu_reason, sizeof(c->pmu_reason));
 	if (err)
 		goto off;
+	skel->rodata->pmu_enabled = true;
 	if (!nl_physmap_load("/sys", &c->physmap))
 		skel->rodata->phys_block_shift = c->physmap.block_shift;
 	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
@@ -123,7 +124,7 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 			continue;
 		j = nl_sample_table_find(t, key);
 		if (j >= 0)
-			t->procs[j].pmu = val;
+			nl_pmu_add(&t->procs[j].pmu, &val); /* to its live threads' */
 	}
 	for (i = 0; i < gone->nr; i++)
 		bpf_map_delete_elem(fd, &gone->pids[i]);

@@ -102,6 +102,12 @@ static int parse_threads(const char *buf, size_t len, struct nl_sample_table *t)
 				nodes[n].cpu_ns = ns;
 		}
 		off += rec.nr_nodes * sizeof(__u64);
+		if (rec.flags & NL_THREAD_PMU) {
+			if (off + sizeof(p->pmu) > len)
+				return -EPROTO;
+			memcpy(&p->pmu, buf + off, sizeof(p->pmu));
+			off += sizeof(p->pmu);
+		}
 	}
 	return off == len ? 0 : -EPROTO;
 }
@@ -124,6 +130,7 @@ static void merge_threads(struct nl_sample_table *t)
 				dst->preferred_nid = src->preferred_nid;
 			for (n = 0; n < 3; n++)
 				dst->locality[n] += src->locality[n];
+			nl_pmu_add(&dst->pmu, &src->pmu);
 			for (n = 0; n < t->nr_nodes; n++)
 				dn[n].cpu_ns += sn[n].cpu_ns;
 			continue;

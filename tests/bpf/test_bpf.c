@@ -318,9 +318,9 @@ static void test_start_time_matches_proc(void **state)
 	end_child(&c);
 }
 
-#define FAULT_PAGES 2000
+#define FAULT_PAGES 1000
 
-static double touch_new_pages(void *arg)
+static void *touch_pages(void *arg)
 {
 	long page = sysconf(_SC_PAGESIZE), i;
 	volatile char *mem = mmap(NULL, FAULT_PAGES * page, PROT_READ | PROT_WRITE,
@@ -330,34 +330,60 @@ static double touch_new_pages(void *arg)
 		_exit(93);
 	for (i = 0; i < FAULT_PAGES; i++)
 		mem[i * page] = 1;
+	return NULL;
+}
+
+/* Two threads that fault FAULT_PAGES pages each and exit, then the main
+ * thread does the same. */
+static double threads_touch_pages(void *arg)
+{
+	pthread_t th[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, touch_pages, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	touch_pages(NULL);
 	return 0;
+}
+
+static void assert_fault_samples(const struct nl_pmu_proc *pmu, unsigned long faults)
+{
+	/* The program also sees the faults of starting up (libraries, stack). */
+	if (pmu->samples < faults || pmu->samples > faults + 300)
+		fail_msg("%llu samples for %lu page faults", (unsigned long long)pmu->samples,
+			 faults);
+	assert_int_equal(pmu->with_addr, pmu->samples);
+	assert_int_equal(pmu->by_class[NL_MEM_UNKNOWN], pmu->samples);
+	assert_int_equal(pmu->mem_local + pmu->mem_remote, 0);
 }
 
 /*
  * The sampling program, attached to software page faults with their
- * addresses: each of the child's first touches of a page is one sample,
- * attributed to the child, with an address and no data source (a software
- * event has none), so nothing is counted as memory traffic.
+ * addresses: each first touch of a page is one sample, attributed to the
+ * process, with an address and no data source (a software event has none),
+ * so nothing is counted as memory traffic. Samples are counted per thread:
+ * those of exited threads, then of the exited process, are kept.
  */
 static void test_pmu_plumbing(void **state)
 {
-	struct child c = start_child(touch_new_pages, NULL);
+	struct child c = start_child(threads_touch_pages, NULL);
 	struct nl_sample_table t;
-	const struct nl_pmu_proc *pmu;
 	long i;
 
 	(void)child_result(&c);
 	i = read_proc(&t, c.pid);
 	assert_true(i >= 0);
-	pmu = &t.procs[i].pmu;
-	if (pmu->samples < FAULT_PAGES || pmu->samples > FAULT_PAGES + 200)
-		fail_msg("%llu samples for %d page faults", (unsigned long long)pmu->samples,
-			 FAULT_PAGES);
-	assert_int_equal(pmu->with_addr, pmu->samples);
-	assert_int_equal(pmu->by_class[NL_MEM_UNKNOWN], pmu->samples);
-	assert_int_equal(pmu->mem_local + pmu->mem_remote, 0);
+	assert_fault_samples(&t.procs[i].pmu, 3 * FAULT_PAGES);
 	nl_sample_table_free(&t);
+
 	end_child(&c);
+	i = read_proc(&t, c.pid);
+	assert_true(i >= 0);
+	assert_true(t.procs[i].flags & NL_PS_EXITED);
+	assert_fault_samples(&t.procs[i].pmu, 3 * FAULT_PAGES);
+	nl_sample_table_free(&t);
 }
 
 int main(void)
