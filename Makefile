@@ -40,6 +40,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-init
 	-Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
 # libbpf statically, so the binary runs where libbpf is not installed.
 LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
+# The live view (user/top.c).
+LDLIBS += -lncursesw
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -166,3 +168,15 @@ format:
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# The live view (make tui-test): its screens from hand-made snapshots, then
+# numatop-lite itself in tmux at 80x24 and 200x50, and its batch mode.
+.PHONY: tui-test
+TUI_TEST_BINS := $(BUILD)/tests/tui_test_top_view
+
+$(BUILD)/tests/tui_%: tests/tui/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+tui-test: all $(TUI_TEST_BINS)
+	$(Q)tests/tui/run.sh $(TUI_TEST_BINS)

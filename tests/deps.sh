@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libnuma-dev numactl
 libjson-c-dev libcmocka-dev pkg-config jq qemu-system-x86 busybox-static cpio xz-utils
-linux-perf bpftrace libclang-rt-14-dev clang-format"
+linux-perf bpftrace libclang-rt-14-dev clang-format
+libncurses-dev tmux"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -12,6 +12,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
 trap 'rm -f "$log"' EXIT INT TERM
 
 stages="unit-test bpf-test cli-test fuzz-smoke"
+stages="$stages tui-test"
 [ "${NUMALENS_SKIP_VM:-0}" = 1 ] || stages="$stages vm-test"
 
 passed=0

@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  diagnose   watch for a few seconds, then report remote memory access per process\n"
 		"  doctor     list the data sources and why any of them is unavailable here\n"
+		"  top        the live view, keyboard-driven (also run as numatop-lite)\n"
 		"  version    print the version\n"
 		"\n"
 		"Run 'numalens COMMAND --help' for a command's options.\n");
@@ -27,10 +28,8 @@ int main(int argc, char **argv)
 {
 	const char *name = basename(argv[0]);
 
-	if (!strcmp(name, "numatop-lite")) {
-		nl_err("the interactive view is not built yet; run 'numalens diagnose' meanwhile");
-		return NL_EXIT_FAILURE;
-	}
+	if (!strcmp(name, "numatop-lite"))
+		return cmd_top(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return NL_EXIT_USAGE;
@@ -39,6 +38,8 @@ int main(int argc, char **argv)
 		return cmd_diagnose(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return cmd_doctor(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("numalens %s\n", NUMALENS_VERSION);
 		return NL_EXIT_OK;

@@ -52,9 +52,10 @@ run "$nl" frobnicate
 check "unknown command: exit 2" status_is 2
 check "unknown command: named" stderr_has "unknown command 'frobnicate'"
 
-run "$top/build/numatop-lite"
-check "numatop-lite not built yet: non-zero and says so" \
-	bash -c "[ $status -ne 0 ] && grep -q 'not built yet' '$out/stderr'"
+run "$top/build/numatop-lite" </dev/null
+check "numatop-lite without a terminal or -b: exit 2" status_is 2
+check "numatop-lite without a terminal or -b: says so and names -b" \
+	bash -c "grep -q 'needs a terminal' '$out/stderr' && grep -q -- '-b -n ITERATIONS' '$out/stderr'"
 
 if command -v setpriv >/dev/null; then
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$nl" diagnose --duration 1
@@ -99,6 +100,26 @@ check "doctor: says which sources the ratios come from" \
 	grep -q "^summary: remote ratios come from .*no hardware PMU" "$out/stdout"
 check "doctor: the sched_switch program is attached" \
 	grep -Eq "nl_sched_switch +tp_btf/sched_switch +attached" "$out/stdout"
+
+# Hardware sampling: this host has no PMU; software page faults drive the
+# same program, and the limits of perf events are reported with their fix.
+run "$nl" diagnose --pmu-rate fast
+check "bad --pmu-rate: exit 2 and names the values" \
+	bash -c "[ $status -eq 2 ] && grep -q 'low, normal or high' '$out/stderr'"
+run "$nl" doctor --no-pmu
+check "doctor --no-pmu: pmu turned off" grep -Eq "^ +pmu +inactive +turned off \(--no-pmu\)" "$out/stdout"
+run "$nl" doctor --pmu-software
+check "doctor --pmu-software: the sampling program is attached" \
+	grep -Eq "nl_mem_sample(_kctx)? +perf_event +attached" "$out/stdout"
+# Without CAP_SYS_RESOURCE the descriptor limit cannot be raised: say so.
+if command -v setpriv >/dev/null && command -v prlimit >/dev/null; then
+	run prlimit --nofile=64:64 setpriv --bounding-set=-sys_resource --inh-caps=-sys_resource \
+		"$nl" doctor --pmu-software
+	check "EMFILE: doctor still works (status $status)" status_is 0
+	check "EMFILE: pmu inactive, names the limit and the fix" \
+		grep -Eq "pmu +inactive +too many open files \(EMFILE\).*hard limit is 64.*CAP_SYS_RESOURCE" \
+		"$out/stdout"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
