@@ -162,11 +162,11 @@ static void describe_memory_elsewhere(const struct nl_proc_view *v, int nr_nodes
 		snprintf(buf + used, size - used, ")");
 }
 
-static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,
-			  double window_s)
+void nl_model_finding(const struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,
+		      char *f, size_t size)
 {
-	char *f = v->finding, mem[200], total[32];
-	size_t size = sizeof(v->finding), used = 0;
+	char mem[200], total[32];
+	size_t used = 0;
 	int home = v->main_cpu_node;
 	double run_share;
 
@@ -213,7 +213,6 @@ static void write_finding(struct nl_proc_view *v, int nr_nodes, const struct nl_
 									   "most");
 	if (used < size && v->flagged && v->best_node >= 0 && v->best_node != home)
 		snprintf(f + used, size - used, "; it would run best on node %d", v->best_node);
-	(void)window_s;
 }
 
 /* Fault pages behind the hint ratio: per node where fentry counts them. */
@@ -280,7 +279,6 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 	v->flagged = (!topo || topo->nr_nodes > 1) && v->remote_ratio >= o->min_remote_ratio &&
 		     window_s > 0 && v->cpu_s / window_s >= o->min_cpu &&
 		     v->mem_bytes >= o->min_rss;
-	write_finding(v, nr_nodes, topo, window_s);
 }
 
 static int by_score(const void *a, const void *b)

@@ -48,6 +48,16 @@ struct nl_ratio nl_pmu_ratio(const struct nl_pmu_proc *pmu);
 /* Fills the model fields of one process view. */
 void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,
 		       double window_s, const struct nl_model_opts *o);
+/*
+ * The plain-language finding of an evaluated process, e.g. "runs 98% on
+ * node 0 while 100% of its 2.1 GiB is on node 1 (estimated 98% remote, from
+ * placement)". Written on demand: front ends show a few of thousands.
+ */
+#define NL_FINDING_MAX 320
+
+void nl_model_finding(const struct nl_proc_view *v, int nr_nodes, const struct nl_topology *topo,
+		      char *buf, size_t size);
+
 /* Evaluates every process, then sorts by score (most remote traffic first). */
 void nl_model_rank(struct nl_snapshot *snap, const struct nl_model_opts *o);
 

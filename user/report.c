@@ -211,8 +211,8 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 {
 	json_object *p = json_object_new_object(), *cpu = json_object_new_object();
 	json_object *mem = json_object_new_object(), *obj, *ratios;
+	char key[16], finding[NL_FINDING_MAX];
 	uint64_t local = 0, remote = 0;
-	char key[16];
 	int n;
 
 	json_object_object_add(p, "pid", json_object_new_int64(v->pid));
@@ -274,7 +274,8 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 		json_object_object_add(p, "pmu", pmu_json(&v->pmu));
 	json_object_object_add(p, "best_node", json_object_new_int(v->best_node));
 	json_object_object_add(p, "flagged", json_object_new_boolean(v->flagged));
-	json_object_object_add(p, "finding", json_object_new_string(v->finding));
+	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
+	json_object_object_add(p, "finding", json_object_new_string(finding));
 	return p;
 }
 
@@ -395,14 +396,15 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			"SOURCE", "CPU s", "MEMORY", "BEST");
 	for (i = 0; i < nr; i++) {
 		const struct nl_proc_view *v = list[i];
-		char mem[32] = "?", src[32];
+		char mem[32] = "?", src[32], finding[NL_FINDING_MAX];
 
 		if (v->mem_known)
 			nl_format_bytes(v->mem_bytes, mem, sizeof(mem));
 		fprintf(f, "%s %8u %-16s %5.0f%% %-11s %8.2f %8s  %d\n", v->flagged ? "!" : " ",
 			v->pid, v->comm, v->remote_ratio * 100, source_label(v, src, sizeof(src)),
 			v->cpu_s, mem, v->best_node);
-		fprintf(f, "           %s\n", v->finding);
+		nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
+		fprintf(f, "           %s\n", finding);
 		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
 		    v->numa_pages_migrated)
 			fprintf(f,

@@ -124,7 +124,6 @@ struct nl_proc_view {
 	int main_cpu_node; /* where it ran most */
 	double score;	   /* ranking: remote ratio x busyness */
 	bool flagged;
-	char finding[320];
 };
 
 struct nl_health {

@@ -909,7 +909,7 @@ static void detail_threads(struct top_frame *f, const struct top_thread *th, int
 void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 		       const struct nl_proc_view *v, const struct top_detail *d)
 {
-	char pl[16], hi[16], pm[16], buf[512];
+	char pl[16], hi[16], pm[16], buf[512], finding[NL_FINDING_MAX];
 	long line;
 
 	line = top_frame_add(f);
@@ -931,7 +931,8 @@ void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 		 v->remote_ratio * 100, nl_source_name(v->source), pm, hi, pl,
 		 v->disagree ? ", sources disagree" : "", v->best_node);
 	top_put_wrapped(f, 0, 2, v->flagged ? TA_BAD : TA_NORMAL, buf);
-	snprintf(buf, sizeof(buf), "Finding: %s", v->finding);
+	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
+	snprintf(buf, sizeof(buf), "Finding: %s", finding);
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
 	top_frame_add(f);
 	detail_nodes(f, snap, v);
