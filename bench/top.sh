@@ -1,5 +1,5 @@
 #!/bin/bash
-# Speed of the live view (numatop-lite), separate from bench/run.sh:
+# Speed of the live view (numatop-lite), run last by bench/run.sh:
 #   1. one refresh (the agent's snapshot, then the list's frame) with the
 #      processes live on the machine, then with 10,000 more idle processes
 #      that this script starts and stops: batch mode, every process listed
