@@ -180,3 +180,9 @@ $(BUILD)/tests/tui_%: tests/tui/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 tui-test: all $(TUI_TEST_BINS)
 	$(Q)tests/tui/run.sh $(TUI_TEST_BINS)
+
+# numalens pin and unpin on the host (make pin-test): dry run, pin --apply and
+# unpin of a multi-threaded process, every refusal. Needs root.
+.PHONY: pin-test
+pin-test: all
+	$(Q)tests/pin/run.sh

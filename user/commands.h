@@ -6,5 +6,7 @@
 int cmd_diagnose(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_unpin(int argc, char **argv);
 
 #endif /* NUMALENS_COMMANDS_H */

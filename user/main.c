@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"  diagnose   watch for a few seconds, then report remote memory access per process\n"
 		"  doctor     list the data sources and why any of them is unavailable here\n"
 		"  top        the live view, keyboard-driven (also run as numatop-lite)\n"
+		"  pin        move a process's threads (and memory) to a node; dry run unless --apply\n"
+		"  unpin      give a pinned process back the affinity it had before\n"
 		"  version    print the version\n"
 		"\n"
 		"Run 'numalens COMMAND --help' for a command's options.\n");
@@ -40,6 +42,10 @@ int main(int argc, char **argv)
 		return cmd_doctor(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "top"))
 		return cmd_top(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pin"))
+		return cmd_pin(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "unpin"))
+		return cmd_unpin(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("numalens %s\n", NUMALENS_VERSION);
 		return NL_EXIT_OK;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "advisor.h"
 #include "memsrc.h"
 #include "model.h"
 #include "report.h"
@@ -207,6 +208,8 @@ static json_object *latency_json(const struct nl_snapshot *snap)
 	return cells;
 }
 
+static json_object *suggestion_json(const struct nl_snapshot *snap, const struct nl_proc_view *v);
+
 static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
 {
 	json_object *p = json_object_new_object(), *cpu = json_object_new_object();
@@ -276,7 +279,128 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	json_object_object_add(p, "flagged", json_object_new_boolean(v->flagged));
 	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
 	json_object_object_add(p, "finding", json_object_new_string(finding));
+	json_object_object_add(p, "suggestion", suggestion_json(snap, v));
 	return p;
+}
+
+/* The advisor's suggestion for one listed process (advisor.h): page
+ * migration allowed, the model's flag (and thresholds) taken as they are. */
+static void report_advise(const struct nl_snapshot *snap, const struct nl_proc_view *v,
+			  struct nl_advice *adv, struct nl_proc_limits *limits)
+{
+	struct nl_advisor_opts o;
+
+	nl_advisor_opts_default(&o);
+	o.use_model_flag = true;
+	nl_advise_process(snap, v, NULL, &o, adv, limits);
+}
+
+static json_object *node_list_json(uint64_t nodes)
+{
+	json_object *arr = json_object_new_array();
+	int n;
+
+	for (n = 0; n < NL_MAX_NODES; n++)
+		if (nodes >> n & 1)
+			json_object_array_add(arr, json_object_new_int(n));
+	return arr;
+}
+
+static json_object *suggestion_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
+{
+	json_object *s = json_object_new_object(), *cmds = json_object_new_array(), *obj;
+	struct nl_command list[NL_MAX_COMMANDS];
+	struct nl_proc_limits *l = calloc(1, sizeof(*l));
+	struct nl_advice adv;
+	char buf[512];
+	size_t i, nr;
+
+	if (!l || !snap->topo) {
+		free(l);
+		json_object_put(cmds);
+		json_object_put(s);
+		return NULL;
+	}
+	report_advise(snap, v, &adv, l);
+	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv.action)));
+	json_object_object_add(s, "reason", json_object_new_string(adv.reason));
+	json_object_object_add(s, "blocked",
+			       adv.block ? json_object_new_string(nl_block_name(adv.block)) : NULL);
+	if (adv.action != NL_ACT_NONE) {
+		json_object_object_add(s, "nodes", node_list_json(adv.nodes));
+		json_object_object_add(s, "cpus",
+				       json_object_new_string(nl_bits_to_list(adv.cpus, NL_MAX_CPUS,
+									      buf, sizeof(buf))));
+		json_object_object_add(s, "multi_node", json_object_new_boolean(adv.multi_node));
+		json_object_object_add(s, "move_from", node_list_json(adv.move_from));
+		json_object_object_add(s, "move_bytes", json_object_new_uint64(adv.move_bytes));
+		json_object_object_add(s, "remote_ratio_after", json_ratio(adv.remote_after));
+		json_object_object_add(s, "mean_distance",
+				       json_object_new_double(round(adv.dist_now * 10) / 10));
+		json_object_object_add(s, "mean_distance_after",
+				       json_object_new_double(round(adv.dist_after * 10) / 10));
+		json_object_object_add(s, "cpus_used",
+				       json_object_new_double(round(adv.cpus_used * 100) / 100));
+		json_object_object_add(
+			s, "target_load",
+			adv.target_load >= 0 ?
+				json_object_new_double(round(adv.target_load * 100) / 100) :
+				NULL);
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "runtime",
+			       json_object_new_string(nl_runtime_name(l->ctx.runtime)));
+	json_object_object_add(obj, "cgroup",
+			       l->cgroup[0] ? json_object_new_string(l->cgroup) : NULL);
+	if (l->ctx.unit[0])
+		json_object_object_add(obj, "unit", json_object_new_string(l->ctx.unit));
+	if (l->ctx.container[0])
+		json_object_object_add(obj, "container", json_object_new_string(l->ctx.container));
+	if (l->ctx.pod[0])
+		json_object_object_add(obj, "pod", json_object_new_string(l->ctx.pod));
+	json_object_object_add(
+		obj, "allowed_cpus",
+		json_object_new_string(nl_bits_to_list(l->cpus, NL_MAX_CPUS, buf, sizeof(buf))));
+	json_object_object_add(obj, "allowed_nodes", node_list_json(l->mems));
+	if (l->cpuset_known)
+		json_object_object_add(obj, "cpuset_cgroup",
+				       json_object_new_string(l->cpuset_cgroup));
+	json_object_object_add(s, "context", obj);
+	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);
+	for (i = 0; i < nr; i++) {
+		obj = json_object_new_object();
+		json_object_object_add(obj, "form",
+				       json_object_new_string(nl_form_name(list[i].form)));
+		json_object_object_add(obj, "when", json_object_new_string(list[i].when));
+		json_object_object_add(obj, "command", json_object_new_string(list[i].text));
+		json_object_array_add(cmds, obj);
+	}
+	json_object_object_add(s, "commands", cmds);
+	free(l);
+	return s;
+}
+
+/* "suggest: ..." and its commands under a flagged process (or one asked for). */
+static void text_suggestion(FILE *f, const struct nl_snapshot *snap, const struct nl_proc_view *v,
+			    bool asked)
+{
+	struct nl_command list[NL_MAX_COMMANDS];
+	struct nl_proc_limits *l;
+	struct nl_advice adv;
+	size_t i, nr;
+
+	if (!snap->topo || snap->topo->nr_nodes < 2 || (!v->flagged && !asked) || v->exited)
+		return;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	report_advise(snap, v, &adv, l);
+	fprintf(f, "           suggest: %s%s\n", adv.action == NL_ACT_NONE ? "nothing: " : "",
+		adv.reason);
+	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);
+	for (i = 0; i < nr; i++)
+		fprintf(f, "             %-11s %s\n", list[i].when, list[i].text);
+	free(l);
 }
 
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o)
@@ -405,6 +529,7 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			v->cpu_s, mem, v->best_node);
 		nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
 		fprintf(f, "           %s\n", finding);
+		text_suggestion(f, snap, v, o->nr_pids > 0);
 		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
 		    v->numa_pages_migrated)
 			fprintf(f,

@@ -10,6 +10,9 @@
  * another node's CPUs after --hop-after seconds (SIGUSR1 also moves them, and
  * a second SIGUSR1 moves them back), which makes cross-node migrations.
  * --unbound sets no CPU or memory binding at all, for NUMA balancing tests.
+ * --spawn-every MS starts, after "ready", a thread that creates one more
+ * (sleeping) thread every MS milliseconds until --spawn-max of them exist:
+ * threads that appear while numalens pin works on the process.
  *
  * Exit status: 0 after the run time (or SIGINT/SIGTERM), 2 for bad arguments,
  * 1 for a failure to place memory or threads.
@@ -45,6 +48,8 @@ struct options {
 	int hop_node;	/* -1: no hop */
 	long hop_after; /* -1: only on SIGUSR1 */
 	bool unbound;
+	long spawn_every_ms; /* 0: no spawning */
+	int spawn_max;
 };
 
 struct worker {
@@ -54,6 +59,10 @@ struct worker {
 	size_t len;
 };
 
+#define MAX_SPAWN 4096
+
+static pthread_t spawned[MAX_SPAWN];
+static int nr_spawned;
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t hop_requests;
 static int workers_stop;
@@ -73,11 +82,13 @@ static void usage(FILE *out)
 		"  --hop-after S       ... S seconds after ready (default: only on SIGUSR1;\n"
 		"                      each SIGUSR1 moves the threads, a second one back)\n"
 		"  --unbound           no CPU or memory binding at all\n"
+		"  --spawn-every MS    after ready, one more (sleeping) thread every MS ms ...\n"
+		"  --spawn-max N       ... until N exist (default 500, at most %d)\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
 		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
-		MAX_THREADS);
+		MAX_THREADS, MAX_SPAWN);
 }
 
 static void bad_arg(const char *fmt, const char *arg)
@@ -115,6 +126,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "hop-to-node", required_argument, NULL, 'k' },
 		{ "hop-after", required_argument, NULL, 'a' },
 		{ "unbound", no_argument, NULL, 'u' },
+		{ "spawn-every", required_argument, NULL, 'e' },
+		{ "spawn-max", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -126,7 +139,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			       .threads = 1,
 			       .seconds = 10,
 			       .hop_node = -1,
-			       .hop_after = -1 };
+			       .hop_after = -1,
+			       .spawn_max = 500 };
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -153,6 +167,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'u':
 			o->unbound = true;
+			break;
+		case 'e':
+			o->spawn_every_ms = parse_long("--spawn-every", optarg, 1, 60000);
+			break;
+		case 'x':
+			o->spawn_max = parse_long("--spawn-max", optarg, 1, MAX_SPAWN);
 			break;
 		case 'h':
 			usage(stdout);
@@ -241,6 +261,33 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* A spawned thread: sleeps until the end. */
+static void *idle(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&workers_stop, __ATOMIC_RELAXED))
+		usleep(10000);
+	return NULL;
+}
+
+/* Creates an idle thread every interval until max exist (--spawn-every). */
+static void *spawner(void *arg)
+{
+	const struct options *o = arg;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	while (nr_spawned < o->spawn_max && !__atomic_load_n(&workers_stop, __ATOMIC_RELAXED)) {
+		if (pthread_create(&spawned[nr_spawned], &attr, idle, NULL))
+			break;
+		__atomic_store_n(&nr_spawned, nr_spawned + 1, __ATOMIC_RELEASE);
+		usleep(o->spawn_every_ms * 1000);
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
 /* Moves the process and every worker thread to NODE's CPUs. */
 static int move_all(struct worker *w, int n, int node)
 {
@@ -288,6 +335,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct worker workers[MAX_THREADS];
+	pthread_t spawner_thread;
 	struct options o;
 	struct sigaction sa;
 	struct bitmask *nodes;
@@ -370,6 +418,10 @@ int main(int argc, char **argv)
 
 	printf("ready pid=%d\n", (int)getpid());
 	fflush(stdout);
+	if (o.spawn_every_ms && pthread_create(&spawner_thread, NULL, spawner, &o)) {
+		fprintf(stderr, "numa-workload: cannot start the spawner thread\n");
+		return 1;
+	}
 
 	start = now();
 	deadline = o.seconds > 0 ? start + o.seconds : 0;
@@ -414,6 +466,11 @@ int main(int argc, char **argv)
 	__atomic_store_n(&workers_stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < o.threads; i++)
 		pthread_join(workers[i].thread, NULL);
+	if (o.spawn_every_ms) {
+		pthread_join(spawner_thread, NULL);
+		for (i = 0; i < nr_spawned; i++)
+			pthread_join(spawned[i], NULL);
+	}
 	munmap(buf, size);
 	return 0;
 }

@@ -1,0 +1,366 @@
+#!/bin/bash
+# numalens pin and unpin on the host (make pin-test): the dry run, pin
+# --apply and unpin of a multi-threaded process whose threads keep appearing
+# while it is pinned (every thread's affinity read back with taskset), and
+# each refusal with its message, its exit status and nothing changed: a
+# kernel thread, pid 1, numalens itself, a vanished pid, a pid reused by
+# another process (unpin leaves it alone), a cpuset that forbids the target
+# (a test cgroup), a Kubernetes pod, EPERM without CAP_SYS_NICE (setpriv).
+# The host has one NUMA node, so the target is a subset of its CPUs
+# (--cpus); moving threads between nodes is the VM test's (tests/vm/t-pin.sh).
+# Needs root. Prints a line per check, then "N passed, N failed".
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+nl=$top/build/numalens
+workload=$top/build/numa-workload
+out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-pin.XXXXXX")
+state=/run/numalens
+pids=()
+cgroups=()
+
+main_pid=$$
+cleanup() {
+	local p c
+	# A background child killed before its exec would run this too.
+	[ "$BASHPID" -eq "$main_pid" ] || return 0
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+		rm -f "$state/$p.pin"
+	done
+	# Deepest first.
+	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do
+		c=${cgroups[$i]}
+		[ -d "$c" ] || continue
+		while read -r p; do
+			echo "$p" >"$(cg_root "$c")/cgroup.procs" 2>/dev/null
+		done <"$c/cgroup.procs"
+		rmdir "$c" 2>/dev/null
+	done
+	rm -rf "$out"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() { # NAME CONDITION...
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name"
+		failed=$((failed + 1))
+	fi
+}
+
+# Runs a command, keeping its status, stdout and stderr.
+run() {
+	"$@" >"$out/stdout" 2>"$out/stderr"
+	status=$?
+}
+status_is() { [ "$status" -eq "$1" ] || { echo "  status $status; stdout: $(head -c 600 "$out/stdout"); stderr: $(cat "$out/stderr")"; false; }; }
+stdout_has() { grep -qF -- "$1" "$out/stdout" || { echo "  stdout: $(cat "$out/stdout")"; false; }; }
+stderr_has() { grep -qF -- "$1" "$out/stderr" || { echo "  stderr: $(cat "$out/stderr")"; false; }; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests/pin/run.sh needs root (cgroups, /run/numalens, other users' processes)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+all=$(cat /sys/devices/system/cpu/online)
+
+# wl_start NAME ARGS...: numa-workload in the background, WPID once ready.
+wl_start() {
+	local name=$1 i
+	shift
+	"$workload" "$@" >"$out/wl.$name" 2>&1 &
+	WPID=$!
+	pids+=("$WPID")
+	for i in $(seq 100); do
+		grep -q '^ready pid=' "$out/wl.$name" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "  workload $name did not start: $(cat "$out/wl.$name")"
+	return 1
+}
+
+# expand LIST: "0-2,5" as "0,1,2,5" (taskset writes "0,1" where the kernel writes "0-1").
+expand() {
+	echo "$1" | tr ',' '\n' |
+		awk -F- 'NF == 2 { for (i = $1; i <= $2; i++) print i; next } NF { print $1 }' |
+		paste -sd, -
+}
+
+# masks PID: every thread's affinity (taskset -p -c, that is
+# sched_getaffinity) summed up as "LIST:COUNT ...".
+masks() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		taskset -p -c "${t##*/}" 2>/dev/null
+	done | awk '{
+		n = split($NF, part, ","); list = ""
+		for (i = 1; i <= n; i++) {
+			if (split(part[i], r, "-") == 2)
+				for (c = r[1]; c <= r[2]; c++) list = list (list == "" ? "" : ",") c
+			else
+				list = list (list == "" ? "" : ",") part[i]
+		}
+		count[list]++
+	} END { for (l in count) printf "%s%s:%s", sep++ ? " " : "", l, count[l] }'
+}
+
+# all_on PID LIST: every thread of PID has exactly the affinity LIST.
+all_on() {
+	local m
+	m=$(masks "$1")
+	[[ "$m" =~ ^$(expand "$2"):[0-9]+$ ]] || { echo "  affinities (list:threads): $m"; false; }
+}
+
+threads_of() { ls /proc/"$1"/task | wc -l; }
+
+# wait_threads PID N: until PID has N threads (10 s at most).
+wait_threads() {
+	local i
+	for i in $(seq 200); do
+		[ "$(threads_of "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A multi-threaded workload to pin, with its affinity on every CPU.
+wl_start main --threads 3 --size 16 --seconds 0 || exit 1
+P=$WPID
+
+# ---- dry run
+run "$nl" pin "$P" --cpus 1
+check "dry run: exit 0" status_is 0
+check "dry run: names the plan" stdout_has "plan: run its threads on node 0 (CPU 1)"
+check "dry run: says what --apply would do" stdout_has "set the affinity of every thread to CPU 1, scanning /proc/$P/task"
+check "dry run: says where the affinity would be saved" stdout_has "save the present affinity of each of its threads in $state/$P.pin"
+check "dry run: taskset equivalent" stdout_has "taskset -a -p -c 1 $P"
+check "dry run: numactl for the next start" stdout_has "numactl --physcpubind=1 --membind=0 $workload --threads 3 --size 16 --seconds 0"
+check "dry run: says nothing changed" stdout_has "dry run: nothing changed; add --apply to do it"
+check "dry run: every thread still on $all" all_on "$P" "$all"
+check "dry run: no record written" test ! -e "$state/$P.pin"
+run "$nl" pin "$P" --node 0 --migrate-memory
+check "dry run --node 0 --migrate-memory: exit 0" status_is 0
+check "dry run --node 0 --migrate-memory: numactl by node" stdout_has "numactl --cpunodebind=0 --membind=0"
+check "dry run --node 0 --migrate-memory: says migrate_pages would move the pages" stdout_has "move its pages on other nodes to node 0 with migrate_pages(2)"
+run "$nl" pin "$P" --duration 1
+check "dry run, auto: one node, nothing to do (exit 0)" bash -c "[ $status -eq 0 ] && grep -q 'nothing to do: one NUMA node' '$out/stdout'"
+
+# ---- pin --apply and unpin, threads appearing meanwhile
+wl_start spawn --threads 3 --size 16 --seconds 0 --spawn-every 1 --spawn-max 400 || exit 1
+S=$WPID
+before=$(threads_of "$S")
+run "$nl" pin "$S" --cpus 1 --apply
+during=$(threads_of "$S")
+check "pin --apply: exit 0" status_is 0
+check "pin --apply: says how many threads and scans" stdout_has "pinned: "
+echo "  # $(grep "^pinned:" "$out/stdout")"
+check "pin --apply: threads appeared while it worked ($before before, $during after)" [ "$during" -gt "$before" ]
+check "pin --apply: the record is keyed by pid and start time" \
+	grep -qx "start $(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$S/stat")" "$state/$S.pin"
+check "pin --apply: the record holds the affinity from before" grep -qx "original $all" "$state/$S.pin"
+wait_threads "$S" 404
+check "pin --apply: every thread on CPU 1, the $(threads_of "$S") created since included" all_on "$S" 1
+run "$nl" unpin "$S"
+check "unpin: exit 0" status_is 0
+check "unpin: says what it restored" stdout_has "unpinned: pid $S:"
+check "unpin: every thread back on $all" all_on "$S" "$all"
+check "unpin: the record is removed" test ! -e "$state/$S.pin"
+run "$nl" unpin "$S"
+check "unpin again: exit 1, not pinned" bash -c "[ $status -eq 1 ] && grep -q 'was not pinned by numalens' '$out/stderr'"
+
+# Pinned twice: the first record (the affinity before any pin) is kept.
+run "$nl" pin "$P" --cpus 1 --apply
+run "$nl" pin "$P" --cpus 0 --apply
+check "pin twice: exit 0, the earlier record kept" bash -c "[ $status -eq 0 ] && grep -q 'kept from the earlier pin' '$out/stdout'"
+check "pin twice: every thread on CPU 0" all_on "$P" 0
+run "$nl" unpin "$P"
+check "pin twice, unpin: back to $all, not to the first pin's CPU 1" all_on "$P" "$all"
+
+# A thread that changed its own affinity since the pin is left alone.
+run "$nl" pin "$P" --cpus 1 --apply
+tid=$(ls "/proc/$P/task" | sort -n | tail -n 1)
+taskset -p -c 0 "$tid" >/dev/null
+run "$nl" unpin "$P"
+check "unpin: a thread that moved itself since is left alone and counted" \
+	bash -c "grep -q 'left alone: 1 thread whose affinity changed since the pin' '$out/stdout' && [ \"\$(taskset -p -c $tid | sed 's/.*: //')\" = 0 ]"
+taskset -p -c "$all" "$tid" >/dev/null
+
+# --migrate-memory: nothing to move on one node, but the call is made and reported.
+run "$nl" pin "$P" --node 0 --migrate-memory --apply
+check "pin --migrate-memory: exit 0" status_is 0
+check "pin --migrate-memory: reports the pages that could not move" stdout_has "0 pages could not move"
+check "pin --migrate-memory: the record names no move (nothing was off the node)" bash -c "! grep -q '^migrated' '$state/$P.pin'"
+run "$nl" unpin "$P"
+
+# ---- refusals: the message, the status, and nothing changed
+k_before=$(taskset -p -c 2 | sed 's/.*: //')
+run "$nl" pin 2 --cpus 1 --apply
+check "kernel thread (kthreadd, pid 2): exit 6" status_is 6
+check "kernel thread: says so" stderr_has "pid 2 (kthreadd) is a kernel thread"
+check "kernel thread: its affinity unchanged, no record" \
+	bash -c "[ \"\$(taskset -p -c 2 | sed 's/.*: //')\" = '$k_before' ] && [ ! -e $state/2.pin ]"
+
+i_before=$(masks 1)
+run "$nl" pin 1 --cpus 1 --apply
+check "pid 1: exit 6" status_is 6
+check "pid 1: says why" stderr_has "is the init process"
+i_after=$(masks 1)
+check "pid 1: its threads' affinity unchanged ($i_after), no record" \
+	bash -c "[ '$i_after' = '$i_before' ] && [ ! -e $state/1.pin ]"
+
+run sh -c "exec '$nl' pin \$\$ --cpus 1 --apply"
+check "numalens itself: exit 6 and says so" bash -c "[ $status -eq 6 ] && grep -q 'is numalens itself' '$out/stderr'"
+
+gone=$(sh -c 'echo $$')
+run "$nl" pin "$gone" --cpus 1 --apply
+check "vanished pid: exit 5" status_is 5
+check "vanished pid: says so" stderr_has "no process with pid $gone"
+check "vanished pid: no record" test ! -e "$state/$gone.pin"
+
+# EPERM: another user, no CAP_SYS_NICE.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
+run nobody "$nl" pin "$P" --cpus 1 --apply
+check "no CAP_SYS_NICE, another user's process: exit 3" status_is 3
+check "no CAP_SYS_NICE: names the capability and the owner" stderr_has "runs as uid 65534 without CAP_SYS_NICE and pid $P (numa-workload) belongs to uid 0"
+check "no CAP_SYS_NICE: no record" test ! -e "$state/$P.pin"
+check "no CAP_SYS_NICE: every thread still on $all" all_on "$P" "$all"
+run "$nl" pin "$P" --cpus 1 --apply
+run nobody "$nl" unpin "$P"
+check "no CAP_SYS_NICE, unpin: exit 3, the pin and the record stay" \
+	bash -c "[ $status -eq 3 ] && [ -e $state/$P.pin ]"
+check "no CAP_SYS_NICE, unpin: threads still on CPU 1" all_on "$P" 1
+run "$nl" unpin "$P"
+# Its own process: no capability needed (records where it may write).
+mkdir -p "$out/nobody-state" && chown 65534 "$out/nobody-state" && chmod 755 "$out"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$workload" --threads 2 --size 8 --seconds 0 >"$out/wl.nobody" 2>&1 &
+N=$!
+pids+=("$N")
+for _ in $(seq 100); do grep -q ready "$out/wl.nobody" && break; sleep 0.05; done
+run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" pin "$N" --cpus 1 --apply
+check "same owner without CAP_SYS_NICE: pinned (exit 0)" status_is 0
+check "same owner: every thread on CPU 1" all_on "$N" 1
+run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" unpin "$N"
+check "same owner: unpinned" all_on "$N" "$all"
+
+# A pid reused by another process: unpin restores nothing. The new process
+# runs on CPU 1, exactly what the pin had set, so a careless unpin would move it.
+wl_start reused-a --threads 2 --size 8 --seconds 0 || exit 1
+R=$WPID
+run "$nl" pin "$R" --cpus 1 --apply
+kill "$R"
+wait "$R" 2>/dev/null
+reused=""
+for _ in $(seq 50); do
+	echo $((R - 1)) >/proc/sys/kernel/ns_last_pid
+	taskset -c 1 "$workload" --threads 2 --size 8 --seconds 0 >"$out/wl.reused" 2>&1 &
+	b=$!
+	pids+=("$b")
+	if [ "$b" -eq "$R" ]; then
+		reused=$b
+		break
+	fi
+	kill "$b" 2>/dev/null
+	wait "$b" 2>/dev/null
+done
+if [ -n "$reused" ]; then
+	for _ in $(seq 100); do grep -q ready "$out/wl.reused" && break; sleep 0.05; done
+	run "$nl" unpin "$R"
+	check "reused pid: unpin exits 6" status_is 6
+	check "reused pid: says the pid names another process, nothing restored" stderr_has "now names another process"
+	check "reused pid: the new process's threads untouched (still on CPU 1)" all_on "$R" 1
+	check "reused pid: the stale record is removed" test ! -e "$state/$R.pin"
+else
+	check "reused pid: could reuse pid $R through ns_last_pid" false
+fi
+
+# A cpuset that forbids the target, in a test cgroup (cgroup v1 cpuset or v2).
+cg_root() { # the root of the hierarchy holding cgroup dir $1
+	local d=$1
+	while [ -e "$(dirname "$d")/cgroup.procs" ]; do d=$(dirname "$d"); done
+	echo "$d"
+}
+cpuset_mount=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuset(,|$)/ { print $2; exit }' /proc/mounts)
+v2_mount=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+cpus_file=cpuset.cpus
+mems_file=cpuset.mems
+if [ -n "$cpuset_mount" ]; then
+	base=$cpuset_mount
+elif [ -n "$v2_mount" ] && grep -qw cpuset "$v2_mount/cgroup.controllers"; then
+	base=$v2_mount
+	echo +cpuset >"$base/cgroup.subtree_control"
+else
+	base=""
+fi
+# make_cg PATH CPUS MEMS: a cpuset cgroup (parents created with the same).
+make_cg() {
+	local rel=$1 d=$base part
+	for part in ${rel//\// }; do
+		d=$d/$part
+		if [ ! -d "$d" ]; then
+			mkdir "$d" || return 1
+			cgroups+=("$d")
+		fi
+		[ -e "$d/cgroup.subtree_control" ] && echo +cpuset >"$d/cgroup.subtree_control" 2>/dev/null
+		echo "$2" >"$d/$cpus_file" && echo "$3" >"$d/$mems_file" || return 1
+	done
+}
+if [ -n "$base" ]; then
+	wl_start cpuset --threads 2 --size 8 --seconds 0 || exit 1
+	C=$WPID
+	make_cg numalens-test-cpuset 0 0 && echo "$C" >"$base/numalens-test-cpuset/cgroup.procs"
+	check "cpuset: the test cgroup holds the workload on CPU 0" all_on "$C" 0
+	run "$nl" pin "$C" --cpus 1 --apply
+	check "cpuset forbids CPU 1: exit 6" status_is 6
+	check "cpuset forbids CPU 1: names the cgroup and what it allows" \
+		stderr_has "its cpuset (cgroup /numalens-test-cpuset: cpus 0, mems 0) does not allow CPU 1 of node 0"
+	check "cpuset forbids CPU 1: no record" test ! -e "$state/$C.pin"
+	check "cpuset forbids CPU 1: every thread still on CPU 0" all_on "$C" 0
+	run "$nl" pin "$C" --node 0
+	check "cpuset: --node 0 takes the CPUs the cpuset allows, and says so" \
+		stdout_has "allows only CPU 0 of them"
+
+	# A Kubernetes pod (its cgroup's name is all it takes): refused unless --force.
+	pod=kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	make_cg "$pod" "$all" 0 && echo "$C" >"$base/$pod/cgroup.procs"
+	run "$nl" pin "$C" --cpus 1 --apply
+	check "Kubernetes pod: exit 6" status_is 6
+	check "Kubernetes pod: names the pod and the kubelet's way" \
+		stderr_has "runs in Kubernetes pod 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	check "Kubernetes pod: nothing changed" all_on "$C" "$all"
+	run "$nl" pin "$C" --cpus 1 --force
+	check "Kubernetes pod with --force: planned (dry run, exit 0)" status_is 0
+else
+	check "cpuset: a cpuset controller to make a test cgroup with" false
+fi
+
+# ---- usage
+run "$nl" pin
+check "pin without a pid: exit 2" status_is 2
+run "$nl" pin abc
+check "pin abc: exit 2" status_is 2
+run "$nl" pin "$P" --node 7
+check "pin --node 7 on a 1-node machine: exit 2, says so" bash -c "[ $status -eq 2 ] && grep -q 'node 7 does not exist here (1 node)' '$out/stderr'"
+run "$nl" pin "$P" --cpus 4095
+check "pin --cpus 4095: exit 2, no such CPU" bash -c "[ $status -eq 2 ] && grep -q 'CPU 4095 does not exist here' '$out/stderr'"
+run "$nl" pin "$P" --cpus 1 --node 0
+check "pin --cpus and --node: exit 2" status_is 2
+check "after everything: the main workload back on $all" all_on "$P" "$all"
+
+# diagnose shows the suggestion (here: one node, nothing to do).
+run "$nl" diagnose --duration 1 --pid "$P" --json
+check "diagnose --json: a suggestion per process" \
+	bash -c "jq -e '.processes[0].suggestion | .action == \"none\" and (.reason | test(\"one NUMA node\")) and (.commands == [])' '$out/stdout' >/dev/null"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

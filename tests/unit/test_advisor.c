@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The advisor on synthetic topologies with known answers (2, 4 and 8 nodes,
+ * uneven distances, a memory-only node, full nodes, cpuset limits, a process
+ * larger than a node, thresholds and hysteresis), the commands in each form,
+ * the cgroup parsers and limits read from a scratch /proc and cgroup tree,
+ * the suggestion in diagnose's JSON and text, and the auto-pin policy with
+ * fake hooks.
+ */
+#include "fixtures.h"
+
+#include <json-c/json.h>
+#include "advisor.h"
+#include "cgroup.h"
+#include "log.h"
+#include "model.h"
+#include "pin.h"
+#include "privs.h"
+#include "procfs.h"
+#include "report.h"
+
+#define NODES 8
+
+static struct nl_topology topo;
+static struct nl_node_stat nodes[NODES];
+static struct nl_proc_view view;
+static struct nl_advisor_opts opts;
+static double busy[NODES];
+static const double window = 1.0;
+
+static void dist_set(int a, int b, int d)
+{
+	topo.distance[a][b] = topo.distance[b][a] = d;
+}
+
+/* n nodes of cpus CPUs each (node i: CPUs i*cpus ...), mem bytes each, free bytes free. */
+static void topo_make(int n, int cpus, uint64_t mem, uint64_t free_)
+{
+	int i, c;
+
+	memset(&topo, 0, sizeof(topo));
+	for (c = 0; c < NL_MAX_CPUS; c++)
+		topo.cpu_node[c] = -1;
+	topo.nr_node_ids = topo.nr_nodes = n;
+	topo.nr_cpu_ids = n * cpus;
+	for (i = 0; i < n; i++) {
+		topo.node_present |= 1ull << i;
+		topo.node_nr_cpus[i] = cpus;
+		topo.node_mem_total[i] = mem;
+		topo.node_mem_free[i] = free_;
+		for (c = i * cpus; c < (i + 1) * cpus; c++) {
+			topo.cpu_node[c] = i;
+			topo.node_cpus[i][c / 64] |= 1ull << (c % 64);
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < n; c++)
+			topo.distance[i][c] = i == c ? 10 : 20;
+	topo.source = "test";
+}
+
+static int reset(void **state)
+{
+	topo_make(2, 2, 1 * GIB, 512 * MIB);
+	memset(nodes, 0, sizeof(nodes));
+	memset(busy, 0, sizeof(busy));
+	memset(&view, 0, sizeof(view));
+	view.pid = 42;
+	strcpy(view.comm, "worker");
+	view.node = nodes;
+	view.mem_known = true;
+	view.nr_threads = 2;
+	nl_advisor_opts_default(&opts);
+	return 0;
+}
+
+/* Evaluates the view as the model would, then advises. */
+static void advise(struct nl_advice *a, const struct nl_proc_limits *l,
+		   const struct nl_advice *prev)
+{
+	struct nl_advisor_input in = { .topo = &topo,
+				       .v = &view,
+				       .nr_nodes = topo.nr_node_ids,
+				       .window_s = window,
+				       .node_busy = busy,
+				       .limits = l,
+				       .prev = prev };
+
+	nl_model_evaluate(&view, topo.nr_node_ids, &topo, window, &opts.thresholds);
+	nl_advise(&in, &opts, a);
+}
+
+static void assert_near(double got, double want)
+{
+	if (got < want - 1e-6 || got > want + 1e-6)
+		fail_msg("got %.9f, want %.9f", got, want);
+}
+
+static void assert_has(const char *text, const char *part)
+{
+	if (!strstr(text, part))
+		fail_msg("'%s' does not contain '%s'", text, part);
+}
+
+static const char *cpus_of(const struct nl_advice *a)
+{
+	static char buf[256];
+
+	return nl_bits_to_list(a->cpus, NL_MAX_CPUS, buf, sizeof(buf));
+}
+
+/* Threads on node 0, memory on node 1, node 1 idle: move the threads. */
+static void test_two_nodes_affinity(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	busy[0] = 2.0;
+	advise(&a, NULL, NULL);
+	assert_true(a.flagged);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_string_equal(cpus_of(&a), "2-3");
+	assert_true(a.whole_nodes);
+	assert_int_equal(a.move_bytes, 0);
+	assert_near(a.remote_now, 1.0);
+	assert_near(a.remote_after, 0.0);
+	assert_near(a.dist_now, 20);
+	assert_near(a.dist_after, 10);
+	assert_near(a.target_load, 1.0);
+	assert_has(a.reason, "run its threads on node 1 (CPUs 2-3)");
+	assert_has(a.reason, "no memory moves");
+}
+
+/* Node 1 is busy with other work: move the memory to the threads instead. */
+static void test_two_nodes_busy_target_migrates(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	busy[0] = 2.0;
+	busy[1] = 2.0;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_int_equal(a.move_from, 1u << 1);
+	assert_int_equal(a.move_bytes, 128 * MIB);
+	assert_near(a.remote_after, 0);
+	assert_has(a.reason, "move 128.0 MiB of its 128.0 MiB from node 1 to node 0");
+	assert_has(a.reason, "node 1, nearest its memory, has no CPU headroom");
+
+	/* Without page migration nothing fits: said, with why. */
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_NO_ROOM);
+	assert_has(a.reason, "node 1, nearest its memory, has no CPU headroom");
+}
+
+/* 70% on node 1, 30% on node 0 (where it runs): moving the threads leaves
+ * 30% remote, so the 30% moves too; without migration, the threads move. */
+static void test_split_memory(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 1.0;
+	nodes[0].mem_bytes = 30 * MIB;
+	nodes[1].mem_bytes = 70 * MIB;
+	busy[0] = 1.0;
+	advise(&a, NULL, NULL);
+	assert_near(a.remote_now, 0.7);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_int_equal(a.move_from, 1u << 0);
+	assert_int_equal(a.move_bytes, 30 * MIB);
+	assert_near(a.remote_after, 0);
+	assert_has(a.reason, "moving the threads alone (to node 1) would leave 30% remote");
+
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_near(a.remote_after, 0.3);
+	assert_has(a.reason, "--migrate-memory");
+}
+
+/* Moving the threads leaves a little remote: 3% (stacks, libraries) stays
+ * where it is; 8% follows the threads, and the action is still affinity. */
+static void test_small_remainder(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 1.0;
+	nodes[0].mem_bytes = 3 * MIB;
+	nodes[1].mem_bytes = 97 * MIB;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_int_equal(a.move_bytes, 0);
+	assert_near(a.remote_after, 0.03);
+
+	nodes[0].mem_bytes = 8 * MIB;
+	nodes[1].mem_bytes = 92 * MIB;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.move_from, 1u << 0);
+	assert_int_equal(a.move_bytes, 8 * MIB);
+	assert_near(a.remote_after, 0);
+}
+
+/* Four nodes with uneven distances: memory half on node 0, half on node 3,
+ * which are far apart (40); node 1 is 12 from both. The threads run on node
+ * 2 (30 from both). Without migration node 1 is the best place by distance
+ * although none of the memory is local there; with it, half the memory
+ * moves to node 0. */
+static void test_four_nodes_uneven_distances(void **state)
+{
+	struct nl_advice a;
+
+	topo_make(4, 2, 1 * GIB, 512 * MIB);
+	dist_set(0, 1, 12);
+	dist_set(1, 3, 12);
+	dist_set(0, 3, 40);
+	dist_set(0, 2, 30);
+	dist_set(1, 2, 30);
+	dist_set(2, 3, 30);
+	nodes[2].cpu_s = 1.0;
+	nodes[0].mem_bytes = 50 * MIB;
+	nodes[3].mem_bytes = 50 * MIB;
+	busy[2] = 1.0;
+
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_string_equal(cpus_of(&a), "2-3");
+	assert_near(a.dist_now, 30);
+	assert_near(a.dist_after, 12);
+	assert_has(a.reason, "mean distance 30 -> 12");
+
+	opts.allow_migrate = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_int_equal(a.move_from, 1u << 3);
+	assert_int_equal(a.move_bytes, 50 * MIB);
+}
+
+/* Eight nodes on two sockets (16 within, 32 across): a 10 GiB process on
+ * 8 GiB nodes is too large for one; it gets the closest pair holding it. */
+static void test_eight_nodes_larger_than_a_node(void **state)
+{
+	struct nl_advice a;
+	int i, j;
+
+	topo_make(8, 2, 8 * GIB, 7 * GIB);
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < 8; j++)
+			if (i != j)
+				topo.distance[i][j] = i / 4 == j / 4 ? 16 : 32;
+	nodes[0].cpu_s = 2.0;
+	nodes[0].mem_bytes = 1 * GIB;
+	nodes[4].mem_bytes = 3 * GIB;
+	nodes[5].mem_bytes = 6 * GIB;
+	busy[0] = 2.0;
+
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_true(a.multi_node);
+	assert_int_equal(a.nodes, (1u << 4) | (1u << 5));
+	assert_string_equal(cpus_of(&a), "8-11");
+	assert_near(a.remote_after, 0.55);
+	assert_has(a.reason, "too large for one node (10.0 GiB");
+
+	opts.allow_migrate = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, (1u << 4) | (1u << 5));
+	assert_int_equal(a.move_from, 1u << 0);
+	assert_int_equal(a.move_bytes, 1 * GIB);
+
+	/* Its commands name both nodes. */
+	{
+		struct nl_command c[NL_MAX_COMMANDS];
+		size_t nr = nl_advice_commands(&a, 42, NULL, c, NL_MAX_COMMANDS);
+
+		assert_int_equal(nr, 4);
+		assert_string_equal(c[0].text, "taskset -a -p -c 8-11 42");
+		assert_string_equal(c[1].text, "migratepages 42 0 4-5");
+		assert_string_equal(c[2].text,
+				    "numalens pin 42 --node 4-5 --migrate-memory --apply");
+		assert_string_equal(c[3].text, "numactl --cpunodebind=4-5 --membind=4-5 COMMAND");
+	}
+}
+
+/* Full nodes: node 1 has no CPU to spare and node 0 no memory to take
+ * the pages; nothing fits, and it says so. */
+static void test_full_nodes(void **state)
+{
+	struct nl_advice a;
+
+	topo.node_mem_free[0] = 100 * MIB;
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 900 * MIB;
+	busy[0] = 2.0;
+	busy[1] = 2.0;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_NO_ROOM);
+	assert_has(a.reason, "no CPU headroom (2.0 of 2 CPUs busy by others, it needs 2.0)");
+	assert_has(a.reason, "no node has the free memory");
+}
+
+static void limits_make(struct nl_proc_limits *l, const char *cpus, uint64_t mems)
+{
+	nl_proc_limits_unrestricted(&topo, l);
+	assert_true(nl_cpulist_parse(cpus, strlen(cpus), l->cpus, NL_MAX_CPUS) > 0);
+	l->mems = mems;
+	l->known = true;
+	l->cpuset_known = true;
+	strcpy(l->cpuset_cgroup, "/test");
+	strcpy(l->cpuset_cpus, cpus);
+	nl_nodes_to_list(mems, l->cpuset_mems, sizeof(l->cpuset_mems));
+}
+
+/* A cpuset of node 0 only: the threads cannot go to node 1, the memory can
+ * come to node 0; forcing node 1 is refused with the cpuset named. */
+static void test_cpuset_limits(void **state)
+{
+	struct nl_proc_limits l;
+	struct nl_advice a;
+
+	limits_make(&l, "0-1", 1u << 0);
+	nodes[0].cpu_s = 1.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	busy[0] = 1.0;
+	advise(&a, &l, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_int_equal(a.move_bytes, 128 * MIB);
+
+	opts.allow_migrate = false;
+	advise(&a, &l, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_CPUSET_CPUS);
+	assert_has(
+		a.reason,
+		"node 1, nearest its memory, is outside its cpuset (cgroup /test: cpus 0-1, mems 0)");
+
+	opts.force_nodes = 1u << 1;
+	advise(&a, &l, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_CPUSET_CPUS);
+	assert_int_equal(nl_pin_refusal_for(&a), NL_PIN_CPUSET);
+	assert_has(a.reason,
+		   "its cpuset (cgroup /test: cpus 0-1, mems 0) does not allow CPUs 2-3 of node 1");
+
+	/* CPUs allowed, memory not: refused only when the pages would move. */
+	limits_make(&l, "0-3", 1u << 0);
+	advise(&a, &l, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	opts.allow_migrate = true;
+	advise(&a, &l, NULL);
+	assert_int_equal(a.block, NL_BLOCK_CPUSET_MEMS);
+	assert_has(a.reason, "does not allow memory on node 1");
+
+	/* Half of node 1's CPUs: the plan takes those, and says so. */
+	limits_make(&l, "0-2", 3);
+	opts.allow_migrate = false;
+	advise(&a, &l, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_string_equal(cpus_of(&a), "2");
+	assert_false(a.whole_nodes);
+	assert_has(a.reason, "allows only CPU 2 of them");
+}
+
+/* --node / --cpus: a plan for the target named, whatever the thresholds. */
+static void test_forced_targets(void **state)
+{
+	static uint64_t cpus[NL_CPU_WORDS];
+	struct nl_command c[NL_MAX_COMMANDS];
+	struct nl_advice a;
+	size_t nr;
+
+	nodes[0].cpu_s = 0.01; /* idle and local: not flagged */
+	nodes[0].mem_bytes = 8 * MIB;
+	opts.allow_migrate = false;
+	cpus[0] = 1u << 1;
+	opts.force_cpus = cpus;
+	advise(&a, NULL, NULL);
+	assert_false(a.flagged);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_string_equal(cpus_of(&a), "1");
+	assert_false(a.whole_nodes);
+	nr = nl_advice_commands(&a, 42, NULL, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 3);
+	assert_string_equal(c[0].text, "taskset -a -p -c 1 42");
+	assert_string_equal(c[1].text, "numalens pin 42 --cpus 1 --apply");
+	assert_string_equal(c[2].text, "numactl --physcpubind=1 --membind=0 COMMAND");
+
+	/* No such node, no such CPU, a node without CPUs. */
+	opts.force_cpus = NULL;
+	opts.force_nodes = 1u << 5;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.block, NL_BLOCK_NO_NODE);
+	assert_int_equal(nl_pin_refusal_for(&a), NL_PIN_BAD_TARGET);
+	assert_has(a.reason, "node 5 does not exist here (2 nodes)");
+	cpus[0] = 1u << 9;
+	opts.force_cpus = cpus;
+	opts.force_nodes = 0;
+	advise(&a, NULL, NULL);
+	assert_has(a.reason, "CPU 9 does not exist here");
+	opts.force_cpus = NULL;
+	topo.node_nr_cpus[1] = 0;
+	opts.force_nodes = 1u << 1;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.block, NL_BLOCK_NO_CPUS);
+
+	/* With migration: the bytes to move, and a warning when they do not fit. */
+	topo_make(2, 2, 1 * GIB, 512 * MIB);
+	nodes[0].mem_bytes = 600 * MIB;
+	opts.allow_migrate = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.move_bytes, 600 * MIB);
+	assert_has(a.reason, "warning: node 1 has 512.0 MiB free");
+}
+
+/* Thresholds: idle, small and mostly-local processes get nothing. */
+static void test_thresholds(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 1.0;
+	nodes[1].mem_bytes = 1 * MIB;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_false(a.flagged);
+	assert_has(a.reason, "not flagged: 1.0 MiB resident, under --min-rss 4.0 MiB");
+
+	nodes[0].cpu_s = 0.01;
+	nodes[1].mem_bytes = 64 * MIB;
+	advise(&a, NULL, NULL);
+	assert_has(a.reason, "not flagged: 0.01 CPUs busy, under --min-cpu 0.05");
+
+	opts.thresholds.min_cpu = 0;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+
+	nodes[0].cpu_s = 1.0;
+	nodes[0].mem_bytes = 80 * MIB;
+	nodes[1].mem_bytes = 20 * MIB;
+	advise(&a, NULL, NULL);
+	assert_has(a.reason, "not flagged: 20% remote, under --min-remote-ratio 30%");
+
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "512K", &opts.thresholds), 1);
+	assert_int_equal(opts.thresholds.min_rss, 512 * 1024);
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "1GiB", &opts.thresholds), 1);
+	assert_int_equal(opts.thresholds.min_rss, GIB);
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "lots", &opts.thresholds), -1);
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_REMOTE_RATIO, "0.5", &opts.thresholds), 1);
+	assert_near(opts.thresholds.min_remote_ratio, 0.5);
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_REMOTE_RATIO, "1.5", &opts.thresholds), -1);
+	assert_int_equal(nl_threshold_option(NL_OPT_MIN_CPU, "-1", &opts.thresholds), -1);
+	assert_int_equal(nl_threshold_option('x', "1", &opts.thresholds), 0);
+}
+
+static void test_one_node_and_unknown_memory(void **state)
+{
+	struct nl_advice a;
+
+	topo_make(1, 2, GIB, GIB);
+	nodes[0].cpu_s = 2.0;
+	nodes[0].mem_bytes = 64 * MIB;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_has(a.reason, "one NUMA node");
+
+	reset(state);
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 64 * MIB;
+	opts.use_model_flag = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	view.mem_known = false;
+	nodes[1].mem_bytes = 0;
+	view.flagged = true;
+	{
+		struct nl_advisor_input in = {
+			.topo = &topo, .v = &view, .nr_nodes = 2, .window_s = window
+		};
+
+		nl_advise(&in, &opts, &a);
+	}
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_has(a.reason, "memory per node is unknown");
+}
+
+/* Hysteresis: once flagged, a process stays until 10 points under the
+ * threshold; a new target must beat the last by 15 points. */
+static void test_hysteresis(void **state)
+{
+	struct nl_advice a, prev;
+
+	nodes[0].cpu_s = 1.0;
+	nodes[0].mem_bytes = 75 * MIB;
+	nodes[1].mem_bytes = 25 * MIB;
+	advise(&a, NULL, NULL);
+	assert_false(a.flagged);
+	prev = (struct nl_advice){ .action = NL_ACT_MIGRATE, .flagged = true, .nodes = 1 };
+	advise(&a, NULL, &prev);
+	assert_true(a.flagged);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	nodes[0].mem_bytes = 85 * MIB;
+	nodes[1].mem_bytes = 15 * MIB;
+	advise(&a, NULL, &prev);
+	assert_false(a.flagged);
+
+	/* The target: 52% on node 2, 48% on node 1, threads on node 0. */
+	topo_make(4, 2, GIB, 512 * MIB);
+	memset(nodes, 0, sizeof(nodes));
+	nodes[0].cpu_s = 1.0;
+	nodes[1].mem_bytes = 48 * MIB;
+	nodes[2].mem_bytes = 52 * MIB;
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 2);
+	prev = (struct nl_advice){ .action = NL_ACT_AFFINITY, .flagged = true, .nodes = 1u << 1 };
+	advise(&a, NULL, &prev);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_has(a.reason, "kept from before");
+	/* A last target with none of the memory gives way. */
+	prev.nodes = 1u << 3;
+	advise(&a, NULL, &prev);
+	assert_int_equal(a.nodes, 1u << 2);
+}
+
+/* A memory-only node (CXL): the threads go to the CPU node nearest to it. */
+static void test_memory_only_node(void **state)
+{
+	struct nl_advice a;
+
+	topo_make(3, 2, 4 * GIB, 2 * GIB);
+	topo.node_nr_cpus[2] = 0;
+	topo.node_cpus[2][0] = 0;
+	topo.cpu_node[4] = topo.cpu_node[5] = -1;
+	topo.nr_cpu_ids = 4;
+	dist_set(0, 2, 14);
+	dist_set(1, 2, 24);
+	nodes[1].cpu_s = 1.0;
+	nodes[2].mem_bytes = 100 * MIB;
+	opts.allow_migrate = false;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_string_equal(cpus_of(&a), "0-1");
+	assert_near(a.dist_after, 14);
+}
+
+/* The forms: Docker, Podman, systemd service and user unit, a pod, a plain process. */
+static void test_commands_by_context(void **state)
+{
+	struct nl_command c[NL_MAX_COMMANDS];
+	struct nl_proc_limits l;
+	struct nl_advice a;
+	size_t nr;
+
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+
+	nl_proc_limits_unrestricted(&topo, &l);
+	strcpy(l.cmdline, "./app --size 'a b'");
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 3);
+	assert_int_equal(c[0].form, NL_FORM_TASKSET);
+	assert_string_equal(c[0].when, "now");
+	assert_string_equal(c[1].text, "numalens pin 42 --node 1 --apply");
+	assert_int_equal(c[2].form, NL_FORM_NUMACTL);
+	assert_string_equal(c[2].when, "next start");
+	assert_string_equal(c[2].text, "numactl --cpunodebind=1 --membind=1 ./app --size 'a b'");
+
+	nl_cgroup_classify(
+		"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		&l.ctx);
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 3);
+	assert_int_equal(c[0].form, NL_FORM_DOCKER);
+	assert_string_equal(c[0].text,
+			    "docker update --cpuset-cpus 2-3 --cpuset-mems 1 0123456789ab");
+	assert_int_equal(c[1].form, NL_FORM_TASKSET);
+
+	nl_cgroup_classify(
+		"/machine.slice/libpod-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope/container",
+		&l.ctx);
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_string_equal(c[0].text,
+			    "podman update --cpuset-cpus 2-3 --cpuset-mems 1 0123456789ab");
+
+	nl_cgroup_classify("/system.slice/postgresql@15-main.service", &l.ctx);
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 4);
+	assert_string_equal(c[0].text,
+			    "systemctl set-property --runtime postgresql@15-main.service "
+			    "AllowedCPUs=2-3 AllowedMemoryNodes=1");
+	assert_int_equal(c[1].form, NL_FORM_UNIT_FILE);
+	assert_string_equal(c[1].text, "[Service] CPUAffinity=2-3 NUMAPolicy=bind NUMAMask=1");
+
+	nl_cgroup_classify("/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope",
+			   &l.ctx);
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_string_equal(c[0].text, "systemctl --user set-property --runtime app-x.scope "
+				       "AllowedCPUs=2-3 AllowedMemoryNodes=1");
+	assert_int_equal(c[nr - 1].form, NL_FORM_NUMACTL); /* a scope has no unit file */
+
+	nl_cgroup_classify(
+		"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		&l.ctx);
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 1);
+	assert_int_equal(c[0].form, NL_FORM_KUBERNETES);
+	assert_has(c[0].text, "pod 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	assert_has(c[0].text,
+		   "--cpu-manager-policy=static --topology-manager-policy=single-numa-node");
+	assert_has(c[0].text, "numalens does not pin pods");
+
+	/* Nothing to do, no commands. */
+	a.action = NL_ACT_NONE;
+	assert_int_equal(nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS), 0);
+}
+
+static void test_cgroup_classify(void **state)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct nl_cgroup_context c;
+	char path[512];
+
+	snprintf(path, sizeof(path), "/docker/%s", id);
+	nl_cgroup_classify(path, &c);
+	assert_int_equal(c.runtime, NL_RT_DOCKER);
+	assert_string_equal(c.container, id);
+
+	snprintf(path, sizeof(path),
+		 "/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/%s", id);
+	nl_cgroup_classify(path, &c);
+	assert_int_equal(c.runtime, NL_RT_KUBERNETES);
+	assert_string_equal(c.pod, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	assert_string_equal(c.container, id);
+
+	nl_cgroup_classify("/user.slice/user-1000.slice/session-3.scope", &c);
+	assert_int_equal(c.runtime, NL_RT_SYSTEMD);
+	assert_string_equal(c.unit, "session-3.scope");
+	assert_false(c.user_unit);
+
+	nl_cgroup_classify("/user.slice/user-1000.slice/user@1000.service", &c);
+	assert_string_equal(c.unit, "user@1000.service");
+	assert_false(c.user_unit);
+
+	nl_cgroup_classify("/", &c);
+	assert_int_equal(c.runtime, NL_RT_NONE);
+	nl_cgroup_classify("/process_api/134e75da", &c);
+	assert_int_equal(c.runtime, NL_RT_NONE);
+	assert_string_equal(nl_runtime_name(NL_RT_KUBERNETES), "kubernetes");
+}
+
+static void test_cgroup_parsers(void **state)
+{
+	static const char hybrid[] = "12:cpuset:/docker/abc\n"
+				     "11:cpu,cpuacct:/\n"
+				     "1:name=systemd:/system.slice/docker-abc.scope\n"
+				     "0::/system.slice/docker-abc.scope\n";
+	static const char mounts[] =
+		"25 30 0:22 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n"
+		"35 25 0:30 / /sys/fs/cgroup/cpu\\040set rw,nosuid shared:15 - cgroup cgroup rw,cpuset\n"
+		"36 25 0:31 /sub /sys/fs/cgroup/cpu rw shared:16 - cgroup cgroup rw,cpu,cpuacct\n"
+		"37 30 8:1 / / rw - ext4 /dev/vda1 rw\n";
+	struct nl_cgroup_paths p;
+	struct nl_cgroup_mounts m;
+	uint64_t bits[2] = { 0x0f, 1ull << 1 };
+	char buf[64];
+
+	assert_int_equal(nl_cgroup_paths_parse(hybrid, strlen(hybrid), &p), 0);
+	assert_string_equal(p.unified, "/system.slice/docker-abc.scope");
+	assert_string_equal(p.cpuset, "/docker/abc");
+	assert_string_equal(p.systemd, "/system.slice/docker-abc.scope");
+	assert_int_equal(nl_cgroup_paths_parse("garbage", 7, &p), -EINVAL);
+
+	assert_int_equal(nl_cgroup_mounts_parse(mounts, strlen(mounts), &m), 0);
+	assert_string_equal(m.v2, "/sys/fs/cgroup/unified");
+	assert_string_equal(m.v2_root, "/");
+	assert_string_equal(m.cpuset, "/sys/fs/cgroup/cpu set");
+
+	assert_string_equal(nl_bits_to_list(bits, 128, buf, sizeof(buf)), "0-3,65");
+	bits[0] = 0x15;
+	bits[1] = 0;
+	assert_string_equal(nl_bits_to_list(bits, 128, buf, sizeof(buf)), "0,2,4");
+	assert_string_equal(nl_nodes_to_list(0, buf, sizeof(buf)), "");
+}
+
+/* A scratch /proc and cgroup v2 tree: a process in a Docker container with
+ * a cpuset of node 1, a kernel thread, and a pod whose cpuset is set on an
+ * ancestor cgroup. */
+static char scratch[512];
+#define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void write_stat(int pid, const char *comm, unsigned int flags, int start)
+{
+	char rel[64], text[512];
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	snprintf(text, sizeof(text),
+		 "%d (%s) S 1 %d %d 0 -1 %u 100 0 0 0 50 20 0 0 20 0 3 0 %d 123456 300 "
+		 "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 2 0 0 0 0 0\n",
+		 pid, comm, pid, pid, flags, start);
+	scratch_write(scratch, rel, text, strlen(text));
+}
+
+static void write_rel(const char *rel, const char *text, size_t len)
+{
+	scratch_write(scratch, rel, text, len ? len : strlen(text));
+}
+
+static int tree_setup(void **state)
+{
+	static const char status[] = "Name:\tworker\nUid:\t1000\t1000\t1000\t1000\n"
+				     "Cpus_allowed_list:\t0-3\nMems_allowed_list:\t0-1\n";
+	static const char cmdline[] = "./worker\0--threads\0two words\0";
+	char mountinfo[1024], cg[600];
+
+	reset(state);
+	scratch_dir(scratch, sizeof(scratch));
+	write_stat(4242, "worker", 0x400000, 1000);
+	write_rel("proc/4242/status", status, 0);
+	write_rel("proc/4242/cgroup", "0::/system.slice/docker-" DOCKER_ID ".scope\n", 0);
+	write_rel("proc/4242/cmdline", cmdline, sizeof(cmdline) - 1);
+	write_rel("cg/cpuset.cpus.effective", "0-3\n", 0);
+	write_rel("cg/cpuset.mems.effective", "0-1\n", 0);
+	write_rel("cg/system.slice/docker-" DOCKER_ID ".scope/cpuset.cpus.effective", "2-3\n", 0);
+	write_rel("cg/system.slice/docker-" DOCKER_ID ".scope/cpuset.mems.effective", "1\n", 0);
+
+	write_stat(2, "kthreadd", 0x208040, 0);
+	write_rel("proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n", 0);
+	write_rel("proc/2/cgroup", "0::/\n", 0);
+
+	write_stat(4444, "app", 0x400000, 2000);
+	write_rel("proc/4444/status", status, 0);
+	snprintf(cg, sizeof(cg),
+		 "0::/kubepods.slice/kubepods-pod11111111_2222.slice/cri-containerd-%s.scope\n",
+		 DOCKER_ID);
+	write_rel("proc/4444/cgroup", cg, 0);
+	write_rel("cg/kubepods.slice/cpuset.cpus.effective", "0-1\n", 0);
+	write_rel("cg/kubepods.slice/cpuset.mems.effective", "0\n", 0);
+	snprintf(cg, sizeof(cg), "cg/kubepods.slice/kubepods-pod11111111_2222.slice/cgroup.procs");
+	write_rel(cg, "", 0);
+
+	snprintf(mountinfo, sizeof(mountinfo), "30 1 0:26 / %s/cg rw - cgroup2 cgroup2 rw\n",
+		 scratch);
+	write_rel("mountinfo", mountinfo, 0);
+	{
+		static char proc[600], mi[600], marker[600];
+
+		snprintf(proc, sizeof(proc), "%s/proc", scratch);
+		snprintf(mi, sizeof(mi), "%s/mountinfo", scratch);
+		snprintf(marker, sizeof(marker), "%s/no-systemd", scratch);
+		nl_proc_root = proc;
+		nl_mountinfo_path = mi;
+		nl_systemd_marker = marker;
+	}
+	return 0;
+}
+
+static int tree_teardown(void **state)
+{
+	scratch_remove(scratch);
+	nl_proc_root = "/proc";
+	nl_mountinfo_path = "/proc/self/mountinfo";
+	nl_systemd_marker = "/run/systemd/system";
+	return 0;
+}
+
+/* Would the kernel let us change a process of this owner? (Unit tests need
+ * not run as root.) */
+static bool may_change(uid_t owner)
+{
+	return nl_has_cap(CAP_SYS_NICE) || geteuid() == owner;
+}
+
+static void test_limits_read(void **state)
+{
+	struct nl_proc_limits l;
+	char buf[128], msg[512];
+
+	assert_int_equal(nl_proc_limits_read(4242, &topo, &l), 0);
+	assert_true(l.known);
+	assert_false(l.kthread);
+	assert_int_equal(l.start_ticks, 1000);
+	assert_int_equal(l.uid, 1000);
+	assert_string_equal(l.comm, "worker");
+	assert_true(l.cpuset_known);
+	assert_string_equal(nl_bits_to_list(l.cpus, NL_MAX_CPUS, buf, sizeof(buf)), "2-3");
+	assert_int_equal(l.mems, 1u << 1);
+	assert_string_equal(nl_bits_to_list(l.affinity, NL_MAX_CPUS, buf, sizeof(buf)), "0-3");
+	assert_string_equal(l.cpuset_cgroup, "/system.slice/docker-" DOCKER_ID ".scope");
+	assert_int_equal(l.ctx.runtime, NL_RT_DOCKER);
+	assert_string_equal(l.ctx.container, DOCKER_ID);
+	assert_string_equal(l.cmdline, "./worker --threads 'two words'");
+	assert_int_equal(nl_pin_check(4242, &l, false, msg, sizeof(msg)),
+			 may_change(1000) ? NL_PIN_OK : NL_PIN_PRIVILEGE);
+
+	/* Kernel thread: refused. */
+	assert_int_equal(nl_proc_limits_read(2, &topo, &l), 0);
+	assert_true(l.kthread);
+	assert_int_equal(nl_pin_check(2, &l, false, msg, sizeof(msg)), NL_PIN_KTHREAD);
+	assert_has(msg, "pid 2 (kthreadd) is a kernel thread");
+	assert_int_equal(nl_pin_exit_status(NL_PIN_KTHREAD), NL_EXIT_REFUSED);
+
+	/* The pod's cpuset is on an ancestor; refused unless forced. */
+	assert_int_equal(nl_proc_limits_read(4444, &topo, &l), 0);
+	assert_int_equal(l.ctx.runtime, NL_RT_KUBERNETES);
+	assert_string_equal(l.ctx.pod, "11111111-2222");
+	assert_string_equal(l.cpuset_cgroup, "/kubepods.slice");
+	assert_string_equal(nl_bits_to_list(l.cpus, NL_MAX_CPUS, buf, sizeof(buf)), "0-1");
+	assert_int_equal(nl_pin_check(4444, &l, false, msg, sizeof(msg)), NL_PIN_POD);
+	assert_has(msg, "runs in Kubernetes pod 11111111-2222");
+	assert_has(msg, "--force");
+	assert_int_equal(nl_pin_check(4444, &l, true, msg, sizeof(msg)),
+			 may_change(1000) ? NL_PIN_OK : NL_PIN_PRIVILEGE);
+
+	/* pid 1 and numalens itself (limits as read; the check needs no more). */
+	assert_int_equal(nl_proc_limits_read(4242, &topo, &l), 0);
+	assert_int_equal(nl_pin_check(1, &l, true, msg, sizeof(msg)), NL_PIN_INIT);
+	assert_int_equal(nl_pin_check(getpid(), &l, true, msg, sizeof(msg)), NL_PIN_SELF);
+
+	/* Gone. */
+	assert_int_equal(nl_proc_limits_read(999, &topo, &l), -ENOENT);
+	assert_int_equal(nl_pin_check(999, &l, false, msg, sizeof(msg)), NL_PIN_GONE);
+	assert_int_equal(nl_pin_exit_status(NL_PIN_GONE), NL_EXIT_NO_PID);
+}
+
+/* diagnose: the suggestion in the JSON and under the finding in the text. */
+static void test_report_suggestion(void **state)
+{
+	struct nl_report_opts ro = { .top = 10 };
+	struct nl_snapshot snap = { 0 };
+	json_object *doc, *p, *s, *cmds;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	view.pid = 4242;
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	nl_model_evaluate(&view, 2, &topo, window, &opts.thresholds);
+	assert_true(view.flagged);
+	snap.topo = &topo;
+	snap.nr_nodes = 2;
+	snap.window_s = window;
+	snap.nr = 1;
+	snap.procs = &view;
+
+	doc = nl_report_json(&snap, &ro);
+	p = json_object_array_get_idx(json_object_object_get(doc, "processes"), 0);
+	s = json_object_object_get(p, "suggestion");
+	assert_non_null(s);
+	assert_string_equal(json_object_get_string(json_object_object_get(s, "action")),
+			    "affinity");
+	assert_string_equal(json_object_get_string(json_object_object_get(s, "cpus")), "2-3");
+	assert_int_equal(json_object_get_int(
+				 json_object_array_get_idx(json_object_object_get(s, "nodes"), 0)),
+			 1);
+	assert_true(json_object_get_double(json_object_object_get(s, "remote_ratio_after")) == 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_object_get(s, "context"), "runtime")),
+			    "docker");
+	cmds = json_object_object_get(s, "commands");
+	assert_int_equal(json_object_array_length(cmds), 3);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(cmds, 0), "command")),
+			    "docker update --cpuset-cpus 2-3 --cpuset-mems 1 0123456789ab");
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(cmds, 0), "form")),
+			    "docker");
+	json_object_put(doc);
+
+	f = open_memstream(&text, &len);
+	nl_report_text(f, &snap, &ro);
+	fclose(f);
+	assert_has(text, "suggest: run its threads on node 1 (CPUs 2-3)");
+	assert_has(text,
+		   "now         docker update --cpuset-cpus 2-3 --cpuset-mems 1 0123456789ab");
+	assert_has(text, "now         taskset -a -p -c 2-3 4242");
+	free(text);
+
+	/* A process that is gone (or another now): no commands. */
+	view.pid = 4343;
+	doc = nl_report_json(&snap, &ro);
+	p = json_object_array_get_idx(json_object_object_get(doc, "processes"), 0);
+	s = json_object_object_get(p, "suggestion");
+	assert_string_equal(json_object_get_string(json_object_object_get(s, "action")), "none");
+	assert_int_equal(json_object_array_length(json_object_object_get(s, "commands")), 0);
+	json_object_put(doc);
+}
+
+/* The hysteresis memory: streaks, a reused pid, forgetting. */
+static void test_tracked(void **state)
+{
+	struct nl_advisor_memory m = { 0 };
+	const struct nl_advisor_entry *e;
+	struct nl_advisor_input in = {
+		.topo = &topo, .v = &view, .nr_nodes = 2, .window_s = window, .node_busy = busy
+	};
+	struct nl_advice a;
+	int i;
+
+	nodes[0].cpu_s = 2.0;
+	nodes[1].mem_bytes = 128 * MIB;
+	view.start_time_ns = 5;
+	nl_model_evaluate(&view, 2, &topo, window, &opts.thresholds);
+	for (i = 1; i <= 3; i++) {
+		e = nl_advise_tracked(&m, &in, &opts, &a);
+		assert_non_null(e);
+		assert_int_equal(e->streak, i);
+		nl_advisor_memory_sweep(&m);
+	}
+	view.start_time_ns = 6; /* the pid is another process now */
+	e = nl_advise_tracked(&m, &in, &opts, &a);
+	assert_int_equal(e->streak, 1);
+	nl_advisor_memory_sweep(&m);
+	nl_advisor_memory_sweep(&m); /* not seen in a refresh: forgotten */
+	assert_int_equal(m.nr, 0);
+	nl_advisor_memory_free(&m);
+}
+
+/* ---- auto-pin with fake hooks ---- */
+
+static struct nl_proc_view procs[3];
+static struct nl_node_stat proc_nodes[3][2];
+static int applied[8], nr_applied;
+static enum nl_pin_refusal fake_refusal;
+static char last_log[1024];
+
+static int fake_limits(int pid, const struct nl_topology *t, struct nl_proc_limits *l, void *ctx)
+{
+	nl_proc_limits_unrestricted(t, l);
+	l->known = true;
+	snprintf(l->cgroup, sizeof(l->cgroup), "/system.slice/p%d.service", pid);
+	return 0;
+}
+
+static enum nl_pin_refusal fake_check(int pid, const struct nl_proc_limits *l, char *msg,
+				      size_t size, void *ctx)
+{
+	snprintf(msg, size, "refused for the test");
+	return fake_refusal;
+}
+
+static int fake_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		      const struct nl_pin_opts *o, struct nl_pin_result *res, void *ctx)
+{
+	memset(res, 0, sizeof(*res));
+	res->threads = res->threads_changed = 2;
+	res->pages_not_moved = -1;
+	applied[nr_applied++] = pid;
+	return 0;
+}
+
+static void fake_log(const char *line, void *ctx)
+{
+	snprintf(last_log, sizeof(last_log), "%s", line);
+}
+
+static const struct nl_autopin_hooks hooks = { .limits = fake_limits,
+					       .check = fake_check,
+					       .apply = fake_apply,
+					       .log = fake_log };
+
+static void snap_make(struct nl_snapshot *snap, int nr)
+{
+	static const char *const comms[] = { "db", "web", "batch" };
+	int i;
+
+	memset(procs, 0, sizeof(procs));
+	memset(proc_nodes, 0, sizeof(proc_nodes));
+	for (i = 0; i < nr; i++) {
+		procs[i].pid = 100 * (i + 1);
+		procs[i].start_time_ns = 1;
+		strcpy(procs[i].comm, comms[i]);
+		procs[i].node = proc_nodes[i];
+		procs[i].mem_known = true;
+		proc_nodes[i][0].cpu_s = 0.5;
+		proc_nodes[i][1].mem_bytes = 64 * MIB;
+		nl_model_evaluate(&procs[i], 2, &topo, window, &opts.thresholds);
+	}
+	memset(snap, 0, sizeof(*snap));
+	snap->topo = &topo;
+	snap->nr_nodes = 2;
+	snap->window_s = window;
+	snap->nr = nr;
+	snap->procs = procs;
+}
+
+static int autopin_reset(void **state)
+{
+	reset(state);
+	nr_applied = 0;
+	fake_refusal = NL_PIN_OK;
+	last_log[0] = '\0';
+	return 0;
+}
+
+/* Three refreshes in a row before acting, only what the allowlist names,
+ * counted once; a process acted on is left alone afterwards. */
+static void test_autopin_hysteresis_allowlist(void **state)
+{
+	static const char *const comms[] = { "d?" };
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap;
+	struct nl_snapshot snap;
+	const struct nl_autopin_counters *c;
+
+	nl_autopin_opts_default(&o);
+	o.comms = comms;
+	o.nr_comms = 1;
+	ap = nl_autopin_new(&o, &hooks);
+	assert_non_null(ap);
+	snap_make(&snap, 2);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
+	assert_int_equal(nr_applied, 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 2), 1);
+	assert_int_equal(nr_applied, 1);
+	assert_int_equal(applied[0], 100);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(c->actions, 1);
+	assert_int_equal(c->threads_changed, 2);
+	assert_int_equal(c->not_allowed, 1);
+	assert_has(last_log, "pid 200 (web) would be pinned");
+	snap_make(&snap, 2);
+	assert_int_equal(nl_autopin_step(ap, &snap, 100), 0);
+	assert_int_equal(c->not_allowed, 1);
+	assert_int_equal(nr_applied, 1);
+	nl_autopin_free(ap);
+}
+
+/* One action per min_interval; a cgroup allowlist; dry run; refusals. */
+static void test_autopin_rate_limit(void **state)
+{
+	static const char *const cgroups[] = { "/system.slice/" };
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap;
+	struct nl_snapshot snap;
+	const struct nl_autopin_counters *c;
+	int t;
+
+	nl_autopin_opts_default(&o);
+	o.cgroups = cgroups;
+	o.nr_cgroups = 1;
+	o.stable_refreshes = 1;
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	snap_make(&snap, 3);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
+	assert_int_equal(c->rate_limited, 2);
+	for (t = 1; t < 60; t += 10)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 60), 1);
+	assert_int_equal(nl_autopin_step(ap, &snap, 120), 1);
+	assert_int_equal(nr_applied, 3);
+	assert_has(last_log, "pinned pid 300 (batch) to node 1 (CPUs 2-3)");
+	assert_has(last_log, "undo: numalens unpin 300");
+	nl_autopin_free(ap);
+
+	o.dry_run = true;
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
+	assert_int_equal(c->dry_runs, 1);
+	assert_int_equal(c->actions, 0);
+	assert_int_equal(nr_applied, 3);
+	assert_has(last_log, "dry run: pid 100 (db) would go to node 1");
+	nl_autopin_free(ap);
+
+	o.dry_run = false;
+	fake_refusal = NL_PIN_KTHREAD;
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 0);
+	assert_int_equal(c->refused, 3);
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
+	assert_int_equal(c->refused, 3); /* not retried at once */
+	assert_has(last_log, "refused: refused for the test");
+	assert_int_equal(nr_applied, 3);
+	nl_autopin_free(ap);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_two_nodes_affinity, reset),
+		cmocka_unit_test_setup(test_two_nodes_busy_target_migrates, reset),
+		cmocka_unit_test_setup(test_split_memory, reset),
+		cmocka_unit_test_setup(test_small_remainder, reset),
+		cmocka_unit_test_setup(test_four_nodes_uneven_distances, reset),
+		cmocka_unit_test_setup(test_eight_nodes_larger_than_a_node, reset),
+		cmocka_unit_test_setup(test_full_nodes, reset),
+		cmocka_unit_test_setup(test_cpuset_limits, reset),
+		cmocka_unit_test_setup(test_forced_targets, reset),
+		cmocka_unit_test_setup(test_thresholds, reset),
+		cmocka_unit_test_setup(test_one_node_and_unknown_memory, reset),
+		cmocka_unit_test_setup(test_hysteresis, reset),
+		cmocka_unit_test_setup(test_memory_only_node, reset),
+		cmocka_unit_test_setup(test_commands_by_context, reset),
+		cmocka_unit_test(test_cgroup_classify),
+		cmocka_unit_test(test_cgroup_parsers),
+		cmocka_unit_test_setup_teardown(test_limits_read, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_report_suggestion, tree_setup, tree_teardown),
+		cmocka_unit_test_setup(test_tracked, reset),
+		cmocka_unit_test_setup(test_autopin_hysteresis_allowlist, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_rate_limit, autopin_reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The advisor: a pure function from one process's window (CPU time and
+ * memory per node, its remote ratio), the topology, the load per node and
+ * what the process may use, to a recommendation: which node(s), whether its
+ * threads move to its memory (affinity) or its memory moves to its threads
+ * (page migration), how much would move, and the commands that do it in
+ * every form that fits the process. No I/O: every rule is unit-tested on
+ * synthetic topologies. Applying a recommendation is user/pin.c's business.
+ */
+#ifndef NUMALENS_ADVISOR_H
+#define NUMALENS_ADVISOR_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cgroup.h"
+#include "model.h"
+#include "snapshot.h"
+#include "topology.h"
+
+enum nl_action {
+	NL_ACT_NONE,	 /* nothing to do, or nothing allowed (see block) */
+	NL_ACT_AFFINITY, /* run the threads where the memory is */
+	NL_ACT_MIGRATE,	 /* move the memory to the node the threads are held on */
+};
+
+/* Why a plan cannot be carried out (NL_ACT_NONE, or a forced plan refused). */
+enum nl_block {
+	NL_BLOCK_NONE,
+	NL_BLOCK_NO_NODE,     /* no such node */
+	NL_BLOCK_NO_CPUS,     /* a node without CPUs (memory only) */
+	NL_BLOCK_CPUSET_CPUS, /* the cpuset allows none of the target CPUs */
+	NL_BLOCK_CPUSET_MEMS, /* the cpuset does not allow the target node's memory */
+	NL_BLOCK_NO_ROOM,     /* no node (set) has the CPUs or memory for it */
+};
+
+const char *nl_action_name(enum nl_action a);
+const char *nl_block_name(enum nl_block b);
+
+struct nl_advisor_opts {
+	struct nl_model_opts thresholds; /* what the model flags (--min-remote-ratio ...) */
+	double hysteresis; /* a suggestion stays until the ratio is this far under the threshold */
+	double good_ratio; /* moving the threads is enough when it leaves at most this remote */
+	double min_gain;   /* a partial fix must cut the ratio (or the mean distance) by this */
+	double switch_margin; /* a new target replaces the last one only when better by this */
+	double max_load;      /* busy CPUs per CPU a target may reach (more if no worse than now) */
+	double mem_reserve;   /* share of a node's memory left free when pages move in */
+	bool allow_migrate;   /* page migration may be part of the plan */
+	bool use_model_flag;  /* take v->flagged as the model set it (its caller's thresholds) */
+	/* pin --node / --cpus: plan for these, whatever the thresholds. */
+	uint64_t force_nodes;
+	const uint64_t *force_cpus; /* [NL_CPU_WORDS] or NULL */
+};
+
+void nl_advisor_opts_default(struct nl_advisor_opts *o);
+
+struct nl_advice {
+	enum nl_action action;
+	enum nl_block block;
+	bool flagged;		     /* flagged, with hysteresis */
+	bool multi_node;	     /* needs more than one node */
+	uint64_t nodes;		     /* target node set */
+	uint64_t cpus[NL_CPU_WORDS]; /* the target nodes' CPUs the cpuset allows */
+	int nr_cpus;
+	bool whole_nodes;    /* the CPUs are all of the nodes' CPUs (numactl --cpunodebind) */
+	uint64_t move_from;  /* nodes whose pages move to the target nodes */
+	uint64_t move_bytes; /* how much would move */
+	double remote_now;   /* estimated remote share now */
+	double remote_after; /* ... after the plan */
+	double dist_now;     /* mean distance from its CPUs to its memory (10: local) */
+	double dist_after;
+	double cpus_used;   /* CPUs it keeps busy on average */
+	double target_load; /* busy CPUs per CPU on the target after the move (-1: unknown) */
+	char reason[400];   /* one or two sentences: what, why, what else was weighed */
+};
+
+struct nl_advisor_input {
+	const struct nl_topology *topo;
+	const struct nl_proc_view *v;
+	int nr_nodes;		 /* length of v->node */
+	double window_s;	 /* the window v's CPU times cover */
+	const double *node_busy; /* [nr_nodes] CPUs busy per node, all processes; NULL: unknown */
+	const struct nl_proc_limits *limits; /* NULL: everything allowed */
+	const struct nl_advice *prev;	     /* the last suggestion for it, or NULL */
+};
+
+/* The recommendation for one process. */
+void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
+	       struct nl_advice *out);
+
+/* Average busy CPUs per node over the window, every process but skip_pid. */
+void nl_advisor_node_busy(const struct nl_snapshot *snap, uint32_t skip_pid, double *busy);
+
+/* The forms a suggestion takes. */
+enum nl_form {
+	NL_FORM_TASKSET,      /* taskset -a -p -c CPUS PID */
+	NL_FORM_MIGRATEPAGES, /* migratepages PID FROM TO */
+	NL_FORM_NUMALENS,     /* numalens pin PID --node N --apply */
+	NL_FORM_NUMACTL,      /* numactl --cpunodebind --membind CMD */
+	NL_FORM_DOCKER,	      /* docker update --cpuset-cpus --cpuset-mems */
+	NL_FORM_PODMAN,	      /* podman update --cpuset-cpus --cpuset-mems */
+	NL_FORM_SYSTEMCTL,    /* systemctl set-property --runtime UNIT AllowedCPUs= ... */
+	NL_FORM_UNIT_FILE,    /* CPUAffinity= NUMAPolicy= NUMAMask= */
+	NL_FORM_KUBERNETES,   /* CPU manager static + topology manager single-numa-node */
+};
+
+struct nl_command {
+	enum nl_form form;
+	const char *when; /* "now", "next start", "unit file", "cluster" */
+	char text[512];
+};
+
+const char *nl_form_name(enum nl_form f);
+/* The commands for an advice, most direct first; returns how many (<= max). */
+size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid,
+			  const struct nl_proc_limits *limits, struct nl_command *out, size_t max);
+#define NL_MAX_COMMANDS 8
+
+/* Node set as "0,2" and CPU set as "2-3" (NULL-safe). */
+char *nl_nodes_to_list(uint64_t nodes, char *buf, size_t size);
+
+/*
+ * Last suggestions per process (pid + start time), for hysteresis across
+ * refreshes (top, export, auto-pin). nl_advise_tracked looks the previous
+ * one up, advises and records the result; streak counts refreshes in a row
+ * with the same action and nodes.
+ */
+struct nl_advisor_entry {
+	uint32_t pid;
+	uint64_t start_time_ns;
+	struct nl_advice advice;
+	unsigned int streak;
+	uint64_t generation; /* last refresh it was seen in */
+};
+
+struct nl_advisor_memory {
+	struct nl_advisor_entry *e;
+	size_t nr, cap;
+	uint64_t generation;
+};
+
+const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
+						 const struct nl_advisor_input *in,
+						 const struct nl_advisor_opts *o,
+						 struct nl_advice *out);
+/* Ends a refresh: forgets processes not seen in it. */
+void nl_advisor_memory_sweep(struct nl_advisor_memory *m);
+void nl_advisor_memory_free(struct nl_advisor_memory *m);
+
+/*
+ * The advisor with its inputs read (user/advisor_proc.c, the one part that
+ * does I/O): the process's limits from /proc and its cgroup, checked to be
+ * the same process as v (start time), and the load per node from the
+ * snapshot (busy: from nl_advisor_node_busy, or NULL to compute it). For the
+ * front ends: diagnose, top, export. Returns 0, or -ESRCH when v's pid is
+ * gone or names another process now (adv then says so, limits unrestricted).
+ */
+int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
+		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
+		      struct nl_proc_limits *limits);
+
+/* The thresholds as options, for getopt_long tables of any front end. */
+enum {
+	NL_OPT_MIN_REMOTE_RATIO = 0x180,
+	NL_OPT_MIN_RSS,
+	NL_OPT_MIN_CPU,
+};
+
+/* clang-format off */
+#define NL_THRESHOLD_LONG_OPTIONS                                                   \
+	{ "min-remote-ratio", required_argument, NULL, NL_OPT_MIN_REMOTE_RATIO },   \
+	{ "min-rss", required_argument, NULL, NL_OPT_MIN_RSS },                     \
+	{ "min-cpu", required_argument, NULL, NL_OPT_MIN_CPU }
+/* clang-format on */
+
+#define NL_THRESHOLD_OPTIONS_HELP                                                            \
+	"      --min-remote-ratio R\n"                                                       \
+	"                          flag processes from this remote share up (default 0.3)\n" \
+	"      --min-rss SIZE      ... resident at least SIZE (default 4M; K, M, G)\n"       \
+	"      --min-cpu CPUS      ... busy at least CPUS on average (default 0.05)\n"
+
+/* 1 taken, 0 not a threshold option, -1 a bad value (said on stderr). */
+int nl_threshold_option(int opt, const char *arg, struct nl_model_opts *o);
+
+#endif /* NUMALENS_ADVISOR_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a process may use and where it lives: the CPUs and memory nodes its
+ * cpuset allows (Mems_allowed_list, the cgroup's cpuset.cpus.effective and
+ * cpuset.mems.effective, or cgroup v1's cpuset.effective_cpus/_mems), its
+ * present affinity (Cpus_allowed_list), and whether it runs in a Docker or
+ * Podman container, a Kubernetes pod or a systemd unit. The advisor needs
+ * this to say what is allowed and in which form to suggest the fix.
+ *
+ * The parsers take text so they are unit-tested; nl_proc_limits_read does
+ * the reading.
+ */
+#ifndef NUMALENS_CGROUP_H
+#define NUMALENS_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "topology.h"
+
+enum nl_runtime {
+	NL_RT_NONE,	  /* a plain process */
+	NL_RT_SYSTEMD,	  /* in a systemd service or scope */
+	NL_RT_DOCKER,	  /* in a Docker container */
+	NL_RT_PODMAN,	  /* in a Podman container */
+	NL_RT_KUBERNETES, /* in a Kubernetes pod */
+};
+
+const char *nl_runtime_name(enum nl_runtime rt);
+
+/* Where a cgroup path says the process runs. */
+struct nl_cgroup_context {
+	enum nl_runtime runtime;
+	char container[72]; /* container id (Docker, Podman, a pod's container) */
+	char pod[72];	    /* Kubernetes pod UID */
+	char unit[128];	    /* systemd unit: "foo.service", "session-3.scope" */
+	bool user_unit;	    /* under a user manager (systemctl --user) */
+};
+
+/* Classifies a cgroup path ("/system.slice/docker-<id>.scope", "/kubepods/..."). */
+void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx);
+
+/*
+ * The paths of /proc/PID/cgroup text: the unified (v2) one ("0::/path"), the
+ * v1 cpuset hierarchy's and the v1 name=systemd one. Absent ones are "".
+ * Returns 0 or -EINVAL when no line parses.
+ */
+struct nl_cgroup_paths {
+	char unified[512];
+	char cpuset[512];
+	char systemd[512];
+};
+int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *out);
+
+/*
+ * Mount points of the cgroup2 hierarchy and of the v1 cpuset hierarchy in
+ * /proc/self/mountinfo text, with the cgroup each shows at its root ("/"
+ * unless a namespace or a bind mount says otherwise). "" when not mounted.
+ */
+struct nl_cgroup_mounts {
+	char v2[256], v2_root[256];
+	char cpuset[256], cpuset_root[256];
+};
+int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts *out);
+
+struct nl_proc_limits {
+	bool known;	      /* the process was read */
+	bool kthread;	      /* PF_KTHREAD */
+	uint64_t start_ticks; /* /proc/PID/stat starttime */
+	uint32_t uid, euid;   /* real and effective owner */
+	char comm[16];
+	uint64_t cpus[NL_CPU_WORDS];		/* CPUs its cpuset allows, online ones */
+	uint64_t mems;				/* nodes it may allocate on */
+	uint64_t affinity[NL_CPU_WORDS];	/* Cpus_allowed_list: its main thread's now */
+	bool cpuset_known;			/* cpus/mems came from a cgroup cpuset */
+	char cpuset_cgroup[256];		/* the cgroup whose cpuset applies */
+	char cpuset_cpus[128], cpuset_mems[64]; /* its effective lists, as written there */
+	char cgroup[512];			/* v2 path, else the v1 systemd or cpuset one */
+	struct nl_cgroup_context ctx;
+	char cmdline[256]; /* for "numactl ... CMD": shell-quoted, cut at a word */
+};
+
+/* Where cgroups are mounted, and what says systemd runs (sd_booted());
+ * tests point these at scratch trees. */
+extern const char *nl_mountinfo_path;
+extern const char *nl_systemd_marker;
+
+/*
+ * Reads everything above for pid. CPUs and nodes it may use are those the
+ * topology has, narrowed by its cpuset; with no cpuset found, every CPU and
+ * node is allowed. Returns 0, -ENOENT (gone), or another negative errno.
+ */
+int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_limits *out);
+/* Everything allowed, nothing known: for processes that cannot be read. */
+void nl_proc_limits_unrestricted(const struct nl_topology *topo, struct nl_proc_limits *out);
+
+/* A bitmap as a list, "0-3,8"; returns buf. */
+char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
+
+#endif /* NUMALENS_CGROUP_H */

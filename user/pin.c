@@ -1,0 +1,1083 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pin and unpin: thread affinity with sched_setaffinity(2) on every thread
+ * of /proc/PID/task, pages with migrate_pages(2), and the record that lets
+ * unpin undo it.
+ *
+ * Threads come and go while we work. A scan lists the threads, saves the
+ * affinity of those not seen before (the record is on disk before the first
+ * change), then sets the target on each that lacks it. A thread created
+ * during a scan by a thread not yet changed inherits the old affinity and is
+ * caught by the next scan; scans repeat until one finds nothing to change,
+ * at which point every thread has the target and new threads inherit it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "model.h"
+#include "pin.h"
+#include "privs.h"
+#include "procfs.h"
+
+/* Scans of /proc/PID/task before giving up on a process that keeps changing
+ * its threads' affinity itself. */
+#define MAX_PASSES 64
+#define MASK_BYTES (NL_CPU_WORDS * sizeof(uint64_t))
+
+const char *nl_pin_refusal_name(enum nl_pin_refusal r)
+{
+	static const char *const names[] = {
+		[NL_PIN_OK] = "ok",
+		[NL_PIN_GONE] = "no_such_process",
+		[NL_PIN_KTHREAD] = "kernel_thread",
+		[NL_PIN_SELF] = "numalens_itself",
+		[NL_PIN_INIT] = "pid_1",
+		[NL_PIN_POD] = "kubernetes_pod",
+		[NL_PIN_PRIVILEGE] = "permission",
+		[NL_PIN_CPUSET] = "cpuset",
+		[NL_PIN_BAD_TARGET] = "bad_target",
+		[NL_PIN_NOT_PINNED] = "not_pinned",
+		[NL_PIN_REUSED] = "pid_reused",
+		[NL_PIN_FAILED] = "failed",
+	};
+
+	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+int nl_pin_exit_status(enum nl_pin_refusal r)
+{
+	switch (r) {
+	case NL_PIN_OK:
+		return NL_EXIT_OK;
+	case NL_PIN_GONE:
+		return NL_EXIT_NO_PID;
+	case NL_PIN_PRIVILEGE:
+		return NL_EXIT_PRIVILEGE;
+	case NL_PIN_BAD_TARGET:
+		return NL_EXIT_USAGE;
+	case NL_PIN_FAILED:
+	case NL_PIN_NOT_PINNED:
+		return NL_EXIT_FAILURE;
+	default:
+		return NL_EXIT_REFUSED;
+	}
+}
+
+static void msgf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void msgf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+enum nl_pin_refusal nl_pin_check(int pid, const struct nl_proc_limits *l, bool force, char *msg,
+				 size_t size)
+{
+	uid_t me = geteuid();
+
+	msg[0] = '\0';
+	if (!l || !l->known) {
+		msgf(msg, size, "no process with pid %d", pid);
+		return NL_PIN_GONE;
+	}
+	if (l->kthread) {
+		msgf(msg, size,
+		     "pid %d (%s) is a kernel thread: its placement is the kernel's, numalens "
+		     "does not pin kernel threads; nothing changed",
+		     pid, l->comm);
+		return NL_PIN_KTHREAD;
+	}
+	if (pid == getpid()) {
+		msgf(msg, size, "pid %d is numalens itself; nothing changed", pid);
+		return NL_PIN_SELF;
+	}
+	if (pid == 1) {
+		msgf(msg, size,
+		     "pid 1 (%s) is the init process: everything it starts would inherit the "
+		     "pin, so numalens does not pin it; nothing changed",
+		     l->comm);
+		return NL_PIN_INIT;
+	}
+	if (l->ctx.runtime == NL_RT_KUBERNETES && !force) {
+		msgf(msg, size,
+		     "pid %d (%s) runs in Kubernetes pod %s (cgroup %s): the kubelet owns its "
+		     "cpuset and would undo or fight a pin; use the kubelet's CPU manager "
+		     "(static policy) with the topology manager (single-numa-node) instead, or "
+		     "--force to pin it anyway; nothing changed",
+		     pid, l->comm, l->ctx.pod[0] ? l->ctx.pod : "?", l->cgroup);
+		return NL_PIN_POD;
+	}
+	/* The kernel's rule for sched_setaffinity and migrate_pages: the same
+	 * owner (our euid is its uid or euid) or CAP_SYS_NICE. */
+	if (!nl_has_cap(CAP_SYS_NICE) && me != l->uid && me != l->euid) {
+		msgf(msg, size,
+		     "numalens runs as uid %u without CAP_SYS_NICE and pid %d (%s) belongs to "
+		     "uid %u: the kernel refuses to change its affinity (EPERM); run numalens as "
+		     "root or give it CAP_SYS_NICE; nothing changed",
+		     (unsigned int)me, pid, l->comm, l->uid);
+		return NL_PIN_PRIVILEGE;
+	}
+	return NL_PIN_OK;
+}
+
+enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a)
+{
+	switch (a->block) {
+	case NL_BLOCK_NONE:
+		return a->action == NL_ACT_NONE ? NL_PIN_FAILED : NL_PIN_OK;
+	case NL_BLOCK_CPUSET_CPUS:
+	case NL_BLOCK_CPUSET_MEMS:
+		return NL_PIN_CPUSET;
+	case NL_BLOCK_NO_NODE:
+	case NL_BLOCK_NO_CPUS:
+		return NL_PIN_BAD_TARGET;
+	default:
+		return NL_PIN_FAILED;
+	}
+}
+
+void nl_pin_state_path(const struct nl_pin_opts *o, int pid, char *buf, size_t size)
+{
+	msgf(buf, size, "%s/%d.pin", o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR, pid);
+}
+
+/* ---- the record ---- */
+
+struct rec_thread {
+	int tid;
+	uint64_t mask[NL_CPU_WORDS];
+};
+
+struct record {
+	int pid;
+	uint64_t start;
+	char comm[16];
+	uint64_t target[NL_CPU_WORDS];
+	uint64_t original[NL_CPU_WORDS];
+	uint64_t moved_from, moved_to;
+	struct rec_thread *t;
+	size_t nr, cap;
+};
+
+static struct rec_thread *rec_find(struct record *r, int tid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->t[i].tid == tid)
+			return &r->t[i];
+	return NULL;
+}
+
+static int rec_add(struct record *r, int tid, const uint64_t *mask)
+{
+	if (r->nr == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct rec_thread *t = realloc(r->t, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		r->t = t;
+		r->cap = cap;
+	}
+	r->t[r->nr].tid = tid;
+	memcpy(r->t[r->nr].mask, mask, MASK_BYTES);
+	r->nr++;
+	return 0;
+}
+
+static void rec_free(struct record *r)
+{
+	free(r->t);
+	memset(r, 0, sizeof(*r));
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Writes the record atomically (a temporary file renamed over the old one). */
+static int rec_save(const struct record *r, const char *path)
+{
+	char tmp[PATH_MAX + 8], list[8192], line[8400];
+	int fd, err = 0;
+	size_t i;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	snprintf(line, sizeof(line),
+		 "# numalens pin record: 'numalens unpin %d' restores these affinities\n"
+		 "pid %d\nstart %llu\ncomm %s\n",
+		 r->pid, r->pid, (unsigned long long)r->start, r->comm);
+	err = write_all(fd, line, strlen(line));
+	snprintf(line, sizeof(line), "target %s\n",
+		 nl_bits_to_list(r->target, NL_MAX_CPUS, list, sizeof(list)));
+	if (!err)
+		err = write_all(fd, line, strlen(line));
+	snprintf(line, sizeof(line), "original %s\n",
+		 nl_bits_to_list(r->original, NL_MAX_CPUS, list, sizeof(list)));
+	if (!err)
+		err = write_all(fd, line, strlen(line));
+	if (!err && r->moved_from) {
+		char from[128], to[128];
+
+		snprintf(line, sizeof(line), "migrated %s %s\n",
+			 nl_nodes_to_list(r->moved_from, from, sizeof(from)),
+			 nl_nodes_to_list(r->moved_to, to, sizeof(to)));
+		err = write_all(fd, line, strlen(line));
+	}
+	for (i = 0; !err && i < r->nr; i++) {
+		snprintf(line, sizeof(line), "thread %d %s\n", r->t[i].tid,
+			 nl_bits_to_list(r->t[i].mask, NL_MAX_CPUS, list, sizeof(list)));
+		err = write_all(fd, line, strlen(line));
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int parse_mask(const char *text, uint64_t *mask)
+{
+	return nl_cpulist_parse(text, strlen(text), mask, NL_MAX_CPUS) > 0 ? 0 : -EINVAL;
+}
+
+/* Reads a record; -ENOENT when there is none, -EINVAL when it does not parse. */
+static int rec_load(const char *path, struct record *r)
+{
+	char line[8400];
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *val;
+		size_t n = strlen(line);
+
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		val = strchr(line, ' ');
+		if (!val) {
+			err = -EINVAL;
+			break;
+		}
+		*val++ = '\0';
+		if (!strcmp(line, "pid")) {
+			r->pid = atoi(val);
+		} else if (!strcmp(line, "start")) {
+			r->start = strtoull(val, NULL, 10);
+		} else if (!strcmp(line, "comm")) {
+			snprintf(r->comm, sizeof(r->comm), "%s", val);
+		} else if (!strcmp(line, "target")) {
+			err = parse_mask(val, r->target);
+		} else if (!strcmp(line, "original")) {
+			err = parse_mask(val, r->original);
+		} else if (!strcmp(line, "migrated")) {
+			char *to = strchr(val, ' ');
+
+			if (!to) {
+				err = -EINVAL;
+				break;
+			}
+			*to++ = '\0';
+			if (nl_cpulist_parse(val, strlen(val), &r->moved_from, NL_MAX_NODES) < 0 ||
+			    nl_cpulist_parse(to, strlen(to), &r->moved_to, NL_MAX_NODES) < 0)
+				err = -EINVAL;
+		} else if (!strcmp(line, "thread")) {
+			uint64_t mask[NL_CPU_WORDS];
+			char *list = strchr(val, ' ');
+
+			if (!list) {
+				err = -EINVAL;
+				break;
+			}
+			*list++ = '\0';
+			err = parse_mask(list, mask);
+			if (!err)
+				err = rec_add(r, atoi(val), mask);
+		}
+	}
+	fclose(f);
+	if (!err && (r->pid <= 0 || !r->start))
+		err = -EINVAL;
+	if (err)
+		rec_free(r);
+	return err;
+}
+
+/* ---- threads ---- */
+
+struct tids {
+	int *tid;
+	size_t nr, cap;
+};
+
+/* Lists /proc/PID/task; -ENOENT when the process is gone. */
+static int list_tids(int pid, struct tids *t)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	t->nr = 0;
+	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end || tid <= 0)
+			continue;
+		if (t->nr == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 64;
+			int *grown = realloc(t->tid, cap * sizeof(*grown));
+
+			if (!grown) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			t->tid = grown;
+			t->cap = cap;
+		}
+		t->tid[t->nr++] = (int)tid;
+	}
+	closedir(d);
+	return t->nr ? 0 : -ENOENT;
+}
+
+static int get_mask(int tid, uint64_t *mask)
+{
+	memset(mask, 0, MASK_BYTES);
+	return sched_getaffinity(tid, MASK_BYTES, (cpu_set_t *)mask) ? -errno : 0;
+}
+
+static int set_mask(int tid, const uint64_t *mask)
+{
+	return sched_setaffinity(tid, MASK_BYTES, (const cpu_set_t *)mask) ? -errno : 0;
+}
+
+static bool mask_empty(const uint64_t *mask)
+{
+	size_t w;
+
+	for (w = 0; w < NL_CPU_WORDS; w++)
+		if (mask[w])
+			return false;
+	return true;
+}
+
+static bool same_mask(const uint64_t *a, const uint64_t *b)
+{
+	return !memcmp(a, b, MASK_BYTES);
+}
+
+/* Start time of pid in ticks, or a negative errno. */
+static int start_of(int pid, uint64_t *start, char *comm, size_t size)
+{
+	struct nl_proc_stat st;
+	int err = nl_proc_stat_read(pid, &st);
+
+	if (err)
+		return err;
+	*start = st.starttime_ticks;
+	if (comm)
+		snprintf(comm, size, "%s", st.comm);
+	return 0;
+}
+
+static int ensure_dir(const char *dir)
+{
+	if (!mkdir(dir, 0700) || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+/* Resident bytes off the node set, from numa_maps. */
+static int bytes_off(int pid, uint64_t nodes, uint64_t *off)
+{
+	struct nl_numa_maps m;
+	int err = nl_numa_maps_read(pid, 0, &m), n;
+
+	if (err)
+		return err;
+	*off = 0;
+	for (n = 0; n < NL_MAX_NODES; n++)
+		if (!(nodes >> n & 1))
+			*off += m.node_bytes[n];
+	return 0;
+}
+
+/* Puts back the threads changed so far (after a failure). */
+static void roll_back(const struct record *r, const int *changed, size_t nr)
+{
+	size_t i, j;
+
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < r->nr; j++)
+			if (r->t[j].tid == changed[i])
+				set_mask(changed[i], r->t[j].mask);
+}
+
+int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		 const struct nl_pin_opts *o, struct nl_pin_result *res)
+{
+	uint64_t cur[NL_CPU_WORDS], want[NL_CPU_WORDS], start;
+	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	struct record rec = { 0 };
+	struct tids tids = { 0 };
+	int *changed = NULL, err;
+	size_t nr_changed = 0, cap_changed = 0, i;
+	bool have_effective = false;
+	char comm[16];
+
+	memset(res, 0, sizeof(*res));
+	res->pages_not_moved = -1;
+	nl_pin_state_path(o, pid, res->state_path, sizeof(res->state_path));
+	if (a->action == NL_ACT_NONE || !a->nr_cpus) {
+		res->refusal = nl_pin_refusal_for(a);
+		msgf(res->message, sizeof(res->message), "nothing to apply: %s", a->reason);
+		return -EINVAL;
+	}
+	/* The same process we looked at, still there. */
+	err = start_of(pid, &start, comm, sizeof(comm));
+	if (err || (l && l->known && start != l->start_ticks)) {
+		res->refusal = NL_PIN_GONE;
+		msgf(res->message, sizeof(res->message), "pid %d %s; nothing changed", pid,
+		     err ? "has exited" : "now names another process");
+		return -ESRCH;
+	}
+	memcpy(want, a->cpus, sizeof(want));
+
+	err = ensure_dir(dir);
+	if (err) {
+		res->refusal = err == -EACCES || err == -EPERM || err == -EROFS ? NL_PIN_PRIVILEGE :
+										  NL_PIN_FAILED;
+		msgf(res->message, sizeof(res->message),
+		     "cannot create %s to save the present affinity: %s; nothing changed (run as "
+		     "root, or set NUMALENS_STATE_DIR to a directory you may write)",
+		     dir, strerror(-err));
+		return err;
+	}
+	/* A record of an earlier pin of the same process keeps what it saved:
+	 * that is the affinity from before numalens touched it. */
+	if (!rec_load(res->state_path, &rec) && rec.pid == pid && rec.start == start) {
+		res->kept_record = true;
+	} else {
+		rec_free(&rec);
+		rec.pid = pid;
+		rec.start = start;
+		snprintf(rec.comm, sizeof(rec.comm), "%s", comm);
+	}
+	memcpy(rec.target, want, sizeof(want));
+
+	for (;;) {
+		bool saved_new = false, first = res->passes == 0;
+		int todo = 0;
+
+		if (res->passes == MAX_PASSES) {
+			err = -EAGAIN;
+			msgf(res->message, sizeof(res->message),
+			     "pid %d keeps changing its threads' affinity itself (%d scans); what "
+			     "numalens changed is undone",
+			     pid, MAX_PASSES);
+			goto fail;
+		}
+		res->passes++;
+		err = list_tids(pid, &tids);
+		if (err) {
+			msgf(res->message, sizeof(res->message), "pid %d exited during the pin",
+			     pid);
+			res->refusal = NL_PIN_GONE;
+			goto fail_refusal;
+		}
+		/* Save first: the record is on disk before any thread changes. */
+		for (i = 0; i < tids.nr; i++) {
+			if (get_mask(tids.tid[i], cur)) {
+				tids.tid[i] = 0; /* exited */
+				continue;
+			}
+			if (first && tids.tid[i] == pid && !res->kept_record)
+				memcpy(rec.original, cur, sizeof(cur));
+			if (first && tids.tid[i] == pid)
+				nl_bits_to_list(res->kept_record ? rec.original : cur, NL_MAX_CPUS,
+						res->before, sizeof(res->before));
+			if (same_mask(cur, want)) {
+				/* Already there; new threads that inherited it need no record. */
+				if (first && !rec_find(&rec, tids.tid[i]) &&
+				    (err = rec_add(&rec, tids.tid[i], cur)))
+					goto fail;
+				saved_new |= first;
+				continue;
+			}
+			todo++;
+			if (!rec_find(&rec, tids.tid[i])) {
+				err = rec_add(&rec, tids.tid[i], cur);
+				if (err)
+					goto fail;
+				saved_new = true;
+			}
+		}
+		if (first && mask_empty(rec.original) && rec.nr)
+			memcpy(rec.original, rec.t[0].mask, MASK_BYTES); /* the leader had exited */
+		if (saved_new || first) {
+			err = rec_save(&rec, res->state_path);
+			if (err) {
+				msgf(res->message, sizeof(res->message),
+				     "cannot save the present affinity in %s: %s; what numalens "
+				     "changed is undone",
+				     res->state_path, strerror(-err));
+				goto fail;
+			}
+		}
+		if (!todo)
+			break;
+		for (i = 0; i < tids.nr; i++) {
+			int tid = tids.tid[i];
+
+			if (!tid || get_mask(tid, cur) || same_mask(cur, want))
+				continue;
+			err = set_mask(tid, want);
+			if (err == -ESRCH)
+				continue;
+			if (err) {
+				msgf(res->message, sizeof(res->message),
+				     "cannot set the affinity of thread %d of pid %d: %s%s; what "
+				     "numalens changed is undone",
+				     tid, pid, strerror(-err),
+				     err == -EPERM  ? " (needs CAP_SYS_NICE or the same owner)" :
+				     err == -EINVAL ? " (its cpuset allows none of those CPUs)" :
+						      "");
+				res->refusal = err == -EPERM  ? NL_PIN_PRIVILEGE :
+					       err == -EINVAL ? NL_PIN_CPUSET :
+								NL_PIN_FAILED;
+				goto fail_refusal;
+			}
+			if (nr_changed == cap_changed) {
+				size_t cap = cap_changed ? cap_changed * 2 : 64;
+				int *grown = realloc(changed, cap * sizeof(*grown));
+
+				if (!grown) {
+					err = -ENOMEM;
+					goto fail;
+				}
+				changed = grown;
+				cap_changed = cap;
+			}
+			changed[nr_changed++] = tid;
+			/* The kernel may narrow the mask (offline CPUs, cpuset): compare
+			 * with what it really set from now on. */
+			if (!have_effective && !get_mask(tid, cur)) {
+				have_effective = true;
+				if (!same_mask(cur, want)) {
+					memcpy(want, cur, sizeof(want));
+					memcpy(rec.target, want, sizeof(want));
+					if ((err = rec_save(&rec, res->state_path)))
+						goto fail;
+				}
+			}
+		}
+		res->threads_changed = (int)nr_changed;
+	}
+	for (i = 0; i < tids.nr; i++)
+		res->threads += tids.tid[i] != 0;
+	res->pinned = true;
+
+	if (o && o->migrate) {
+		unsigned long from[2] = { 0 }, to[2] = { 0 };
+		struct nl_numa_maps maps;
+		uint64_t off = 0;
+		long left;
+		int n;
+
+		/* From every node holding some of it outside the target. */
+		from[0] = a->move_from;
+		if (!nl_numa_maps_read(pid, 0, &maps)) {
+			for (n = 0; n < NL_MAX_NODES; n++)
+				if (!(a->nodes >> n & 1) && maps.node_bytes[n]) {
+					from[0] |= 1ul << n;
+					off += maps.node_bytes[n];
+				}
+			res->bytes_off_before = off;
+		}
+		to[0] = a->nodes;
+		if (!from[0]) {
+			res->pages_not_moved = 0;
+			goto done;
+		}
+		rec.moved_from = from[0];
+		rec.moved_to = to[0];
+		rec_save(&rec, res->state_path);
+		left = syscall(SYS_migrate_pages, pid, (unsigned long)NL_MAX_NODES + 1, from, to);
+		if (left < 0) {
+			err = -errno;
+			/* The affinity stays: it is done and recorded; say why the pages did not move. */
+			msgf(res->message, sizeof(res->message),
+			     "the threads are pinned, but migrate_pages failed: %s%s",
+			     strerror(-err),
+			     err == -EPERM ? " (needs CAP_SYS_NICE to move pages of another user's "
+					     "process)" :
+			     err == -EINVAL ? " (its cpuset does not allow memory on the target)" :
+					      "");
+			res->refusal = NL_PIN_FAILED;
+			free(changed);
+			free(tids.tid);
+			rec_free(&rec);
+			return err;
+		}
+		res->pages_not_moved = left;
+		if (!bytes_off(pid, a->nodes, &off))
+			res->bytes_off_after = off;
+	}
+done:
+	free(changed);
+	free(tids.tid);
+	rec_free(&rec);
+	return 0;
+
+fail:
+	res->refusal = NL_PIN_FAILED;
+fail_refusal:
+	roll_back(&rec, changed, nr_changed);
+	if (!res->kept_record)
+		unlink(res->state_path);
+	res->threads_changed = 0;
+	free(changed);
+	free(tids.tid);
+	rec_free(&rec);
+	return err ? err : -EIO;
+}
+
+int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
+{
+	uint64_t cur[NL_CPU_WORDS], start, effective[NL_CPU_WORDS];
+	char path[PATH_MAX], comm[16] = "";
+	struct record rec;
+	struct tids tids = { 0 };
+	struct nl_proc_stat st;
+	int err, rounds;
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	nl_pin_state_path(o, pid, path, sizeof(path));
+	err = rec_load(path, &rec);
+	if (err == -ENOENT) {
+		res->refusal = NL_PIN_NOT_PINNED;
+		msgf(res->message, sizeof(res->message),
+		     "pid %d was not pinned by numalens (no record %s); nothing changed", pid,
+		     path);
+		return err;
+	}
+	if (err) {
+		res->refusal = err == -EACCES || err == -EPERM ? NL_PIN_PRIVILEGE : NL_PIN_FAILED;
+		msgf(res->message, sizeof(res->message), "cannot read %s: %s%s; nothing changed",
+		     path, strerror(-err),
+		     res->refusal == NL_PIN_PRIVILEGE ? " (run unpin as the user who pinned it)" :
+							"");
+		return err;
+	}
+	nl_bits_to_list(rec.target, NL_MAX_CPUS, res->target, sizeof(res->target));
+	nl_bits_to_list(rec.original, NL_MAX_CPUS, res->original, sizeof(res->original));
+	res->moved_from = rec.moved_from;
+	res->moved_to = rec.moved_to;
+	err = start_of(pid, &start, comm, sizeof(comm));
+	if (err) {
+		res->refusal = NL_PIN_GONE;
+		msgf(res->message, sizeof(res->message),
+		     "pid %d (%s, pinned by numalens) has exited; its record %s is removed", pid,
+		     rec.comm, path);
+		unlink(path);
+		rec_free(&rec);
+		return -ESRCH;
+	}
+	if (start != rec.start) {
+		long hz = sysconf(_SC_CLK_TCK);
+
+		res->refusal = NL_PIN_REUSED;
+		msgf(res->message, sizeof(res->message),
+		     "pid %d now names another process (%s, started %.2f s after boot) than the one "
+		     "numalens pinned (%s, started %.2f s after boot); nothing restored, the stale "
+		     "record %s is removed",
+		     pid, comm, (double)start / hz, rec.comm, (double)rec.start / hz, path);
+		unlink(path);
+		rec_free(&rec);
+		return -ESRCH;
+	}
+	if (!nl_proc_stat_read(pid, &st) && !nl_has_cap(CAP_SYS_NICE)) {
+		struct nl_proc_limits l = { 0 };
+		char msg[512];
+		struct nl_topology *t = calloc(1, sizeof(*t));
+
+		/* Same owner rule as pin. */
+		if (t && !nl_proc_limits_read(pid, t, &l) &&
+		    nl_pin_check(pid, &l, true, msg, sizeof(msg)) == NL_PIN_PRIVILEGE) {
+			res->refusal = NL_PIN_PRIVILEGE;
+			msgf(res->message, sizeof(res->message), "%s", msg);
+			free(t);
+			rec_free(&rec);
+			return -EPERM;
+		}
+		free(t);
+	}
+
+	memcpy(effective, rec.target, sizeof(effective));
+	for (rounds = 0; rounds < MAX_PASSES; rounds++) {
+		int done = 0;
+
+		res->passes++;
+		if (list_tids(pid, &tids))
+			break;
+		res->left_alone = 0;
+		for (i = 0; i < tids.nr; i++) {
+			const struct rec_thread *t = rec_find(&rec, tids.tid[i]);
+			const uint64_t *back = t ? t->mask : rec.original;
+
+			if (get_mask(tids.tid[i], cur))
+				continue;
+			if (same_mask(cur, back))
+				continue; /* restored, or never changed */
+			if (!same_mask(cur, effective)) {
+				res->left_alone++; /* changed since the pin: not ours to undo */
+				continue;
+			}
+			err = set_mask(tids.tid[i], back);
+			if (err == -ESRCH)
+				continue;
+			if (err) {
+				res->refusal = err == -EPERM ? NL_PIN_PRIVILEGE : NL_PIN_FAILED;
+				msgf(res->message, sizeof(res->message),
+				     "cannot restore the affinity of thread %d of pid %d: %s (%d "
+				     "restored so far; the record %s is kept)",
+				     tids.tid[i], pid, strerror(-err), res->restored, path);
+				free(tids.tid);
+				rec_free(&rec);
+				return err;
+			}
+			res->restored++;
+			done++;
+		}
+		if (!done)
+			break;
+	}
+	free(tids.tid);
+	unlink(path);
+	rec_free(&rec);
+	return 0;
+}
+
+/* ---- auto-pin ---- */
+
+struct nl_autopin {
+	struct nl_autopin_opts o;
+	struct nl_autopin_hooks h;
+	struct nl_autopin_counters counters;
+	struct nl_advisor_memory memory;
+	double last_action; /* -1: never */
+	/* Processes acted on or found outside the allowlist, for cooldown and
+	 * counting once. */
+	struct done {
+		uint32_t pid;
+		uint64_t start_time_ns;
+		double at;
+		bool acted;
+	} * done;
+	size_t nr_done, cap_done;
+};
+
+void nl_autopin_opts_default(struct nl_autopin_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	nl_advisor_opts_default(&o->advisor);
+	o->advisor.allow_migrate = false;
+	o->min_interval_s = 60;
+	o->stable_refreshes = 3;
+	o->cooldown_s = 600;
+}
+
+static int real_limits(int pid, const struct nl_topology *t, struct nl_proc_limits *l, void *ctx)
+{
+	return nl_proc_limits_read(pid, t, l);
+}
+
+static enum nl_pin_refusal real_check(int pid, const struct nl_proc_limits *l, char *msg,
+				      size_t size, void *ctx)
+{
+	return nl_pin_check(pid, l, false, msg, size);
+}
+
+static int real_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		      const struct nl_pin_opts *o, struct nl_pin_result *res, void *ctx)
+{
+	return nl_pin_apply(pid, l, a, o, res);
+}
+
+static void real_log(const char *line, void *ctx)
+{
+	fprintf(stderr, "numalens: auto-pin: %s\n", line);
+}
+
+struct nl_autopin *nl_autopin_new(const struct nl_autopin_opts *o,
+				  const struct nl_autopin_hooks *hooks)
+{
+	struct nl_autopin *ap = calloc(1, sizeof(*ap));
+
+	if (!ap)
+		return NULL;
+	ap->o = *o;
+	if (hooks)
+		ap->h = *hooks;
+	if (!ap->h.limits)
+		ap->h.limits = real_limits;
+	if (!ap->h.check)
+		ap->h.check = real_check;
+	if (!ap->h.apply)
+		ap->h.apply = real_apply;
+	if (!ap->h.log)
+		ap->h.log = real_log;
+	ap->last_action = -1;
+	if (!ap->o.stable_refreshes)
+		ap->o.stable_refreshes = 1;
+	return ap;
+}
+
+const struct nl_autopin_counters *nl_autopin_counters(const struct nl_autopin *ap)
+{
+	return &ap->counters;
+}
+
+void nl_autopin_free(struct nl_autopin *ap)
+{
+	if (!ap)
+		return;
+	nl_advisor_memory_free(&ap->memory);
+	free(ap->done);
+	free(ap);
+}
+
+static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < ap->nr_done; i++)
+		if (ap->done[i].pid == v->pid && ap->done[i].start_time_ns == v->start_time_ns)
+			return &ap->done[i];
+	return NULL;
+}
+
+static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v, double now)
+{
+	struct done *d = done_find(ap, v);
+
+	if (d)
+		return d;
+	if (ap->nr_done == ap->cap_done) {
+		size_t cap = ap->cap_done ? ap->cap_done * 2 : 32;
+		struct done *grown = realloc(ap->done, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		ap->done = grown;
+		ap->cap_done = cap;
+	}
+	d = &ap->done[ap->nr_done++];
+	memset(d, 0, sizeof(*d));
+	d->pid = v->pid;
+	d->start_time_ns = v->start_time_ns;
+	d->at = now;
+	return d;
+}
+
+/* Forgets entries of processes no longer in the snapshot. */
+static void done_sweep(struct nl_autopin *ap, const struct nl_snapshot *snap)
+{
+	size_t i, kept = 0, j;
+
+	for (i = 0; i < ap->nr_done; i++) {
+		bool alive = false;
+
+		for (j = 0; j < snap->nr && !alive; j++)
+			alive = snap->procs[j].pid == ap->done[i].pid &&
+				snap->procs[j].start_time_ns == ap->done[i].start_time_ns &&
+				!snap->procs[j].exited;
+		if (alive)
+			ap->done[kept++] = ap->done[i];
+	}
+	ap->nr_done = kept;
+}
+
+static bool allowed(const struct nl_autopin *ap, const struct nl_proc_view *v,
+		    const struct nl_proc_limits *l)
+{
+	size_t i;
+
+	for (i = 0; i < ap->o.nr_comms; i++)
+		if (!fnmatch(ap->o.comms[i], v->comm, 0))
+			return true;
+	for (i = 0; i < ap->o.nr_cgroups; i++) {
+		size_t n = strlen(ap->o.cgroups[i]);
+
+		if (n && !strncmp(l->cgroup, ap->o.cgroups[i], n) &&
+		    (ap->o.cgroups[i][n - 1] == '/' || l->cgroup[n] == '/' || !l->cgroup[n]))
+			return true;
+	}
+	return false;
+}
+
+static void logf_(struct nl_autopin *ap, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void logf_(struct nl_autopin *ap, const char *fmt, ...)
+{
+	char line[1024];
+	va_list va;
+
+	va_start(va, fmt);
+	vsnprintf(line, sizeof(line), fmt, va);
+	va_end(va);
+	ap->h.log(line, ap->h.ctx);
+}
+
+int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, double now)
+{
+	const struct nl_model_opts *th = &ap->o.advisor.thresholds;
+	struct nl_pin_opts popts = { .migrate = ap->o.advisor.allow_migrate,
+				     .state_dir = ap->o.state_dir };
+	struct nl_proc_limits *l = malloc(sizeof(*l));
+	double *busy = calloc(snap->nr_nodes ? snap->nr_nodes : 1, sizeof(*busy));
+	int acted = 0;
+	size_t i;
+
+	if (!l || !busy)
+		goto out;
+	nl_advisor_node_busy(snap, (uint32_t)getpid(), busy);
+	for (i = 0; i < snap->nr; i++) {
+		const struct nl_proc_view *v = &snap->procs[i];
+		struct nl_advisor_input in = { .topo = snap->topo,
+					       .v = v,
+					       .nr_nodes = snap->nr_nodes,
+					       .window_s = snap->window_s,
+					       .node_busy = busy,
+					       .limits = l };
+		const struct nl_advisor_entry *e;
+		struct nl_pin_result res;
+		struct nl_advice adv;
+		struct done *d;
+		char msg[512], nodes[64], cpus[128], moved[32];
+
+		/* Cheap filter before any /proc read: the thresholds, with room for hysteresis. */
+		if (v->exited || v->pid == (uint32_t)getpid() ||
+		    v->remote_ratio < th->min_remote_ratio - ap->o.advisor.hysteresis ||
+		    v->mem_bytes < th->min_rss || snap->window_s <= 0 ||
+		    v->cpu_s / snap->window_s < th->min_cpu)
+			continue;
+		d = done_find(ap, v);
+		if (d && d->acted && now - d->at < ap->o.cooldown_s)
+			continue;
+		if (ap->h.limits((int)v->pid, snap->topo, l, ap->h.ctx))
+			continue;
+		e = nl_advise_tracked(&ap->memory, &in, &ap->o.advisor, &adv);
+		if (!e || adv.action == NL_ACT_NONE || e->streak < ap->o.stable_refreshes)
+			continue;
+		if (!allowed(ap, v, l)) {
+			if (!d) {
+				d = done_add(ap, v, now);
+				ap->counters.not_allowed++;
+				logf_(ap,
+				      "pid %u (%s) would be pinned (%s) but is not in the allowlist",
+				      v->pid, v->comm, adv.reason);
+			}
+			continue;
+		}
+		if (acted ||
+		    (ap->last_action >= 0 && now - ap->last_action < ap->o.min_interval_s)) {
+			ap->counters.rate_limited++;
+			continue;
+		}
+		if (ap->h.check((int)v->pid, l, msg, sizeof(msg), ap->h.ctx) != NL_PIN_OK) {
+			ap->counters.refused++;
+			logf_(ap, "pid %u (%s): refused: %s", v->pid, v->comm, msg);
+			d = done_add(ap, v, now);
+			if (d)
+				d->acted = true; /* do not retry until the cooldown ends */
+			continue;
+		}
+		nl_nodes_to_list(adv.nodes, nodes, sizeof(nodes));
+		nl_bits_to_list(adv.cpus, NL_MAX_CPUS, cpus, sizeof(cpus));
+		nl_format_bytes(adv.move_bytes, moved, sizeof(moved));
+		ap->last_action = now;
+		acted = 1;
+		d = done_add(ap, v, now);
+		if (d) {
+			d->acted = true;
+			d->at = now;
+		}
+		if (ap->o.dry_run) {
+			ap->counters.dry_runs++;
+			logf_(ap, "dry run: pid %u (%s) would go to node %s (CPUs %s)%s%s: %s",
+			      v->pid, v->comm, nodes, cpus, adv.move_bytes ? ", moving " : "",
+			      adv.move_bytes ? moved : "", adv.reason);
+			continue;
+		}
+		if (ap->h.apply((int)v->pid, l, &adv, &popts, &res, ap->h.ctx)) {
+			ap->counters.failures++;
+			logf_(ap, "pid %u (%s): failed: %s", v->pid, v->comm, res.message);
+			continue;
+		}
+		ap->counters.actions++;
+		ap->counters.threads_changed += res.threads_changed;
+		if (res.pages_not_moved > 0)
+			ap->counters.pages_not_moved += res.pages_not_moved;
+		logf_(ap,
+		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s%s; remote "
+		      "%.0f%% -> %.0f%% expected; undo: numalens unpin %u",
+		      v->pid, v->comm, nodes, cpus, res.threads_changed,
+		      res.pages_not_moved >= 0 ? ", pages moved, not moved: " : "",
+		      res.pages_not_moved >= 0 ? (res.pages_not_moved ? "some" : "none") : "",
+		      adv.remote_now * 100, adv.remote_after * 100, v->pid);
+	}
+	nl_advisor_memory_sweep(&ap->memory);
+	done_sweep(ap, snap);
+out:
+	free(l);
+	free(busy);
+	return acted;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Applying a recommendation: the only code in numalens that changes another
+ * process. nl_pin_apply saves every thread's affinity under /run/numalens/
+ * (keyed by pid and start time) before it changes anything, sets the target
+ * CPUs on every thread, scanning /proc/PID/task again until a scan finds
+ * nothing left to change (threads created meanwhile are caught), and moves
+ * the pages with migrate_pages(2) when asked. nl_unpin restores the saved
+ * affinity, only if the pid still names the same process. Refusals change
+ * nothing and say why.
+ *
+ * The auto-pin policy (for `numalens export --auto-pin`) sits on top: a rate
+ * limit, hysteresis (the same suggestion several refreshes in a row), an
+ * allowlist by command or cgroup, a log line per action and counters.
+ */
+#ifndef NUMALENS_PIN_H
+#define NUMALENS_PIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "advisor.h"
+#include "cgroup.h"
+#include "snapshot.h"
+
+#define NL_PIN_STATE_DIR "/run/numalens"
+/* Exit status of a refusal (kernel thread, pid 1, itself, a pod, a cpuset, a
+ * reused pid); the others keep theirs: 3 privileges, 5 no such process. */
+#define NL_EXIT_REFUSED 6
+
+enum nl_pin_refusal {
+	NL_PIN_OK,
+	NL_PIN_GONE,	   /* no such process, or it exited */
+	NL_PIN_KTHREAD,	   /* a kernel thread */
+	NL_PIN_SELF,	   /* numalens itself */
+	NL_PIN_INIT,	   /* pid 1 */
+	NL_PIN_POD,	   /* in a Kubernetes pod, without --force */
+	NL_PIN_PRIVILEGE,  /* EPERM: not its owner and no CAP_SYS_NICE */
+	NL_PIN_CPUSET,	   /* its cpuset forbids the target */
+	NL_PIN_BAD_TARGET, /* no such node or CPU, or a node without CPUs */
+	NL_PIN_NOT_PINNED, /* unpin: no record of a pin */
+	NL_PIN_REUSED,	   /* unpin: the pid names another process now */
+	NL_PIN_FAILED,	   /* an error while applying; what was changed is undone */
+};
+
+const char *nl_pin_refusal_name(enum nl_pin_refusal r);
+/* The exit status a command returns for it. */
+int nl_pin_exit_status(enum nl_pin_refusal r);
+
+/*
+ * May numalens change this process? Checks, in order: it exists, is not a
+ * kernel thread, not numalens, not pid 1, not in a Kubernetes pod (unless
+ * force), and that the kernel lets us change its affinity (owner or
+ * CAP_SYS_NICE, then a no-op sched_setaffinity). Changes nothing; on refusal
+ * msg says why and what to do.
+ */
+enum nl_pin_refusal nl_pin_check(int pid, const struct nl_proc_limits *l, bool force, char *msg,
+				 size_t size);
+/* The refusal for an advice that cannot be carried out (NL_PIN_OK if it can). */
+enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a);
+
+struct nl_pin_opts {
+	bool migrate;	       /* also move the pages (migrate_pages) */
+	const char *state_dir; /* NULL: NL_PIN_STATE_DIR */
+};
+
+struct nl_pin_result {
+	enum nl_pin_refusal refusal;
+	char message[512];   /* on refusal or failure */
+	bool pinned;	     /* the threads are on the target (the memory may have failed) */
+	int threads;	     /* threads on the target CPUs at the end */
+	int threads_changed; /* ... whose affinity numalens changed */
+	int passes;	     /* scans of /proc/PID/task */
+	bool kept_record;    /* an earlier pin's saved affinity was kept */
+	char state_path[300];
+	char before[256];	   /* the main thread's affinity before */
+	long pages_not_moved;	   /* migrate_pages(2)'s count; -1 when no migration */
+	uint64_t bytes_off_before; /* resident bytes off the target nodes, before */
+	uint64_t bytes_off_after;  /* ... and after */
+};
+
+int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		 const struct nl_pin_opts *o, struct nl_pin_result *res);
+
+struct nl_unpin_result {
+	enum nl_pin_refusal refusal;
+	char message[512];
+	int restored;	/* threads given back their saved affinity */
+	int left_alone; /* threads whose affinity changed since the pin */
+	int passes;
+	char target[256];    /* what pin had set */
+	char original[256];  /* the main thread's affinity before the pin */
+	uint64_t moved_from; /* nodes pin moved pages from (0: none) */
+	uint64_t moved_to;
+};
+
+int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res);
+
+/* The state file of a pid: DIR/PID.pin */
+void nl_pin_state_path(const struct nl_pin_opts *o, int pid, char *buf, size_t size);
+
+/* ---- auto-pin: what `numalens export --auto-pin` runs every refresh ---- */
+
+struct nl_autopin_opts {
+	struct nl_advisor_opts advisor; /* thresholds and rules; allow_migrate moves pages */
+	double min_interval_s;		/* at most one action per this many seconds (60) */
+	unsigned int stable_refreshes;	/* the same suggestion this many refreshes in a row (3) */
+	double cooldown_s;		/* a process acted on is left alone this long (600) */
+	bool dry_run;			/* log what it would do, change nothing */
+	const char *const *comms;	/* allowlist: command names, fnmatch patterns */
+	size_t nr_comms;
+	const char *const *cgroups; /* allowlist: cgroup path prefixes */
+	size_t nr_cgroups;
+	const char *state_dir; /* NULL: NL_PIN_STATE_DIR */
+};
+
+void nl_autopin_opts_default(struct nl_autopin_opts *o);
+
+/* Counters, for the exporter's metrics (all cumulative). */
+struct nl_autopin_counters {
+	uint64_t actions;	  /* suggestions applied */
+	uint64_t dry_runs;	  /* ... logged only (dry_run) */
+	uint64_t failures;	  /* applying failed (what changed was undone) */
+	uint64_t refused;	  /* refused (kernel thread, pod, EPERM, cpuset...) */
+	uint64_t rate_limited;	  /* ready, held back by the rate limit */
+	uint64_t not_allowed;	  /* ready, outside the allowlist (once per process) */
+	uint64_t pages_not_moved; /* summed over actions */
+	uint64_t threads_changed; /* summed over actions */
+};
+
+/* What auto-pin calls to read, apply and log; NULL members use the real ones
+ * (tests pass fakes). */
+struct nl_autopin_hooks {
+	int (*limits)(int pid, const struct nl_topology *t, struct nl_proc_limits *l, void *ctx);
+	enum nl_pin_refusal (*check)(int pid, const struct nl_proc_limits *l, char *msg,
+				     size_t size, void *ctx);
+	int (*apply)(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		     const struct nl_pin_opts *o, struct nl_pin_result *res, void *ctx);
+	void (*log)(const char *line, void *ctx);
+	void *ctx;
+};
+
+struct nl_autopin;
+
+/* Copies the options (not the strings of the allowlists: keep them alive). */
+struct nl_autopin *nl_autopin_new(const struct nl_autopin_opts *o,
+				  const struct nl_autopin_hooks *hooks);
+/* One refresh: advises every candidate, acts on at most one. now: seconds of
+ * a monotonic clock. Returns the number of actions (0 or 1). */
+int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, double now);
+const struct nl_autopin_counters *nl_autopin_counters(const struct nl_autopin *ap);
+void nl_autopin_free(struct nl_autopin *ap);
+
+#endif /* NUMALENS_PIN_H */

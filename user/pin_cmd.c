@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `numalens pin` and `numalens unpin`: the command line around the advisor
+ * (what to do) and user/pin.c (doing it). Without --apply, pin prints
+ * exactly what it would do and the equivalent commands, and changes nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "advisor.h"
+#include "agent.h"
+#include "cgroup.h"
+#include "commands.h"
+#include "log.h"
+#include "model.h"
+#include "pin.h"
+#include "procfs.h"
+
+#define SAMPLE_S 0.25
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: numalens pin PID [--node N|auto] [--cpus LIST] [--migrate-memory] [--apply]\n"
+		"       numalens unpin PID\n"
+		"\n"
+		"pin moves a running process's threads to a node's CPUs and, with\n"
+		"--migrate-memory, its pages to that node. Without --apply it prints exactly\n"
+		"what it would do and the equivalent commands, and changes nothing. Before any\n"
+		"change it saves each thread's affinity in " NL_PIN_STATE_DIR "/PID.pin;\n"
+		"'numalens unpin PID' restores it if the pid still names the same process.\n"
+		"\n"
+		"  -n, --node N|auto       the node (or list, 0,1) to pin to; auto (the default)\n"
+		"                          watches the process for --duration seconds and takes\n"
+		"                          the advisor's choice (needs CAP_BPF and CAP_PERFMON)\n"
+		"  -c, --cpus LIST         exactly these CPUs (\"2-3,6\") instead of whole nodes\n"
+		"  -m, --migrate-memory    also move its pages to the node(s) (migrate_pages(2));\n"
+		"                          with auto, lets the advisor choose page migration\n"
+		"  -a, --apply             do it (default: a dry run)\n"
+		"  -f, --force             pin a process in a Kubernetes pod anyway\n"
+		"  -d, --duration SECONDS  how long auto watches (default 3)\n" NL_THRESHOLD_OPTIONS_HELP
+			NL_AGENT_OPTIONS_HELP "  -v, --verbose           more messages\n"
+		"\n"
+		"Refused, with nothing changed: kernel threads, numalens itself, pid 1, processes\n"
+		"in Kubernetes pods (unless --force), another user's process without CAP_SYS_NICE,\n"
+		"and targets its cpuset does not allow.\n"
+		"\n"
+		"Exit status: 0 done (or nothing to do), 2 bad usage or target, 3 missing\n"
+		"privileges, 5 no such process, 6 refused, 1 other failures.\n"
+		"NUMALENS_STATE_DIR moves the records from " NL_PIN_STATE_DIR ".\n"
+		"\n"
+		"Examples:\n"
+		"  numalens pin 1234                      # what the advisor would do, dry run\n"
+		"  numalens pin 1234 --node 1 --apply     # every thread onto node 1's CPUs\n"
+		"  numalens pin 1234 --node 0 --migrate-memory --apply\n"
+		"  numalens unpin 1234                    # back to the affinity before the pin\n");
+}
+
+static int parse_pid(const char *arg, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > INT_MAX) {
+		nl_err("PID must be a positive whole number, not '%s'", arg);
+		return -EINVAL;
+	}
+	*pid = (int)v;
+	return 0;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double seconds)
+{
+	double deadline = monotonic_s() + seconds, left;
+
+	while (!stop && (left = deadline - monotonic_s()) > 0) {
+		if (left > 0.1)
+			left = 0.1;
+		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
+	}
+}
+
+/* CPU ticks and last CPU of every thread. */
+struct thread_sample {
+	int tid;
+	uint64_t ticks;
+	int cpu;
+};
+
+static int sample_threads(int pid, struct thread_sample **out, size_t *nr)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	*out = NULL;
+	*nr = 0;
+	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char stat_path[PATH_MAX + 64], buf[4096];
+		struct nl_proc_stat st;
+		int len, tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(stat_path, sizeof(stat_path), "%s/%d/stat", path, tid);
+		len = nl_read_file(stat_path, buf, sizeof(buf));
+		if (len < 0 || nl_proc_stat_parse(buf, len, &st))
+			continue;
+		if (*nr == cap) {
+			struct thread_sample *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(*out, cap * sizeof(*grown));
+			if (!grown) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			*out = grown;
+		}
+		(*out)[*nr].tid = tid;
+		(*out)[*nr].ticks = st.utime_ticks + st.stime_ticks;
+		(*out)[*nr].cpu = st.processor;
+		(*nr)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * The process's window without BPF, for a named target: memory per node from
+ * numa_maps, CPU time per node from each thread's ticks over a short sample,
+ * on the CPU it last ran on.
+ */
+static int view_from_proc(int pid, const struct nl_topology *topo, int nr_nodes,
+			  struct nl_proc_view *v, double *window, size_t *threads)
+{
+	struct thread_sample *a = NULL, *b = NULL;
+	struct nl_numa_maps maps;
+	size_t na, nb, i, j;
+	long hz = sysconf(_SC_CLK_TCK);
+	double t0, t1;
+	int err, n;
+
+	err = nl_numa_maps_read(pid, 0, &maps);
+	if (err)
+		return err;
+	for (n = 0; n < nr_nodes; n++)
+		v->node[n].mem_bytes = maps.node_bytes[n];
+	v->mem_known = true;
+	t0 = monotonic_s();
+	err = sample_threads(pid, &a, &na);
+	if (!err) {
+		sleep_s(SAMPLE_S);
+		err = sample_threads(pid, &b, &nb);
+	}
+	t1 = monotonic_s();
+	if (err)
+		goto out;
+	*threads = nb;
+	for (i = 0; i < nb; i++) {
+		uint64_t before = 0;
+		int node = b[i].cpu >= 0 && b[i].cpu < NL_MAX_CPUS ? topo->cpu_node[b[i].cpu] : -1;
+
+		for (j = 0; j < na; j++)
+			if (a[j].tid == b[i].tid)
+				before = a[j].ticks;
+		if (node >= 0 && node < nr_nodes && b[i].ticks > before)
+			v->node[node].cpu_s += (double)(b[i].ticks - before) / hz;
+	}
+	*window = t1 - t0;
+out:
+	free(a);
+	free(b);
+	return err;
+}
+
+static void print_memory(const struct nl_proc_view *v, const struct nl_topology *t, int nr_nodes)
+{
+	char b[32];
+	int n;
+
+	nl_format_bytes(v->mem_bytes, b, sizeof(b));
+	printf("%s resident", b);
+	for (n = 0; n < nr_nodes; n++) {
+		if (!nl_node_present(t, n))
+			continue;
+		nl_format_bytes(v->node[n].mem_bytes, b, sizeof(b));
+		printf("%s node %d: %s", n ? "," : ":", n, b);
+	}
+}
+
+static void print_commands(const struct nl_advice *a, int pid, const struct nl_proc_limits *l)
+{
+	struct nl_command cmds[NL_MAX_COMMANDS];
+	size_t nr = nl_advice_commands(a, pid, l, cmds, NL_MAX_COMMANDS), i;
+
+	if (!nr)
+		return;
+	printf("equivalent commands:\n");
+	for (i = 0; i < nr; i++)
+		printf("  %-11s %s\n", cmds[i].when, cmds[i].text);
+}
+
+static int refuse(enum nl_pin_refusal r, const char *msg)
+{
+	fflush(stdout); /* what was printed comes first */
+	nl_err("%s", msg);
+	return nl_pin_exit_status(r);
+}
+
+int cmd_pin(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "migrate-memory", no_argument, NULL, 'm' },
+		{ "apply", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "duration", required_argument, NULL, 'd' },
+		NL_THRESHOLD_LONG_OPTIONS,
+		NL_AGENT_LONG_OPTIONS,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static uint64_t force_cpus[NL_CPU_WORDS];
+	struct nl_pin_opts popts = { .state_dir = getenv("NUMALENS_STATE_DIR") };
+	struct nl_topology *topo = calloc(1, sizeof(*topo));
+	struct nl_proc_limits *l = calloc(1, sizeof(*l));
+	struct nl_node_stat *nodes = NULL;
+	struct nl_advisor_opts ao;
+	struct nl_agent_opts agent_opts;
+	struct nl_agent *agent = NULL;
+	struct nl_snapshot snap = { 0 };
+	struct nl_proc_view view = { 0 }, *v = &view;
+	struct nl_advisor_input in = { 0 };
+	struct nl_advice adv;
+	struct nl_pin_result res;
+	enum nl_pin_refusal refusal;
+	double duration = 3, window = 0, *busy = NULL;
+	bool apply = false, force = false, have_cpus = false, auto_node = true;
+	char msg[512], list[256], cur[256];
+	size_t threads = 0;
+	int opt, err, pid, nr_nodes, ret = NL_EXIT_FAILURE;
+	uint32_t want_pid;
+
+	if (!topo || !l) {
+		nl_err("out of memory");
+		goto out;
+	}
+	nl_advisor_opts_default(&ao);
+	ao.allow_migrate = false;
+	nl_agent_opts_default(&agent_opts);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "n:c:mad:fvh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!strcmp(optarg, "auto")) {
+				auto_node = true;
+				ao.force_nodes = 0;
+				break;
+			}
+			if (nl_cpulist_parse(optarg, strlen(optarg), &ao.force_nodes,
+					     NL_MAX_NODES) <= 0) {
+				nl_err("--node takes a node number, a list such as 0,1, or auto; not '%s'",
+				       optarg);
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			auto_node = false;
+			break;
+		case 'c':
+			if (nl_cpulist_parse(optarg, strlen(optarg), force_cpus, NL_MAX_CPUS) <=
+			    0) {
+				nl_err("--cpus takes a CPU list such as 2-3,6; not '%s'", optarg);
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			have_cpus = true;
+			break;
+		case 'm':
+			popts.migrate = true;
+			ao.allow_migrate = true;
+			break;
+		case 'a':
+			apply = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'd': {
+			char *end;
+
+			duration = strtod(optarg, &end);
+			if (end == optarg || *end || !(duration > 0) || duration > 3600) {
+				nl_err("--duration must be a number of seconds between 0 and 3600, "
+				       "not '%s'",
+				       optarg);
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		}
+		case 'v':
+			nl_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			ret = NL_EXIT_OK;
+			goto out;
+		default:
+			switch (nl_threshold_option(opt, optarg, &ao.thresholds)) {
+			case 1:
+				continue;
+			case -1:
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			switch (nl_agent_option(opt, optarg, &agent_opts)) {
+			case 1:
+				continue;
+			case -1:
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			usage(stderr);
+			ret = NL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		nl_err(optind >= argc ? "which process? numalens pin PID (see --help)" :
+					"one PID only (see numalens pin --help)");
+		ret = NL_EXIT_USAGE;
+		goto out;
+	}
+	if (parse_pid(argv[optind], &pid)) {
+		ret = NL_EXIT_USAGE;
+		goto out;
+	}
+	if (have_cpus && !auto_node) {
+		nl_err("--cpus and --node name the target twice: give one of them");
+		ret = NL_EXIT_USAGE;
+		goto out;
+	}
+	if (have_cpus) {
+		auto_node = false;
+		ao.force_cpus = force_cpus;
+	}
+	agent_opts.model = ao.thresholds;
+
+	err = nl_topology_load(topo);
+	if (err) {
+		nl_err("cannot read the NUMA topology: %s", strerror(-err));
+		goto out;
+	}
+	nr_nodes = topo->nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : topo->nr_node_ids;
+	if (nr_nodes < 1)
+		nr_nodes = 1;
+
+	/* Refusals first: before any measurement, and before anything changes. */
+	err = nl_proc_limits_read(pid, topo, l);
+	if (err == -ENOENT || err == -ESRCH) {
+		nl_err("no process with pid %d", pid);
+		ret = NL_EXIT_NO_PID;
+		goto out;
+	}
+	if (err) {
+		nl_err("cannot read /proc/%d: %s", pid, strerror(-err));
+		goto out;
+	}
+	refusal = nl_pin_check(pid, l, force, msg, sizeof(msg));
+	if (refusal != NL_PIN_OK) {
+		ret = refuse(refusal, msg);
+		goto out;
+	}
+
+	if (auto_node) {
+		want_pid = (uint32_t)pid;
+		agent_opts.pids = &want_pid;
+		agent_opts.nr_pids = 1;
+		agent_opts.mem_max_age_s = 0;
+		err = nl_agent_open(&agent_opts, &agent);
+		if (err) {
+			nl_err("--node auto watches the process with BPF; without that, name the "
+			       "target with --node N or --cpus LIST");
+			ret = nl_exit_for_errno(err);
+			goto out;
+		}
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
+		sleep_s(duration);
+		err = nl_agent_refresh(agent, &snap);
+		if (err)
+			goto out;
+		v = nl_snapshot_find(&snap, (uint32_t)pid);
+		if (!v || v->exited) {
+			printf("numalens pin: pid %d %s in the window: nothing to decide from; name the "
+			       "target with --node N\n",
+			       pid, v ? "exited" : "did not run");
+			ret = v ? NL_EXIT_NO_PID : NL_EXIT_OK;
+			goto out;
+		}
+		busy = calloc(snap.nr_nodes ? snap.nr_nodes : 1, sizeof(*busy));
+		if (!busy)
+			goto out;
+		nl_advisor_node_busy(&snap, (uint32_t)getpid(), busy);
+		in.topo = snap.topo;
+		in.nr_nodes = snap.nr_nodes;
+		in.window_s = snap.window_s;
+		in.node_busy = busy;
+		threads = v->nr_threads;
+	} else {
+		nodes = calloc(nr_nodes, sizeof(*nodes));
+		if (!nodes)
+			goto out;
+		view.pid = pid;
+		view.node = nodes;
+		snprintf(view.comm, sizeof(view.comm), "%s", l->comm);
+		err = view_from_proc(pid, topo, nr_nodes, &view, &window, &threads);
+		if (err == -ENOENT || err == -ESRCH) {
+			nl_err("no process with pid %d", pid);
+			ret = NL_EXIT_NO_PID;
+			goto out;
+		}
+		if (err) {
+			nl_err("cannot read /proc/%d/numa_maps: %s", pid, strerror(-err));
+			ret = nl_exit_for_errno(err == -EACCES ? -EPERM : err);
+			goto out;
+		}
+		nl_model_evaluate(&view, nr_nodes, topo, window, &ao.thresholds);
+		in.topo = topo;
+		in.nr_nodes = nr_nodes;
+		in.window_s = window;
+	}
+	in.v = v;
+	in.limits = l;
+	nl_advise(&in, &ao, &adv);
+
+	printf("numalens pin: pid %d (%s), %zu thread%s, ", pid, l->comm, threads,
+	       threads == 1 ? "" : "s");
+	print_memory(v, topo, nr_nodes);
+	printf("\n  affinity now %s", nl_bits_to_list(l->affinity, NL_MAX_CPUS, cur, sizeof(cur)));
+	if (v->cpu_s > 0)
+		printf("; runs mostly on node %d; estimated %.0f%% remote (%s)", v->main_cpu_node,
+		       v->remote_ratio * 100, nl_source_name(v->source));
+	if (l->cpuset_known)
+		printf("; cpuset %s: cpus %s, mems %s", l->cpuset_cgroup, l->cpuset_cpus,
+		       l->cpuset_mems);
+	printf("\n");
+
+	if (adv.action == NL_ACT_NONE) {
+		enum nl_pin_refusal r = nl_pin_refusal_for(&adv);
+
+		if (adv.block != NL_BLOCK_NONE && (r != NL_PIN_FAILED || !auto_node)) {
+			ret = refuse(r, adv.reason);
+			if (r == NL_PIN_CPUSET)
+				fprintf(stderr, "numalens: nothing changed\n");
+			goto out;
+		}
+		printf("nothing to do: %s\n", adv.reason);
+		ret = NL_EXIT_OK;
+		goto out;
+	}
+	printf("plan: %s\n", adv.reason);
+	nl_bits_to_list(adv.cpus, NL_MAX_CPUS, list, sizeof(list));
+	if (!apply) {
+		char state[PATH_MAX], moved[32];
+
+		nl_pin_state_path(&popts, pid, state, sizeof(state));
+		nl_format_bytes(adv.move_bytes, moved, sizeof(moved));
+		printf("with --apply numalens would:\n"
+		       "  1. save the present affinity of each of its threads in %s\n"
+		       "  2. set the affinity of every thread to %s %s, scanning /proc/%d/task\n"
+		       "     again until a scan finds no thread left to change\n",
+		       state, adv.nr_cpus == 1 ? "CPU" : "CPUs", list, pid);
+		if (popts.migrate)
+			printf("  3. move its pages on other nodes to node%s %s with migrate_pages(2) "
+			       "(%s now) and report pages that could not move\n",
+			       __builtin_popcountll(adv.nodes) > 1 ? "s" : "",
+			       nl_nodes_to_list(adv.nodes, cur, sizeof(cur)), moved);
+		else if (adv.move_bytes)
+			printf("  (its memory stays where it is)\n");
+		print_commands(&adv, pid, l);
+		printf("dry run: nothing changed; add --apply to do it\n");
+		ret = NL_EXIT_OK;
+		goto out;
+	}
+
+	err = nl_pin_apply(pid, l, &adv, &popts, &res);
+	if (err && !res.pinned) {
+		ret = refuse(res.refusal, res.message);
+		goto out;
+	}
+	printf("pinned: %d thread%s of pid %d on %s %s (node%s %s); %d changed, %d scan%s of "
+	       "/proc/%d/task\n",
+	       res.threads, res.threads == 1 ? "" : "s", pid, adv.nr_cpus == 1 ? "CPU" : "CPUs",
+	       list, __builtin_popcountll(adv.nodes) > 1 ? "s" : "",
+	       nl_nodes_to_list(adv.nodes, cur, sizeof(cur)), res.threads_changed, res.passes,
+	       res.passes == 1 ? "" : "s", pid);
+	printf("saved: the affinity from before (%s) is in %s%s; undo with: numalens unpin %d\n",
+	       res.before, res.state_path, res.kept_record ? " (kept from the earlier pin)" : "",
+	       pid);
+	if (popts.migrate) {
+		char before[32], after[32];
+
+		nl_format_bytes(res.bytes_off_before, before, sizeof(before));
+		nl_format_bytes(res.bytes_off_after, after, sizeof(after));
+		if (err)
+			printf("memory: %s\n", res.message);
+		else
+			printf("memory: %s was off the target before, %s after; %ld page%s could "
+			       "not move\n",
+			       before, after, res.pages_not_moved,
+			       res.pages_not_moved == 1 ? "" : "s");
+	}
+	ret = err ? NL_EXIT_FAILURE : NL_EXIT_OK;
+out:
+	nl_snapshot_free(&snap);
+	nl_agent_close(agent);
+	free(busy);
+	free(nodes);
+	free(topo);
+	free(l);
+	return ret;
+}
+
+int cmd_unpin(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct nl_pin_opts popts = { .state_dir = getenv("NUMALENS_STATE_DIR") };
+	struct nl_unpin_result res;
+	int opt, pid;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'v':
+			nl_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return NL_EXIT_OK;
+		default:
+			usage(stderr);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		nl_err("numalens unpin takes one PID (see --help)");
+		return NL_EXIT_USAGE;
+	}
+	if (parse_pid(argv[optind], &pid))
+		return NL_EXIT_USAGE;
+	if (nl_unpin(pid, &popts, &res))
+		return refuse(res.refusal, res.message);
+	printf("unpinned: pid %d: %d thread%s back on the affinity saved before the pin (it "
+	       "had set %s; threads started since get %s), %d scan%s\n",
+	       pid, res.restored, res.restored == 1 ? "" : "s", res.target, res.original,
+	       res.passes, res.passes == 1 ? "" : "s");
+	if (res.left_alone)
+		printf("left alone: %d thread%s whose affinity changed since the pin\n",
+		       res.left_alone, res.left_alone == 1 ? "" : "s");
+	if (res.moved_from) {
+		char from[64], to[64];
+
+		printf("memory: the pages the pin moved stay where they are; to move them back: "
+		       "migratepages %d %s %s\n",
+		       pid, nl_nodes_to_list(res.moved_to, to, sizeof(to)),
+		       nl_nodes_to_list(res.moved_from, from, sizeof(from)));
+	}
+	return NL_EXIT_OK;
+}
