@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "advisor.h"
 #include "agent.h"
 #include "commands.h"
 #include "log.h"
@@ -41,7 +42,7 @@ static void usage(FILE *f)
 		"  -p, --pid PID           report this process, even when idle (repeatable)\n"
 		"  -n, --top N             list the N processes with most remote traffic (default 10)\n"
 		"  -j, --json              print one JSON document instead of text\n"
-		NL_AGENT_OPTIONS_HELP		"  -v, --verbose           more messages (twice: libbpf's too)\n"
+		NL_AGENT_OPTIONS_HELP NL_THRESHOLD_OPTIONS_HELP		"  -v, --verbose           more messages (twice: libbpf's too)\n"
 		"\n"
 		"Exit status: 0 done, 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
 		"needed tracepoint, 5 no such process, 1 other failures.\n"
@@ -102,6 +103,7 @@ int cmd_diagnose(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		NL_AGENT_LONG_OPTIONS,
+		NL_THRESHOLD_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -158,6 +160,12 @@ int cmd_diagnose(int argc, char **argv)
 			return NL_EXIT_OK;
 		default:
 			switch (nl_agent_option(opt, optarg, &aopts)) {
+			case 1:
+				continue;
+			case -1:
+				return NL_EXIT_USAGE;
+			}
+			switch (nl_threshold_option(opt, optarg, &aopts.model)) {
 			case 1:
 				continue;
 			case -1:

@@ -13,6 +13,7 @@ enum nl_exit {
 	NL_EXIT_PRIVILEGE = 3, /* missing capabilities */
 	NL_EXIT_KERNEL = 4,    /* kernel without BTF or a needed tracepoint */
 	NL_EXIT_NO_PID = 5,    /* a --pid that does not exist */
+	NL_EXIT_REFUSED = 6,   /* pin/unpin refused: kernel thread, pid 1, a cpuset... */
 };
 
 extern int nl_verbose;

@@ -21,12 +21,12 @@
 #include <stdint.h>
 #include "advisor.h"
 #include "cgroup.h"
+#include "log.h"
 #include "snapshot.h"
 
 #define NL_PIN_STATE_DIR "/run/numalens"
-/* Exit status of a refusal (kernel thread, pid 1, itself, a pod, a cpuset, a
- * reused pid); the others keep theirs: 3 privileges, 5 no such process. */
-#define NL_EXIT_REFUSED 6
+/* A refusal exits with NL_EXIT_REFUSED (log.h); the others keep theirs:
+ * 3 privileges, 5 no such process. */
 
 enum nl_pin_refusal {
 	NL_PIN_OK,

@@ -67,6 +67,9 @@ struct top {
 	size_t total_threads;
 	uint64_t *matrix; /* the detail's node x node samples, NULL without a PMU */
 	bool matrix_ok;
+	char suggestion[512]; /* the detail's advice, "" when none */
+	struct nl_command commands[NL_MAX_COMMANDS];
+	size_t nr_commands;
 	struct nl_topology *live; /* node memory as read now, for the node screen */
 	bool live_ok;
 	int prompt; /* '/' or 'f' while a filter is typed */
@@ -162,12 +165,42 @@ static void set_clock(struct top *t)
 	strftime(t->clock, sizeof(t->clock), "%H:%M:%S", &tm);
 }
 
-/* What the detail screen shows besides the snapshot: threads, samples. */
+/* The advisor's suggestion for the detail's process (it reads /proc and the
+ * cgroup, so here and not in the pure view). */
+static void read_advice(struct top *t)
+{
+	const struct nl_proc_view *v = nl_snapshot_find(&t->snap, t->detail_pid);
+	struct nl_proc_limits *limits;
+	struct nl_advisor_opts o;
+	struct nl_advice adv;
+
+	t->suggestion[0] = '\0';
+	t->nr_commands = 0;
+	if (!v || v->exited || !t->snap.topo || t->snap.topo->nr_nodes < 2)
+		return;
+	limits = calloc(1, sizeof(*limits));
+	if (!limits)
+		return;
+	nl_advisor_opts_default(&o);
+	o.use_model_flag = true;
+	if (!nl_advise_process(&t->snap, v, NULL, &o, &adv, limits)) {
+		snprintf(t->suggestion, sizeof(t->suggestion), "%s%s",
+			 adv.action == NL_ACT_NONE ? "nothing: " : "", adv.reason);
+		t->nr_commands =
+			nl_advice_commands(&adv, v->pid, limits, t->commands, NL_MAX_COMMANDS);
+	}
+	free(limits);
+}
+
+/* What the detail screen shows besides the snapshot: threads, samples, advice. */
 static void read_detail(struct top *t)
 {
 	int nr = top_threads_read(t->detail_pid, nl_agent_topology(t->agent), t->threads,
 				  MAX_THREADS, &t->total_threads);
 	int nodes = t->have_snap ? t->snap.nr_nodes : 0;
+
+	if (t->have_snap)
+		read_advice(t);
 
 	t->nr_threads = nr < 0 ? 0 : nr;
 	t->matrix_ok = false;
@@ -412,6 +445,9 @@ static void draw_text_screen(struct top *t)
 			.nr_threads = t->nr_threads,
 			.total_threads = t->total_threads,
 			.matrix = t->matrix_ok ? t->matrix : NULL,
+			.suggestion = t->suggestion,
+			.commands = t->commands,
+			.nr_commands = t->nr_commands,
 		};
 
 		top_render_detail(&t->frame, &t->snap, nl_snapshot_find(&t->snap, t->detail_pid),

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "model.h"
+#include "advisor.h"
 #include "snapshot.h"
 
 /* Display attributes of a cell; the front end maps them to colours or to
@@ -201,6 +202,10 @@ struct top_detail {
 	 * matrix[cpu * (nr_nodes + 1) + mem], the last column for unknown
 	 * nodes; NULL when hardware sampling is inactive. */
 	const uint64_t *matrix;
+	/* The advisor's suggestion and its commands, when it has one. */
+	const char *suggestion;
+	const struct nl_command *commands;
+	size_t nr_commands;
 };
 
 /* The detail of one process. v is NULL when it is no longer there. */

@@ -909,7 +909,7 @@ static void detail_threads(struct top_frame *f, const struct top_thread *th, int
 void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 		       const struct nl_proc_view *v, const struct top_detail *d)
 {
-	char pl[16], hi[16], pm[16], buf[512], finding[NL_FINDING_MAX];
+	char pl[16], hi[16], pm[16], buf[600], finding[NL_FINDING_MAX];
 	long line;
 
 	line = top_frame_add(f);
@@ -934,6 +934,17 @@ void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
 	snprintf(buf, sizeof(buf), "Finding: %s", finding);
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
+	if (d->suggestion && d->suggestion[0]) {
+		size_t i;
+
+		snprintf(buf, sizeof(buf), "Suggest: %s", d->suggestion);
+		top_put_wrapped(f, 0, 2, v->flagged ? TA_WARN : TA_NORMAL, buf);
+		for (i = 0; i < d->nr_commands; i++) {
+			snprintf(buf, sizeof(buf), "%s: %s", d->commands[i].when,
+				 d->commands[i].text);
+			top_put_wrapped(f, 4, 8, TA_NORMAL, buf);
+		}
+	}
 	top_frame_add(f);
 	detail_nodes(f, snap, v);
 	top_frame_add(f);

@@ -48,6 +48,10 @@ check "bad duration: names the option" stderr_has -- "--duration must be"
 run "$nl" diagnose --pid abc
 check "bad pid: exit 2" status_is 2
 
+run "$nl" diagnose --min-remote-ratio 2
+check "bad --min-remote-ratio: exit 2, names the option" \
+	bash -c "[ $status -eq 2 ] && grep -q -- '--min-remote-ratio must be' '$out/stderr'"
+
 run "$nl" frobnicate
 check "unknown command: exit 2" status_is 2
 check "unknown command: named" stderr_has "unknown command 'frobnicate'"

@@ -373,6 +373,38 @@ static void test_detail(void **state)
 	top_frame_free(&f);
 }
 
+/* The advisor's suggestion (worked out by top.c) and its commands. */
+static void test_detail_suggestion(void **state)
+{
+	struct nl_command cmds[2] = {
+		{ .form = NL_FORM_TASKSET, .when = "now", .text = "taskset -a -p -c 2-3 7" },
+		{ .form = NL_FORM_NUMALENS, .when = "now", .text = "numalens pin 7 --node 1 --apply" },
+	};
+	struct top_detail d = { .pid = 7,
+				.suggestion = "run its threads on node 1 (CPUs 2-3)",
+				.commands = cmds,
+				.nr_commands = 2 };
+	struct top_frame f;
+
+	setup(1);
+	proc(0, 7, "x", 1, 0, 0, 64 * MIB);
+	evaluate();
+	top_frame_init(&f, 80);
+	top_render_detail(&f, &fx.snap, &fx.procs[0], &d);
+	assert_non_null(find_line(&f, "Suggest: run its threads on node 1 (CPUs 2-3)"));
+	assert_non_null(find_line(&f, "    now: taskset -a -p -c 2-3 7"));
+	assert_non_null(find_line(&f, "    now: numalens pin 7 --node 1 --apply"));
+	top_frame_free(&f);
+
+	/* None: no line. */
+	d.suggestion = "";
+	d.nr_commands = 0;
+	top_frame_init(&f, 80);
+	top_render_detail(&f, &fx.snap, &fx.procs[0], &d);
+	assert_null(find_line(&f, "Suggest:"));
+	top_frame_free(&f);
+}
+
 static void test_detail_matrix(void **state)
 {
 	uint64_t matrix[2 * 3] = { 5, 95, 0, 0, 7, 1 };
@@ -434,7 +466,8 @@ int main(void)
 		cmocka_unit_test(test_layout_80),	cmocka_unit_test(test_layout_every_width),
 		cmocka_unit_test(test_row_largest_pid), cmocka_unit_test(test_bars_and_rates),
 		cmocka_unit_test(test_sort_and_filter), cmocka_unit_test(test_list_frame),
-		cmocka_unit_test(test_detail),		cmocka_unit_test(test_detail_matrix),
+		cmocka_unit_test(test_detail),		cmocka_unit_test(test_detail_suggestion),
+		cmocka_unit_test(test_detail_matrix),
 		cmocka_unit_test(test_nodes),		cmocka_unit_test(test_wrap_and_clip),
 	};
 
