@@ -42,6 +42,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-init
 LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
 # The live view (user/top.c).
 LDLIBS += -lncursesw
+# The exporter's HTTP server (user/export_http.c).
+LDLIBS += -lmicrohttpd
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -180,6 +182,13 @@ $(BUILD)/tests/tui_%: tests/tui/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 tui-test: all $(TUI_TEST_BINS)
 	$(Q)tests/tui/run.sh $(TUI_TEST_BINS)
+
+# The Prometheus exporter (make export-test): promtool, a real Prometheus
+# scraping it, dashboards and rules against its output, textfile atomicity,
+# bad requests, cardinality, capabilities. Unit tests: tests/unit/test_export*.c.
+.PHONY: export-test
+export-test: all
+	$(Q)tests/export/run.sh
 
 # numalens pin and unpin on the host (make pin-test): dry run, pin --apply and
 # unpin of a multi-threaded process, every refusal. Needs root.

@@ -7,6 +7,9 @@ PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libnuma-d
 libjson-c-dev libcmocka-dev pkg-config jq qemu-system-x86 busybox-static cpio xz-utils
 linux-perf bpftrace libclang-rt-14-dev clang-format
 libncurses-dev tmux"
+# The exporter: its HTTP server, a real Prometheus and promtool for its
+# tests, curl, and wrk for its benchmark.
+PACKAGES="$PACKAGES libmicrohttpd-dev prometheus curl wrk"
 
 missing=""
 for pkg in $PACKAGES; do

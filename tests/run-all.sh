@@ -14,6 +14,7 @@ trap 'rm -f "$log"' EXIT INT TERM
 stages="unit-test bpf-test cli-test fuzz-smoke"
 stages="$stages tui-test"
 stages="$stages pin-test"
+stages="$stages export-test"
 [ "${NUMALENS_SKIP_VM:-0}" = 1 ] || stages="$stages vm-test"
 
 passed=0

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  top        the live view, keyboard-driven (also run as numatop-lite)\n"
 		"  pin        move a process's threads (and memory) to a node; dry run unless --apply\n"
 		"  unpin      give a pinned process back the affinity it had before\n"
+		"  export     serve the metrics to Prometheus (or write a textfile)\n"
 		"  version    print the version\n"
 		"\n"
 		"Run 'numalens COMMAND --help' for a command's options.\n");
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_doctor(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "top"))
 		return cmd_top(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "export"))
+		return cmd_export(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "pin"))
 		return cmd_pin(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "unpin"))

@@ -1,0 +1,500 @@
+#!/bin/bash
+# The Prometheus exporter on the host kernel (make export-test): the rules
+# and the dashboard; usage errors; /metrics for workloads the test starts
+# (promtool check metrics, CPU and memory per node, another user's process,
+# the capabilities left after attaching); HTTP behaviour under bad requests
+# and many connections; a real Prometheus scraping it and evaluating the
+# alerting rules; every metric the dashboard and rules name; exited
+# processes; cardinality limits and grouping; textfile atomicity.
+# Needs root. Prints a line per check, then "N passed, N failed".
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+nl=$top/build/numalens
+workload=$top/build/numa-workload
+out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-export.XXXXXX")
+chmod 755 "$out"
+pids=() # everything this script starts, stopped by pid at the end
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+passed=0
+failed=0
+check() { # NAME CONDITION...
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name"
+		failed=$((failed + 1))
+	fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests/export/run.sh: needs root (BPF)" >&2
+	check "running as root" false
+	finish
+fi
+for cmd in curl jq promtool prometheus setpriv; do
+	command -v "$cmd" >/dev/null || {
+		echo "tests/export/run.sh: $cmd is missing (make deps)" >&2
+		check "$cmd installed" false
+		finish
+	}
+done
+[ -x "$nl" ] && [ -x "$workload" ] || {
+	echo "tests/export/run.sh: build first (make)" >&2
+	check "numalens and numa-workload built" false
+	finish
+}
+
+# A TCP port nobody listens on (/proc/net/tcp*: local address :PORT, state 0A).
+free_port() {
+	local p hex
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		hex=$(printf '%04X' "$p")
+		grep -qi ":$hex 00000000:0000 0A\|:$hex 00000000000000000000000000000000:0000 0A" \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null || break
+	done
+	echo "$p"
+}
+
+# Waits for a URL to answer 200 (up to $2 seconds).
+wait_http() {
+	local i
+	for i in $(seq $((${2:-15} * 10))); do
+		curl -sf -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_exporter NAME ARGS...: runs numalens export in the background; sets
+# $exp_pid; its stderr in $out/NAME.log.
+start_exporter() {
+	local name=$1
+	shift
+	"$nl" export "$@" 2>"$out/$name.log" &
+	exp_pid=$!
+	pids+=("$exp_pid")
+}
+
+# stop PID: SIGTERM, then its exit status in $stop_status.
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	stop_status=$?
+}
+
+# start_workload NAME ARGS...: numa-workload until killed; waits for
+# "ready"; sets $wl_pid.
+start_workload() {
+	local name=$1 i
+	shift
+	"$@" >"$out/$name.out" 2>&1 &
+	wl_pid=$!
+	pids+=("$wl_pid")
+	for i in $(seq 100); do
+		grep -q ready "$out/$name.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	# Started through setpriv, the workload's pid is setpriv's (it execs).
+	grep -q ready "$out/$name.out" || echo "workload $name did not start: $(cat "$out/$name.out")" >&2
+}
+
+# value FILE METRIC MATCH...: the value of the first sample of METRIC whose
+# line contains every MATCH (e.g. 'pid="12"' 'numa_node="0"').
+value() {
+	local file=$1 metric=$2
+	shift 2
+	awk -v m="$metric" -v pats="$*" '
+		BEGIN { n = split(pats, p, " ") }
+		index($0, m "{") == 1 || index($0, m " ") == 1 {
+			for (i = 1; i <= n; i++) if (!index($0, p[i])) next
+			print $NF; exit
+		}' "$file"
+}
+ge() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
+gt() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
+scrape() { curl -sf "http://$1/metrics" >"$2"; }
+MiB=$((1024 * 1024))
+
+echo "== rules and dashboard"
+check "promtool check rules dashboards/numalens-alerts.yml" \
+	bash -c "promtool check rules '$top/dashboards/numalens-alerts.yml' >/dev/null"
+check "promtool test rules: the alerts fire on made-up series, and only there" \
+	bash -c "cd '$top/tests/export' && promtool test rules alerts-test.yml >/dev/null"
+check "dashboard JSON parses" jq -e . "$top/dashboards/numalens.json" >/dev/null
+check "dashboard: datasource is a variable, every panel and target uses it" \
+	jq -e '(.templating.list[] | select(.name == "datasource") | .type == "datasource") and
+		([.. | objects | select(has("datasource")) | .datasource |
+		  select(type == "object") | .uid] | all(. == "${datasource}"))' \
+	"$top/dashboards/numalens.json" >/dev/null
+check "dashboard: fleet, host and process rows" \
+	jq -e '[.panels[] | select(.type == "row") | .title] |
+		(map(test("^Fleet")) | any) and (map(test("^Host")) | any) and
+		(map(test("^Processes")) | any)' "$top/dashboards/numalens.json" >/dev/null
+
+echo "== usage"
+"$nl" export --group-by user >/dev/null 2>"$out/err"
+check "--group-by user: exit 2" [ $? -eq 2 ]
+"$nl" export --max-processes -1 >/dev/null 2>&1
+check "--max-processes -1: exit 2" [ $? -eq 2 ]
+"$nl" export --listen nonsense >/dev/null 2>"$out/err"
+check "--listen nonsense: exit 2, says the form" \
+	bash -c "[ $? -eq 2 ] && grep -q 'ADDRESS:PORT' '$out/err'"
+"$nl" export --once >/dev/null 2>&1
+check "--once without --textfile: exit 2" [ $? -eq 2 ]
+"$nl" export --textfile /nonexistent-dir/numalens.prom >/dev/null 2>"$out/err"
+check "--textfile in a missing directory: exit 2" \
+	bash -c "[ $? -eq 2 ] && grep -q 'does not exist' '$out/err'"
+
+echo "== /metrics with known workloads"
+# One busy thread, 64 MiB on node 0; one of another user, 16 MiB.
+start_workload local "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 300
+w1=$wl_pid
+start_workload nobody setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$workload" --size 16 --threads 1 --seconds 300
+w2=$wl_pid
+p1=$(free_port)
+addr1=127.0.0.1:$p1
+start_exporter e1 --listen "$addr1" --interval 1 -v
+e1=$exp_pid
+check "exporter serves /metrics" wait_http "http://$addr1/metrics" 20
+sleep 2.5 # two full windows
+scrape "$addr1" "$out/m1"
+check "promtool check metrics: no findings" \
+	bash -c "promtool check metrics <'$out/m1' >'$out/lint' 2>&1 && [ ! -s '$out/lint' ]"
+[ -s "$out/lint" ] && head -5 "$out/lint"
+v=$(value "$out/m1" numalens_process_cpu_seconds_total "pid=\"$w1\"" 'numa_node="0"')
+check "workload: on-CPU seconds on numa_node 0 > 0 (got $v)" gt "$v" 0
+v=$(value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w1\"" 'numa_node="0"')
+check "workload: resident bytes on numa_node 0 >= 64 MiB (got $v)" ge "$v" $((64 * MiB))
+check "workload: labels pid, comm, cgroup" \
+	grep -q "^numalens_process_threads{pid=\"$w1\",comm=\"numa-workload\",cgroup=\"/" "$out/m1"
+v=$(value "$out/m1" numalens_process_remote_ratio "pid=\"$w1\"")
+check "workload: remote ratio 0 on one node (got $v)" [ "$v" = 0 ]
+v=$(value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w2\"" 'numa_node="0"')
+check "another user's workload: resident bytes >= 16 MiB, numa_maps read (got $v)" \
+	ge "$v" $((16 * MiB))
+check "exporter: build info, tracked processes, refresh duration" \
+	bash -c "grep -q '^numalens_exporter_build_info{version=' '$out/m1' &&
+		grep -q '^numalens_exporter_tracked_processes [1-9]' '$out/m1' &&
+		grep -q '^numalens_exporter_refresh_duration_seconds [0-9]' '$out/m1'"
+check "exporter: the last line is the refresh duration" \
+	bash -c "tail -n 1 '$out/m1' | grep -q '^numalens_exporter_refresh_duration_seconds '"
+
+echo "== capabilities after attaching"
+# Every thread: only what the exporter says it keeps (CAP_PERFMON or
+# CAP_SYS_PTRACE for numa_maps, CAP_BPF where the kernel wants it for map
+# reads), nothing inheritable or ambient, no new privileges.
+capnum() { case $1 in CAP_SYS_PTRACE) echo 19 ;; CAP_PERFMON) echo 38 ;; CAP_BPF) echo 39 ;; CAP_SYS_ADMIN) echo 21 ;; *) echo 63 ;; esac; }
+kept=$(sed -n 's/.*keeping \(CAP_[A-Z_]*\): .*/\1/p' "$out/e1.log")
+maps_cap=$(sed -n 's/.*keeping \(CAP_[A-Z_]*\): read \/proc\/PID\/numa_maps.*/\1/p' "$out/e1.log")
+allowed=0
+for c in $kept; do allowed=$((allowed | (1 << $(capnum "$c")))); done
+caps_ok() {
+	local st eff prm
+	for st in /proc/"$e1"/task/*/status; do
+		eff=$((16#$(awk '/^CapEff/ { print $2 }' "$st")))
+		prm=$((16#$(awk '/^CapPrm/ { print $2 }' "$st")))
+		[ "$eff" -eq "$prm" ] && [ "$eff" -eq "$allowed" ] ||
+			{ echo "  $st: CapEff $(awk '/^CapEff/ { print $2 }' "$st"), kept: $kept"; return 1; }
+		grep -q '^CapInh:[[:space:]]*0*$' "$st" && grep -q '^CapAmb:[[:space:]]*0*$' "$st" &&
+			grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || return 1
+	done
+}
+check "the log names the capability kept for numa_maps (${maps_cap:-none}), and why" \
+	bash -c "[ '$maps_cap' = CAP_PERFMON ] || [ '$maps_cap' = CAP_SYS_PTRACE ]"
+check "every thread keeps exactly those ($(echo $kept); $(ls /proc/"$e1"/task | wc -l) threads)" caps_ok
+check "the bounding set is dropped too" \
+	bash -c "[ \$((16#\$(awk '/^CapBnd/ { print \$2 }' /proc/$e1/status))) -eq $allowed ]"
+# Why: root without capabilities cannot read another user's numa_maps;
+# with only the one the exporter keeps, it can.
+lower=$(echo "${maps_cap#CAP_}" | tr 'A-Z' 'a-z')
+check "kernel: root without capabilities cannot read another user's numa_maps" \
+	bash -c "! setpriv --bounding-set=-all --inh-caps=-all cat /proc/$w2/numa_maps >/dev/null 2>&1"
+check "kernel: with only ${maps_cap:-?} it can" \
+	bash -c "setpriv --bounding-set=-all,+$lower --inh-caps=-all cat /proc/$w2/numa_maps >/dev/null 2>&1"
+sleep 1.2
+scrape "$addr1" "$out/m2"
+r1=$(value "$out/m1" numalens_exporter_refreshes_total "")
+r2=$(value "$out/m2" numalens_exporter_refreshes_total "")
+check "refreshes go on without the dropped capabilities ($r1 -> $r2, no errors)" \
+	bash -c "[ '${r2:-0}' -gt '${r1:-0}' ] && grep -q '^numalens_exporter_refresh_errors_total 0$' '$out/m2'"
+monotonic() {
+	awk 'FNR == NR { if ($0 !~ /^#/ && $1 ~ /_total/) v[$1] = $2; next }
+		$0 !~ /^#/ && ($1 in v) && $2 + 0 < v[$1] + 0 { print "  went down: " $1 " " v[$1] " -> " $2; bad = 1 }
+		END { exit bad }' "$out/m1" "$out/m2"
+}
+check "no counter went down between two scrapes" monotonic
+
+echo "== HTTP"
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check "/ answers a page linking to /metrics" \
+	bash -c "curl -sf 'http://$addr1/' | grep -q 'href=\"/metrics\"'"
+check "an unknown path: 404" [ "$(code "http://$addr1/nope")" = 404 ]
+check "HEAD /metrics: 200, no body" \
+	bash -c "[ \"\$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' 'http://$addr1/metrics')\" = '200 0' ]"
+check "Content-Type is the text format 0.0.4" \
+	bash -c "curl -sI 'http://$addr1/metrics' | grep -qi '^Content-Type: text/plain; version=0.0.4'"
+for m in POST PUT DELETE PATCH OPTIONS TRACE; do
+	check "$m /metrics: 405 with Allow: GET, HEAD" \
+		bash -c "curl -s -D - -o /dev/null -X $m 'http://$addr1/metrics' |
+			grep -q '^HTTP/1.1 405' && curl -s -D - -o /dev/null -X $m 'http://$addr1/metrics' |
+			grep -qi '^Allow: GET, HEAD'"
+done
+long=$(head -c 65536 /dev/zero | tr '\0' a)
+c=$(code "http://$addr1/metrics?$long")
+check "a 64 KiB URL: 414 (got $c)" [ "$c" = 414 ]
+c=$(code -H "X-Big: $(head -c 30000 /dev/zero | tr '\0' b)" "http://$addr1/metrics")
+check "a 30 KiB header: refused with a 4xx (got $c)" bash -c "[ '$c' -ge 400 ] && [ '$c' -lt 500 ]"
+# raw FORMAT: sends printf FORMAT on a new connection, prints the first line back.
+raw() {
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "$1" >&3; timeout 3 head -n 1 <&3' \
+		"$p1" "$1" 2>/dev/null
+}
+answers() { raw "$1" | grep -q "^HTTP/1.1 $2 "; } # FORMAT CODE
+check "garbage bytes: 400" answers 'GARB\x00\xff\x13 junk\r\n\r\n' 400
+check "an unknown HTTP version: 505" answers 'GET / HTTP/9.9\r\n\r\n' 505
+check "a bad Content-Length: 400" answers 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n' 400
+check "HTTP/1.0 without Host: 200" answers 'GET /metrics HTTP/1.0\r\n\r\n' 200
+# Random bytes without an end of line (a TLS hello, say): no answer, the
+# connection is closed when it times out; nothing else is disturbed.
+(exec 3<>"/dev/tcp/127.0.0.1/$p1" && head -c 2000 /dev/urandom | tr -d '\n' >&3 && sleep 1) 2>/dev/null
+check "a GET with a body: served, body ignored" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X GET --data-binary 'xyz' 'http://$addr1/metrics')\" = 200 ]"
+# Many connections: 300 open at once (the server takes 256), half with a
+# request they never finish; then the next scrape must work.
+many=()
+for i in $(seq 300); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$p1" 2>/dev/null || break
+	many+=("$fd")
+	[ $((i % 2)) -eq 0 ] && printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ' >&"$fd"
+done
+check "300 connections opened at once (${#many[@]})" [ "${#many[@]}" -ge 250 ]
+for fd in "${many[@]}"; do exec {fd}>&-; done
+sleep 0.3
+check "after bad requests and many connections, the next scrape works and lints clean" \
+	bash -c "curl -sf 'http://$addr1/metrics' >'$out/m3' && promtool check metrics <'$out/m3' >/dev/null 2>&1 && kill -0 $e1"
+# Concurrent scrapes all get the same complete page.
+curls=()
+for i in $(seq 20); do
+	curl -sf "http://$addr1/metrics" -o "$out/c$i" &
+	curls+=($!)
+done
+for p in "${curls[@]}"; do wait "$p"; done
+check "20 concurrent scrapes: each a whole page" \
+	bash -c "for f in '$out'/c*; do tail -n 1 \"\$f\" | grep -q '^numalens_exporter_refresh_duration_seconds ' || exit 1; done"
+
+echo "== a real Prometheus"
+pp=$(free_port)
+cat >"$out/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $top/dashboards/numalens-alerts.yml
+scrape_configs:
+  - job_name: numalens
+    static_configs:
+      - targets: ['$addr1']
+EOF
+prometheus --config.file="$out/prometheus.yml" --storage.tsdb.path="$out/prom-data" \
+	--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$out/prometheus.log" 2>&1 &
+prom=$!
+pids+=("$prom")
+check "Prometheus ready" wait_http "http://127.0.0.1:$pp/-/ready" 30
+pq() { curl -sG "http://127.0.0.1:$pp/api/v1/query" --data-urlencode "query=$1"; }
+# Until it has scraped a few times (the rate needs two samples in its range).
+for i in $(seq 100); do
+	[ "$(pq "count_over_time(up{job=\"numalens\"}[30s])" | jq -r '.data.result[0].value[1] // 0')" -ge 5 ] && break
+	sleep 0.2
+done
+check "Prometheus: up{job=\"numalens\"} == 1" \
+	bash -c "[ \"\$(curl -sG 'http://127.0.0.1:$pp/api/v1/query' --data-urlencode 'query=up{job=\"numalens\"}' | jq -r '.data.result[0].value[1]')\" = 1 ]"
+v=$(pq "numalens_process_cpu_seconds_total{pid=\"$w1\",numa_node=\"0\"}" | jq -r '.data.result[0].value[1] // empty')
+check "Prometheus: the workload's on-CPU seconds on numa_node 0 > 0 (got $v)" gt "$v" 0
+v=$(pq "numalens_process_resident_memory_bytes{pid=\"$w1\",numa_node=\"0\"}" | jq -r '.data.result[0].value[1] // empty')
+check "Prometheus: the workload's resident bytes on numa_node 0 >= 64 MiB (got $v)" ge "$v" $((64 * MiB))
+v=$(pq "sum(rate(numalens_process_cpu_seconds_total{pid=\"$w1\"}[4s]))" | jq -r '.data.result[0].value[1] // empty')
+check "Prometheus: the workload's CPU rate is that of one busy thread (got $v)" \
+	bash -c "awk -v v='${v:-0}' 'BEGIN { exit !(v > 0.05 && v < 1.3) }'"
+v=$(pq "count(numalens_process_cpu_seconds_total{comm=\"numa-workload\"})" | jq -r '.data.result[0].value[1] // empty')
+check "Prometheus: both workloads have series (got $v)" ge "$v" 2
+rules_ok() {
+	curl -s "http://127.0.0.1:$pp/api/v1/rules" >"$out/rules.json" &&
+		jq -e '[.data.groups[].rules[]] | length == 6 and all(.health == "ok")' "$out/rules.json" >/dev/null
+}
+for i in $(seq 30); do rules_ok && break; sleep 0.2; done
+check "Prometheus: the 6 alerting rules load and evaluate without error" rules_ok
+stop "$prom"
+
+echo "== every metric the dashboard and rules name"
+grep -oh 'numalens_[a-z0-9_]*' "$top/dashboards/numalens.json" "$top/dashboards/numalens-alerts.yml" |
+	sort -u >"$out/named"
+missing=$(while read -r m; do grep -q "^# TYPE $m " "$out/m1" || echo "$m"; done <"$out/named")
+check "all $(wc -l <"$out/named") names are metrics of the exporter${missing:+ (missing: $(echo $missing))}" \
+	[ -z "$missing" ]
+
+echo "== exited processes"
+start_workload short "$workload" --size 8 --threads 1 --seconds 300
+w3=$wl_pid
+for i in $(seq 50); do
+	scrape "$addr1" "$out/m4"
+	grep -q "pid=\"$w3\"" "$out/m4" && break
+	sleep 0.2
+done
+check "a new busy process gets series" grep -q "^numalens_process_cpu_seconds_total{pid=\"$w3\"" "$out/m4"
+kill "$w3"
+wait "$w3" 2>/dev/null
+sleep 3.2
+scrape "$addr1" "$out/m5"
+check "its series are gone after it exited" bash -c "! grep -q 'pid=\"$w3\"' '$out/m5'"
+
+echo "== cardinality"
+for i in 1 2 3; do
+	start_workload "busy$i" "$workload" --size 4 --threads 1 --seconds 300
+done
+p2=$(free_port)
+start_exporter e2 --listen "127.0.0.1:$p2" --interval 1 --max-processes 2
+e2=$exp_pid
+p3=$(free_port)
+start_exporter e3 --listen "127.0.0.1:$p3" --interval 1 --group-by comm
+e3=$exp_pid
+p4=$(free_port)
+start_exporter e4 --listen "127.0.0.1:$p4" --interval 1 --group-by cgroup --max-processes 3
+e4=$exp_pid
+wait_http "http://127.0.0.1:$p2/metrics" 20
+wait_http "http://127.0.0.1:$p3/metrics" 20
+wait_http "http://127.0.0.1:$p4/metrics" 20
+sleep 3.5
+scrape "127.0.0.1:$p2" "$out/c2"
+n=$(grep -c '^numalens_process_cpu_seconds_total{.*numa_node="0"}' "$out/c2")
+check "--max-processes 2 with 5+ busy processes: 2 series + other (got $n)" [ "$n" = 3 ]
+check "... the third is comm=\"other\"" \
+	grep -q '^numalens_process_cpu_seconds_total{comm="other",numa_node="0"} ' "$out/c2"
+v=$(value "$out/c2" numalens_exporter_process_series "")
+check "... numalens_exporter_process_series 2 (got $v)" [ "$v" = 2 ]
+v=$(grep '^numalens_exporter_folded_processes ' "$out/c2" | awk '{ print $2 }')
+check "... folded processes counted (got $v)" ge "$v" 3
+check "... promtool check metrics: no findings" \
+	bash -c "promtool check metrics <'$out/c2' >'$out/lint2' 2>&1 && [ ! -s '$out/lint2' ]"
+scrape "127.0.0.1:$p3" "$out/c3"
+v=$(value "$out/c3" numalens_process_threads 'comm="numa-workload"')
+check "--group-by comm: one series for the workloads, their threads summed (got $v)" ge "$v" 5
+check "--group-by comm: no pid label" bash -c "! grep -q '^numalens_process_[a-z_]*{pid=' '$out/c3'"
+check "--group-by comm: promtool clean" \
+	bash -c "promtool check metrics <'$out/c3' >'$out/lint3' 2>&1 && [ ! -s '$out/lint3' ]"
+scrape "127.0.0.1:$p4" "$out/c4"
+check "--group-by cgroup: series labelled by cgroup, no pid or comm" \
+	bash -c "grep -q '^numalens_process_cpu_seconds_total{cgroup=\"/' '$out/c4' &&
+		! grep -q '^numalens_process_[a-z_]*{pid=' '$out/c4'"
+check "--group-by cgroup: promtool clean" \
+	bash -c "promtool check metrics <'$out/c4' >'$out/lint4' 2>&1 && [ ! -s '$out/lint4' ]"
+stop "$e2"
+check "SIGTERM: exit 0" [ "$stop_status" -eq 0 ]
+stop "$e3"
+stop "$e4"
+"$nl" export --listen "$addr1" >/dev/null 2>"$out/err"
+check "a port in use: exit 1, says so" bash -c "[ $? -eq 1 ] && grep -q 'cannot listen on' '$out/err'"
+stop "$e1"
+for p in "$w1" "$w2"; do kill "$p" 2>/dev/null; done
+
+echo "== textfile"
+mkdir -p "$out/tf"
+tf=$out/tf/numalens.prom
+start_exporter tf --textfile "$tf" --interval 0.1 --max-processes 200
+etf=$exp_pid
+for i in $(seq 100); do [ -s "$tf" ] && break; sleep 0.1; done
+sleep 0.5
+# A reader that checks every read is whole: it starts with the first
+# family, ends with the last, and has as many TYPE lines as the first read;
+# it counts the versions it saw (numalens_exporter_refreshes_total).
+reader() { # READS: prints "reads bad versions"
+	awk -v f="$tf" -v reads="$1" 'BEGIN {
+		for (r = 0; r < reads; r++) {
+			n = 0; types = 0; first = ""; last = ""; ver = ""
+			while ((getline line < f) > 0) {
+				if (!n++) first = line
+				last = line
+				if (line ~ /^# TYPE /) types++
+				if (line ~ /^numalens_exporter_refreshes_total /) ver = line
+			}
+			close(f)
+			if (!want) want = types
+			if (index(first, "# HELP numalens_process_cpu_seconds_total ") != 1 ||
+			    last !~ /^numalens_exporter_refresh_duration_seconds [0-9]/ || types != want)
+				bad++
+			seen[ver] = 1
+		}
+		print reads, bad + 0
+		for (v in seen) print v
+	}'
+}
+# Batches of reads for 3 seconds: about 30 versions of the file.
+reads=0
+bad=0
+: >"$out/versions"
+end=$((SECONDS + 3))
+while [ "$SECONDS" -lt "$end" ]; do
+	reader 2000 >"$out/batch"
+	read -r r b <"$out/batch"
+	reads=$((reads + r))
+	bad=$((bad + b))
+	tail -n +2 "$out/batch" >>"$out/versions"
+done
+versions=$(sort -u "$out/versions" | grep -c .)
+check "textfile: $reads reads saw $versions versions, none partial ($bad)" \
+	bash -c "[ '$versions' -ge 10 ] && [ '$bad' -eq 0 ]"
+stop "$etf"
+check "textfile: SIGTERM, exit 0" [ "$stop_status" -eq 0 ]
+check "textfile: no temporary file left" \
+	bash -c "[ \"\$(ls -A '$out/tf')\" = numalens.prom ]"
+check "textfile: promtool clean" \
+	bash -c "promtool check metrics <'$tf' >'$out/lint5' 2>&1 && [ ! -s '$out/lint5' ]"
+check "textfile: world-readable (0644)" [ "$(stat -c %a "$tf")" = 644 ]
+# The reader catches a writer that is not atomic (the check checks).
+cp "$tf" "$out/whole"
+size=$(stat -c %s "$out/whole")
+(while :; do
+	head -c $((size / 2)) "$out/whole" >"$tf"
+	sleep 0.005
+	tail -c +$((size / 2 + 1)) "$out/whole" >>"$tf"
+done) &
+naive=$!
+pids+=("$naive")
+read -r reads bad <<<"$(reader 300 | head -n 1)"
+kill "$naive"
+wait "$naive" 2>/dev/null
+check "textfile: the reader does catch a non-atomic writer ($bad of $reads partial)" \
+	[ "$bad" -gt 0 ]
+rm -f "$tf"
+"$nl" export --textfile "$tf" --once --interval 0.3 2>"$out/err"
+check "--once: exit 0, one whole file" \
+	bash -c "[ $? -eq 0 ] && tail -n 1 '$tf' | grep -q '^numalens_exporter_refresh_duration_seconds '"
+
+if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+	echo "== IPv6"
+	p6=$(free_port)
+	start_exporter v6 --listen "[::1]:$p6" --interval 1
+	check "--listen [::1]:PORT serves /metrics" wait_http "http://[::1]:$p6/metrics" 20
+	stop "$exp_pid"
+fi
+
+finish

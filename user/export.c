@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `numalens export`: the Prometheus exporter. Attaches the BPF programs,
+ * binds its port, drops the capabilities refreshing does not need, then
+ * every --interval seconds refreshes the agent, adds the window into the
+ * series (export_series.c), renders the text once (export_metrics.c) and
+ * publishes it to the HTTP server and, with --textfile, to a file for
+ * node_exporter's textfile collector.
+ *
+ * Why a refresh loop rather than a refresh per scrape: the BPF maps must
+ * be read regularly whoever scrapes (exited processes are removed at each
+ * read), the ratios need a steady window, and several scrapers (two
+ * Prometheus servers, a load test) then see the same data at no cost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "agent.h"
+#include "commands.h"
+#include "export.h"
+#include "log.h"
+#include "privs.h"
+
+#define MAX_ALLOW 64
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: numalens export [--listen ADDR:PORT] [--textfile PATH] [OPTIONS]\n"
+		"\n"
+		"Serves NUMA locality metrics per process in the Prometheus text format:\n"
+		"http://" NL_EXPORT_DEFAULT_LISTEN "/metrics by default.\n"
+		"\n"
+		"  -l, --listen ADDR:PORT  where to serve (default " NL_EXPORT_DEFAULT_LISTEN
+		"; :PORT\n"
+		"                          for every address, [::1]:PORT for IPv6)\n"
+		"  -t, --textfile PATH     write the metrics to PATH (atomically) for\n"
+		"                          node_exporter's textfile collector; without --listen,\n"
+		"                          no HTTP server\n"
+		"  -i, --interval SECONDS  refresh period (default 5)\n"
+		"      --once              with --textfile: write once after one interval, exit\n"
+		"  -m, --max-processes N   series for the N busiest processes (or groups),\n"
+		"                          the rest summed into comm=\"other\" (default %d)\n"
+		"  -g, --group-by KIND     pid (default), comm or cgroup\n"
+		"      --allow-comm GLOB   always a series for commands matching GLOB\n"
+		"                          (repeatable)\n"
+		"      --allow-cgroup GLOB always a series for processes in matching cgroups\n"
+		"      --no-cgroup         no cgroup, container_id or pod_uid labels\n"
+		"      --keep-caps         keep every capability (default: drop all but those\n"
+		"                          refreshing needs once the programs are attached)\n" NL_AGENT_OPTIONS_HELP
+		"  -v, --verbose           more messages (twice: libbpf's and libmicrohttpd's)\n"
+		"\n"
+		"Exit status: 0 stopped by SIGINT or SIGTERM (or --once done), 1 failure (the\n"
+		"port taken...), 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
+		"tracepoint.\n"
+		"\n"
+		"Examples:\n"
+		"  numalens export                                # 127.0.0.1:%d\n"
+		"  numalens export --listen :%d --max-processes 20\n"
+		"  numalens export --textfile /var/lib/node_exporter/textfile/numalens.prom\n"
+		"  numalens export --group-by cgroup --allow-comm 'postgres*'\n",
+		NL_EXPORT_MAX_PROCESSES, NL_EXPORT_PORT, NL_EXPORT_PORT);
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double realtime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double deadline)
+{
+	double left;
+
+	while (!stop && (left = deadline - monotonic_s()) > 0) {
+		if (left > 0.1)
+			left = 0.1;
+		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
+	}
+}
+
+int nl_textfile_write(const char *path, const char *data, size_t len)
+{
+	char *copy = strdup(path), *tmp = NULL;
+	size_t done = 0;
+	int fd = -1, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	/* Hidden and not *.prom: the textfile collector skips it. */
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
+		tmp = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		done += n;
+	}
+	if (fchmod(fd, 0644) || fsync(fd)) {
+		err = -errno;
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		err = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path))
+		err = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(copy);
+	return err;
+}
+
+static int read_cgroup(void *ctx, uint32_t pid, char *path, size_t size)
+{
+	return nl_export_cgroup_read(pid, path, size);
+}
+
+static bool bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int on = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on > 0;
+}
+
+struct exporter {
+	struct nl_agent *agent;
+	struct nl_export *series;
+	struct nl_http *http;
+	const char *textfile;
+	struct nl_buf text;
+	struct nl_export_host host;
+	struct nl_prog_info progs[NL_EXPORT_MAX_PROGS];
+};
+
+/* One refresh: window, series, text; published where it goes. */
+static int refresh(struct exporter *x)
+{
+	struct nl_snapshot snap = { 0 };
+	double start = monotonic_s();
+	struct nl_health health;
+	int err;
+
+	err = nl_agent_refresh(x->agent, &snap);
+	if (!err)
+		err = nl_export_update(x->series, &snap, start);
+	if (err) {
+		nl_snapshot_free(&snap);
+		x->host.refresh_errors++;
+		nl_warn("refresh failed: %s; the previous metrics stay served", strerror(-err));
+		return err;
+	}
+	x->host.refreshes++;
+	x->host.refresh_time = realtime_s();
+	x->host.sys = &snap.sys_after;
+	health = snap.health;
+	x->host.health = &health;
+	x->host.nr_progs =
+		nl_collector_programs(nl_agent_collector(x->agent), x->progs, NL_EXPORT_MAX_PROGS);
+	x->host.progs = x->progs;
+	x->host.bpf_stats = bpf_stats_enabled();
+	nl_buf_reset(&x->text);
+	nl_export_render(x->series, &x->host, &x->text);
+	/* The time it took goes into the next rendering; it is also the last
+	 * line, rewritten here so this one is not off by a refresh. */
+	x->host.refresh_seconds = monotonic_s() - start;
+	if (!x->text.failed) {
+		char *last = x->text.len ? memrchr(x->text.data, '\n', x->text.len - 1) : NULL;
+
+		if (last) {
+			x->text.len = last + 1 - x->text.data;
+			nl_prom_sample(&x->text, "numalens_exporter_refresh_duration_seconds", NULL,
+				       NULL, NULL, NULL, NULL, x->host.refresh_seconds);
+		}
+	}
+	x->host.sys = NULL;
+	x->host.health = NULL;
+	nl_snapshot_free(&snap);
+	if (x->text.failed) {
+		x->host.refresh_errors++;
+		nl_warn("refresh failed: out of memory; the previous metrics stay served");
+		return -ENOMEM;
+	}
+	if (x->http) {
+		struct nl_blob *blob = nl_blob_new(x->text.data, x->text.len);
+
+		if (blob)
+			nl_http_publish(x->http, blob);
+	}
+	if (x->textfile) {
+		err = nl_textfile_write(x->textfile, x->text.data, x->text.len);
+		if (err) {
+			x->host.textfile_errors++;
+			nl_warn("cannot write %s: %s", x->textfile, strerror(-err));
+		}
+	}
+	/* What the snapshot and the HTTP connections freed goes back to the
+	 * system, so resident memory follows what is in use. */
+	malloc_trim(0);
+	nl_debug("refresh: %zu processes, %zu series, %zu folded, %zu bytes, %.1f ms",
+		 x->series->tracked, x->series->nr_selected, x->series->folded, x->text.len,
+		 x->host.refresh_seconds * 1e3);
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	enum {
+		OPT_ONCE = 0x200,
+		OPT_ALLOW_COMM,
+		OPT_ALLOW_CGROUP,
+		OPT_NO_CGROUP,
+		OPT_KEEP_CAPS,
+	};
+	static const struct option long_opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "max-processes", required_argument, NULL, 'm' },
+		{ "group-by", required_argument, NULL, 'g' },
+		{ "allow-comm", required_argument, NULL, OPT_ALLOW_COMM },
+		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
+		{ "no-cgroup", no_argument, NULL, OPT_NO_CGROUP },
+		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
+		NL_AGENT_LONG_OPTIONS,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *listen = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
+	struct exporter x = { 0 };
+	struct nl_export_opts eopts;
+	struct nl_agent_opts aopts;
+	struct nl_caps_plan plan;
+	bool once = false, keep_caps = false;
+	double interval = 5, next;
+	char where[300] = "";
+	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
+	size_t i;
+
+	/* A long-running process whose big arrays (sample tables, snapshots of
+	 * thousands of processes) come and go each refresh: keep them out of
+	 * the heap, so their memory goes back to the system when freed instead
+	 * of fragmenting it (the dynamic threshold would move them in). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
+	nl_agent_opts_default(&aopts);
+	nl_export_opts_default(&eopts);
+	eopts.allow_comm = allow_comm;
+	eopts.allow_cgroup = allow_cgroup;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "l:t:i:m:g:vh", long_opts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 't':
+			x.textfile = optarg;
+			break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(interval >= 0.1) || interval > 3600) {
+				nl_err("--interval must be a number of seconds from 0.1 to 3600, "
+				       "not '%s'",
+				       optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case OPT_ONCE:
+			once = true;
+			break;
+		case 'm': {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v > 100000) {
+				nl_err("--max-processes must be a whole number up to 100000, not "
+				       "'%s'",
+				       optarg);
+				return NL_EXIT_USAGE;
+			}
+			eopts.max_processes = v;
+			break;
+		}
+		case 'g':
+			if (nl_export_parse_group_by(optarg, &eopts.group_by)) {
+				nl_err("--group-by must be pid, comm or cgroup, not '%s'", optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case OPT_ALLOW_COMM:
+		case OPT_ALLOW_CGROUP:
+			if ((opt == OPT_ALLOW_COMM ? eopts.nr_allow_comm : eopts.nr_allow_cgroup) ==
+			    MAX_ALLOW) {
+				nl_err("at most %d --allow-comm and %d --allow-cgroup", MAX_ALLOW,
+				       MAX_ALLOW);
+				return NL_EXIT_USAGE;
+			}
+			if (opt == OPT_ALLOW_COMM)
+				allow_comm[eopts.nr_allow_comm++] = optarg;
+			else
+				allow_cgroup[eopts.nr_allow_cgroup++] = optarg;
+			break;
+		case OPT_NO_CGROUP:
+			eopts.cgroup_labels = false;
+			break;
+		case OPT_KEEP_CAPS:
+			keep_caps = true;
+			break;
+		case 'v':
+			nl_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return NL_EXIT_OK;
+		default:
+			switch (nl_agent_option(opt, optarg, &aopts)) {
+			case 1:
+				continue;
+			case -1:
+				return NL_EXIT_USAGE;
+			}
+			usage(stderr);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		nl_err("unexpected argument '%s' (see numalens export --help)", argv[optind]);
+		return NL_EXIT_USAGE;
+	}
+	if (once && !x.textfile) {
+		nl_err("--once writes a --textfile: give one");
+		return NL_EXIT_USAGE;
+	}
+	if (once && listen) {
+		nl_err("--once and --listen do not go together");
+		return NL_EXIT_USAGE;
+	}
+	if (!listen && !x.textfile)
+		listen = NL_EXPORT_DEFAULT_LISTEN;
+	if (eopts.group_by == NL_EXPORT_BY_COMM && eopts.nr_allow_cgroup == 0)
+		eopts.cgroup_labels = false;
+	if (eopts.cgroup_labels || eopts.group_by == NL_EXPORT_BY_CGROUP || eopts.nr_allow_cgroup)
+		eopts.read_cgroup = read_cgroup;
+	if (x.textfile) {
+		char *copy = strdup(x.textfile);
+		struct stat st;
+
+		if (!copy || stat(dirname(copy), &st) || !S_ISDIR(st.st_mode)) {
+			nl_err("--textfile %s: its directory does not exist", x.textfile);
+			free(copy);
+			return NL_EXIT_USAGE;
+		}
+		free(copy);
+	}
+
+	/* The port first: a bad address or a port in use fails fast. */
+	if (listen) {
+		fd = nl_http_listen(listen, where, sizeof(where));
+		if (fd < 0)
+			return fd == -EINVAL ? NL_EXIT_USAGE : NL_EXIT_FAILURE;
+	}
+	/* The memory of every process with a series is read, in turn. */
+	aopts.mem_per_refresh = eopts.max_processes + 16 > 64 ? eopts.max_processes + 16 : 64;
+	err = nl_agent_open(&aopts, &x.agent);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return nl_exit_for_errno(err);
+	}
+
+	/* Attached and bound: what is left to do needs little. */
+	if (!keep_caps) {
+		nl_caps_plan(&plan, false);
+		err = nl_caps_drop(&plan);
+		if (err) {
+			nl_err("cannot drop capabilities: %s", strerror(-err));
+			goto out;
+		}
+		for (i = 0; i < plan.nr; i++)
+			nl_info("keeping %s: %s", nl_cap_name(plan.keep[i]), plan.why[i]);
+		if (!nl_has_cap(CAP_PERFMON) && !nl_has_cap(CAP_SYS_PTRACE))
+			nl_warn("without %s the memory of other users' processes is unknown (their "
+				"numa_maps cannot be read)",
+				nl_cap_name(plan.keep[0]));
+	}
+
+	err = nl_export_new(&eopts,
+			    nl_agent_topology(x.agent)->nr_node_ids > NL_MAX_NODES ?
+				    NL_MAX_NODES :
+				    nl_agent_topology(x.agent)->nr_node_ids,
+			    &x.series);
+	if (err) {
+		nl_err("out of memory");
+		goto out;
+	}
+	x.host.topo = nl_agent_topology(x.agent);
+	x.host.sources = nl_agent_sources(x.agent);
+	x.host.version = NUMALENS_VERSION;
+	nl_buf_init(&x.text);
+
+	if (fd >= 0) {
+		err = nl_http_start(fd, &x.http);
+		fd = -1; /* the server's now, whatever happened */
+		if (err)
+			goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, SIG_IGN);
+
+	if (x.http)
+		fprintf(stderr, "numalens: serving http://%s/metrics\n", where);
+	if (x.textfile && !once)
+		fprintf(stderr, "numalens: writing %s every %.1f s\n", x.textfile, interval);
+	/* Metrics right away (a short first window), then every interval. */
+	next = monotonic_s();
+	if (once) {
+		next += interval;
+		sleep_until(next);
+		ret = stop || refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
+		goto out;
+	}
+	while (!stop) {
+		refresh(&x);
+		next += interval;
+		if (next < monotonic_s())
+			next = monotonic_s() + interval; /* fell behind: no burst */
+		sleep_until(next);
+	}
+	ret = NL_EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	nl_http_stop(x.http);
+	nl_export_free(x.series);
+	nl_buf_free(&x.text);
+	nl_agent_close(x.agent);
+	return ret;
+}

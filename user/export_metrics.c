@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The metric families, after Prometheus's naming practice: the numalens_
+ * prefix, base units (seconds, bytes, ratios from 0 to 1), counters ending
+ * in _total, the NUMA node in a numa_node label (Kubernetes owns "node"),
+ * and no total beside its own breakdown (sum() gives it).
+ *
+ * Every family always has its HELP and TYPE lines; its samples appear when
+ * their source is active on this machine (hinting faults per node need
+ * fentry, memory samples a PMU), so dashboards and rules can name every
+ * metric whatever the machine.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "export.h"
+
+/* The series to write: every group that has one, then other. */
+struct series {
+	const struct nl_export_group **list;
+	size_t nr;
+	int nr_nodes;
+	const int *nodes; /* present node ids */
+	int nr_present;
+	char node_names[NL_MAX_NODES][8];
+};
+
+static const char *source_label(int source)
+{
+	if (source == NL_EXPORT_SOURCE_MIXED)
+		return "mixed";
+	return nl_source_name(source);
+}
+
+static void process_families(struct nl_buf *b, const struct series *s,
+			     const struct nl_export_host *h)
+{
+	const struct nl_source_state *src = h->sources ? h->sources->src : NULL;
+	bool hint = src && src[NL_SRC_HINT_FAULTS].active &&
+		    !strcmp(src[NL_SRC_HINT_FAULTS].method, "fentry");
+	bool pmu = src && src[NL_SRC_PMU].active;
+	bool balancing = !src || src[NL_SRC_BALANCING].active;
+	size_t i;
+	int j;
+
+	nl_prom_family(b, "numalens_process_cpu_seconds_total", "counter",
+		       "On-CPU seconds of the process (or group) on the CPUs of each NUMA node.");
+	for (i = 0; i < s->nr; i++)
+		for (j = 0; j < s->nr_present; j++)
+			nl_prom_sample(b, "numalens_process_cpu_seconds_total",
+				       s->list[i]->s->labels, "numa_node", s->node_names[j], NULL,
+				       NULL, s->list[i]->s->acc.cpu_s[s->nodes[j]]);
+
+	nl_prom_family(b, "numalens_process_resident_memory_bytes", "gauge",
+		       "Resident memory on each NUMA node, from /proc/PID/numa_maps (read for "
+		       "busy processes, at most every 10 s each).");
+	for (i = 0; i < s->nr; i++) {
+		if (!s->list[i]->s->mem_known)
+			continue;
+		for (j = 0; j < s->nr_present; j++)
+			nl_prom_sample_u64(b, "numalens_process_resident_memory_bytes",
+					   s->list[i]->s->labels, "numa_node", s->node_names[j],
+					   NULL, NULL, s->list[i]->s->mem_bytes[s->nodes[j]]);
+	}
+
+	nl_prom_family(b, "numalens_process_numa_hint_faults_total", "counter",
+		       "NUMA hinting-fault pages by the node of the memory and by locality "
+		       "(source hint_faults: fentry on task_numa_fault, with NUMA balancing on).");
+	for (i = 0; hint && i < s->nr; i++) {
+		for (j = 0; j < s->nr_present; j++) {
+			int n = s->nodes[j];
+
+			nl_prom_sample_u64(b, "numalens_process_numa_hint_faults_total",
+					   s->list[i]->s->labels, "numa_node", s->node_names[j],
+					   "locality", "local", s->list[i]->s->acc.hint_local[n]);
+			nl_prom_sample_u64(b, "numalens_process_numa_hint_faults_total",
+					   s->list[i]->s->labels, "numa_node", s->node_names[j],
+					   "locality", "remote", s->list[i]->s->acc.hint_remote[n]);
+		}
+	}
+
+	nl_prom_family(b, "numalens_process_memory_samples_total", "counter",
+		       "Sampled loads served from memory (DRAM, PMEM, CXL) by locality (source "
+		       "pmu: Intel PEBS or AMD IBS).");
+	for (i = 0; pmu && i < s->nr; i++) {
+		nl_prom_sample_u64(b, "numalens_process_memory_samples_total",
+				   s->list[i]->s->labels, "locality", "local", NULL, NULL,
+				   s->list[i]->s->acc.pmu_local);
+		nl_prom_sample_u64(b, "numalens_process_memory_samples_total",
+				   s->list[i]->s->labels, "locality", "remote", NULL, NULL,
+				   s->list[i]->s->acc.pmu_remote);
+	}
+
+	nl_prom_family(b, "numalens_process_migrations_total", "counter",
+		       "Migrations of the process's threads between CPUs, within a NUMA node "
+		       "or across nodes.");
+	for (i = 0; i < s->nr; i++) {
+		nl_prom_sample_u64(b, "numalens_process_migrations_total", s->list[i]->s->labels,
+				   "kind", "same_node", NULL, NULL,
+				   s->list[i]->s->acc.migrations_same);
+		nl_prom_sample_u64(b, "numalens_process_migrations_total", s->list[i]->s->labels,
+				   "kind", "cross_node", NULL, NULL,
+				   s->list[i]->s->acc.migrations_cross);
+	}
+
+	nl_prom_family(b, "numalens_process_numa_balancing_events_total", "counter",
+		       "NUMA balancing decisions about the process's threads: moved to another "
+		       "node, swapped with a thread there, or kept (stick).");
+	for (i = 0; balancing && i < s->nr; i++) {
+		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
+				   s->list[i]->s->labels, "event", "move", NULL, NULL,
+				   s->list[i]->s->acc.moves);
+		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
+				   s->list[i]->s->labels, "event", "swap", NULL, NULL,
+				   s->list[i]->s->acc.swaps);
+		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
+				   s->list[i]->s->labels, "event", "stick", NULL, NULL,
+				   s->list[i]->s->acc.sticks);
+	}
+
+	nl_prom_family(b, "numalens_process_numa_pages_migrated_total", "counter",
+		       "Pages NUMA balancing migrated for the process (mm_migrate_pages, "
+		       "reason numa_misplaced).");
+	for (i = 0; balancing && i < s->nr; i++)
+		nl_prom_sample_u64(b, "numalens_process_numa_pages_migrated_total",
+				   s->list[i]->s->labels, NULL, NULL, NULL, NULL,
+				   s->list[i]->s->acc.pages_migrated);
+
+	nl_prom_family(b, "numalens_process_remote_ratio", "gauge",
+		       "Estimated share of memory accesses that go to another NUMA node (0 to 1), "
+		       "over the last refresh window in which it ran; source pmu, hint_faults, "
+		       "placement, or mixed for a group.");
+	for (i = 0; i < s->nr; i++)
+		if (s->list[i]->ratio_valid)
+			nl_prom_sample(b, "numalens_process_remote_ratio", s->list[i]->s->labels,
+				       "source", source_label(s->list[i]->ratio_source), NULL, NULL,
+				       s->list[i]->ratio);
+
+	nl_prom_family(b, "numalens_process_remote_weighted_cpu_seconds_total", "counter",
+		       "On-CPU seconds times the remote ratio of each window: how much remote "
+		       "access a process does, comparable across processes and hosts.");
+	for (i = 0; i < s->nr; i++)
+		nl_prom_sample(b, "numalens_process_remote_weighted_cpu_seconds_total",
+			       s->list[i]->s->labels, NULL, NULL, NULL, NULL,
+			       s->list[i]->s->acc.remote_cpu_s);
+
+	nl_prom_family(b, "numalens_process_threads", "gauge",
+		       "Threads of the process (or of the processes in a group).");
+	for (i = 0; i < s->nr; i++)
+		nl_prom_sample_u64(b, "numalens_process_threads", s->list[i]->s->labels, NULL, NULL,
+				   NULL, NULL, s->list[i]->threads);
+}
+
+/* A node's CPUs as a cpulist: "0-3,8". */
+static void cpulist(const struct nl_topology *t, int node, char *buf, size_t size)
+{
+	size_t used = 0;
+	int cpu, first;
+
+	buf[0] = '\0';
+	for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS && used < size; cpu++) {
+		if (t->cpu_node[cpu] != node)
+			continue;
+		first = cpu;
+		while (cpu + 1 < t->nr_cpu_ids && cpu + 1 < NL_MAX_CPUS &&
+		       t->cpu_node[cpu + 1] == node)
+			cpu++;
+		used += snprintf(buf + used, size - used, cpu > first ? "%s%d-%d" : "%s%d",
+				 used ? "," : "", first, cpu);
+	}
+}
+
+static void node_families(struct nl_buf *b, const struct series *s, const struct nl_topology *t)
+{
+	char cpus[512], other[8];
+	int i, j;
+
+	nl_prom_family(b, "numalens_numa_node_info", "gauge",
+		       "A NUMA node of this machine, with its CPUs as a cpulist; always 1.");
+	for (i = 0; t && i < s->nr_present; i++) {
+		cpulist(t, s->nodes[i], cpus, sizeof(cpus));
+		nl_prom_sample(b, "numalens_numa_node_info", NULL, "numa_node", s->node_names[i],
+			       "cpus", cpus, 1);
+	}
+	nl_prom_family(b, "numalens_numa_node_cpus", "gauge", "CPUs of the NUMA node.");
+	for (i = 0; t && i < s->nr_present; i++)
+		nl_prom_sample(b, "numalens_numa_node_cpus", NULL, "numa_node", s->node_names[i],
+			       NULL, NULL, t->node_nr_cpus[s->nodes[i]]);
+	nl_prom_family(b, "numalens_numa_node_memory_bytes", "gauge",
+		       "Memory of the NUMA node (MemTotal of its meminfo).");
+	for (i = 0; t && i < s->nr_present; i++)
+		nl_prom_sample_u64(b, "numalens_numa_node_memory_bytes", NULL, "numa_node",
+				   s->node_names[i], NULL, NULL, t->node_mem_total[s->nodes[i]]);
+	nl_prom_family(b, "numalens_numa_node_distance", "gauge",
+		       "Distance from the NUMA node to another, as the firmware (SLIT) gives it: "
+		       "10 is local.");
+	for (i = 0; t && i < s->nr_present; i++) {
+		for (j = 0; j < s->nr_present; j++) {
+			snprintf(other, sizeof(other), "%d", s->nodes[j]);
+			nl_prom_sample(b, "numalens_numa_node_distance", NULL, "numa_node",
+				       s->node_names[i], "to_numa_node", other,
+				       t->distance[s->nodes[i]][s->nodes[j]]);
+		}
+	}
+}
+
+static void system_families(struct nl_buf *b, const struct nl_system *sys)
+{
+	bool vm = sys && sys->vmstat_valid;
+
+	nl_prom_family(b, "numalens_system_numa_balancing_mode", "gauge",
+		       "kernel.numa_balancing: 0 off, 1 on (2 and 3: memory tiering modes).");
+	if (sys && sys->numa_balancing >= 0)
+		nl_prom_sample(b, "numalens_system_numa_balancing_mode", NULL, NULL, NULL, NULL,
+			       NULL, sys->numa_balancing);
+	nl_prom_family(b, "numalens_system_numa_hint_faults_total", "counter",
+		       "NUMA hinting faults of the whole machine by locality, from /proc/vmstat "
+		       "(numa_hint_faults, numa_hint_faults_local).");
+	if (vm) {
+		nl_prom_sample_u64(b, "numalens_system_numa_hint_faults_total", NULL, "locality",
+				   "local", NULL, NULL, sys->numa_hint_faults_local);
+		nl_prom_sample_u64(b, "numalens_system_numa_hint_faults_total", NULL, "locality",
+				   "remote", NULL, NULL,
+				   sys->numa_hint_faults > sys->numa_hint_faults_local ?
+					   sys->numa_hint_faults - sys->numa_hint_faults_local :
+					   0);
+	}
+	nl_prom_family(b, "numalens_system_numa_pages_migrated_total", "counter",
+		       "Pages NUMA balancing migrated, whole machine (/proc/vmstat).");
+	if (vm)
+		nl_prom_sample_u64(b, "numalens_system_numa_pages_migrated_total", NULL, NULL, NULL,
+				   NULL, NULL, sys->numa_pages_migrated);
+	nl_prom_family(b, "numalens_system_numa_pte_updates_total", "counter",
+		       "Page table entries NUMA balancing marked to take hinting faults "
+		       "(/proc/vmstat).");
+	if (vm)
+		nl_prom_sample_u64(b, "numalens_system_numa_pte_updates_total", NULL, NULL, NULL,
+				   NULL, NULL, sys->numa_pte_updates);
+}
+
+static void exporter_families(struct nl_buf *b, const struct nl_export *e,
+			      const struct nl_export_host *h)
+{
+	const struct nl_health *hl = h->health;
+	size_t i;
+	int id;
+
+	nl_prom_family(b, "numalens_exporter_build_info", "gauge",
+		       "The numalens version and how processes are grouped; always 1.");
+	nl_prom_sample(b, "numalens_exporter_build_info", NULL, "version",
+		       h->version ? h->version : "unknown", "group_by",
+		       h->group_by ? h->group_by : nl_export_group_by_name(e->opts.group_by), 1);
+
+	nl_prom_family(b, "numalens_exporter_source_active", "gauge",
+		       "Whether each data source works on this machine (1) or not (0); "
+		       "numalens doctor says why.");
+	for (id = 0; h->sources && id < NL_SRC_MAX; id++)
+		nl_prom_sample(b, "numalens_exporter_source_active", NULL, "source",
+			       nl_source_name(id), "method", h->sources->src[id].method,
+			       h->sources->src[id].active);
+
+	nl_prom_family(b, "numalens_exporter_tracked_processes", "gauge",
+		       "Processes in the latest refresh (the BPF maps hold --max-procs).");
+	nl_prom_sample_u64(b, "numalens_exporter_tracked_processes", NULL, NULL, NULL, NULL, NULL,
+			   e->tracked);
+	nl_prom_family(b, "numalens_exporter_process_series", "gauge",
+		       "Processes or groups with series of their own (--max-processes by "
+		       "activity plus the allowlist).");
+	nl_prom_sample_u64(b, "numalens_exporter_process_series", NULL, NULL, NULL, NULL, NULL,
+			   e->nr_selected);
+	nl_prom_family(b, "numalens_exporter_folded_processes", "gauge",
+		       "Processes dropped from series of their own to bound cardinality, summed "
+		       "into comm=\"other\".");
+	nl_prom_sample_u64(b, "numalens_exporter_folded_processes", NULL, NULL, NULL, NULL, NULL,
+			   e->folded);
+
+	nl_prom_family(b, "numalens_exporter_bpf_map_full_events_total", "counter",
+		       "Events the BPF programs dropped because a map was full (raise "
+		       "--max-procs).");
+	if (hl) {
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
+				   "procs", NULL, NULL, hl->procs_full);
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
+				   "proc_node", NULL, NULL, hl->proc_node_full);
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
+				   "pmu_procs", NULL, NULL, hl->pmu_procs_full);
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
+				   "pmu_matrix", NULL, NULL, hl->pmu_matrix_full);
+	}
+	nl_prom_family(b, "numalens_exporter_task_storage_failures_total", "counter",
+		       "Threads whose BPF task storage could not be created.");
+	if (hl)
+		nl_prom_sample_u64(b, "numalens_exporter_task_storage_failures_total", NULL, NULL,
+				   NULL, NULL, NULL, hl->task_storage_fail);
+	nl_prom_family(b, "numalens_exporter_expired_processes_total", "counter",
+		       "Processes removed from the BPF maps without their exit being seen.");
+	if (hl)
+		nl_prom_sample_u64(b, "numalens_exporter_expired_processes_total", NULL, NULL, NULL,
+				   NULL, NULL, hl->procs_expired);
+	nl_prom_family(b, "numalens_exporter_bpf_map_entries", "gauge",
+		       "Processes in the BPF procs map.");
+	if (hl)
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_entries", NULL, "map", "procs",
+				   NULL, NULL, hl->procs_used);
+	nl_prom_family(b, "numalens_exporter_bpf_map_max_entries", "gauge",
+		       "Capacity of the BPF procs map (--max-procs).");
+	if (hl)
+		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_max_entries", NULL, "map", "procs",
+				   NULL, NULL, hl->procs_capacity);
+
+	nl_prom_family(b, "numalens_exporter_bpf_program_runs_total", "counter",
+		       "Runs of each BPF program, while kernel.bpf_stats_enabled is 1.");
+	for (i = 0; h->bpf_stats && i < h->nr_progs; i++)
+		if (h->progs[i].loaded)
+			nl_prom_sample_u64(b, "numalens_exporter_bpf_program_runs_total", NULL,
+					   "program", h->progs[i].name, NULL, NULL,
+					   h->progs[i].run_cnt);
+	nl_prom_family(b, "numalens_exporter_bpf_program_run_seconds_total", "counter",
+		       "Time spent in each BPF program, while kernel.bpf_stats_enabled is 1.");
+	for (i = 0; h->bpf_stats && i < h->nr_progs; i++)
+		if (h->progs[i].loaded)
+			nl_prom_sample(b, "numalens_exporter_bpf_program_run_seconds_total", NULL,
+				       "program", h->progs[i].name, NULL, NULL,
+				       h->progs[i].run_time_ns / 1e9);
+
+	nl_prom_family(b, "numalens_exporter_cgroup_reads_total", "counter",
+		       "Reads of /proc/PID/cgroup.");
+	nl_prom_sample_u64(b, "numalens_exporter_cgroup_reads_total", NULL, NULL, NULL, NULL, NULL,
+			   e->cgroup_reads);
+	nl_prom_family(b, "numalens_exporter_refreshes_total", "counter",
+		       "Refreshes: BPF maps and /proc read, series updated, metrics rendered.");
+	nl_prom_sample_u64(b, "numalens_exporter_refreshes_total", NULL, NULL, NULL, NULL, NULL,
+			   h->refreshes);
+	nl_prom_family(b, "numalens_exporter_refresh_errors_total", "counter",
+		       "Refreshes that failed (the previous metrics stay served).");
+	nl_prom_sample_u64(b, "numalens_exporter_refresh_errors_total", NULL, NULL, NULL, NULL,
+			   NULL, h->refresh_errors);
+	nl_prom_family(b, "numalens_exporter_textfile_errors_total", "counter",
+		       "Failed writes of the --textfile file.");
+	nl_prom_sample_u64(b, "numalens_exporter_textfile_errors_total", NULL, NULL, NULL, NULL,
+			   NULL, h->textfile_errors);
+	nl_prom_family(b, "numalens_exporter_last_refresh_timestamp_seconds", "gauge",
+		       "When the metrics served were produced, in Unix seconds.");
+	nl_prom_sample(b, "numalens_exporter_last_refresh_timestamp_seconds", NULL, NULL, NULL,
+		       NULL, NULL, h->refresh_time);
+	/* Last, so a reader can tell a whole file from a cut one. */
+	nl_prom_family(b, "numalens_exporter_refresh_duration_seconds", "gauge",
+		       "Time the previous refresh took (read the BPF maps and /proc, group, "
+		       "render): what producing /metrics costs; a scrape only copies it.");
+	nl_prom_sample(b, "numalens_exporter_refresh_duration_seconds", NULL, NULL, NULL, NULL,
+		       NULL, h->refresh_seconds);
+}
+
+void nl_export_render(const struct nl_export *e, const struct nl_export_host *h, struct nl_buf *b)
+{
+	const struct nl_export_group *list_buf[1];
+	const struct nl_export_group **list;
+	int nodes[NL_MAX_NODES];
+	struct series s;
+	size_t i;
+	int n;
+
+	memset(&s, 0, sizeof(s));
+	list = e->nr_selected ? calloc(e->nr_selected + 1, sizeof(*list)) : list_buf;
+	if (!list) {
+		b->failed = true;
+		return;
+	}
+	for (i = 0; i < e->nr_selected; i++)
+		list[i] = e->selected[i];
+	list[e->nr_selected] = &e->other;
+	s.list = list;
+	s.nr = e->nr_selected + 1;
+	s.nr_nodes = e->nr_nodes;
+	for (n = 0; n < e->nr_nodes && n < NL_MAX_NODES; n++) {
+		if (h->topo && !nl_node_present(h->topo, n))
+			continue;
+		snprintf(s.node_names[s.nr_present], sizeof(s.node_names[0]), "%d", n);
+		nodes[s.nr_present++] = n;
+	}
+	s.nodes = nodes;
+
+	process_families(b, &s, h);
+	node_families(b, &s, h->topo);
+	system_families(b, h->sys);
+	exporter_families(b, e, h);
+	if (list != list_buf)
+		free(list);
+}
