@@ -41,7 +41,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NL_MAX_NODES * (NL_MAX_NODES + 1));
+	__uint(max_entries, NL_MAX_NODES *(NL_MAX_NODES + 1));
 	__type(key, struct nl_pmu_lat_key);
 	__type(value, struct nl_pmu_lat);
 } pmu_lat SEC(".maps");
@@ -212,12 +212,11 @@ int nl_mem_sample_kctx(struct bpf_perf_event_data *ctx)
 SEC("perf_event")
 int nl_mem_sample(struct bpf_perf_event_data *ctx)
 {
-	struct perf_sample_data *data =
-		BPF_CORE_READ((struct bpf_perf_event_data_kern *)ctx, data);
+	struct perf_sample_data *data = BPF_CORE_READ((struct bpf_perf_event_data_kern *)ctx, data);
 	struct mem_sample s = {};
 
 	s.flags = bpf_core_field_exists(data->sample_flags) ? BPF_CORE_READ(data, sample_flags) :
-							       ALL_FIELDS;
+							      ALL_FIELDS;
 	s.data_src = BPF_CORE_READ(data, data_src.val);
 	if (bpf_core_type_exists(union perf_sample_weight))
 		s.weight = BPF_CORE_READ(data, weight.full);

@@ -60,7 +60,7 @@ enum nl_mem_class {
 	NL_MEM_REMOTE_CACHE, /* a cache of another node (snoop across sockets) */
 	NL_MEM_LOCAL_DRAM,
 	NL_MEM_REMOTE_DRAM,
-	NL_MEM_LOCAL_CXL,    /* CXL or persistent memory */
+	NL_MEM_LOCAL_CXL, /* CXL or persistent memory */
 	NL_MEM_REMOTE_CXL,
 	NL_MEM_OTHER, /* I/O or uncached */
 	NL_MEM_CLASS_MAX,

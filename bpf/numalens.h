@@ -105,10 +105,10 @@ struct nl_node_ns {
  * `pmu_procs` for threads that exited and samples of threads without storage. */
 struct nl_pmu_proc {
 	__u64 samples;
-	__u64 with_addr;	       /* samples carrying a data address */
+	__u64 with_addr; /* samples carrying a data address */
 	__u64 by_class[NL_PMU_CLASSES];
-	__u64 remote_by_hops[4];       /* remote memory samples by distance 0..3 */
-	__u64 mem_local, mem_remote;   /* memory samples, node-based when the node is known */
+	__u64 remote_by_hops[4];	   /* remote memory samples by distance 0..3 */
+	__u64 mem_local, mem_remote;	   /* memory samples, node-based when the node is known */
 	__u64 weight_local, weight_remote; /* their summed latency (sample weight) */
 };
 

@@ -39,6 +39,7 @@ enum {
 	NL_OPT_PMU_SOFTWARE,
 };
 
+/* clang-format off */
 #define NL_AGENT_LONG_OPTIONS                                                  \
 	{ "max-procs", required_argument, NULL, NL_OPT_MAX_PROCS },            \
 	{ "no-fentry", no_argument, NULL, NL_OPT_NO_FENTRY },                  \
@@ -55,6 +56,7 @@ enum {
 	"      --sample-period N   one sample every N events (overrides --pmu-rate)\n"            \
 	"      --pmu-software      sample page faults instead of a PMU: checks the sampling\n"     \
 	"                          path on a machine without one (no memory levels result)\n"
+/* clang-format on */
 
 /* Handles one of those options: 1 taken, 0 not one of them, -1 a bad
  * value (said on stderr). */

@@ -41,8 +41,9 @@ static void usage(FILE *f)
 		"  -d, --duration SECONDS  how long to watch (default 5; Ctrl-C ends early)\n"
 		"  -p, --pid PID           report this process, even when idle (repeatable)\n"
 		"  -n, --top N             list the N processes with most remote traffic (default 10)\n"
-		"  -j, --json              print one JSON document instead of text\n"
-		NL_AGENT_OPTIONS_HELP NL_THRESHOLD_OPTIONS_HELP		"  -v, --verbose           more messages (twice: libbpf's too)\n"
+		"  -j, --json              print one JSON document instead of text\n" NL_AGENT_OPTIONS_HELP
+			NL_THRESHOLD_OPTIONS_HELP
+		"  -v, --verbose           more messages (twice: libbpf's too)\n"
 		"\n"
 		"Exit status: 0 done, 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
 		"needed tracepoint, 5 no such process, 1 other failures.\n"

@@ -30,11 +30,9 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-
 /* Sample periods per rate: loads for PEBS, dispatched ops for IBS (multiples of 16). */
-static const uint64_t pebs_periods[] = { [NL_PMU_RATE_NORMAL] = 10007,
-					 [NL_PMU_RATE_LOW] = 50021,
-					 [NL_PMU_RATE_HIGH] = 2003 };
+static const uint64_t pebs_periods
+	[] = { [NL_PMU_RATE_NORMAL] = 10007, [NL_PMU_RATE_LOW] = 50021, [NL_PMU_RATE_HIGH] = 2003 };
 static const uint64_t ibs_periods[] = { [NL_PMU_RATE_NORMAL] = 500000,
 					[NL_PMU_RATE_LOW] = 2000000,
 					[NL_PMU_RATE_HIGH] = 100000 };
@@ -152,7 +150,7 @@ static void base_attr(struct perf_event_attr *attr, uint32_t type)
 	attr->exclude_guest = 1;
 }
 
-#define SAMPLE_TYPE                                                                    \
+#define SAMPLE_TYPE \
 	(PERF_SAMPLE_ADDR | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_WEIGHT | PERF_SAMPLE_PHYS_ADDR)
 
 /* One Intel core PMU with a mem-loads alias; 0, or -ENOENT if it has none. */
@@ -269,8 +267,9 @@ int nl_pmu_probe(const char *root, uint64_t period, enum nl_pmu_rate rate,
 		cfg->nr_events = 1;
 		snprintf(cfg->desc, sizeof(cfg->desc), "AMD IBS op%s%s, period %llu",
 			 ev->attr.config & (1ull << 19) ? " (dispatched ops)" : "",
-			 sysfs_exists(root, "ibs_op", "caps/zen4_ibs_extensions") ? ", L3 misses only" :
-										"",
+			 sysfs_exists(root, "ibs_op", "caps/zen4_ibs_extensions") ?
+				 ", L3 misses only" :
+				 "",
 			 (unsigned long long)ev->attr.sample_period);
 		return 0;
 	}
@@ -278,10 +277,11 @@ int nl_pmu_probe(const char *root, uint64_t period, enum nl_pmu_rate rate,
 		snprintf(reason, size, "the ibs_op PMU cannot be configured (%s)", strerror(-err));
 		return err;
 	}
-	snprintf(reason, size,
-		 "no hardware memory sampling here: no PMU in %s/" DEVICES
-		 " has a mem-loads event (Intel PEBS) and there is no ibs_op (AMD IBS); usual in VMs",
-		 root);
+	snprintf(
+		reason, size,
+		"no hardware memory sampling here: no PMU in %s/" DEVICES
+		" has a mem-loads event (Intel PEBS) and there is no ibs_op (AMD IBS); usual in VMs",
+		root);
 	return -ENOENT;
 }
 
@@ -347,8 +347,9 @@ static void explain_open_error(int err, const struct nl_pmu_event *ev, int cpu, 
 			 "perf_event_open was refused (%s): kernel.perf_event_paranoid is %d and "
 			 "%s; run as root or grant CAP_PERFMON",
 			 strerror(err), paranoid,
-			 nl_has_cap(CAP_PERFMON) ? "CAP_PERFMON is held (a security module may forbid it)" :
-					  "CAP_PERFMON is missing");
+			 nl_has_cap(CAP_PERFMON) ?
+				 "CAP_PERFMON is held (a security module may forbid it)" :
+				 "CAP_PERFMON is missing");
 		break;
 	case EMFILE:
 	case ENFILE:
@@ -358,10 +359,11 @@ static void explain_open_error(int err, const struct nl_pmu_event *ev, int cpu, 
 			 strerror(err), cpu);
 		break;
 	case ENODATA:
-		snprintf(reason, size,
-			 "the %s PMU wants mem-loads inside a group led by mem-loads-aux (ENODATA), "
-			 "which sysfs does not offer",
-			 ev->pmu);
+		snprintf(
+			reason, size,
+			"the %s PMU wants mem-loads inside a group led by mem-loads-aux (ENODATA), "
+			"which sysfs does not offer",
+			ev->pmu);
 		break;
 	default:
 		snprintf(reason, size, "the %s PMU refused the sampling event on CPU %d (%s)",

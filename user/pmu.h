@@ -16,9 +16,9 @@
 
 enum nl_pmu_kind {
 	NL_PMU_NONE,
-	NL_PMU_PEBS,		/* Intel load latency (mem-loads) */
-	NL_PMU_IBS,		/* AMD IBS op */
-	NL_PMU_SW_PAGE_FAULTS,	/* software page faults: tests the plumbing without a PMU */
+	NL_PMU_PEBS,	       /* Intel load latency (mem-loads) */
+	NL_PMU_IBS,	       /* AMD IBS op */
+	NL_PMU_SW_PAGE_FAULTS, /* software page faults: tests the plumbing without a PMU */
 };
 
 enum nl_pmu_rate { NL_PMU_RATE_NORMAL, NL_PMU_RATE_LOW, NL_PMU_RATE_HIGH };

@@ -136,7 +136,8 @@ static json_object *health_json(const struct nl_health *h)
 			       json_object_new_uint64(h->task_storage_fail));
 	json_object_object_add(obj, "nodes_clamped", json_object_new_uint64(h->node_clamped));
 	json_object_object_add(obj, "procs_expired", json_object_new_uint64(h->procs_expired));
-	json_object_object_add(obj, "pmu_procs_map_full", json_object_new_uint64(h->pmu_procs_full));
+	json_object_object_add(obj, "pmu_procs_map_full",
+			       json_object_new_uint64(h->pmu_procs_full));
 	json_object_object_add(obj, "pmu_matrix_map_full",
 			       json_object_new_uint64(h->pmu_matrix_full));
 	return obj;
@@ -148,10 +149,14 @@ static json_object *ratio_or_null(struct nl_ratio r)
 }
 
 static const char *const level_names[NL_PMU_CLASSES] = {
-	[NL_MEM_UNKNOWN] = "unknown",	      [NL_MEM_CACHE] = "cache",
-	[NL_MEM_REMOTE_CACHE] = "remote_cache", [NL_MEM_LOCAL_DRAM] = "local_dram",
-	[NL_MEM_REMOTE_DRAM] = "remote_dram",   [NL_MEM_LOCAL_CXL] = "local_cxl_pmem",
-	[NL_MEM_REMOTE_CXL] = "remote_cxl_pmem", [NL_MEM_OTHER] = "io_uncached",
+	[NL_MEM_UNKNOWN] = "unknown",
+	[NL_MEM_CACHE] = "cache",
+	[NL_MEM_REMOTE_CACHE] = "remote_cache",
+	[NL_MEM_LOCAL_DRAM] = "local_dram",
+	[NL_MEM_REMOTE_DRAM] = "remote_dram",
+	[NL_MEM_LOCAL_CXL] = "local_cxl_pmem",
+	[NL_MEM_REMOTE_CXL] = "remote_cxl_pmem",
+	[NL_MEM_OTHER] = "io_uncached",
 };
 
 static json_object *mean_or_null(uint64_t weight, uint64_t samples)
@@ -194,10 +199,9 @@ static json_object *latency_json(const struct nl_snapshot *snap)
 		json_object *cell = json_object_new_object(), *hist = json_object_new_array();
 
 		json_object_object_add(cell, "cpu_node", json_object_new_int(l->cpu_node));
-		json_object_object_add(cell, "memory_node",
-				       l->mem_node == NL_NODE_UNKNOWN ?
-					       NULL :
-					       json_object_new_int(l->mem_node));
+		json_object_object_add(
+			cell, "memory_node",
+			l->mem_node == NL_NODE_UNKNOWN ? NULL : json_object_new_int(l->mem_node));
 		json_object_object_add(cell, "samples", json_object_new_uint64(l->samples));
 		json_object_object_add(cell, "mean_latency", mean_or_null(l->weight, l->samples));
 		for (b = 0; b < NL_LAT_BUCKETS; b++)

@@ -115,7 +115,7 @@ struct nl_proc_view {
 	struct nl_ratio placement;
 	struct nl_ratio hint;
 	struct nl_ratio pmu_ratio;
-	double hint_coverage; /* share of its memory on nodes with hint faults */
+	double hint_coverage;	/* share of its memory on nodes with hint faults */
 	uint64_t ratio_samples; /* samples (pmu) or fault pages (hint_faults) behind remote_ratio */
 	enum nl_source_id source;
 	double remote_ratio;

@@ -45,9 +45,9 @@ static int setup(void **state)
 	if (fake_two_nodes(&topo))
 		return -1;
 	/* Software page faults stand in for the PMU this host lacks. */
-	err = nl_collector_open(&topo,
-				&(struct nl_collect_opts){ .max_procs = 4096, .pmu_software = true },
-				&sources, &collector);
+	err = nl_collector_open(
+		&topo, &(struct nl_collect_opts){ .max_procs = 4096, .pmu_software = true },
+		&sources, &collector);
 	return err ? -1 : 0;
 }
 

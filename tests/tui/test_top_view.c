@@ -378,7 +378,9 @@ static void test_detail_suggestion(void **state)
 {
 	struct nl_command cmds[2] = {
 		{ .form = NL_FORM_TASKSET, .when = "now", .text = "taskset -a -p -c 2-3 7" },
-		{ .form = NL_FORM_NUMALENS, .when = "now", .text = "numalens pin 7 --node 1 --apply" },
+		{ .form = NL_FORM_NUMALENS,
+		  .when = "now",
+		  .text = "numalens pin 7 --node 1 --apply" },
 	};
 	struct top_detail d = { .pid = 7,
 				.suggestion = "run its threads on node 1 (CPUs 2-3)",
@@ -467,8 +469,8 @@ int main(void)
 		cmocka_unit_test(test_row_largest_pid), cmocka_unit_test(test_bars_and_rates),
 		cmocka_unit_test(test_sort_and_filter), cmocka_unit_test(test_list_frame),
 		cmocka_unit_test(test_detail),		cmocka_unit_test(test_detail_suggestion),
-		cmocka_unit_test(test_detail_matrix),
-		cmocka_unit_test(test_nodes),		cmocka_unit_test(test_wrap_and_clip),
+		cmocka_unit_test(test_detail_matrix),	cmocka_unit_test(test_nodes),
+		cmocka_unit_test(test_wrap_and_clip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,8 +48,7 @@ static void test_intel_pre_skylake(void **state)
 	expect(OP_LH | P(LVL, L2) | LEVEL(L2) | P(SNOOP, NONE), NL_MEM_CACHE, 0);
 	expect(OP_LH | P(LVL, L3) | LEVEL(L3) | P(SNOOP, HITM), NL_MEM_CACHE, 0);
 	expect(OP_LH | P(LVL, REM_CCE1) | REM | LEVEL(L3) | P(SNOOP, HIT), NL_MEM_REMOTE_CACHE, 1);
-	expect(OP_LH | P(LVL, REM_CCE1) | REM | LEVEL(L3) | P(SNOOP, HITM), NL_MEM_REMOTE_CACHE,
-	       1);
+	expect(OP_LH | P(LVL, REM_CCE1) | REM | LEVEL(L3) | P(SNOOP, HITM), NL_MEM_REMOTE_CACHE, 1);
 	expect(OP_LH | P(LVL, LOC_RAM) | LEVEL(RAM) | P(SNOOP, HIT), NL_MEM_LOCAL_DRAM, 0);
 	expect(OP_LH | P(LVL, REM_RAM1) | REM | LEVEL(L3) | P(SNOOP, HIT), NL_MEM_REMOTE_DRAM, 1);
 	expect(OP_LH | P(LVL, LOC_RAM) | LEVEL(RAM) | SNOOP_NONE_MISS, NL_MEM_LOCAL_DRAM, 0);

@@ -283,7 +283,7 @@ static void test_finding_local(void **state)
 	assert_false(view.flagged);
 	assert_near(view.remote_ratio, 0);
 	assert_string_equal(finding(&view), "runs 100% on node 1, where all of its 64.0 MiB is "
-					  "(estimated 0% remote, from placement)");
+					    "(estimated 0% remote, from placement)");
 }
 
 /* Nothing runs on a memory-only node (CXL): the best node is where the most
@@ -296,7 +296,7 @@ static void test_finding_mostly_local(void **state)
 	nodes[1].mem_bytes = 3 * MiB;
 	nl_model_evaluate(&view, 2, &topo, 2.0, &opts);
 	assert_string_equal(finding(&view), "runs 100% on node 0, where 97% of its 100.0 MiB is "
-					  "(estimated 3% remote, from placement)");
+					    "(estimated 3% remote, from placement)");
 }
 
 static void test_best_node_skips_memory_only(void **state)

@@ -56,9 +56,8 @@ static void test_sapphire_rapids_aux_leader(void **state)
 	struct nl_pmu_config cfg;
 	char reason[256];
 
-	assert_int_equal(nl_pmu_probe(tree("spr"), 0, NL_PMU_RATE_LOW, &cfg, reason,
-				      sizeof(reason)),
-			 0);
+	assert_int_equal(
+		nl_pmu_probe(tree("spr"), 0, NL_PMU_RATE_LOW, &cfg, reason, sizeof(reason)), 0);
 	assert_true(cfg.events[0].has_leader);
 	assert_int_equal(cfg.events[0].leader.type, 4);
 	assert_int_equal(cfg.events[0].leader.config, 0x8203);
@@ -93,9 +92,8 @@ static void test_amd_ibs(void **state)
 	struct nl_pmu_config cfg;
 	char reason[256];
 
-	assert_int_equal(nl_pmu_probe(tree("zen3"), 0, NL_PMU_RATE_HIGH, &cfg, reason,
-				      sizeof(reason)),
-			 0);
+	assert_int_equal(
+		nl_pmu_probe(tree("zen3"), 0, NL_PMU_RATE_HIGH, &cfg, reason, sizeof(reason)), 0);
 	assert_int_equal(cfg.kind, NL_PMU_IBS);
 	assert_int_equal(cfg.events[0].attr.type, 11);
 	assert_int_equal(cfg.events[0].attr.config, 1ull << 19); /* cnt_ctl */
@@ -132,8 +130,7 @@ static void test_parse_event_formats(void **state)
 	/* split field: bits 0-7 then 32-35 */
 	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=0x1d4", &attr), 0);
 	assert_int_equal(attr.config, 0xd4 | (1ull << 32));
-	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=0x1000", &attr),
-			 -ERANGE);
+	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=0x1000", &attr), -ERANGE);
 	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "nosuchterm=1", &attr), -ENOENT);
 	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=zz", &attr), -EINVAL);
 }
