@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "agent.h"
+#include "cli.h"
 #include "log.h"
 #include "procfs.h"
 
@@ -92,14 +93,6 @@ int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
 		return 1;
 	}
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
@@ -230,7 +223,7 @@ static bool requested(const struct nl_agent *a, uint32_t pid)
 static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 {
 	struct nl_proc_view **busy = calloc(snap->nr ? snap->nr : 1, sizeof(*busy));
-	double now = now_s();
+	double now = nl_monotonic_s();
 	size_t i, nr = 0, reads = 0;
 	int n;
 

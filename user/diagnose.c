@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "advisor.h"
 #include "agent.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "procfs.h"
@@ -54,19 +55,6 @@ static void usage(FILE *f)
 		"  numalens diagnose --json | jq '.processes[0]'\n");
 }
 
-static int parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *out > max || arg[0] == '-') {
-		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static bool pid_exists(uint32_t pid)
 {
 	char path[64];
@@ -74,26 +62,6 @@ static bool pid_exists(uint32_t pid)
 
 	snprintf(path, sizeof(path), "%s/%u", nl_proc_root, pid);
 	return !stat(path, &st);
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Sleeps until the deadline or a signal, in short steps so Ctrl-C is prompt. */
-static void sleep_interruptible(double seconds)
-{
-	double deadline = monotonic_s() + seconds, left;
-
-	while (!stop && (left = deadline - monotonic_s()) > 0) {
-		if (left > 0.1)
-			left = 0.1;
-		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
-	}
 }
 
 int cmd_diagnose(int argc, char **argv)
@@ -137,7 +105,7 @@ int cmd_diagnose(int argc, char **argv)
 			break;
 		}
 		case 'p':
-			if (parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
+			if (nl_parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
 				return NL_EXIT_USAGE;
 			if (nr_pids == MAX_PIDS) {
 				nl_err("at most %d --pid options", MAX_PIDS);
@@ -146,7 +114,7 @@ int cmd_diagnose(int argc, char **argv)
 			pids[nr_pids++] = value;
 			break;
 		case 'n':
-			if (parse_uint(optarg, "--top", 100000, &value))
+			if (nl_parse_uint(optarg, "--top", 100000, &value))
 				return NL_EXIT_USAGE;
 			ropts.top = value;
 			break;
@@ -201,7 +169,7 @@ int cmd_diagnose(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	/* On stderr, JSON or not: scripts can tell when the window opens. */
 	fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
-	sleep_interruptible(duration);
+	nl_sleep_until(nl_monotonic_s() + duration, &stop);
 	err = nl_agent_refresh(agent, &snap);
 	if (err)
 		goto out;

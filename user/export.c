@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
+#include "cli.h"
 #include "commands.h"
 #include "export.h"
 #include "log.h"
@@ -78,31 +79,12 @@ static void usage(FILE *f)
 		NL_EXPORT_MAX_PROCESSES, NL_EXPORT_PORT, NL_EXPORT_PORT);
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static double realtime_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_until(double deadline)
-{
-	double left;
-
-	while (!stop && (left = deadline - monotonic_s()) > 0) {
-		if (left > 0.1)
-			left = 0.1;
-		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
-	}
 }
 
 int nl_textfile_write(const char *path, const char *data, size_t len)
@@ -189,7 +171,7 @@ struct exporter {
 static int refresh(struct exporter *x)
 {
 	struct nl_snapshot snap = { 0 };
-	double start = monotonic_s();
+	double start = nl_monotonic_s();
 	struct nl_health health;
 	int err;
 
@@ -215,7 +197,7 @@ static int refresh(struct exporter *x)
 	nl_export_render(x->series, &x->host, &x->text);
 	/* The time it took goes into the next rendering; it is also the last
 	 * line, rewritten here so this one is not off by a refresh. */
-	x->host.refresh_seconds = monotonic_s() - start;
+	x->host.refresh_seconds = nl_monotonic_s() - start;
 	if (!x->text.failed) {
 		char *last = x->text.len ? memrchr(x->text.data, '\n', x->text.len - 1) : NULL;
 
@@ -470,19 +452,19 @@ int cmd_export(int argc, char **argv)
 	if (x.textfile && !once)
 		fprintf(stderr, "numalens: writing %s every %.1f s\n", x.textfile, interval);
 	/* Metrics right away (a short first window), then every interval. */
-	next = monotonic_s();
+	next = nl_monotonic_s();
 	if (once) {
 		next += interval;
-		sleep_until(next);
+		nl_sleep_until(next, &stop);
 		ret = stop || refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
 		goto out;
 	}
 	while (!stop) {
 		refresh(&x);
 		next += interval;
-		if (next < monotonic_s())
-			next = monotonic_s() + interval; /* fell behind: no burst */
-		sleep_until(next);
+		if (next < nl_monotonic_s())
+			next = nl_monotonic_s() + interval; /* fell behind: no burst */
+		nl_sleep_until(next, &stop);
 	}
 	ret = NL_EXIT_OK;
 out:

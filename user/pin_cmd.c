@@ -17,6 +17,7 @@
 #include "advisor.h"
 #include "agent.h"
 #include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "model.h"
@@ -83,25 +84,6 @@ static int parse_pid(const char *arg, int *pid)
 	}
 	*pid = (int)v;
 	return 0;
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double seconds)
-{
-	double deadline = monotonic_s() + seconds, left;
-
-	while (!stop && (left = deadline - monotonic_s()) > 0) {
-		if (left > 0.1)
-			left = 0.1;
-		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
-	}
 }
 
 /* CPU ticks and last CPU of every thread. */
@@ -176,13 +158,13 @@ static int view_from_proc(int pid, const struct nl_topology *topo, int nr_nodes,
 	for (n = 0; n < nr_nodes; n++)
 		v->node[n].mem_bytes = maps.node_bytes[n];
 	v->mem_known = true;
-	t0 = monotonic_s();
+	t0 = nl_monotonic_s();
 	err = sample_threads(pid, &a, &na);
 	if (!err) {
-		sleep_s(SAMPLE_S);
+		nl_sleep_until(nl_monotonic_s() + SAMPLE_S, &stop);
 		err = sample_threads(pid, &b, &nb);
 	}
-	t1 = monotonic_s();
+	t1 = nl_monotonic_s();
 	if (err)
 		goto out;
 	*threads = nb;
@@ -419,7 +401,7 @@ int cmd_pin(int argc, char **argv)
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
-		sleep_s(duration);
+		nl_sleep_until(nl_monotonic_s() + duration, &stop);
 		err = nl_agent_refresh(agent, &snap);
 		if (err)
 			goto out;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "procfs.h"
@@ -124,38 +125,6 @@ static void usage(FILE *f)
 		NL_DEFAULT_MAX_PROCS);
 }
 
-static int parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *out > max || arg[0] == '-') {
-		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_interruptible(double seconds)
-{
-	double deadline = monotonic_s() + seconds, left;
-
-	while (!stop && (left = deadline - monotonic_s()) > 0) {
-		if (left > 0.2)
-			left = 0.2;
-		nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1e9) }, NULL);
-	}
-}
-
 static void set_clock(struct top *t)
 {
 	time_t now = time(NULL);
@@ -255,14 +224,14 @@ static int run_batch(struct top *t)
 	st.filter = &t->filter;
 	st.min_remote_ratio = t->aopts.model.min_remote_ratio;
 	while (!stop && (!t->iterations || t->done < t->iterations)) {
-		sleep_interruptible(t->interval);
+		nl_sleep_until(nl_monotonic_s() + t->interval, &stop);
 		if (stop)
 			break;
-		t0 = monotonic_s();
+		t0 = nl_monotonic_s();
 		err = take_snapshot(t);
 		if (err)
 			return err;
-		t1 = monotonic_s();
+		t1 = nl_monotonic_s();
 		t->done++;
 		st.clock = t->clock;
 		st.sort = t->sort;
@@ -274,7 +243,7 @@ static int run_batch(struct top *t)
 			return -EIO;
 		/* For bench/top.sh: what one refresh costs, and where. */
 		nl_info("refresh %lu: %.2f ms snapshot, %.2f ms frame, %zu processes, %zu rows",
-			t->done, (t1 - t0) * 1e3, (monotonic_s() - t1) * 1e3, t->snap.nr,
+			t->done, (t1 - t0) * 1e3, (nl_monotonic_s() - t1) * 1e3, t->snap.nr,
 			t->rows.nr);
 	}
 	return 0;
@@ -369,7 +338,7 @@ static void footer(struct top *t)
 		snprintf(buf, sizeof(buf), "%s (Enter applies, empty clears, Esc cancels): %s_",
 			 t->prompt == '/' ? "Filter by command" : "Filter by node", t->input);
 		text = buf;
-	} else if (t->message[0] && monotonic_s() < t->message_until) {
+	} else if (t->message[0] && nl_monotonic_s() < t->message_until) {
 		text = t->message;
 	} else {
 		switch (t->screen) {
@@ -494,7 +463,7 @@ static void notice(struct top *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->message, sizeof(t->message), fmt, ap);
 	va_end(ap);
-	t->message_until = monotonic_s() + 3;
+	t->message_until = nl_monotonic_s() + 3;
 }
 
 /* The agent reads the memory of the process in the detail screen (and of
@@ -705,7 +674,7 @@ static bool handle_key(struct top *t, int ch)
 
 static int run_interactive(struct top *t)
 {
-	double first = t->interval < 1 ? t->interval : 1, next = monotonic_s() + first;
+	double first = t->interval < 1 ? t->interval : 1, next = nl_monotonic_s() + first;
 	SCREEN *scr;
 	int err = 0;
 
@@ -725,7 +694,7 @@ static int run_interactive(struct top *t)
 	setup_colors(t);
 
 	while (!stop) {
-		double now = monotonic_s();
+		double now = nl_monotonic_s();
 		int ch, wait_ms;
 
 		draw(t);
@@ -740,11 +709,11 @@ static int run_interactive(struct top *t)
 				break;
 			continue;
 		}
-		if (monotonic_s() < next)
+		if (nl_monotonic_s() < next)
 			continue;
 		next += t->interval;
-		if (next < monotonic_s())
-			next = monotonic_s() + t->interval;
+		if (next < nl_monotonic_s())
+			next = nl_monotonic_s() + t->interval;
 		if (t->paused)
 			continue;
 		err = take_snapshot(t);
@@ -817,7 +786,7 @@ int cmd_top(int argc, char **argv)
 			t->batch = true;
 			break;
 		case 'n':
-			if (parse_uint(optarg, "--iterations", 1000000000, &value) || !value) {
+			if (nl_parse_uint(optarg, "--iterations", 1000000000, &value) || !value) {
 				if (!value)
 					nl_err("--iterations must be at least 1");
 				return NL_EXIT_USAGE;
@@ -825,7 +794,7 @@ int cmd_top(int argc, char **argv)
 			t->iterations = value;
 			break;
 		case 'p':
-			if (parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
+			if (nl_parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
 				return NL_EXIT_USAGE;
 			if (t->nr_pids == MAX_PIDS) {
 				nl_err("at most %d --pid options", MAX_PIDS);
@@ -845,7 +814,7 @@ int cmd_top(int argc, char **argv)
 			t->filter.all = true;
 			break;
 		case 'w':
-			if (parse_uint(optarg, "--width", TOP_MAX_COLS, &value) ||
+			if (nl_parse_uint(optarg, "--width", TOP_MAX_COLS, &value) ||
 			    value < MIN_COLS) {
 				nl_err("--width must be from %d to %d", MIN_COLS, TOP_MAX_COLS);
 				return NL_EXIT_USAGE;
@@ -856,7 +825,7 @@ int cmd_top(int argc, char **argv)
 			t->color = false;
 			break;
 		case 'M':
-			if (parse_uint(optarg, "--max-procs", 1u << 22, &value) || value < 16) {
+			if (nl_parse_uint(optarg, "--max-procs", 1u << 22, &value) || value < 16) {
 				nl_err("--max-procs must be between 16 and %u", 1u << 22);
 				return NL_EXIT_USAGE;
 			}
