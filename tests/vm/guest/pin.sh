@@ -34,7 +34,8 @@ settle() {
 
 # The advisor: threads on node 0, memory on node 1. diagnose suggests, pin
 # (auto) plans, then applies its own choice.
-wl_start auto --cpu-node 0 --mem-node 1 --size 64 --threads 2 --seconds 0
+# One busy thread: node 1 (2 CPUs) has room for it whatever else the guest runs there.
+wl_start auto --cpu-node 0 --mem-node 1 --size 64 --threads 1 --seconds 0
 auto=$WL_PID
 diagnose before 4 --pid "$auto"
 hand_back_cmd before-text numalens diagnose --duration 3 --pid "$auto"
