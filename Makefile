@@ -154,9 +154,16 @@ $(BENCH_SKELS): $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_$* > $@
 
-$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(BENCH_SKELS) $(LIB_OBJS)
+# What the benchmarks share (bench/bench.h), linked into each.
+$(BUILD)/bench/bench.o: bench/bench.c bench/bench.h | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< $(LIB_OBJS) -o $@ $(LDLIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c bench/bench.h $(BUILD)/bench/bench.o $(BENCH_SKELS) \
+		$(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< $(BUILD)/bench/bench.o $(LIB_OBJS) -o $@ $(LDLIBS) \
+		-lpthread
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

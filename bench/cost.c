@@ -9,7 +9,6 @@
  *
  * usage: cost BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS]]
  */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "collect.h"
 #include "empty.skel.h"
 #include "topology.h"
 
-#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
-#define MAX_WINDOWS 9
+#define MAX_WINDOWS BENCH_MAX_WINDOWS
 #define MAX_ROWS 40
 #define MAX_BT_PROGS 8
 #define CALIBRATE_LOOPS 100000
@@ -37,23 +35,15 @@
 #define TARGET_VS_EMPTY 2.0
 #define TARGET_VS_BPFTRACE 0.25
 
-struct row {
-	char name[64];
-	bool numalens;
-	uint64_t cnt[MAX_WINDOWS];
-	uint64_t ns[MAX_WINDOWS];
-};
-
 /* Cumulative stats of every measured program at one instant. */
 struct point {
 	uint64_t cnt[MAX_ROWS];
 	uint64_t ns[MAX_ROWS];
 };
 
-static struct row rows[MAX_ROWS];
+static struct bench_row rows[MAX_ROWS];
 static size_t nr_rows, nl_rows, empty_row, bt_row;
 
-static int old_stats = -1;
 static pid_t bpftrace_pid = -1, load_pid = -1;
 static int bpftrace_out = -1;
 
@@ -62,45 +52,11 @@ static struct bench_empty *empty;
 static uint32_t bt_ids[MAX_BT_PROGS];
 static size_t nr_bt_ids;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int read_sysctl(void)
-{
-	char buf[16] = "";
-	int fd = open(STATS_SYSCTL, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atoi(buf) : -1;
-}
-
-static int write_sysctl(int value)
-{
-	char buf[16];
-	int fd = open(STATS_SYSCTL, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%d\n", value);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* Async-signal-safe: only kill(), waitpid(), open() and write(). */
+/* Async-signal-safe: only kill() and waitpid(). */
 static void cleanup(void)
 {
 	if (load_pid > 0) {
-		kill(load_pid, SIGKILL);
+		kill(-load_pid, SIGKILL); /* perf and the processes it started */
 		waitpid(load_pid, NULL, 0);
 		load_pid = -1;
 	}
@@ -109,49 +65,31 @@ static void cleanup(void)
 		waitpid(bpftrace_pid, NULL, 0);
 		bpftrace_pid = -1;
 	}
-	if (old_stats >= 0) {
-		write_sysctl(old_stats);
-		old_stats = -1;
-	}
-}
-
-static void on_signal(int sig)
-{
-	cleanup();
-	_exit(128 + sig);
-}
-
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "bench: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	cleanup();
-	exit(1);
 }
 
 /* Runs `perf bench sched pipe -l loops`, quietly; returns its wall time. */
 static double run_load(long loops)
 {
 	char arg[32];
-	double start = now_s();
+	double start = bench_now_s();
 	int status;
 
 	snprintf(arg, sizeof(arg), "%ld", loops);
 	load_pid = fork();
 	if (load_pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (load_pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		setpgid(0, 0); /* a group of its own, killed whole by cleanup() */
 		dup2(null, STDOUT_FILENO);
 		execlp("perf", "perf", "bench", "sched", "pipe", "-l", arg, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(load_pid, &status, 0) != load_pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		die("%s", "perf bench sched pipe failed (is linux-perf installed?)");
+		bench_die("perf bench sched pipe failed (is linux-perf installed?)");
 	load_pid = -1;
-	return now_s() - start;
+	return bench_now_s() - start;
 }
 
 /* `bpftool prog show -j`, parsed; NULL on failure. */
@@ -164,23 +102,23 @@ static struct json_object *bpftool_progs(void)
 	size_t n;
 
 	if (!buf || !p)
-		die("%s", "cannot run bpftool");
+		bench_die("cannot run bpftool");
 	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
 		len += n;
 		if (len + 1 == cap) {
 			cap *= 2;
 			buf = realloc(buf, cap);
 			if (!buf)
-				die("%s", "out of memory");
+				bench_die("out of memory");
 		}
 	}
 	buf[len] = 0;
 	if (pclose(p))
-		die("%s", "bpftool prog show -j failed");
+		bench_die("bpftool prog show -j failed");
 	progs = json_tokener_parse(buf);
 	free(buf);
 	if (!progs || !json_object_is_type(progs, json_type_array))
-		die("%s", "cannot parse bpftool prog show -j");
+		bench_die("cannot parse bpftool prog show -j");
 	return progs;
 }
 
@@ -240,17 +178,17 @@ static void start_bpftrace(const char *script)
 	uint32_t before[64], after[64];
 	size_t nr_before = switch_tracepoint_progs(before, 64), nr_after, i;
 	char line[512], errpath[] = "/tmp/numalens-bench-bt.XXXXXX";
-	double deadline = now_s() + 60;
+	double deadline = bench_now_s() + 60;
 	size_t used = 0;
 	int pipefd[2], errfd = mkstemp(errpath);
 	bool attached = false;
 
 	if (errfd < 0 || pipe(pipefd))
-		die("pipe: %s", strerror(errno));
+		bench_die("pipe: %s", strerror(errno));
 	unlink(errpath);
 	bpftrace_pid = fork();
 	if (bpftrace_pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (bpftrace_pid == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(errfd, STDERR_FILENO);
@@ -260,7 +198,7 @@ static void start_bpftrace(const char *script)
 	}
 	close(pipefd[1]);
 	bpftrace_out = pipefd[0];
-	while (!attached && now_s() < deadline) {
+	while (!attached && bench_now_s() < deadline) {
 		struct pollfd pfd = { .fd = bpftrace_out, .events = POLLIN };
 		ssize_t n;
 
@@ -281,7 +219,7 @@ static void start_bpftrace(const char *script)
 		lseek(errfd, 0, SEEK_SET);
 		while ((n = read(errfd, line, sizeof(line))) > 0)
 			fwrite(line, 1, n, stderr);
-		die("%s", "bpftrace did not attach");
+		bench_die("bpftrace did not attach");
 	}
 	close(errfd);
 	/* The programs are attached by the time it says so; look a few times
@@ -297,7 +235,7 @@ static void start_bpftrace(const char *script)
 			usleep(100000);
 	}
 	if (!nr_bt_ids)
-		die("%s", "bpftool shows no sched_switch program of bpftrace");
+		bench_die("bpftool shows no sched_switch program of bpftrace");
 }
 
 static void stop_bpftrace(void)
@@ -321,18 +259,6 @@ static void stop_bpftrace(void)
 	bpftrace_pid = -1;
 }
 
-static void prog_fd_stats(int fd, uint64_t *cnt, uint64_t *ns)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	*cnt = *ns = 0;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		*cnt = info.run_cnt;
-		*ns = info.run_time_ns;
-	}
-}
-
 static void take_point(struct point *pt)
 {
 	struct nl_prog_info progs[MAX_ROWS];
@@ -344,8 +270,8 @@ static void take_point(struct point *pt)
 		pt->cnt[i] = progs[i].run_cnt;
 		pt->ns[i] = progs[i].run_time_ns;
 	}
-	prog_fd_stats(bpf_program__fd(empty->progs.bench_empty_switch), &pt->cnt[empty_row],
-		      &pt->ns[empty_row]);
+	bench_prog_stats(bpf_program__fd(empty->progs.bench_empty_switch), &pt->cnt[empty_row],
+			 &pt->ns[empty_row]);
 	for (i = 0; i < json_object_array_length(all); i++) {
 		struct json_object *p = json_object_array_get_idx(all, i);
 
@@ -357,46 +283,7 @@ static void take_point(struct point *pt)
 	json_object_put(all);
 }
 
-static double ns_per_event(const struct row *r, int w)
-{
-	return r->cnt[w] ? (double)r->ns[w] / r->cnt[w] : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_ns(const struct row *r, int windows)
-{
-	double v[MAX_WINDOWS];
-	int w;
-
-	for (w = 0; w < windows; w++)
-		v[w] = ns_per_event(r, w);
-	qsort(v, windows, sizeof(v[0]), cmp_double);
-	return windows % 2 ? v[windows / 2] : (v[windows / 2 - 1] + v[windows / 2]) / 2;
-}
-
-static uint64_t median_cnt(const struct row *r, int windows)
-{
-	uint64_t v[MAX_WINDOWS];
-
-	memcpy(v, r->cnt, sizeof(v));
-	qsort(v, windows, sizeof(v[0]), cmp_u64);
-	return v[windows / 2];
-}
-
-static bool ran(const struct row *r, int windows)
+static bool ran(const struct bench_row *r, int windows)
 {
 	int w;
 
@@ -408,8 +295,8 @@ static bool ran(const struct row *r, int windows)
 
 static void print_results(int windows, double seconds)
 {
-	double empty_ns = median_ns(&rows[empty_row], windows);
-	double bt_ns = median_ns(&rows[bt_row], windows);
+	double empty_ns = bench_median_ns(&rows[empty_row], windows);
+	double bt_ns = bench_median_ns(&rows[bt_row], windows);
 	double switch_ns = -1;
 	size_t i;
 	int w;
@@ -422,16 +309,17 @@ static void print_results(int windows, double seconds)
 		printf("   run%d", w + 1);
 	printf(" %9s %8s\n", "ns/event", "x empty");
 	for (i = 0; i < nr_rows; i++) {
-		const struct row *r = &rows[i];
-		double ns = median_ns(r, windows);
+		const struct bench_row *r = &rows[i];
+		double ns = bench_median_ns(r, windows);
 
 		if (!ran(r, windows))
 			continue;
-		printf("%-26s %12llu", r->name, (unsigned long long)median_cnt(r, windows));
+		printf("%-26s %12llu", r->name,
+		       (unsigned long long)bench_median_u64(r->cnt, windows));
 		for (w = 0; w < windows; w++)
-			printf(" %6.0f", ns_per_event(r, w));
+			printf(" %6.0f", bench_ns_per_run(r, w));
 		printf(" %9.1f %8.2f\n", ns, empty_ns > 0 ? ns / empty_ns : 0);
-		if (r->numalens && !strcmp(r->name, "numalens nl_sched_switch"))
+		if (i < nl_rows && !strcmp(r->name, "numalens nl_sched_switch"))
 			switch_ns = ns;
 	}
 	printf("numalens programs that did not run in the windows:");
@@ -458,7 +346,7 @@ int main(int argc, char **argv)
 	struct nl_sources sources = { 0 };
 	static struct nl_topology topo;
 	double seconds = argc > 2 ? atof(argv[2]) : 10, took;
-	int windows = argc > 3 ? atoi(argv[3]) : 3, w, err;
+	int windows = argc > 3 ? atoi(argv[3]) : 3, w;
 	struct point before, after;
 	long loops;
 	size_t i, nr;
@@ -468,28 +356,17 @@ int main(int argc, char **argv)
 			argv[0], MAX_WINDOWS);
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	bench_on_signals(cleanup);
+	bench_stats_enable();
 
-	old_stats = read_sysctl();
-	if (old_stats < 0 || write_sysctl(1))
-		die("cannot set %s (run as root)", STATS_SYSCTL);
-
-	if (nl_topology_load(&topo))
-		die("%s", "cannot read the NUMA topology");
-	err = nl_collector_open(&topo, &opts, &sources, &collector);
-	if (err)
-		die("cannot open the numalens collector: %s", strerror(-err));
+	collector = bench_collector_open(&topo, &opts, &sources);
 	empty = bench_empty__open_and_load();
 	if (!empty || bench_empty__attach(empty))
-		die("%s", "cannot load and attach bench/empty.bpf.c");
+		bench_die("cannot load and attach bench/empty.bpf.c");
 
 	nr = nl_collector_programs(collector, progs, MAX_ROWS);
-	for (i = 0; i < nr && nr_rows < MAX_ROWS - 2; i++) {
-		snprintf(rows[nr_rows].name, sizeof(rows[0].name), "numalens %s", progs[i].name);
-		rows[nr_rows++].numalens = true;
-	}
+	for (i = 0; i < nr && nr_rows < MAX_ROWS - 2; i++)
+		snprintf(rows[nr_rows++].name, sizeof(rows[0].name), "numalens %s", progs[i].name);
 	nl_rows = nr_rows;
 	empty_row = nr_rows++;
 	snprintf(rows[empty_row].name, sizeof(rows[0].name), "empty tp_btf/sched_switch");
@@ -528,7 +405,7 @@ int main(int argc, char **argv)
 	stop_bpftrace();
 	bench_empty__destroy(empty);
 	nl_collector_free(collector);
-	cleanup();
+	bench_cleanup();
 	print_results(windows, seconds);
 	return 0;
 }

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "collect.h"
 #include "topology.h"
 
@@ -24,21 +24,6 @@
 static pid_t *children;
 static size_t nr_children;
 static int release_fd = -1;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Closing the pipe's write end lets every child's read() return: they exit. */
 static void end_children(void)
@@ -53,13 +38,13 @@ static void end_children(void)
 	nr_children = 0;
 }
 
-static void on_signal(int sig)
+/* Async-signal-safe: only kill(). */
+static void kill_children(void)
 {
 	size_t i;
 
 	for (i = 0; i < nr_children; i++)
 		kill(children[i], SIGKILL);
-	_exit(128 + sig);
 }
 
 /* Starts n processes that sleep in read() until the pipe closes. */
@@ -115,16 +100,16 @@ static int measure(struct nl_collector *c, int nr_nodes, int reads, struct resul
 	 * a steady agent does not pay that every time. */
 	err = nl_collector_read(c, &t);
 	for (r = 0; r < reads && !err; r++) {
-		double start = now_s();
+		double start = bench_now_s();
 
 		err = nl_collector_read(c, &t);
-		ms[r] = (now_s() - start) * 1e3;
+		ms[r] = (bench_now_s() - start) * 1e3;
 	}
 	if (err) {
 		nl_sample_table_free(&t);
 		return err;
 	}
-	qsort(ms, reads, sizeof(ms[0]), cmp_double);
+	qsort(ms, reads, sizeof(ms[0]), bench_cmp_double);
 	res->ms = ms[reads / 2];
 	res->min_ms = ms[0];
 	res->procs = t.nr;
@@ -156,18 +141,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [EXTRA_PROCESSES [READS<=%d]]\n", argv[0], MAX_READS);
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	if (nl_topology_load(&topo)) {
-		fprintf(stderr, "bench: cannot read the NUMA topology\n");
-		return 1;
-	}
-	err = nl_collector_open(&topo, &opts, &sources, &c);
-	if (err) {
-		fprintf(stderr, "bench: cannot open the collector: %s\n", strerror(-err));
-		return 1;
-	}
+	bench_on_signals(kill_children);
+	c = bench_collector_open(&topo, &opts, &sources);
 	err = measure(c, topo.nr_node_ids, reads, &live);
 	if (!err && start_children(extra)) {
 		end_children();

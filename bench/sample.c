@@ -20,10 +20,8 @@
  *
  * usage: sample [SECONDS_PER_WINDOW [WINDOWS]]
  */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,12 +35,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "collect.h"
 #include "empty_perf.skel.h"
 #include "topology.h"
 
-#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
-#define MAX_WINDOWS 9
+#define MAX_WINDOWS BENCH_MAX_WINDOWS
 #define MAX_PROGS 40
 #define MAX_CPUS 1024
 #define MAX_WORKERS 256	    /* processes, or threads of the one process */
@@ -60,16 +58,9 @@ static const char *const load_names[NR_LOADS] = {
 	[LOAD_THREADS] = "one process, a thread per CPU",
 };
 
-struct row {
-	char name[64];
-	uint64_t cnt[MAX_WINDOWS];
-	uint64_t ns[MAX_WINDOWS];
-};
-
-static struct row rows[NR_LOADS][NR_ROWS];
+static struct bench_row rows[NR_LOADS][NR_ROWS];
 static uint64_t faults[NR_LOADS][MAX_WINDOWS]; /* minor faults of the load */
 
-static int old_stats = -1;
 static pid_t workers[MAX_WORKERS];
 static int nr_workers, nr_load_cpus;
 static char prog_name[32]; /* the collector's sampling program */
@@ -81,33 +72,7 @@ static struct bpf_link *links[MAX_CPUS];
 static int event_fds[MAX_CPUS];
 static int nr_events;
 
-static int read_sysctl(void)
-{
-	char buf[16] = "";
-	int fd = open(STATS_SYSCTL, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atoi(buf) : -1;
-}
-
-static int write_sysctl(int value)
-{
-	char buf[16];
-	int fd = open(STATS_SYSCTL, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%d\n", value);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* Async-signal-safe: only kill(), waitpid(), open() and write(). */
+/* Async-signal-safe: only kill() and waitpid(). */
 static void cleanup(void)
 {
 	int i;
@@ -117,25 +82,6 @@ static void cleanup(void)
 		waitpid(workers[i], NULL, 0);
 	}
 	nr_workers = 0;
-	if (old_stats >= 0) {
-		write_sysctl(old_stats);
-		old_stats = -1;
-	}
-}
-
-static void on_signal(int sig)
-{
-	cleanup();
-	_exit(128 + sig);
-}
-
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "bench: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	cleanup();
-	exit(1);
 }
 
 /*
@@ -157,7 +103,7 @@ static void attach_empty(void)
 	int cpus = libbpf_num_possible_cpus(), cpu;
 
 	if (cpus <= 0)
-		die("%s", "cannot count the possible CPUs");
+		bench_die("cannot count the possible CPUs");
 	if (cpus > MAX_CPUS)
 		cpus = MAX_CPUS;
 	for (cpu = 0; cpu < cpus; cpu++) {
@@ -166,16 +112,17 @@ static void attach_empty(void)
 		if (fd < 0 && errno == ENODEV)
 			continue; /* offline */
 		if (fd < 0)
-			die("perf_event_open (software page faults): %s", strerror(errno));
+			bench_die("perf_event_open (software page faults): %s", strerror(errno));
 		event_fds[nr_events] = fd;
 		links[nr_events] =
 			bpf_program__attach_perf_event(empty->progs.bench_empty_perf, fd);
 		if (!links[nr_events])
-			die("cannot attach the empty perf_event program: %s", strerror(errno));
+			bench_die("cannot attach the empty perf_event program: %s",
+				  strerror(errno));
 		nr_events++;
 	}
 	if (!nr_events)
-		die("%s", "no CPU to open a page-fault event on");
+		bench_die("no CPU to open a page-fault event on");
 }
 
 static void detach_empty(void)
@@ -233,7 +180,7 @@ static void start_worker(int threads)
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (pid == 0)
 		worker(threads);
 	workers[nr_workers++] = pid;
@@ -262,23 +209,11 @@ static uint64_t run_load(enum load load, double seconds)
 
 		if (wait4(workers[i], &status, 0, &ru) != workers[i] || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
-			die("%s", "a page-fault worker failed");
+			bench_die("a page-fault worker failed");
 		minflt += ru.ru_minflt;
 	}
 	nr_workers = 0;
 	return minflt;
-}
-
-static void prog_fd_stats(int fd, uint64_t *cnt, uint64_t *ns)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	*cnt = *ns = 0;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		*cnt = info.run_cnt;
-		*ns = info.run_time_ns;
-	}
 }
 
 /* The collector's sampling program: its loaded perf_event program. */
@@ -300,8 +235,8 @@ static void take_point(uint64_t cnt[NR_ROWS], uint64_t ns[NR_ROWS])
 
 	cnt[ROW_NUMALENS] = p ? p->run_cnt : 0;
 	ns[ROW_NUMALENS] = p ? p->run_time_ns : 0;
-	prog_fd_stats(bpf_program__fd(empty->progs.bench_empty_perf), &cnt[ROW_EMPTY],
-		      &ns[ROW_EMPTY]);
+	bench_prog_stats(bpf_program__fd(empty->progs.bench_empty_perf), &cnt[ROW_EMPTY],
+			 &ns[ROW_EMPTY]);
 }
 
 /* Memory samples the program counted machine-wide (its latency cells). */
@@ -316,45 +251,6 @@ static uint64_t memory_samples(void)
 	return sum;
 }
 
-static double ns_per_sample(const struct row *r, int w)
-{
-	return r->cnt[w] ? (double)r->ns[w] / r->cnt[w] : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_ns(const struct row *r, int windows)
-{
-	double v[MAX_WINDOWS];
-	int w;
-
-	for (w = 0; w < windows; w++)
-		v[w] = ns_per_sample(r, w);
-	qsort(v, windows, sizeof(v[0]), cmp_double);
-	return windows % 2 ? v[windows / 2] : (v[windows / 2 - 1] + v[windows / 2]) / 2;
-}
-
-static uint64_t median_u64(const uint64_t *values, int windows)
-{
-	uint64_t v[MAX_WINDOWS];
-
-	memcpy(v, values, sizeof(v));
-	qsort(v, windows, sizeof(v[0]), cmp_u64);
-	return v[windows / 2];
-}
-
 static void print_results(int windows, double seconds, uint64_t mem_samples)
 {
 	int l, i, w;
@@ -365,30 +261,30 @@ static void print_results(int windows, double seconds, uint64_t mem_samples)
 	       "every CPU (kernel.bpf_stats_enabled=1, run_time_ns / run_cnt)\n",
 	       windows, seconds, MAP_BYTES >> 20, nr_load_cpus);
 	for (l = 0; l < NR_LOADS; l++) {
-		double empty_ns = median_ns(&rows[l][ROW_EMPTY], windows);
+		double empty_ns = bench_median_ns(&rows[l][ROW_EMPTY], windows);
 
 		printf("\n%s: %llu page faults per window (median)\n", load_names[l],
-		       (unsigned long long)median_u64(faults[l], windows));
+		       (unsigned long long)bench_median_u64(faults[l], windows));
 		printf("%-32s %12s", "program", "samples");
 		for (w = 0; w < windows; w++)
 			printf("   run%d", w + 1);
 		printf(" %9s %8s\n", "ns/sample", "x empty");
 		for (i = 0; i < NR_ROWS; i++) {
-			const struct row *r = &rows[l][i];
-			double ns = median_ns(r, windows);
+			const struct bench_row *r = &rows[l][i];
+			double ns = bench_median_ns(r, windows);
 
 			printf("%-32s %12llu", r->name,
-			       (unsigned long long)median_u64(r->cnt, windows));
+			       (unsigned long long)bench_median_u64(r->cnt, windows));
 			for (w = 0; w < windows; w++)
-				printf(" %6.1f", ns_per_sample(r, w));
+				printf(" %6.1f", bench_ns_per_run(r, w));
 			printf(" %9.1f %8.2f\n", ns, empty_ns > 0 ? ns / empty_ns : 0);
 		}
 	}
 
 	printf("\nTargets\n");
 	for (l = 0; l < NR_LOADS; l++) {
-		double empty_ns = median_ns(&rows[l][ROW_EMPTY], windows);
-		double nl_ns = median_ns(&rows[l][ROW_NUMALENS], windows);
+		double empty_ns = bench_median_ns(&rows[l][ROW_EMPTY], windows);
+		double nl_ns = bench_median_ns(&rows[l][ROW_NUMALENS], windows);
 
 		printf("  %s <= %.0fx empty, %-30s ", prog_name, TARGET_VS_EMPTY, load_names[l]);
 		if (nl_ns <= 0 || empty_ns <= 0)
@@ -412,7 +308,7 @@ int main(int argc, char **argv)
 {
 	struct nl_collect_opts opts = { .max_procs = NL_DEFAULT_MAX_PROCS, .pmu_software = true };
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
-	int windows = argc > 2 ? atoi(argv[2]) : 3, w, l, i, err;
+	int windows = argc > 2 ? atoi(argv[2]) : 3, w, l, i;
 	struct nl_prog_info progs[MAX_PROGS];
 	struct nl_sources sources = { 0 };
 	static struct nl_topology topo;
@@ -426,27 +322,19 @@ int main(int argc, char **argv)
 			MAX_WINDOWS);
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	bench_on_signals(cleanup);
 
 	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (stop == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	old_stats = read_sysctl();
-	if (old_stats < 0 || write_sysctl(1))
-		die("cannot set %s (run as root)", STATS_SYSCTL);
+		bench_die("mmap: %s", strerror(errno));
+	bench_stats_enable();
 
-	if (nl_topology_load(&topo))
-		die("%s", "cannot read the NUMA topology");
-	err = nl_collector_open(&topo, &opts, &sources, &collector);
-	if (err)
-		die("cannot open the numalens collector: %s", strerror(-err));
+	collector = bench_collector_open(&topo, &opts, &sources);
 	nr = nl_collector_programs(collector, progs, MAX_PROGS);
 	p = sampling_prog(progs, nr);
 	if (!p)
-		die("the collector did not attach its sampling program (%s)",
-		    sources.src[NL_SRC_PMU].reason);
+		bench_die("the collector did not attach its sampling program (%s)",
+			  sources.src[NL_SRC_PMU].reason);
 	snprintf(prog_name, sizeof(prog_name), "%s", p->name);
 	for (l = 0; l < NR_LOADS; l++) {
 		snprintf(rows[l][ROW_NUMALENS].name, sizeof(rows[0][0].name), "numalens %s",
@@ -461,7 +349,7 @@ int main(int argc, char **argv)
 
 	empty = bench_empty_perf__open_and_load();
 	if (!empty)
-		die("%s", "cannot load bench/empty_perf.bpf.c");
+		bench_die("cannot load bench/empty_perf.bpf.c");
 	attach_empty();
 	printf("attached: %s on the collector's page-fault events, the empty program on %d "
 	       "others\n",
@@ -471,7 +359,7 @@ int main(int argc, char **argv)
 	/* The loads take turns, so that a noisy moment hits both alike. */
 	for (w = 0; w < windows; w++) {
 		for (l = 0; l < NR_LOADS; l++) {
-			struct row *r = rows[l];
+			struct bench_row *r = rows[l];
 
 			take_point(before_cnt, before_ns);
 			faults[l][w] = run_load(l, seconds);
@@ -492,7 +380,7 @@ int main(int argc, char **argv)
 	detach_empty();
 	bench_empty_perf__destroy(empty);
 	nl_collector_free(collector);
-	cleanup();
+	bench_cleanup();
 	print_results(windows, seconds, mem_samples);
 	return 0;
 }
