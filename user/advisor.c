@@ -1090,3 +1090,13 @@ int nl_threshold_option(int opt, const char *arg, struct nl_model_opts *o)
 	}
 	return 0;
 }
+
+bool nl_advisor_candidate(const struct nl_advisor_opts *o, const struct nl_proc_view *v,
+			  double window_s)
+{
+	const struct nl_model_opts *th = &o->thresholds;
+
+	return !v->exited && window_s > 0 &&
+	       v->remote_ratio >= th->min_remote_ratio - o->hysteresis &&
+	       v->mem_bytes >= th->min_rss && v->cpu_s / window_s >= th->min_cpu;
+}

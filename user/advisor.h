@@ -90,6 +90,11 @@ struct nl_advisor_input {
 void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
 	       struct nl_advice *out);
 
+/* Worth advising at all (before any /proc read): over the thresholds, with
+ * room for the hysteresis that keeps a suggestion once made. */
+bool nl_advisor_candidate(const struct nl_advisor_opts *o, const struct nl_proc_view *v,
+			  double window_s);
+
 /* Average busy CPUs per node over the window, every process but skip_pid. */
 void nl_advisor_node_busy(const struct nl_snapshot *snap, uint32_t skip_pid, double *busy);
 
@@ -160,6 +165,15 @@ void nl_advisor_memory_free(struct nl_advisor_memory *m);
 int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
 		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
 		      struct nl_proc_limits *limits);
+/* The same, with hysteresis across refreshes (m as for nl_advise_tracked;
+ * the caller sweeps it after each refresh). */
+int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
+			      const struct nl_proc_view *v, const double *busy,
+			      const struct nl_advisor_opts *o, struct nl_advice *adv,
+			      struct nl_proc_limits *limits);
+/* Is the process whose limits were read the one the snapshot saw (start
+ * times within a clock tick)? True when either is unknown. */
+bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l);
 
 /* The thresholds as options, for getopt_long tables of any front end. */
 enum {

@@ -13,21 +13,22 @@
 
 /* Is the process behind pid still the one the snapshot saw? Start times
  * agree to within a clock tick (stat has ticks, the snapshot nanoseconds). */
-static bool same_process(const struct nl_proc_view *v, const struct nl_proc_limits *l)
+bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	double a, b;
 
-	if (!v->start_time_ns || hz <= 0)
+	if (!v->start_time_ns || !l->start_ticks || hz <= 0)
 		return true; /* not known: cannot tell */
 	a = (double)l->start_ticks * 1e9 / hz;
 	b = (double)v->start_time_ns;
 	return a - b < 2e9 / hz && b - a < 2e9 / hz;
 }
 
-int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
-		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
-		      struct nl_proc_limits *limits)
+static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
+			  const struct nl_proc_view *v, const double *busy,
+			  const struct nl_advisor_opts *o, struct nl_advice *adv,
+			  struct nl_proc_limits *limits)
 {
 	struct nl_advisor_input in = { .topo = snap->topo,
 				       .v = v,
@@ -51,7 +52,7 @@ int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view 
 	/* Only a flagged process is worth the reads. */
 	if (v->flagged || !o->use_model_flag) {
 		if (nl_proc_limits_read((int)v->pid, snap->topo, limits) ||
-		    !same_process(v, limits)) {
+		    !nl_proc_limits_same(v, limits)) {
 			nl_proc_limits_unrestricted(snap->topo, limits);
 			in.limits = NULL;
 			ret = -ESRCH;
@@ -64,11 +65,27 @@ int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view 
 			}
 		}
 	}
-	nl_advise(&in, o, adv);
+	if (!m || !nl_advise_tracked(m, &in, o, adv))
+		nl_advise(&in, o, adv);
 	if (ret == -ESRCH && adv->action != NL_ACT_NONE)
 		snprintf(adv->reason, sizeof(adv->reason), "it has exited since the window");
 	if (ret == -ESRCH && adv->action != NL_ACT_NONE)
 		adv->action = NL_ACT_NONE;
 	free(own);
 	return ret;
+}
+
+int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
+		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
+		      struct nl_proc_limits *limits)
+{
+	return advise_process(NULL, snap, v, busy, o, adv, limits);
+}
+
+int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
+			      const struct nl_proc_view *v, const double *busy,
+			      const struct nl_advisor_opts *o, struct nl_advice *adv,
+			      struct nl_proc_limits *limits)
+{
+	return advise_process(m, snap, v, busy, o, adv, limits);
 }

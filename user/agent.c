@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "advisor.h"
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
@@ -92,7 +93,8 @@ int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
 		}
 		return 1;
 	}
-	return 0;
+	/* The model's thresholds are the agent's too (diagnose, export). */
+	return nl_threshold_option(opt, arg, &o->model);
 }
 
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)

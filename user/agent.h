@@ -58,8 +58,9 @@ enum {
 	"                          path on a machine without one (no memory levels result)\n"
 /* clang-format on */
 
-/* Handles one of those options: 1 taken, 0 not one of them, -1 a bad
- * value (said on stderr). */
+/* Handles one of those options, or a threshold (NL_THRESHOLD_LONG_OPTIONS,
+ * into o->model): 1 taken, 0 not one of them, -1 a bad value (said on
+ * stderr). */
 int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o);
 
 struct nl_agent;

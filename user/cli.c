@@ -5,6 +5,22 @@
 #include "cli.h"
 #include "log.h"
 
+volatile sig_atomic_t nl_stop;
+
+static void on_stop_signal(int sig)
+{
+	nl_stop = 1;
+}
+
+void nl_stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 double nl_monotonic_s(void)
 {
 	struct timespec ts;
@@ -34,5 +50,19 @@ int nl_parse_uint(const char *arg, const char *what, unsigned long max, unsigned
 		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int nl_parse_seconds(const char *arg, const char *what, double min, double max, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end || !(v >= min) || v > max) {
+		nl_err("%s must be a number of seconds from %g to %g, not '%s'", what, min, max,
+		       arg);
+		return -EINVAL;
+	}
+	*out = v;
 	return 0;
 }

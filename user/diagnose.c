@@ -23,13 +23,6 @@
 
 #define MAX_PIDS 64
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -134,12 +127,6 @@ int cmd_diagnose(int argc, char **argv)
 			case -1:
 				return NL_EXIT_USAGE;
 			}
-			switch (nl_threshold_option(opt, optarg, &aopts.model)) {
-			case 1:
-				continue;
-			case -1:
-				return NL_EXIT_USAGE;
-			}
 			usage(stderr);
 			return NL_EXIT_USAGE;
 		}
@@ -165,11 +152,10 @@ int cmd_diagnose(int argc, char **argv)
 	err = nl_agent_open(&aopts, &agent);
 	if (err)
 		return nl_exit_for_errno(err);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	nl_stop_on_signals();
 	/* On stderr, JSON or not: scripts can tell when the window opens. */
 	fprintf(stderr, "numalens: watching for %.1f s...\n", duration);
-	nl_sleep_until(nl_monotonic_s() + duration, &stop);
+	nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
 	err = nl_agent_refresh(agent, &snap);
 	if (err)
 		goto out;

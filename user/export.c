@@ -24,21 +24,16 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "advisor.h"
 #include "agent.h"
 #include "cli.h"
 #include "commands.h"
 #include "export.h"
 #include "log.h"
+#include "pin.h"
 #include "privs.h"
 
 #define MAX_ALLOW 64
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -64,7 +59,26 @@ static void usage(FILE *f)
 		"      --allow-cgroup GLOB always a series for processes in matching cgroups\n"
 		"      --no-cgroup         no cgroup, container_id or pod_uid labels\n"
 		"      --keep-caps         keep every capability (default: drop all but those\n"
-		"                          refreshing needs once the programs are attached)\n" NL_AGENT_OPTIONS_HELP
+		"                          refreshing needs once the programs are attached)\n"
+		"\n"
+		"Suggestions (numalens_process_suggestion_info, per-pid series) are made for\n"
+		"processes over these thresholds:\n" NL_THRESHOLD_OPTIONS_HELP "\n"
+		"Auto-pin (off by default) applies them, as numalens pin --apply would, to\n"
+		"processes of the allowlist; numalens unpin PID undoes one:\n"
+		"      --auto-pin          apply suggestions; needs --auto-pin-comm or\n"
+		"                          --auto-pin-cgroup, and keeps CAP_SYS_NICE\n"
+		"      --auto-pin-comm GLOB  processes whose command matches GLOB (repeatable;\n"
+		"                          '*' for every process)\n"
+		"      --auto-pin-cgroup PATH  processes in cgroup PATH or below (repeatable)\n"
+		"      --auto-pin-interval SECONDS  at most one action per SECONDS (default 60)\n"
+		"      --auto-pin-stable N the same suggestion N refreshes in a row first\n"
+		"                          (default 3)\n"
+		"      --auto-pin-cooldown SECONDS  leave a process acted on alone this long\n"
+		"                          (default 600)\n"
+		"      --auto-pin-migrate  plans may move memory too (migrate_pages); default:\n"
+		"                          threads only\n"
+		"      --auto-pin-dry-run  log what would be done, change nothing\n"
+		"\n" NL_AGENT_OPTIONS_HELP
 		"  -v, --verbose           more messages (twice: libbpf's and libmicrohttpd's)\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM (or --once done), 1 failure (the\n"
@@ -75,7 +89,8 @@ static void usage(FILE *f)
 		"  numalens export                                # 127.0.0.1:%d\n"
 		"  numalens export --listen :%d --max-processes 20\n"
 		"  numalens export --textfile /var/lib/node_exporter/textfile/numalens.prom\n"
-		"  numalens export --group-by cgroup --allow-comm 'postgres*'\n",
+		"  numalens export --group-by cgroup --allow-comm 'postgres*'\n"
+		"  numalens export --auto-pin --auto-pin-comm 'postgres*' --auto-pin-dry-run\n",
 		NL_EXPORT_MAX_PROCESSES, NL_EXPORT_PORT, NL_EXPORT_PORT);
 }
 
@@ -159,6 +174,9 @@ static bool bpf_stats_enabled(void)
 
 struct exporter {
 	struct nl_agent *agent;
+	struct nl_advisor_opts advise;
+	struct nl_advisor_memory advice_memory;
+	struct nl_autopin *autopin; /* NULL without --auto-pin */
 	struct nl_export *series;
 	struct nl_http *http;
 	const char *textfile;
@@ -178,12 +196,16 @@ static int refresh(struct exporter *x)
 	err = nl_agent_refresh(x->agent, &snap);
 	if (!err)
 		err = nl_export_update(x->series, &snap, start);
+	if (!err)
+		err = nl_export_advise(x->series, &snap, &x->advise, &x->advice_memory);
 	if (err) {
 		nl_snapshot_free(&snap);
 		x->host.refresh_errors++;
 		nl_warn("refresh failed: %s; the previous metrics stay served", strerror(-err));
 		return err;
 	}
+	if (x->autopin)
+		nl_autopin_step(x->autopin, &snap, nl_monotonic_s());
 	x->host.refreshes++;
 	x->host.refresh_time = realtime_s();
 	x->host.sys = &snap.sys_after;
@@ -245,6 +267,14 @@ int cmd_export(int argc, char **argv)
 		OPT_ALLOW_CGROUP,
 		OPT_NO_CGROUP,
 		OPT_KEEP_CAPS,
+		OPT_AUTO_PIN,
+		OPT_AUTO_PIN_COMM,
+		OPT_AUTO_PIN_CGROUP,
+		OPT_AUTO_PIN_INTERVAL,
+		OPT_AUTO_PIN_STABLE,
+		OPT_AUTO_PIN_COOLDOWN,
+		OPT_AUTO_PIN_MIGRATE,
+		OPT_AUTO_PIN_DRY_RUN,
 	};
 	static const struct option long_opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -257,12 +287,25 @@ int cmd_export(int argc, char **argv)
 		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
 		{ "no-cgroup", no_argument, NULL, OPT_NO_CGROUP },
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
+		{ "auto-pin", no_argument, NULL, OPT_AUTO_PIN },
+		{ "auto-pin-comm", required_argument, NULL, OPT_AUTO_PIN_COMM },
+		{ "auto-pin-cgroup", required_argument, NULL, OPT_AUTO_PIN_CGROUP },
+		{ "auto-pin-interval", required_argument, NULL, OPT_AUTO_PIN_INTERVAL },
+		{ "auto-pin-stable", required_argument, NULL, OPT_AUTO_PIN_STABLE },
+		{ "auto-pin-cooldown", required_argument, NULL, OPT_AUTO_PIN_COOLDOWN },
+		{ "auto-pin-migrate", no_argument, NULL, OPT_AUTO_PIN_MIGRATE },
+		{ "auto-pin-dry-run", no_argument, NULL, OPT_AUTO_PIN_DRY_RUN },
+		NL_THRESHOLD_LONG_OPTIONS,
 		NL_AGENT_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *listen = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
+	const char *pin_comm[MAX_ALLOW], *pin_cgroup[MAX_ALLOW];
+	struct nl_autopin_opts popts;
+	bool auto_pin = false;
+	unsigned long stable;
 	struct exporter x = { 0 };
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
@@ -281,6 +324,9 @@ int cmd_export(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 2);
 	nl_agent_opts_default(&aopts);
 	nl_export_opts_default(&eopts);
+	nl_autopin_opts_default(&popts);
+	popts.comms = pin_comm;
+	popts.cgroups = pin_cgroup;
 	eopts.allow_comm = allow_comm;
 	eopts.allow_cgroup = allow_cgroup;
 	optind = 1;
@@ -295,13 +341,8 @@ int cmd_export(int argc, char **argv)
 			x.textfile = optarg;
 			break;
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (end == optarg || *end || !(interval >= 0.1) || interval > 3600) {
-				nl_err("--interval must be a number of seconds from 0.1 to 3600, "
-				       "not '%s'",
-				       optarg);
+			if (nl_parse_seconds(optarg, "--interval", 0.1, 3600, &interval))
 				return NL_EXIT_USAGE;
-			}
 			break;
 		case OPT_ONCE:
 			once = true;
@@ -345,6 +386,52 @@ int cmd_export(int argc, char **argv)
 		case OPT_KEEP_CAPS:
 			keep_caps = true;
 			break;
+		case OPT_AUTO_PIN:
+			auto_pin = true;
+			break;
+		case OPT_AUTO_PIN_COMM:
+		case OPT_AUTO_PIN_CGROUP:
+			if ((opt == OPT_AUTO_PIN_COMM ? popts.nr_comms : popts.nr_cgroups) ==
+			    MAX_ALLOW) {
+				nl_err("at most %d --auto-pin-comm and %d --auto-pin-cgroup",
+				       MAX_ALLOW, MAX_ALLOW);
+				return NL_EXIT_USAGE;
+			}
+			if (!optarg[0]) {
+				nl_err("--auto-pin-comm and --auto-pin-cgroup need a non-empty "
+				       "pattern or path");
+				return NL_EXIT_USAGE;
+			}
+			if (opt == OPT_AUTO_PIN_COMM)
+				pin_comm[popts.nr_comms++] = optarg;
+			else
+				pin_cgroup[popts.nr_cgroups++] = optarg;
+			break;
+		case OPT_AUTO_PIN_INTERVAL:
+			if (nl_parse_seconds(optarg, "--auto-pin-interval", 0, 86400,
+					     &popts.min_interval_s))
+				return NL_EXIT_USAGE;
+			break;
+		case OPT_AUTO_PIN_COOLDOWN:
+			if (nl_parse_seconds(optarg, "--auto-pin-cooldown", 0, 7 * 86400,
+					     &popts.cooldown_s))
+				return NL_EXIT_USAGE;
+			break;
+		case OPT_AUTO_PIN_STABLE:
+			if (nl_parse_uint(optarg, "--auto-pin-stable", 1000, &stable))
+				return NL_EXIT_USAGE;
+			if (!stable) {
+				nl_err("--auto-pin-stable must be at least 1 (refreshes)");
+				return NL_EXIT_USAGE;
+			}
+			popts.stable_refreshes = stable;
+			break;
+		case OPT_AUTO_PIN_MIGRATE:
+			popts.advisor.allow_migrate = true;
+			break;
+		case OPT_AUTO_PIN_DRY_RUN:
+			popts.dry_run = true;
+			break;
 		case 'v':
 			nl_verbose++;
 			break;
@@ -372,6 +459,16 @@ int cmd_export(int argc, char **argv)
 	}
 	if (once && listen) {
 		nl_err("--once and --listen do not go together");
+		return NL_EXIT_USAGE;
+	}
+	if (auto_pin && !popts.nr_comms && !popts.nr_cgroups) {
+		nl_err("--auto-pin needs an allowlist of what it may pin: --auto-pin-comm GLOB "
+		       "or --auto-pin-cgroup PATH (--auto-pin-comm '*' for every process)");
+		return NL_EXIT_USAGE;
+	}
+	if (!auto_pin &&
+	    (popts.nr_comms || popts.nr_cgroups || popts.dry_run || popts.advisor.allow_migrate)) {
+		nl_err("the --auto-pin-* options go with --auto-pin");
 		return NL_EXIT_USAGE;
 	}
 	if (!listen && !x.textfile)
@@ -409,7 +506,7 @@ int cmd_export(int argc, char **argv)
 
 	/* Attached and bound: what is left to do needs little. */
 	if (!keep_caps) {
-		nl_caps_plan(&plan, false);
+		nl_caps_plan(&plan, auto_pin);
 		err = nl_caps_drop(&plan);
 		if (err) {
 			nl_err("cannot drop capabilities: %s", strerror(-err));
@@ -432,6 +529,18 @@ int cmd_export(int argc, char **argv)
 		nl_err("out of memory");
 		goto out;
 	}
+	nl_advisor_opts_default(&x.advise);
+	x.advise.thresholds = aopts.model;
+	if (auto_pin) {
+		popts.advisor.thresholds = aopts.model;
+		x.autopin = nl_autopin_new(&popts, NULL);
+		if (!x.autopin) {
+			nl_err("out of memory");
+			goto out;
+		}
+		x.host.autopin = nl_autopin_counters(x.autopin);
+		x.host.autopin_dry_run = popts.dry_run;
+	}
 	x.host.topo = nl_agent_topology(x.agent);
 	x.host.sources = nl_agent_sources(x.agent);
 	x.host.version = NUMALENS_VERSION;
@@ -443,28 +552,34 @@ int cmd_export(int argc, char **argv)
 		if (err)
 			goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	nl_stop_on_signals();
 	signal(SIGHUP, SIG_IGN);
 
 	if (x.http)
 		fprintf(stderr, "numalens: serving http://%s/metrics\n", where);
 	if (x.textfile && !once)
 		fprintf(stderr, "numalens: writing %s every %.1f s\n", x.textfile, interval);
+	if (x.autopin)
+		fprintf(stderr,
+			"numalens: auto-pin%s: processes of the allowlist over the thresholds, "
+			"after %u refreshes with the same suggestion, at most one every %g s%s\n",
+			popts.dry_run ? " (dry run: nothing is changed)" : "",
+			popts.stable_refreshes, popts.min_interval_s,
+			popts.advisor.allow_migrate ? ", memory moved too" : "");
 	/* Metrics right away (a short first window), then every interval. */
 	next = nl_monotonic_s();
 	if (once) {
 		next += interval;
-		nl_sleep_until(next, &stop);
-		ret = stop || refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
+		nl_sleep_until(next, &nl_stop);
+		ret = nl_stop || refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
 		goto out;
 	}
-	while (!stop) {
+	while (!nl_stop) {
 		refresh(&x);
 		next += interval;
 		if (next < nl_monotonic_s())
 			next = nl_monotonic_s() + interval; /* fell behind: no burst */
-		nl_sleep_until(next, &stop);
+		nl_sleep_until(next, &nl_stop);
 	}
 	ret = NL_EXIT_OK;
 out:
@@ -472,6 +587,8 @@ out:
 		close(fd);
 	nl_http_stop(x.http);
 	nl_export_free(x.series);
+	nl_autopin_free(x.autopin);
+	nl_advisor_memory_free(&x.advice_memory);
 	nl_buf_free(&x.text);
 	nl_agent_close(x.agent);
 	return ret;

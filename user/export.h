@@ -15,6 +15,7 @@
  *   export_text.c     the text format: buffers, escaping, numbers
  *   export_cgroup.c   /proc/PID/cgroup, container ids, pod uids
  *   export_http.c     libmicrohttpd: /, /metrics, errors
+ *   export_advice.c   the advisor's suggestion for each per-pid series
  *   export_caps.c     dropping capabilities once the programs are attached
  */
 #ifndef NUMALENS_EXPORT_H
@@ -146,6 +147,12 @@ struct nl_export_series {
 	char container_id[72];
 	char pod_uid[40];
 	char *labels; /* the escaped label list of its series */
+	/* The advisor's suggestion (per-pid series, export_advice.c); action
+	 * is an enum nl_action, 0 for none. */
+	int suggest_action;
+	uint64_t suggest_nodes;
+	double suggest_remote_after;
+	uint64_t suggest_move_bytes;
 };
 
 /* Processes grouped by pid, comm or cgroup. Every process seen has one
@@ -207,6 +214,18 @@ int nl_export_update(struct nl_export *e, const struct nl_snapshot *snap, double
 const struct nl_export_group *nl_export_find(const struct nl_export *e, const char *key);
 void nl_export_free(struct nl_export *e);
 
+/* ---- Suggestions (export_advice.c) ---- */
+
+struct nl_advisor_opts;
+struct nl_advisor_memory;
+struct nl_autopin_counters;
+
+/* Sets the suggestion of every per-pid series from this snapshot (the same
+ * one nl_export_update was given), with hysteresis kept in m. Reads /proc
+ * only for processes over the thresholds. 0 or -ENOMEM. */
+int nl_export_advise(struct nl_export *e, const struct nl_snapshot *snap,
+		     const struct nl_advisor_opts *o, struct nl_advisor_memory *m);
+
 /* ---- Metrics (export_metrics.c) ---- */
 
 #define NL_EXPORT_MAX_PROGS 64
@@ -227,6 +246,9 @@ struct nl_export_host {
 	uint64_t refreshes;
 	uint64_t refresh_errors;
 	uint64_t textfile_errors;
+	/* --auto-pin: NULL counters when off. */
+	const struct nl_autopin_counters *autopin;
+	bool autopin_dry_run;
 };
 
 /* Every metric family, in order: processes, NUMA nodes, the system, the

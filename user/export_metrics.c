@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "advisor.h"
 #include "export.h"
+#include "pin.h"
 
 /* The series to write: every group that has one, then other. */
 struct series {
@@ -136,6 +138,37 @@ static void process_families(struct nl_buf *b, const struct series *s,
 				       "source", source_label(s->list[i]->ratio_source), NULL, NULL,
 				       s->list[i]->ratio);
 
+	nl_prom_family(b, "numalens_process_suggestion_info", "gauge",
+		       "The advisor's suggestion for a flagged process (per-pid series): action "
+		       "affinity runs its threads on numa_nodes, migrate also moves its memory "
+		       "there (auto-pin makes it only with --auto-pin-migrate); numalens diagnose "
+		       "gives the commands. Always 1.");
+	for (i = 0; i < s->nr; i++) {
+		const struct nl_export_series *se = s->list[i]->s;
+		char nodes[64];
+
+		if (!se || se->suggest_action == NL_ACT_NONE)
+			continue;
+		nl_prom_sample(b, "numalens_process_suggestion_info", se->labels, "action",
+			       nl_action_name(se->suggest_action), "numa_nodes",
+			       nl_nodes_to_list(se->suggest_nodes, nodes, sizeof(nodes)), 1);
+	}
+	nl_prom_family(b, "numalens_process_suggestion_remote_ratio", "gauge",
+		       "The remote ratio the advisor expects once its suggestion is applied.");
+	for (i = 0; i < s->nr; i++)
+		if (s->list[i]->s && s->list[i]->s->suggest_action != NL_ACT_NONE)
+			nl_prom_sample(b, "numalens_process_suggestion_remote_ratio",
+				       s->list[i]->s->labels, NULL, NULL, NULL, NULL,
+				       s->list[i]->s->suggest_remote_after);
+	nl_prom_family(b, "numalens_process_suggestion_move_bytes", "gauge",
+		       "Resident bytes the suggestion would migrate to its nodes (0: threads "
+		       "only).");
+	for (i = 0; i < s->nr; i++)
+		if (s->list[i]->s && s->list[i]->s->suggest_action != NL_ACT_NONE)
+			nl_prom_sample_u64(b, "numalens_process_suggestion_move_bytes",
+					   s->list[i]->s->labels, NULL, NULL, NULL, NULL,
+					   s->list[i]->s->suggest_move_bytes);
+
 	nl_prom_family(b, "numalens_process_remote_weighted_cpu_seconds_total", "counter",
 		       "On-CPU seconds times the remote ratio of each window: how much remote "
 		       "access a process does, comparable across processes and hosts.");
@@ -238,6 +271,52 @@ static void system_families(struct nl_buf *b, const struct nl_system *sys)
 				   NULL, NULL, sys->numa_pte_updates);
 }
 
+/* --auto-pin: whether it is on, what it did and what held it back. */
+static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
+{
+	static const char *const results[] = { "applied", "dry_run", "failed", "refused" };
+	const struct nl_autopin_counters *c = h->autopin;
+	uint64_t by_result[4] = { 0 };
+	size_t i;
+
+	if (c) {
+		by_result[0] = c->actions;
+		by_result[1] = c->dry_runs;
+		by_result[2] = c->failures;
+		by_result[3] = c->refused;
+	}
+	nl_prom_family(b, "numalens_autopin_enabled", "gauge",
+		       "Whether the exporter applies suggestions itself (--auto-pin): 1 or 0.");
+	nl_prom_sample(b, "numalens_autopin_enabled", NULL, NULL, NULL, NULL, NULL, c ? 1 : 0);
+	nl_prom_family(b, "numalens_autopin_dry_run", "gauge",
+		       "Whether auto-pin only logs what it would do (--auto-pin-dry-run): 1 or 0.");
+	nl_prom_sample(b, "numalens_autopin_dry_run", NULL, NULL, NULL, NULL, NULL,
+		       c && h->autopin_dry_run ? 1 : 0);
+	nl_prom_family(b, "numalens_autopin_actions_total", "counter",
+		       "Suggestions auto-pin acted on, by result: applied, dry_run (logged only), "
+		       "failed (what changed was undone), refused (kernel thread, pod, EPERM, "
+		       "cpuset).");
+	for (i = 0; i < 4; i++)
+		nl_prom_sample_u64(b, "numalens_autopin_actions_total", NULL, "result", results[i],
+				   NULL, NULL, by_result[i]);
+	nl_prom_family(b, "numalens_autopin_held_total", "counter",
+		       "Suggestions ready but not acted on: rate_limit (one action per "
+		       "--auto-pin-interval; counted per refresh) or not_allowed (outside the "
+		       "allowlist; counted once per process).");
+	nl_prom_sample_u64(b, "numalens_autopin_held_total", NULL, "reason", "rate_limit", NULL,
+			   NULL, c ? c->rate_limited : 0);
+	nl_prom_sample_u64(b, "numalens_autopin_held_total", NULL, "reason", "not_allowed", NULL,
+			   NULL, c ? c->not_allowed : 0);
+	nl_prom_family(b, "numalens_autopin_threads_changed_total", "counter",
+		       "Threads whose CPU affinity auto-pin changed.");
+	nl_prom_sample_u64(b, "numalens_autopin_threads_changed_total", NULL, NULL, NULL, NULL,
+			   NULL, c ? c->threads_changed : 0);
+	nl_prom_family(b, "numalens_autopin_pages_not_moved_total", "counter",
+		       "Pages migrate_pages(2) could not move when auto-pin moved memory.");
+	nl_prom_sample_u64(b, "numalens_autopin_pages_not_moved_total", NULL, NULL, NULL, NULL,
+			   NULL, c ? c->pages_not_moved : 0);
+}
+
 static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 			      const struct nl_export_host *h)
 {
@@ -327,6 +406,7 @@ static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 		       "Reads of /proc/PID/cgroup.");
 	nl_prom_sample_u64(b, "numalens_exporter_cgroup_reads_total", NULL, NULL, NULL, NULL, NULL,
 			   e->cgroup_reads);
+	autopin_families(b, h);
 	nl_prom_family(b, "numalens_exporter_refreshes_total", "counter",
 		       "Refreshes: BPF maps and /proc read, series updated, metrics rendered.");
 	nl_prom_sample_u64(b, "numalens_exporter_refreshes_total", NULL, NULL, NULL, NULL, NULL,

@@ -820,7 +820,10 @@ struct nl_autopin {
 		uint64_t start_time_ns;
 		double at;
 		bool acted;
-	} * done;
+		bool denied; /* outside the allowlist: logged and counted */
+		bool held;   /* held back by the rate limit: logged */
+		bool alive;  /* in the latest snapshot (done_sweep) */
+	} * done;	     /* sorted by pid */
 	size_t nr_done, cap_done;
 };
 
@@ -894,32 +897,55 @@ void nl_autopin_free(struct nl_autopin *ap)
 	free(ap);
 }
 
+/* The entries are kept sorted by pid (one per pid: a reused pid replaces
+ * the old process's), so lookups and the sweep stay cheap with thousands
+ * of processes flagged. Returns the index of pid, or where it would go. */
+static size_t done_lookup(const struct nl_autopin *ap, uint32_t pid, bool *found)
+{
+	size_t lo = 0, hi = ap->nr_done;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ap->done[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < ap->nr_done && ap->done[lo].pid == pid;
+	return lo;
+}
+
 static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
 {
-	size_t i;
+	bool found;
+	size_t i = done_lookup(ap, v->pid, &found);
 
-	for (i = 0; i < ap->nr_done; i++)
-		if (ap->done[i].pid == v->pid && ap->done[i].start_time_ns == v->start_time_ns)
-			return &ap->done[i];
-	return NULL;
+	return found && ap->done[i].start_time_ns == v->start_time_ns ? &ap->done[i] : NULL;
 }
 
 static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v, double now)
 {
-	struct done *d = done_find(ap, v);
+	bool found;
+	size_t i = done_lookup(ap, v->pid, &found);
+	struct done *d;
 
-	if (d)
-		return d;
-	if (ap->nr_done == ap->cap_done) {
-		size_t cap = ap->cap_done ? ap->cap_done * 2 : 32;
-		struct done *grown = realloc(ap->done, cap * sizeof(*grown));
+	if (found && ap->done[i].start_time_ns == v->start_time_ns)
+		return &ap->done[i];
+	if (!found) {
+		if (ap->nr_done == ap->cap_done) {
+			size_t cap = ap->cap_done ? ap->cap_done * 2 : 32;
+			struct done *grown = realloc(ap->done, cap * sizeof(*grown));
 
-		if (!grown)
-			return NULL;
-		ap->done = grown;
-		ap->cap_done = cap;
+			if (!grown)
+				return NULL;
+			ap->done = grown;
+			ap->cap_done = cap;
+		}
+		memmove(&ap->done[i + 1], &ap->done[i], (ap->nr_done - i) * sizeof(*ap->done));
+		ap->nr_done++;
 	}
-	d = &ap->done[ap->nr_done++];
+	d = &ap->done[i];
 	memset(d, 0, sizeof(*d));
 	d->pid = v->pid;
 	d->start_time_ns = v->start_time_ns;
@@ -930,18 +956,19 @@ static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v
 /* Forgets entries of processes no longer in the snapshot. */
 static void done_sweep(struct nl_autopin *ap, const struct nl_snapshot *snap)
 {
-	size_t i, kept = 0, j;
+	size_t i, kept = 0;
 
-	for (i = 0; i < ap->nr_done; i++) {
-		bool alive = false;
+	for (i = 0; i < ap->nr_done; i++)
+		ap->done[i].alive = false;
+	for (i = 0; i < snap->nr; i++) {
+		struct done *d = snap->procs[i].exited ? NULL : done_find(ap, &snap->procs[i]);
 
-		for (j = 0; j < snap->nr && !alive; j++)
-			alive = snap->procs[j].pid == ap->done[i].pid &&
-				snap->procs[j].start_time_ns == ap->done[i].start_time_ns &&
-				!snap->procs[j].exited;
-		if (alive)
-			ap->done[kept++] = ap->done[i];
+		if (d)
+			d->alive = true;
 	}
+	for (i = 0; i < ap->nr_done; i++)
+		if (ap->done[i].alive)
+			ap->done[kept++] = ap->done[i];
 	ap->nr_done = kept;
 }
 
@@ -978,7 +1005,6 @@ static void logf_(struct nl_autopin *ap, const char *fmt, ...)
 
 int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, double now)
 {
-	const struct nl_model_opts *th = &ap->o.advisor.thresholds;
 	struct nl_pin_opts popts = { .migrate = ap->o.advisor.allow_migrate,
 				     .state_dir = ap->o.state_dir };
 	struct nl_proc_limits *l = malloc(sizeof(*l));
@@ -1001,25 +1027,27 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		struct nl_pin_result res;
 		struct nl_advice adv;
 		struct done *d;
-		char msg[512], nodes[64], cpus[128], moved[32];
+		char msg[512], nodes[64], cpus[128], moved[32], migrated[160];
 
 		/* Cheap filter before any /proc read: the thresholds, with room for hysteresis. */
-		if (v->exited || v->pid == (uint32_t)getpid() ||
-		    v->remote_ratio < th->min_remote_ratio - ap->o.advisor.hysteresis ||
-		    v->mem_bytes < th->min_rss || snap->window_s <= 0 ||
-		    v->cpu_s / snap->window_s < th->min_cpu)
+		if (v->pid == (uint32_t)getpid() ||
+		    !nl_advisor_candidate(&ap->o.advisor, v, snap->window_s))
 			continue;
 		d = done_find(ap, v);
 		if (d && d->acted && now - d->at < ap->o.cooldown_s)
 			continue;
-		if (ap->h.limits((int)v->pid, snap->topo, l, ap->h.ctx))
+		/* Gone, or the pid names another process since the snapshot. */
+		if (ap->h.limits((int)v->pid, snap->topo, l, ap->h.ctx) ||
+		    !nl_proc_limits_same(v, l))
 			continue;
 		e = nl_advise_tracked(&ap->memory, &in, &ap->o.advisor, &adv);
 		if (!e || adv.action == NL_ACT_NONE || e->streak < ap->o.stable_refreshes)
 			continue;
 		if (!allowed(ap, v, l)) {
-			if (!d) {
+			if (!d || !d->denied) {
 				d = done_add(ap, v, now);
+				if (d)
+					d->denied = true;
 				ap->counters.not_allowed++;
 				logf_(ap,
 				      "pid %u (%s) would be pinned (%s) but is not in the allowlist",
@@ -1030,14 +1058,24 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		if (acted ||
 		    (ap->last_action >= 0 && now - ap->last_action < ap->o.min_interval_s)) {
 			ap->counters.rate_limited++;
+			d = d ? d : done_add(ap, v, now);
+			if (d && !d->held) {
+				d->held = true;
+				logf_(ap,
+				      "pid %u (%s) would be pinned (%s) but waits: at most one action "
+				      "every %g s",
+				      v->pid, v->comm, adv.reason, ap->o.min_interval_s);
+			}
 			continue;
 		}
 		if (ap->h.check((int)v->pid, l, msg, sizeof(msg), ap->h.ctx) != NL_PIN_OK) {
 			ap->counters.refused++;
 			logf_(ap, "pid %u (%s): refused: %s", v->pid, v->comm, msg);
 			d = done_add(ap, v, now);
-			if (d)
+			if (d) {
 				d->acted = true; /* do not retry until the cooldown ends */
+				d->at = now;
+			}
 			continue;
 		}
 		nl_nodes_to_list(adv.nodes, nodes, sizeof(nodes));
@@ -1066,12 +1104,16 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		ap->counters.threads_changed += res.threads_changed;
 		if (res.pages_not_moved > 0)
 			ap->counters.pages_not_moved += res.pages_not_moved;
+		migrated[0] = '\0';
+		if (res.pages_not_moved >= 0)
+			snprintf(migrated, sizeof(migrated),
+				 "; memory moved from node(s) %s, %ld pages could not move",
+				 nl_nodes_to_list(adv.move_from, moved, sizeof(moved)),
+				 res.pages_not_moved);
 		logf_(ap,
-		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s%s; remote "
+		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s; remote "
 		      "%.0f%% -> %.0f%% expected; undo: numalens unpin %u",
-		      v->pid, v->comm, nodes, cpus, res.threads_changed,
-		      res.pages_not_moved >= 0 ? ", pages moved, not moved: " : "",
-		      res.pages_not_moved >= 0 ? (res.pages_not_moved ? "some" : "none") : "",
+		      v->pid, v->comm, nodes, cpus, res.threads_changed, migrated,
 		      adv.remote_now * 100, adv.remote_after * 100, v->pid);
 	}
 	nl_advisor_memory_sweep(&ap->memory);

@@ -26,13 +26,6 @@
 
 #define SAMPLE_S 0.25
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -161,7 +154,7 @@ static int view_from_proc(int pid, const struct nl_topology *topo, int nr_nodes,
 	t0 = nl_monotonic_s();
 	err = sample_threads(pid, &a, &na);
 	if (!err) {
-		nl_sleep_until(nl_monotonic_s() + SAMPLE_S, &stop);
+		nl_sleep_until(nl_monotonic_s() + SAMPLE_S, &nl_stop);
 		err = sample_threads(pid, &b, &nb);
 	}
 	t1 = nl_monotonic_s();
@@ -398,10 +391,9 @@ int cmd_pin(int argc, char **argv)
 			ret = nl_exit_for_errno(err);
 			goto out;
 		}
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+		nl_stop_on_signals();
 		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
-		nl_sleep_until(nl_monotonic_s() + duration, &stop);
+		nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
 		err = nl_agent_refresh(agent, &snap);
 		if (err)
 			goto out;

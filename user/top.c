@@ -82,13 +82,6 @@ struct top {
 	char clock[16];
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -223,9 +216,9 @@ static int run_batch(struct top *t)
 	st.interval_s = t->interval;
 	st.filter = &t->filter;
 	st.min_remote_ratio = t->aopts.model.min_remote_ratio;
-	while (!stop && (!t->iterations || t->done < t->iterations)) {
-		nl_sleep_until(nl_monotonic_s() + t->interval, &stop);
-		if (stop)
+	while (!nl_stop && (!t->iterations || t->done < t->iterations)) {
+		nl_sleep_until(nl_monotonic_s() + t->interval, &nl_stop);
+		if (nl_stop)
 			break;
 		t0 = nl_monotonic_s();
 		err = take_snapshot(t);
@@ -693,7 +686,7 @@ static int run_interactive(struct top *t)
 	set_escdelay(25);
 	setup_colors(t);
 
-	while (!stop) {
+	while (!nl_stop) {
 		double now = nl_monotonic_s();
 		int ch, wait_ms;
 
@@ -872,8 +865,7 @@ int cmd_top(int argc, char **argv)
 		return nl_exit_for_errno(err);
 	/* Loading the BPF object parsed the kernel's BTF: give that back. */
 	malloc_trim(0);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	nl_stop_on_signals();
 	t->live = calloc(1, sizeof(*t->live));
 
 	if (t->batch) {

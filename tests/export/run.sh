@@ -10,6 +10,8 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/prom-lib.sh
+. "$top/tests/prom-lib.sh"
 nl=$top/build/numalens
 workload=$top/build/numa-workload
 out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-export.XXXXXX")
@@ -117,20 +119,6 @@ start_workload() {
 	grep -q ready "$out/$name.out" || echo "workload $name did not start: $(cat "$out/$name.out")" >&2
 }
 
-# value FILE METRIC MATCH...: the value of the first sample of METRIC whose
-# line contains every MATCH (e.g. 'pid="12"' 'numa_node="0"').
-value() {
-	local file=$1 metric=$2
-	shift 2
-	awk -v m="$metric" -v pats="$*" '
-		BEGIN { n = split(pats, p, " ") }
-		index($0, m "{") == 1 || index($0, m " ") == 1 {
-			for (i = 1; i <= n; i++) if (!index($0, p[i])) next
-			print $NF; exit
-		}' "$file"
-}
-ge() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
-gt() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
 scrape() { curl -sf "http://$1/metrics" >"$2"; }
 MiB=$((1024 * 1024))
 
@@ -181,17 +169,17 @@ scrape "$addr1" "$out/m1"
 check "promtool check metrics: no findings" \
 	bash -c "promtool check metrics <'$out/m1' >'$out/lint' 2>&1 && [ ! -s '$out/lint' ]"
 [ -s "$out/lint" ] && head -5 "$out/lint"
-v=$(value "$out/m1" numalens_process_cpu_seconds_total "pid=\"$w1\"" 'numa_node="0"')
-check "workload: on-CPU seconds on numa_node 0 > 0 (got $v)" gt "$v" 0
-v=$(value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w1\"" 'numa_node="0"')
-check "workload: resident bytes on numa_node 0 >= 64 MiB (got $v)" ge "$v" $((64 * MiB))
+v=$(prom_value "$out/m1" numalens_process_cpu_seconds_total "pid=\"$w1\"" 'numa_node="0"')
+check "workload: on-CPU seconds on numa_node 0 > 0 (got $v)" num_gt "$v" 0
+v=$(prom_value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w1\"" 'numa_node="0"')
+check "workload: resident bytes on numa_node 0 >= 64 MiB (got $v)" num_ge "$v" $((64 * MiB))
 check "workload: labels pid, comm, cgroup" \
 	grep -q "^numalens_process_threads{pid=\"$w1\",comm=\"numa-workload\",cgroup=\"/" "$out/m1"
-v=$(value "$out/m1" numalens_process_remote_ratio "pid=\"$w1\"")
+v=$(prom_value "$out/m1" numalens_process_remote_ratio "pid=\"$w1\"")
 check "workload: remote ratio 0 on one node (got $v)" [ "$v" = 0 ]
-v=$(value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w2\"" 'numa_node="0"')
+v=$(prom_value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w2\"" 'numa_node="0"')
 check "another user's workload: resident bytes >= 16 MiB, numa_maps read (got $v)" \
-	ge "$v" $((16 * MiB))
+	num_ge "$v" $((16 * MiB))
 check "exporter: build info, tracked processes, refresh duration" \
 	bash -c "grep -q '^numalens_exporter_build_info{version=' '$out/m1' &&
 		grep -q '^numalens_exporter_tracked_processes [1-9]' '$out/m1' &&
@@ -233,8 +221,8 @@ check "kernel: with only ${maps_cap:-?} it can" \
 	bash -c "setpriv --bounding-set=-all,+$lower --inh-caps=-all cat /proc/$w2/numa_maps >/dev/null 2>&1"
 sleep 1.2
 scrape "$addr1" "$out/m2"
-r1=$(value "$out/m1" numalens_exporter_refreshes_total "")
-r2=$(value "$out/m2" numalens_exporter_refreshes_total "")
+r1=$(prom_value "$out/m1" numalens_exporter_refreshes_total "")
+r2=$(prom_value "$out/m2" numalens_exporter_refreshes_total "")
 check "refreshes go on without the dropped capabilities ($r1 -> $r2, no errors)" \
 	bash -c "[ '${r2:-0}' -gt '${r1:-0}' ] && grep -q '^numalens_exporter_refresh_errors_total 0$' '$out/m2'"
 monotonic() {
@@ -329,20 +317,20 @@ done
 check "Prometheus: up{job=\"numalens\"} == 1" \
 	bash -c "[ \"\$(curl -sG 'http://127.0.0.1:$pp/api/v1/query' --data-urlencode 'query=up{job=\"numalens\"}' | jq -r '.data.result[0].value[1]')\" = 1 ]"
 v=$(pq "numalens_process_cpu_seconds_total{pid=\"$w1\",numa_node=\"0\"}" | jq -r '.data.result[0].value[1] // empty')
-check "Prometheus: the workload's on-CPU seconds on numa_node 0 > 0 (got $v)" gt "$v" 0
+check "Prometheus: the workload's on-CPU seconds on numa_node 0 > 0 (got $v)" num_gt "$v" 0
 v=$(pq "numalens_process_resident_memory_bytes{pid=\"$w1\",numa_node=\"0\"}" | jq -r '.data.result[0].value[1] // empty')
-check "Prometheus: the workload's resident bytes on numa_node 0 >= 64 MiB (got $v)" ge "$v" $((64 * MiB))
+check "Prometheus: the workload's resident bytes on numa_node 0 >= 64 MiB (got $v)" num_ge "$v" $((64 * MiB))
 v=$(pq "sum(rate(numalens_process_cpu_seconds_total{pid=\"$w1\"}[4s]))" | jq -r '.data.result[0].value[1] // empty')
 check "Prometheus: the workload's CPU rate is that of one busy thread (got $v)" \
 	bash -c "awk -v v='${v:-0}' 'BEGIN { exit !(v > 0.05 && v < 1.3) }'"
 v=$(pq "count(numalens_process_cpu_seconds_total{comm=\"numa-workload\"})" | jq -r '.data.result[0].value[1] // empty')
-check "Prometheus: both workloads have series (got $v)" ge "$v" 2
+check "Prometheus: both workloads have series (got $v)" num_ge "$v" 2
 rules_ok() {
 	curl -s "http://127.0.0.1:$pp/api/v1/rules" >"$out/rules.json" &&
-		jq -e '[.data.groups[].rules[]] | length == 6 and all(.health == "ok")' "$out/rules.json" >/dev/null
+		jq -e '[.data.groups[].rules[]] | length == 7 and all(.health == "ok")' "$out/rules.json" >/dev/null
 }
 for i in $(seq 30); do rules_ok && break; sleep 0.2; done
-check "Prometheus: the 6 alerting rules load and evaluate without error" rules_ok
+check "Prometheus: the 7 alerting rules load and evaluate without error" rules_ok
 stop "$prom"
 
 echo "== every metric the dashboard and rules name"
@@ -389,15 +377,15 @@ n=$(grep -c '^numalens_process_cpu_seconds_total{.*numa_node="0"}' "$out/c2")
 check "--max-processes 2 with 5+ busy processes: 2 series + other (got $n)" [ "$n" = 3 ]
 check "... the third is comm=\"other\"" \
 	grep -q '^numalens_process_cpu_seconds_total{comm="other",numa_node="0"} ' "$out/c2"
-v=$(value "$out/c2" numalens_exporter_process_series "")
+v=$(prom_value "$out/c2" numalens_exporter_process_series "")
 check "... numalens_exporter_process_series 2 (got $v)" [ "$v" = 2 ]
 v=$(grep '^numalens_exporter_folded_processes ' "$out/c2" | awk '{ print $2 }')
-check "... folded processes counted (got $v)" ge "$v" 3
+check "... folded processes counted (got $v)" num_ge "$v" 3
 check "... promtool check metrics: no findings" \
 	bash -c "promtool check metrics <'$out/c2' >'$out/lint2' 2>&1 && [ ! -s '$out/lint2' ]"
 scrape "127.0.0.1:$p3" "$out/c3"
-v=$(value "$out/c3" numalens_process_threads 'comm="numa-workload"')
-check "--group-by comm: one series for the workloads, their threads summed (got $v)" ge "$v" 5
+v=$(prom_value "$out/c3" numalens_process_threads 'comm="numa-workload"')
+check "--group-by comm: one series for the workloads, their threads summed (got $v)" num_ge "$v" 5
 check "--group-by comm: no pid label" bash -c "! grep -q '^numalens_process_[a-z_]*{pid=' '$out/c3'"
 check "--group-by comm: promtool clean" \
 	bash -c "promtool check metrics <'$out/c3' >'$out/lint3' 2>&1 && [ ! -s '$out/lint3' ]"
@@ -488,6 +476,56 @@ rm -f "$tf"
 "$nl" export --textfile "$tf" --once --interval 0.3 2>"$out/err"
 check "--once: exit 0, one whole file" \
 	bash -c "[ $? -eq 0 ] && tail -n 1 '$tf' | grep -q '^numalens_exporter_refresh_duration_seconds '"
+
+echo "== auto-pin (what one node allows: the pinning itself is checked in tests/vm/t-autopin.sh)"
+"$nl" export --auto-pin >/dev/null 2>"$out/err"
+check "--auto-pin without an allowlist: exit 2, names the allowlist options" \
+	bash -c "[ $? -eq 2 ] && grep -q 'auto-pin-comm GLOB or --auto-pin-cgroup PATH' '$out/err'"
+"$nl" export --auto-pin-comm 'x*' >/dev/null 2>"$out/err"
+check "--auto-pin-comm without --auto-pin: exit 2" \
+	bash -c "[ $? -eq 2 ] && grep -q 'go with --auto-pin' '$out/err'"
+"$nl" export --auto-pin --auto-pin-comm x --auto-pin-stable 0 >/dev/null 2>"$out/err"
+check "--auto-pin-stable 0: exit 2" bash -c "[ $? -eq 2 ] && grep -q 'at least 1' '$out/err'"
+"$nl" export --auto-pin --auto-pin-comm x --auto-pin-interval soon >/dev/null 2>"$out/err"
+check "--auto-pin-interval soon: exit 2, says the range" \
+	bash -c "[ $? -eq 2 ] && grep -q 'number of seconds from 0' '$out/err'"
+check "without --auto-pin: numalens_autopin_enabled 0, CAP_SYS_NICE not kept" \
+	bash -c "grep -q '^numalens_autopin_enabled 0$' '$out/m1' && ! grep -q 'keeping CAP_SYS_NICE' '$out/e1.log'"
+start_workload apw "$workload" --cpu-node 0 --mem-node 0 --size 32 --threads 1 --seconds 300
+apw=$wl_pid
+aff_before=$(taskset -p -c "$apw" | sed 's/.*: //')
+pa=$(free_port)
+start_exporter ap --listen "127.0.0.1:$pa" --interval 0.5 --auto-pin --auto-pin-comm 'numa-*' \
+	--auto-pin-stable 1 --auto-pin-interval 0 --min-remote-ratio 0 -v
+eap=$exp_pid
+check "--auto-pin: serves /metrics" wait_http "http://127.0.0.1:$pa/metrics" 20
+sleep 2 # a few refreshes
+scrape "127.0.0.1:$pa" "$out/ap"
+check "--auto-pin: the log says it keeps CAP_SYS_NICE, and why" grep -q 'keeping CAP_SYS_NICE: move other' "$out/ap.log"
+check "--auto-pin: the start line gives the policy" \
+	grep -q 'auto-pin: processes of the allowlist over the thresholds, after 1 refreshes' "$out/ap.log"
+nice_kept() {
+	local st
+	for st in /proc/"$eap"/task/*/status; do
+		[ $(((16#$(awk '/^CapEff/ { print $2 }' "$st") >> 23) & 1)) = 1 ] || return 1
+	done
+}
+check "--auto-pin: every thread keeps CAP_SYS_NICE (bit 23 of CapEff)" nice_kept
+check "--auto-pin: numalens_autopin_enabled 1, dry_run 0" \
+	bash -c "grep -q '^numalens_autopin_enabled 1$' '$out/ap' && grep -q '^numalens_autopin_dry_run 0$' '$out/ap'"
+# One node: nothing is remote, so nothing to suggest or pin, even with the
+# threshold at 0 and the workload allowlisted.
+check "--auto-pin on one node: no suggestion, no action" \
+	bash -c "! grep -q '^numalens_process_suggestion_info{' '$out/ap' &&
+		grep -q '^numalens_autopin_actions_total{result=\"applied\"} 0$' '$out/ap' &&
+		! grep -q 'auto-pin: pinned' '$out/ap.log'"
+check "--auto-pin on one node: the workload's affinity is untouched ($aff_before)" \
+	[ "$(taskset -p -c "$apw" | sed 's/.*: //')" = "$aff_before" ]
+check "--auto-pin: promtool check metrics: no findings" \
+	bash -c "promtool check metrics <'$out/ap' >'$out/lint-ap' 2>&1 && [ ! -s '$out/lint-ap' ]"
+stop "$eap"
+check "--auto-pin: SIGTERM, exit 0" [ "$stop_status" -eq 0 ]
+kill "$apw" 2>/dev/null
 
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 	echo "== IPv6"

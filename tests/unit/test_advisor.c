@@ -970,9 +970,18 @@ static int fake_apply(int pid, const struct nl_proc_limits *l, const struct nl_a
 	return 0;
 }
 
+static int nr_waits; /* "... but waits" lines: rate-limit holds logged */
+static char all_log[8192];
+
 static void fake_log(const char *line, void *ctx)
 {
+	size_t used = strlen(all_log);
+
 	snprintf(last_log, sizeof(last_log), "%s", line);
+	snprintf(all_log + used, sizeof(all_log) - used, "%s\n", line);
+	if (strstr(line, "would be pinned") &&
+	    strstr(line, "but waits: at most one action every 60 s"))
+		nr_waits++;
 }
 
 static const struct nl_autopin_hooks hooks = { .limits = fake_limits,
@@ -1009,6 +1018,8 @@ static int autopin_reset(void **state)
 {
 	reset(state);
 	nr_applied = 0;
+	nr_waits = 0;
+	all_log[0] = '\0';
 	fake_refusal = NL_PIN_OK;
 	last_log[0] = '\0';
 	return 0;
@@ -1067,8 +1078,11 @@ static void test_autopin_rate_limit(void **state)
 	snap_make(&snap, 3);
 	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
 	assert_int_equal(c->rate_limited, 2);
+	assert_int_equal(nr_waits, 2); /* each held process said once... */
 	for (t = 1; t < 60; t += 10)
 		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->rate_limited, 2 + 2 * 6);
+	assert_int_equal(nr_waits, 2); /* ... not once per refresh */
 	assert_int_equal(nl_autopin_step(ap, &snap, 60), 1);
 	assert_int_equal(nl_autopin_step(ap, &snap, 120), 1);
 	assert_int_equal(nr_applied, 3);
@@ -1079,11 +1093,12 @@ static void test_autopin_rate_limit(void **state)
 	o.dry_run = true;
 	ap = nl_autopin_new(&o, &hooks);
 	c = nl_autopin_counters(ap);
+	all_log[0] = '\0';
 	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
 	assert_int_equal(c->dry_runs, 1);
 	assert_int_equal(c->actions, 0);
 	assert_int_equal(nr_applied, 3);
-	assert_has(last_log, "dry run: pid 100 (db) would go to node 1");
+	assert_has(all_log, "dry run: pid 100 (db) would go to node 1");
 	nl_autopin_free(ap);
 
 	o.dry_run = false;
@@ -1096,6 +1111,50 @@ static void test_autopin_rate_limit(void **state)
 	assert_int_equal(c->refused, 3); /* not retried at once */
 	assert_has(last_log, "refused: refused for the test");
 	assert_int_equal(nr_applied, 3);
+	nl_autopin_free(ap);
+}
+
+/* Many processes outside the allowlist, in no pid order: each counted and
+ * logged once, and again only when its pid names a new process. */
+static void test_autopin_many_not_allowed(void **state)
+{
+	enum { N = 500 };
+	static struct nl_proc_view many[N];
+	static struct nl_node_stat many_nodes[N][2];
+	static const char *const comms[] = { "db" };
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap;
+	struct nl_snapshot snap = {
+		.topo = &topo, .nr_nodes = 2, .window_s = window, .nr = N, .procs = many
+	};
+	int i, t;
+
+	memset(many, 0, sizeof(many));
+	memset(many_nodes, 0, sizeof(many_nodes));
+	for (i = 0; i < N; i++) {
+		many[i].pid = 1000 + (uint32_t)(i * 7919 % N); /* a permutation */
+		many[i].start_time_ns = 1;
+		strcpy(many[i].comm, "web");
+		many[i].node = many_nodes[i];
+		many[i].mem_known = true;
+		many_nodes[i][0].cpu_s = 0.5;
+		many_nodes[i][1].mem_bytes = 64 * MIB;
+		nl_model_evaluate(&many[i], 2, &topo, window, &opts.thresholds);
+	}
+	nl_autopin_opts_default(&o);
+	o.comms = comms;
+	o.nr_comms = 1;
+	o.stable_refreshes = 1;
+	ap = nl_autopin_new(&o, &hooks);
+	for (t = 0; t < 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(nl_autopin_counters(ap)->not_allowed, N);
+	assert_has(last_log, "is not in the allowlist");
+	for (i = 0; i < 10; i++)
+		many[i * 37].start_time_ns = 2; /* pid reused */
+	assert_int_equal(nl_autopin_step(ap, &snap, 3), 0);
+	assert_int_equal(nl_autopin_counters(ap)->not_allowed, N + 10);
+	assert_int_equal(nr_applied, 0);
 	nl_autopin_free(ap);
 }
 
@@ -1123,6 +1182,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tracked, reset),
 		cmocka_unit_test_setup(test_autopin_hysteresis_allowlist, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_rate_limit, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_many_not_allowed, autopin_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

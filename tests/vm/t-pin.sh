@@ -9,28 +9,6 @@ T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/pin.sh
 
-# aff_all DIR NAME LIST: every thread in aff.NAME has the affinity LIST.
-aff_all() {
-	local f=$1/aff.$2
-	[ -s "$f" ] && [ "$(awk 'END { print NR }' "$f")" = 1 ] &&
-		[ "$(awk '{ print $2 }' "$f")" = "$3" ]
-}
-
-# aff_of DIR NAME: the "COUNT LIST" lines of aff.NAME on one line.
-aff_of() {
-	tr -s ' \n' ' ' <"$1/aff.$2"
-}
-
-# out_has DIR NAME TEXT: what the guest handed back as NAME holds TEXT.
-out_has() {
-	grep -qF -- "$3" "$1/$2"
-}
-
-# rc_is DIR NAME N: the command handed back as NAME exited with N.
-rc_is() {
-	[ "$(vm_v "$1" "$2.rc")" = "$3" ]
-}
-
 t_check() {
 	local d=$1 b
 

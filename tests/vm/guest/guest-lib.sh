@@ -35,12 +35,22 @@ hand_back_cmd() {
 wl_start() {
 	_name=$1
 	shift
-	numa-workload "$@" >"/tmp/wl.$_name.out" 2>"/tmp/wl.$_name.err" &
+	wl_start_as "$_name" numa-workload "$@"
+}
+
+# wl_start_as NAME COMM ARGS...: wl_start, with a copy of numa-workload
+# named COMM (its command name, for the allowlist).
+wl_start_as() {
+	_name=$1
+	_comm=$2
+	shift 2
+	[ -x "/usr/bin/$_comm" ] || cp /usr/bin/numa-workload "/usr/bin/$_comm"
+	"$_comm" "$@" >"/tmp/wl.$_name.out" 2>"/tmp/wl.$_name.err" &
 	WL_PID=$!
 	_i=0
 	while ! grep -q '^ready pid=' "/tmp/wl.$_name.out" 2>/dev/null; do
 		if ! kill -0 "$WL_PID" 2>/dev/null || [ "$_i" -ge 600 ]; then
-			echo "guest: workload $_name ($*) did not get ready:"
+			echo "guest: workload $_name ($_comm $*) did not get ready:"
 			cat "/tmp/wl.$_name.err"
 			var "$_name.pid" 0
 			return 1
@@ -49,7 +59,7 @@ wl_start() {
 		_i=$((_i + 1))
 	done
 	var "$_name.pid" "$WL_PID"
-	echo "guest: workload $_name pid $WL_PID: $*"
+	echo "guest: workload $_name ($_comm) pid $WL_PID: $*"
 }
 
 # wl_stop PID: stops a workload started by wl_start and reaps it.
@@ -57,6 +67,16 @@ wl_stop() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
+}
+
+# affs PID NAME: every thread's affinity (Cpus_allowed_list, what
+# sched_getaffinity returns) as "COUNT LIST" lines, and NAME.threads.
+affs() {
+	for _s in /proc/"$1"/task/*/status; do
+		awk '/^Cpus_allowed_list:/ { print $2 }' "$_s"
+	done | sort | uniq -c >"/tmp/aff.$2"
+	var "$2.threads" "$(ls /proc/"$1"/task | wc -l)"
+	hand_back "aff.$2" "/tmp/aff.$2"
 }
 
 # diagnose_start NAME SECONDS ARGS...: starts "numalens diagnose --duration

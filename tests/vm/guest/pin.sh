@@ -8,16 +8,6 @@
 echo 0 >/proc/sys/kernel/numa_balancing
 hand_back_cmd numactl-H numactl -H
 
-# affs PID NAME: every thread's affinity (Cpus_allowed_list, what
-# sched_getaffinity returns) as "COUNT LIST" lines, and NAME.threads.
-affs() {
-	for _s in /proc/"$1"/task/*/status; do
-		awk '/^Cpus_allowed_list:/ { print $2 }' "$_s"
-	done | sort | uniq -c >"/tmp/aff.$2"
-	var "$2.threads" "$(ls /proc/"$1"/task | wc -l)"
-	hand_back "aff.$2" "/tmp/aff.$2"
-}
-
 # settle PID: waits until its thread count stays the same for a second
 # (60 s at most).
 settle() {

@@ -1,0 +1,22 @@
+# Reading the Prometheus text format in shell tests (tests/export/run.sh,
+# tests/vm/t-*.sh through vm-lib.sh).
+# shellcheck shell=bash
+
+# prom_value FILE METRIC MATCH...: the value of the first sample of METRIC
+# whose line holds every MATCH (such as pid="12" or numa_node="1").
+prom_value() {
+	local file=$1 metric=$2
+	shift 2
+	awk -v m="$metric" -v pats="$*" '
+		BEGIN { n = split(pats, p, " ") }
+		index($0, m "{") == 1 || index($0, m " ") == 1 {
+			for (i = 1; i <= n; i++) if (!index($0, p[i])) next
+			print $NF; exit
+		}' "$file"
+}
+
+# num_ge A B / num_gt A B / num_le A B: A >= B, A > B, A <= B for decimal
+# numbers; false when A is empty (a value that was not there).
+num_ge() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
+num_gt() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
+num_le() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }

@@ -1,0 +1,153 @@
+# Guest script of t-autopin.sh: 2 nodes, CPUs 0-1 on node 0, 2-3 on node 1.
+# numalens export --auto-pin: three workloads with their threads on node 0
+# and their memory on node 1, two allowlisted (one by command, one by
+# cgroup) and one not; the exporter pins one, holds the other by the rate
+# limit and leaves the third alone; unpin undoes it. Then a dry run, and
+# --auto-pin without an allowlist.
+# shellcheck shell=sh
+
+# Only numalens moves threads and pages here.
+echo 0 >/proc/sys/kernel/numa_balancing
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+hand_back_cmd numactl-H numactl -H
+
+# since T0: seconds since the uptime T0, whole.
+since() {
+	awk -v t0="$1" '{ printf "%d\n", $1 - t0 }' /proc/uptime
+}
+
+# scrape FILE: the exporter's /metrics into FILE (kept as it was on failure).
+scrape() {
+	wget -q -O "$1.tmp" http://127.0.0.1:16862/metrics 2>/dev/null && mv "$1.tmp" "$1"
+}
+
+# metric FILE NAME MATCH: the value of the first sample of NAME whose line
+# holds MATCH (empty when none).
+metric() {
+	[ -r "$1" ] || return 0
+	awk -v m="$2" -v p="$3" '
+		(index($0, m "{") == 1 || index($0, m " ") == 1) && index($0, p) { print $NF; exit }' "$1"
+}
+
+# at_least VALUE MIN / at_most VALUE MAX: for decimal numbers, VALUE may be empty.
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
+at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }
+
+# Three workloads, each with one busy thread (node 1's two CPUs have room
+# for any one of them) on node 0 and 128 MiB on node 1: "allowed" by its
+# command, "boxed" by its cgroup, "denied" by neither.
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mkdir /sys/fs/cgroup/autopin-ok
+wl_start allowed --cpu-node 0 --mem-node 1 --size 128 --threads 1 --seconds 0
+allowed=$WL_PID
+wl_start_as boxed wl-boxed --cpu-node 0 --mem-node 1 --size 128 --threads 1 --seconds 0
+boxed=$WL_PID
+echo "$boxed" >/sys/fs/cgroup/autopin-ok/cgroup.procs
+wl_start_as denied wl-denied --cpu-node 0 --mem-node 1 --size 128 --threads 1 --seconds 0
+denied=$WL_PID
+hand_back cgroup.boxed "/proc/$boxed/cgroup"
+for w in allowed boxed denied; do
+	eval "p=\$$w"
+	hand_back "numa_maps.$w" "/proc/$p/numa_maps"
+	affs "$p" "before-$w"
+done
+
+# The exporter, refreshing every second; a suggestion held 2 refreshes is
+# acted on, one action per hour at most.
+t0=$(cut -d' ' -f1 /proc/uptime)
+numalens export --listen 127.0.0.1:16862 --interval 1 -v --auto-pin \
+	--auto-pin-comm 'nothing-*' --auto-pin-comm 'numa-work*' --auto-pin-cgroup /autopin-ok \
+	--auto-pin-interval 3600 --auto-pin-stable 2 >/tmp/export.out 2>/tmp/export.err &
+exp=$!
+
+# Until the pin (40 s at most): the last scrape before it that shows a
+# suggestion. The log is read after the scrape, so a scrape kept was served
+# before the action.
+pinned=
+while [ "$(since "$t0")" -lt 40 ] && kill -0 "$exp" 2>/dev/null; do
+	if scrape /tmp/metrics.cur; then
+		grep -q 'auto-pin: pinned pid' /tmp/export.err && break
+		grep -q '^numalens_process_suggestion_info{' /tmp/metrics.cur &&
+			cp /tmp/metrics.cur /tmp/metrics.suggest
+	fi
+	grep -q 'auto-pin: pinned pid' /tmp/export.err && break
+	sleep 0.3
+done
+var pin.seconds "$(since "$t0")"
+pinned=$(sed -n 's/.*auto-pin: pinned pid \([0-9]*\) .*/\1/p' /tmp/export.err | head -n 1)
+var pinned.pid "${pinned:-0}"
+# The other allowlisted workload: held back by the rate limit.
+held=$boxed
+[ "$pinned" = "$boxed" ] && held=$allowed
+var held.pid "$held"
+
+# Then until the exporter sees the pinned one local, the denied one held
+# and the rate limit hold (20 s at most).
+t1=$(cut -d' ' -f1 /proc/uptime)
+while [ -n "$pinned" ] && [ "$(since "$t1")" -lt 20 ] && kill -0 "$exp" 2>/dev/null; do
+	sleep 1
+	scrape /tmp/metrics.after || continue
+	at_most "$(metric /tmp/metrics.after numalens_process_remote_ratio "pid=\"$pinned\"")" 0.1 &&
+		at_least "$(metric /tmp/metrics.after numalens_autopin_held_total 'reason="not_allowed"')" 1 &&
+		at_least "$(metric /tmp/metrics.after numalens_autopin_held_total 'reason="rate_limit"')" 1 &&
+		break
+done
+var after.seconds "$(since "$t1")"
+# Two refreshes more: what was counted once stays counted once.
+sleep 2
+scrape /tmp/metrics.after
+var scrape.rc $?
+[ -n "$pinned" ] && affs "$pinned" pinned
+affs "$held" held
+affs "$denied" denied
+[ -n "$pinned" ] && hand_back pin-record "/run/numalens/$pinned.pin"
+for p in "$held" "$denied"; do
+	[ -e "/run/numalens/$p.pin" ] && var "record.$p" 1
+done
+cat /proc/"$exp"/task/*/status | grep -E '^(Cap|NoNewPrivs)' | sort | uniq -c >/tmp/export.caps
+hand_back export.caps /tmp/export.caps
+kill -TERM "$exp"
+wait "$exp"
+var export.rc $?
+hand_back metrics.suggest /tmp/metrics.suggest
+hand_back metrics.after /tmp/metrics.after
+hand_back export.err /tmp/export.err
+
+# The pinned one, seen by a diagnosis of its own (the others stopped: less
+# for the CPUs to do), then unpinned.
+wl_stop "$held"
+wl_stop "$denied"
+if [ -n "$pinned" ]; then
+	diagnose pinned 3 --pid "$pinned"
+	hand_back_cmd unpin numalens unpin "$pinned"
+	affs "$pinned" unpinned
+fi
+wl_stop "$allowed"
+wl_stop "$boxed"
+
+# Dry run, through the textfile: logged and counted, nothing changed.
+wl_start dry --cpu-node 0 --mem-node 1 --size 64 --threads 1 --seconds 0
+dry=$WL_PID
+t0=$(cut -d' ' -f1 /proc/uptime)
+numalens export --textfile /tmp/dry.prom --interval 1 --auto-pin --auto-pin-dry-run \
+	--auto-pin-comm 'numa-work*' --auto-pin-stable 2 >/tmp/dry.out 2>/tmp/dry.err &
+exp=$!
+while [ "$(since "$t0")" -lt 40 ] && kill -0 "$exp" 2>/dev/null; do
+	sleep 0.5
+	grep -q 'auto-pin: dry run:' /tmp/dry.err &&
+		at_least "$(metric /tmp/dry.prom numalens_autopin_actions_total 'result="dry_run"')" 1 &&
+		break
+done
+var dry.seconds "$(since "$t0")"
+affs "$dry" dry
+[ -e "/run/numalens/$dry.pin" ] && var dry.record 1
+kill -TERM "$exp"
+wait "$exp"
+var dry-export.rc $?
+hand_back dry.prom /tmp/dry.prom
+hand_back dry.err /tmp/dry.err
+wl_stop "$dry"
+
+# --auto-pin without an allowlist.
+hand_back_cmd no-allowlist timeout 30 numalens export --auto-pin --textfile /tmp/none.prom --once
