@@ -21,7 +21,13 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# The checked-in header for $(ARCH) (vmlinux/README.md); for an architecture
+# without one, a header generated from this machine's own BTF (rule below).
+ifneq ($(wildcard vmlinux/$(ARCH)/vmlinux.h),)
 VMLINUX_DIR := vmlinux/$(ARCH)
+else
+VMLINUX_DIR := $(BUILD)/vmlinux/$(ARCH)
+endif
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 # state.bpf.o defines the shared maps the others declare extern: it links first.
 BPF_OBJS := $(BUILD)/bpf/state.bpf.o $(filter-out $(BUILD)/bpf/state.bpf.o,\
@@ -60,6 +66,18 @@ all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
+
+ifeq ($(VMLINUX_DIR),$(BUILD)/vmlinux/$(ARCH))
+$(VMLINUX_DIR)/vmlinux.h:
+	@echo "  no vmlinux/$(ARCH)/vmlinux.h checked in: generating $@ from this machine's" \
+		"/sys/kernel/btf/vmlinux ($$(uname -m), Linux $$(uname -r))"
+	$(Q)[ -r /sys/kernel/btf/vmlinux ] || { echo "error: /sys/kernel/btf/vmlinux is missing," \
+		"so there is no vmlinux.h for $(ARCH): boot a kernel built with" \
+		"CONFIG_DEBUG_INFO_BTF=y, or check in vmlinux/$(ARCH)/vmlinux.h made elsewhere with" \
+		"vmlinux/gen-vmlinux.sh BTF_FILE $(ARCH) (see vmlinux/README.md)" >&2; exit 1; }
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+endif
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_DIR)/vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)

@@ -18,6 +18,7 @@
 #define BIG_FILE (64 * 1024)
 
 const char *nl_mountinfo_path = "/proc/self/mountinfo";
+const char *nl_isolated_cpus_path = "/sys/devices/system/cpu/isolated";
 const char *nl_systemd_marker = "/run/systemd/system";
 
 const char *nl_runtime_name(enum nl_runtime rt)
@@ -567,6 +568,12 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 			nl_cgroup_classify(paths.cpuset, &out->ctx);
 		read_cpuset(&paths, out);
 	}
+	/* CPUs isolated from the scheduler (isolcpus=) are for work placed
+	 * there on purpose: a target only where the process runs already. */
+	len = nl_read_file(nl_isolated_cpus_path, text, BIG_FILE);
+	if (len > 0 && nl_cpulist_parse(text, len, bits, NL_MAX_CPUS) > 0)
+		for (w = 0; w < NL_CPU_WORDS; w++)
+			out->cpus[w] &= ~(bits[w] & ~out->affinity[w]);
 	/* A systemd unit only counts where systemd runs (sd_booted()). */
 	if (out->ctx.runtime == NL_RT_SYSTEMD && access(nl_systemd_marker, F_OK)) {
 		out->ctx.runtime = NL_RT_NONE;

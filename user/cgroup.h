@@ -84,6 +84,9 @@ struct nl_proc_limits {
  * tests point these at scratch trees. */
 extern const char *nl_mountinfo_path;
 extern const char *nl_systemd_marker;
+/* The CPUs isolated from the scheduler (isolcpus=): not a target unless
+ * the process runs on them already. */
+extern const char *nl_isolated_cpus_path;
 
 /*
  * Reads everything above for pid. CPUs and nodes it may use are those the

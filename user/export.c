@@ -78,7 +78,8 @@ static void usage(FILE *f)
 		"      --auto-pin-migrate  plans may move memory too (migrate_pages); default:\n"
 		"                          threads only\n"
 		"      --auto-pin-dry-run  log what would be done, change nothing\n"
-		"\n" NL_AGENT_OPTIONS_HELP
+		"\n"
+		"Data sources:\n" NL_AGENT_OPTIONS_HELP
 		"  -v, --verbose           more messages (twice: libbpf's and libmicrohttpd's)\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM (or --once done), 1 failure (the\n"
@@ -304,7 +305,8 @@ int cmd_export(int argc, char **argv)
 	const char *listen = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
 	const char *pin_comm[MAX_ALLOW], *pin_cgroup[MAX_ALLOW];
 	struct nl_autopin_opts popts;
-	bool auto_pin = false;
+	bool auto_pin = false, pin_options = false;
+	char msg[160];
 	unsigned long stable;
 	struct exporter x = { 0 };
 	struct nl_export_opts eopts;
@@ -325,6 +327,7 @@ int cmd_export(int argc, char **argv)
 	nl_agent_opts_default(&aopts);
 	nl_export_opts_default(&eopts);
 	nl_autopin_opts_default(&popts);
+	popts.state_dir = getenv("NUMALENS_STATE_DIR"); /* where numalens unpin looks too */
 	popts.comms = pin_comm;
 	popts.cgroups = pin_cgroup;
 	eopts.allow_comm = allow_comm;
@@ -397,27 +400,35 @@ int cmd_export(int argc, char **argv)
 				       MAX_ALLOW, MAX_ALLOW);
 				return NL_EXIT_USAGE;
 			}
-			if (!optarg[0]) {
-				nl_err("--auto-pin-comm and --auto-pin-cgroup need a non-empty "
-				       "pattern or path");
+			pin_options = true;
+			if (opt == OPT_AUTO_PIN_COMM && !optarg[0]) {
+				nl_err("--auto-pin-comm needs a pattern ('*' for every command)");
 				return NL_EXIT_USAGE;
 			}
-			if (opt == OPT_AUTO_PIN_COMM)
+			if (opt == OPT_AUTO_PIN_COMM) {
 				pin_comm[popts.nr_comms++] = optarg;
-			else
-				pin_cgroup[popts.nr_cgroups++] = optarg;
+				break;
+			}
+			if (nl_autopin_cgroup_normalize(optarg, msg, sizeof(msg))) {
+				nl_err("--auto-pin-cgroup %s: %s", optarg, msg);
+				return NL_EXIT_USAGE;
+			}
+			pin_cgroup[popts.nr_cgroups++] = optarg;
 			break;
 		case OPT_AUTO_PIN_INTERVAL:
+			pin_options = true;
 			if (nl_parse_seconds(optarg, "--auto-pin-interval", 0, 86400,
 					     &popts.min_interval_s))
 				return NL_EXIT_USAGE;
 			break;
 		case OPT_AUTO_PIN_COOLDOWN:
+			pin_options = true;
 			if (nl_parse_seconds(optarg, "--auto-pin-cooldown", 0, 7 * 86400,
 					     &popts.cooldown_s))
 				return NL_EXIT_USAGE;
 			break;
 		case OPT_AUTO_PIN_STABLE:
+			pin_options = true;
 			if (nl_parse_uint(optarg, "--auto-pin-stable", 1000, &stable))
 				return NL_EXIT_USAGE;
 			if (!stable) {
@@ -427,9 +438,11 @@ int cmd_export(int argc, char **argv)
 			popts.stable_refreshes = stable;
 			break;
 		case OPT_AUTO_PIN_MIGRATE:
+			pin_options = true;
 			popts.advisor.allow_migrate = true;
 			break;
 		case OPT_AUTO_PIN_DRY_RUN:
+			pin_options = true;
 			popts.dry_run = true;
 			break;
 		case 'v':
@@ -466,8 +479,7 @@ int cmd_export(int argc, char **argv)
 		       "or --auto-pin-cgroup PATH (--auto-pin-comm '*' for every process)");
 		return NL_EXIT_USAGE;
 	}
-	if (!auto_pin &&
-	    (popts.nr_comms || popts.nr_cgroups || popts.dry_run || popts.advisor.allow_migrate)) {
+	if (!auto_pin && pin_options) {
 		nl_err("the --auto-pin-* options go with --auto-pin");
 		return NL_EXIT_USAGE;
 	}
@@ -506,7 +518,7 @@ int cmd_export(int argc, char **argv)
 
 	/* Attached and bound: what is left to do needs little. */
 	if (!keep_caps) {
-		nl_caps_plan(&plan, auto_pin);
+		nl_caps_plan(&plan, auto_pin, auto_pin && popts.advisor.allow_migrate);
 		err = nl_caps_drop(&plan);
 		if (err) {
 			nl_err("cannot drop capabilities: %s", strerror(-err));

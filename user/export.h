@@ -293,8 +293,9 @@ struct nl_caps_plan {
 
 /* What refreshing needs here: CAP_SYS_PTRACE (other users' numa_maps),
  * CAP_BPF (or CAP_SYS_ADMIN) only where this kernel refuses map reads
- * without it, CAP_SYS_NICE when pinning. Probed in a child process. */
-void nl_caps_plan(struct nl_caps_plan *p, bool pinning);
+ * without it, CAP_SYS_NICE when pinning, CAP_SYS_PTRACE when migrating
+ * memory (migrate_pages checks ptrace access). Probed in a child process. */
+void nl_caps_plan(struct nl_caps_plan *p, bool pinning, bool migrating);
 /* Drops every other capability from every set (the bounding set too
  * where allowed) and sets no_new_privs. Call before starting threads:
  * capabilities are per thread. 0 or a negative errno. */

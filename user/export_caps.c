@@ -14,7 +14,8 @@
  *                   (some kernels do when unprivileged BPF is disabled):
  *                   found out by trying a map read and creating the task
  *                   iterator without it, in a child;
- *   CAP_SYS_NICE    only when pinning processes (--auto-pin, later).
+ *   CAP_SYS_NICE    only when pinning processes (--auto-pin);
+ *   CAP_SYS_PTRACE  also when moving their memory (--auto-pin-migrate).
  *
  * The map reads, the task iterator and the program statistics work on the
  * descriptors opened at load time; /proc/PID/stat, cgroup and /proc/vmstat
@@ -243,7 +244,17 @@ static void plan_add(struct nl_caps_plan *p, int cap, const char *why)
 	p->nr++;
 }
 
-void nl_caps_plan(struct nl_caps_plan *p, bool pinning)
+static bool plan_has(const struct nl_caps_plan *p, int cap)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->keep[i] == cap)
+			return true;
+	return false;
+}
+
+void nl_caps_plan(struct nl_caps_plan *p, bool pinning, bool migrating)
 {
 	memset(p, 0, sizeof(*p));
 	switch (in_child(probe_perfmon_maps)) {
@@ -272,6 +283,10 @@ void nl_caps_plan(struct nl_caps_plan *p, bool pinning)
 	}
 	if (pinning)
 		plan_add(p, CAP_SYS_NICE, "move other processes' threads and memory (pinning)");
+	/* migrate_pages(2) checks ptrace read access to the target first. */
+	if (migrating && !plan_has(p, CAP_SYS_PTRACE))
+		plan_add(p, CAP_SYS_PTRACE,
+			 "migrate_pages(2) of other users' processes checks ptrace access");
 }
 
 int nl_caps_drop(const struct nl_caps_plan *p)

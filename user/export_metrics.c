@@ -274,16 +274,18 @@ static void system_families(struct nl_buf *b, const struct nl_system *sys)
 /* --auto-pin: whether it is on, what it did and what held it back. */
 static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
 {
-	static const char *const results[] = { "applied", "dry_run", "failed", "refused" };
+	static const char *const results[] = { "applied", "partial", "dry_run", "failed",
+					       "refused" };
 	const struct nl_autopin_counters *c = h->autopin;
-	uint64_t by_result[4] = { 0 };
+	uint64_t by_result[5] = { 0 };
 	size_t i;
 
 	if (c) {
 		by_result[0] = c->actions;
-		by_result[1] = c->dry_runs;
-		by_result[2] = c->failures;
-		by_result[3] = c->refused;
+		by_result[1] = c->partial;
+		by_result[2] = c->dry_runs;
+		by_result[3] = c->failures;
+		by_result[4] = c->refused;
 	}
 	nl_prom_family(b, "numalens_autopin_enabled", "gauge",
 		       "Whether the exporter applies suggestions itself (--auto-pin): 1 or 0.");
@@ -293,10 +295,11 @@ static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
 	nl_prom_sample(b, "numalens_autopin_dry_run", NULL, NULL, NULL, NULL, NULL,
 		       c && h->autopin_dry_run ? 1 : 0);
 	nl_prom_family(b, "numalens_autopin_actions_total", "counter",
-		       "Suggestions auto-pin acted on, by result: applied, dry_run (logged only), "
-		       "failed (what changed was undone), refused (kernel thread, pod, EPERM, "
-		       "cpuset).");
-	for (i = 0; i < 4; i++)
+		       "Suggestions auto-pin acted on, by result: applied, partial (threads "
+		       "pinned, moving the memory failed), dry_run (logged only), failed (what "
+		       "changed was undone), refused (kernel thread, pod: once per process; "
+		       "EPERM, cpuset).");
+	for (i = 0; i < 5; i++)
 		nl_prom_sample_u64(b, "numalens_autopin_actions_total", NULL, "result", results[i],
 				   NULL, NULL, by_result[i]);
 	nl_prom_family(b, "numalens_autopin_held_total", "counter",

@@ -655,8 +655,9 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			msgf(res->message, sizeof(res->message),
 			     "the threads are pinned, but migrate_pages failed: %s%s",
 			     strerror(-err),
-			     err == -EPERM ? " (needs CAP_SYS_NICE to move pages of another user's "
-					     "process)" :
+			     err == -EPERM ?
+				     " (moving another user's pages needs CAP_SYS_NICE, and "
+				     "CAP_SYS_PTRACE for its ptrace access check)" :
 			     err == -EINVAL ? " (its cpuset does not allow memory on the target)" :
 					      "");
 			res->refusal = NL_PIN_FAILED;
@@ -823,6 +824,7 @@ struct nl_autopin {
 		bool denied; /* outside the allowlist: logged and counted */
 		bool held;   /* held back by the rate limit: logged */
 		bool alive;  /* in the latest snapshot (done_sweep) */
+		bool never;  /* refused for good (kernel thread, pod...): said once */
 	} * done;	     /* sorted by pid */
 	size_t nr_done, cap_done;
 };
@@ -972,22 +974,54 @@ static void done_sweep(struct nl_autopin *ap, const struct nl_snapshot *snap)
 	ap->nr_done = kept;
 }
 
+/* On the allowlist: its command (as the snapshot saw it and as it is now:
+ * it may have exec'd since) or its cgroup, at or below a given path. */
 static bool allowed(const struct nl_autopin *ap, const struct nl_proc_view *v,
 		    const struct nl_proc_limits *l)
 {
 	size_t i;
 
 	for (i = 0; i < ap->o.nr_comms; i++)
-		if (!fnmatch(ap->o.comms[i], v->comm, 0))
+		if (!fnmatch(ap->o.comms[i], v->comm, 0) &&
+		    (!l->comm[0] || !fnmatch(ap->o.comms[i], l->comm, 0)))
 			return true;
 	for (i = 0; i < ap->o.nr_cgroups; i++) {
-		size_t n = strlen(ap->o.cgroups[i]);
+		const char *p = ap->o.cgroups[i];
+		size_t n = strlen(p);
 
-		if (n && !strncmp(l->cgroup, ap->o.cgroups[i], n) &&
-		    (ap->o.cgroups[i][n - 1] == '/' || l->cgroup[n] == '/' || !l->cgroup[n]))
+		while (n > 1 && p[n - 1] == '/')
+			n--; /* "/a/" is "/a" */
+		if ((n == 1 && p[0] == '/') ||
+		    (n && !strncmp(l->cgroup, p, n) && (l->cgroup[n] == '/' || !l->cgroup[n])))
 			return true;
 	}
 	return false;
+}
+
+int nl_autopin_cgroup_normalize(char *path, char *msg, size_t size)
+{
+	size_t n = strlen(path);
+
+	if (!n || path[0] != '/') {
+		snprintf(msg, size,
+			 "give the cgroup's path in its hierarchy, starting with '/', as in "
+			 "/proc/PID/cgroup (e.g. /system.slice/db.service)");
+		return -EINVAL;
+	}
+	if (!strncmp(path, "/sys/fs/cgroup", 14) && (!path[14] || path[14] == '/')) {
+		snprintf(msg, size,
+			 "that is where cgroups are mounted: give the path inside, as in "
+			 "/proc/PID/cgroup (%s)",
+			 path[14] ? path + 14 : "/");
+		return -EINVAL;
+	}
+	if (strpbrk(path, "*?[")) {
+		snprintf(msg, size, "a path, not a pattern: it covers the cgroups below it");
+		return -EINVAL;
+	}
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	return 0;
 }
 
 static void logf_(struct nl_autopin *ap, const char *fmt, ...)
@@ -1027,14 +1061,16 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		struct nl_pin_result res;
 		struct nl_advice adv;
 		struct done *d;
-		char msg[512], nodes[64], cpus[128], moved[32], migrated[160];
+		enum nl_pin_refusal refusal;
+		int err;
+		char msg[512], nodes[64], cpus[128], moved[32], migrated[600];
 
 		/* Cheap filter before any /proc read: the thresholds, with room for hysteresis. */
 		if (v->pid == (uint32_t)getpid() ||
 		    !nl_advisor_candidate(&ap->o.advisor, v, snap->window_s))
 			continue;
 		d = done_find(ap, v);
-		if (d && d->acted && now - d->at < ap->o.cooldown_s)
+		if (d && (d->never || (d->acted && now - d->at < ap->o.cooldown_s)))
 			continue;
 		/* Gone, or the pid names another process since the snapshot. */
 		if (ap->h.limits((int)v->pid, snap->topo, l, ap->h.ctx) ||
@@ -1055,6 +1091,24 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 			}
 			continue;
 		}
+		refusal = ap->h.check((int)v->pid, l, msg, sizeof(msg), ap->h.ctx);
+		if (refusal == NL_PIN_GONE)
+			continue;
+		if (refusal != NL_PIN_OK) {
+			ap->counters.refused++;
+			d = done_add(ap, v, now);
+			if (d) {
+				/* A kernel thread, pid 1, numalens or a pod stays one:
+				 * said once. Others (EPERM, cpuset) after the cooldown. */
+				d->never = refusal == NL_PIN_KTHREAD || refusal == NL_PIN_SELF ||
+					   refusal == NL_PIN_INIT || refusal == NL_PIN_POD;
+				d->acted = true;
+				d->at = now;
+			}
+			logf_(ap, "pid %u (%s): refused%s: %s", v->pid, v->comm,
+			      d && d->never ? " for good" : "", msg);
+			continue;
+		}
 		if (acted ||
 		    (ap->last_action >= 0 && now - ap->last_action < ap->o.min_interval_s)) {
 			ap->counters.rate_limited++;
@@ -1065,16 +1119,6 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 				      "pid %u (%s) would be pinned (%s) but waits: at most one action "
 				      "every %g s",
 				      v->pid, v->comm, adv.reason, ap->o.min_interval_s);
-			}
-			continue;
-		}
-		if (ap->h.check((int)v->pid, l, msg, sizeof(msg), ap->h.ctx) != NL_PIN_OK) {
-			ap->counters.refused++;
-			logf_(ap, "pid %u (%s): refused: %s", v->pid, v->comm, msg);
-			d = done_add(ap, v, now);
-			if (d) {
-				d->acted = true; /* do not retry until the cooldown ends */
-				d->at = now;
 			}
 			continue;
 		}
@@ -1095,21 +1139,38 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 			      adv.move_bytes ? moved : "", adv.reason);
 			continue;
 		}
-		if (ap->h.apply((int)v->pid, l, &adv, &popts, &res, ap->h.ctx)) {
-			ap->counters.failures++;
-			logf_(ap, "pid %u (%s): failed: %s", v->pid, v->comm, res.message);
+		/* Memory moves only when this plan moves some (a small remainder
+		 * the advisor left in place stays). */
+		popts.migrate = ap->o.advisor.allow_migrate && adv.move_bytes > 0;
+		memset(&res, 0, sizeof(res));
+		err = ap->h.apply((int)v->pid, l, &adv, &popts, &res, ap->h.ctx);
+		if (err && !res.pinned) {
+			if (res.refusal == NL_PIN_GONE)
+				continue; /* exited meanwhile: nothing to count */
+			if (res.refusal == NL_PIN_CPUSET || res.refusal == NL_PIN_PRIVILEGE)
+				ap->counters.refused++;
+			else
+				ap->counters.failures++;
+			logf_(ap, "pid %u (%s): not pinned: %s", v->pid, v->comm, res.message);
 			continue;
 		}
-		ap->counters.actions++;
 		ap->counters.threads_changed += res.threads_changed;
 		if (res.pages_not_moved > 0)
 			ap->counters.pages_not_moved += res.pages_not_moved;
 		migrated[0] = '\0';
-		if (res.pages_not_moved >= 0)
-			snprintf(migrated, sizeof(migrated),
-				 "; memory moved from node(s) %s, %ld pages could not move",
-				 nl_nodes_to_list(adv.move_from, moved, sizeof(moved)),
-				 res.pages_not_moved);
+		if (err) {
+			/* The threads are pinned; moving the memory failed. */
+			ap->counters.partial++;
+			snprintf(migrated, sizeof(migrated), "; %s", res.message);
+		} else {
+			ap->counters.actions++;
+			if (res.pages_not_moved >= 0)
+				snprintf(migrated, sizeof(migrated),
+					 "; memory off node %s: %.1f MiB before, %.1f MiB after, "
+					 "%ld pages could not move",
+					 nodes, res.bytes_off_before / 1048576.0,
+					 res.bytes_off_after / 1048576.0, res.pages_not_moved);
+		}
 		logf_(ap,
 		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s; remote "
 		      "%.0f%% -> %.0f%% expected; undo: numalens unpin %u",

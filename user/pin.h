@@ -115,13 +115,17 @@ struct nl_autopin_opts {
 };
 
 void nl_autopin_opts_default(struct nl_autopin_opts *o);
+/* Checks an --auto-pin-cgroup path and strips its trailing slashes, in
+ * place: 0, or -EINVAL with msg saying what to give instead. */
+int nl_autopin_cgroup_normalize(char *path, char *msg, size_t size);
 
 /* Counters, for the exporter's metrics (all cumulative). */
 struct nl_autopin_counters {
 	uint64_t actions;	  /* suggestions applied */
+	uint64_t partial;	  /* ... the threads pinned, moving the memory failed */
 	uint64_t dry_runs;	  /* ... logged only (dry_run) */
 	uint64_t failures;	  /* applying failed (what changed was undone) */
-	uint64_t refused;	  /* refused (kernel thread, pod, EPERM, cpuset...) */
+	uint64_t refused;	  /* refused (kernel thread, pod: once; EPERM, cpuset) */
 	uint64_t rate_limited;	  /* ready, held back by the rate limit */
 	uint64_t not_allowed;	  /* ready, outside the allowlist (once per process) */
 	uint64_t pages_not_moved; /* summed over actions */

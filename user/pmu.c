@@ -51,6 +51,27 @@ static int read_sysfs(const char *root, const char *pmu, const char *file, char 
 	return len;
 }
 
+/* Is there a PMU whose name starts with prefix (arm_spe_0...)? Its name in buf. */
+static bool first_pmu_named(const char *root, const char *prefix, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/" DEVICES, root);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			snprintf(buf, size, "%.*s", (int)(size - 1), de->d_name);
+			found = true;
+		}
+	closedir(dir);
+	return found;
+}
+
 static bool sysfs_exists(const char *root, const char *pmu, const char *file)
 {
 	char path[PATH_MAX];
@@ -229,7 +250,9 @@ int nl_pmu_probe(const char *root, uint64_t period, enum nl_pmu_rate rate,
 		 struct nl_pmu_config *cfg, char *reason, size_t size)
 {
 	static const char *const core_pmus[] = { "cpu_core", "cpu_atom", "cpu" };
+	char spe_name[64];
 	size_t i;
+	bool spe;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -277,11 +300,12 @@ int nl_pmu_probe(const char *root, uint64_t period, enum nl_pmu_rate rate,
 		snprintf(reason, size, "the ibs_op PMU cannot be configured (%s)", strerror(-err));
 		return err;
 	}
-	snprintf(
-		reason, size,
-		"no hardware memory sampling here: no PMU in %s/" DEVICES
-		" has a mem-loads event (Intel PEBS) and there is no ibs_op (AMD IBS); usual in VMs",
-		root);
+	spe = first_pmu_named(root, "arm_spe", spe_name, sizeof(spe_name));
+	snprintf(reason, size,
+		 "no hardware memory sampling here: no PMU in %s/" DEVICES
+		 " has a mem-loads event (Intel PEBS) and there is no ibs_op (AMD IBS)%s%s%s",
+		 root, spe ? "; Arm SPE (" : "", spe ? spe_name : "",
+		 spe ? ") is here, but numalens does not read SPE yet" : "; usual in VMs");
 	return -ENOENT;
 }
 

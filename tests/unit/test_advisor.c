@@ -744,6 +744,15 @@ static int tree_setup(void **state)
 	write_rel("cg/system.slice/docker-" DOCKER_ID ".scope/cpuset.cpus.effective", "2-3\n", 0);
 	write_rel("cg/system.slice/docker-" DOCKER_ID ".scope/cpuset.mems.effective", "1\n", 0);
 
+	/* The same container, its affinity narrowed to 0-2; CPU 3 isolated. */
+	write_stat(4343, "narrow", 0x400000, 1000);
+	write_rel("proc/4343/status",
+		  "Name:\tnarrow\nUid:\t1000\t1000\t1000\t1000\n"
+		  "Cpus_allowed_list:\t0-2\nMems_allowed_list:\t0-1\n",
+		  0);
+	write_rel("proc/4343/cgroup", "0::/system.slice/docker-" DOCKER_ID ".scope\n", 0);
+	write_rel("isolated", "3\n", 0);
+
 	write_stat(2, "kthreadd", 0x208040, 0);
 	write_rel("proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n", 0);
 	write_rel("proc/2/cgroup", "0::/\n", 0);
@@ -763,7 +772,7 @@ static int tree_setup(void **state)
 		 scratch);
 	write_rel("mountinfo", mountinfo, 0);
 	{
-		static char proc[600], mi[600], marker[600];
+		static char proc[600], mi[600], marker[600], iso[600];
 
 		snprintf(proc, sizeof(proc), "%s/proc", scratch);
 		snprintf(mi, sizeof(mi), "%s/mountinfo", scratch);
@@ -771,6 +780,8 @@ static int tree_setup(void **state)
 		nl_proc_root = proc;
 		nl_mountinfo_path = mi;
 		nl_systemd_marker = marker;
+		snprintf(iso, sizeof(iso), "%s/isolated", scratch);
+		nl_isolated_cpus_path = iso;
 	}
 	return 0;
 }
@@ -781,6 +792,7 @@ static int tree_teardown(void **state)
 	nl_proc_root = "/proc";
 	nl_mountinfo_path = "/proc/self/mountinfo";
 	nl_systemd_marker = "/run/systemd/system";
+	nl_isolated_cpus_path = "/sys/devices/system/cpu/isolated";
 	return 0;
 }
 
@@ -810,6 +822,12 @@ static void test_limits_read(void **state)
 	assert_int_equal(l.ctx.runtime, NL_RT_DOCKER);
 	assert_string_equal(l.ctx.container, DOCKER_ID);
 	assert_string_equal(l.cmdline, "./worker --threads 'two words'");
+	/* CPU 3 is isolated, but this process's affinity has it: kept. */
+
+	/* An isolated CPU outside its affinity is no target. */
+	assert_int_equal(nl_proc_limits_read(4343, &topo, &l), 0);
+	assert_string_equal(nl_bits_to_list(l.cpus, NL_MAX_CPUS, buf, sizeof(buf)), "2");
+	assert_int_equal(nl_proc_limits_read(4242, &topo, &l), 0);
 	assert_int_equal(nl_pin_check(4242, &l, false, msg, sizeof(msg)),
 			 may_change(1000) ? NL_PIN_OK : NL_PIN_PRIVILEGE);
 
@@ -960,14 +978,32 @@ static enum nl_pin_refusal fake_check(int pid, const struct nl_proc_limits *l, c
 	return fake_refusal;
 }
 
+/* What fake_apply does: pin (0), pin but fail to move the memory (-EPERM,
+ * pinned), or refuse as nl_pin_apply would (-EINVAL cpuset, -ESRCH gone). */
+static int fake_apply_err;
+static enum nl_pin_refusal fake_apply_refusal;
+static bool fake_apply_migrate; /* the migrate flag it was last given */
+
 static int fake_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
 		      const struct nl_pin_opts *o, struct nl_pin_result *res, void *ctx)
 {
 	memset(res, 0, sizeof(*res));
-	res->threads = res->threads_changed = 2;
+	fake_apply_migrate = o->migrate;
 	res->pages_not_moved = -1;
+	if (fake_apply_err && fake_apply_refusal != NL_PIN_FAILED) {
+		res->refusal = fake_apply_refusal;
+		snprintf(res->message, sizeof(res->message), "apply refused for the test");
+		return fake_apply_err;
+	}
+	res->threads = res->threads_changed = 2;
+	res->pinned = true;
 	applied[nr_applied++] = pid;
-	return 0;
+	if (fake_apply_err) {
+		res->refusal = NL_PIN_FAILED;
+		snprintf(res->message, sizeof(res->message),
+			 "the threads are pinned, but migrate_pages failed for the test");
+	}
+	return fake_apply_err;
 }
 
 static int nr_waits; /* "... but waits" lines: rate-limit holds logged */
@@ -1019,6 +1055,8 @@ static int autopin_reset(void **state)
 	reset(state);
 	nr_applied = 0;
 	nr_waits = 0;
+	fake_apply_err = 0;
+	fake_apply_refusal = NL_PIN_OK;
 	all_log[0] = '\0';
 	fake_refusal = NL_PIN_OK;
 	last_log[0] = '\0';
@@ -1109,9 +1147,103 @@ static void test_autopin_rate_limit(void **state)
 	assert_int_equal(c->refused, 3);
 	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
 	assert_int_equal(c->refused, 3); /* not retried at once */
-	assert_has(last_log, "refused: refused for the test");
+	assert_has(last_log, "refused for good: refused for the test");
+	assert_int_equal(nl_autopin_step(ap, &snap, 1000), 0);
+	assert_int_equal(c->refused, 3); /* a kernel thread stays one: never again */
+	nl_autopin_free(ap);
+
+	/* EPERM may change (capabilities, owner): tried again after the cooldown. */
+	fake_refusal = NL_PIN_PRIVILEGE;
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 0);
+	assert_int_equal(c->refused, 3);
+	assert_int_equal(c->rate_limited, 0); /* refused before any wait */
+	assert_int_equal(nl_autopin_step(ap, &snap, 599), 0);
+	assert_int_equal(c->refused, 3);
+	assert_int_equal(nl_autopin_step(ap, &snap, 601), 0);
+	assert_int_equal(c->refused, 6);
 	assert_int_equal(nr_applied, 3);
 	nl_autopin_free(ap);
+}
+
+/* What applying returns decides the count: pinned, pinned but the memory
+ * did not move (partial), refused by the kernel (cpuset), gone (nothing);
+ * memory moves only when the plan moves some. */
+static void test_autopin_apply_outcomes(void **state)
+{
+	static const char *const comms[] = { "db" };
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap;
+	struct nl_snapshot snap;
+	const struct nl_autopin_counters *c;
+
+	nl_autopin_opts_default(&o);
+	o.comms = comms;
+	o.nr_comms = 1;
+	o.stable_refreshes = 1;
+	o.min_interval_s = 0;
+	o.cooldown_s = 0;
+	o.advisor.allow_migrate = true;
+	snap_make(&snap, 1); /* all of its memory on node 1, idle: threads move */
+
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
+	assert_int_equal(c->actions, 1);
+	assert_false(fake_apply_migrate); /* nothing to move: no migrate_pages */
+
+	fake_apply_err = -EPERM;
+	fake_apply_refusal = NL_PIN_FAILED;
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 1);
+	assert_int_equal(c->actions, 1);
+	assert_int_equal(c->partial, 1);
+	assert_int_equal(c->failures, 0);
+	assert_int_equal(c->threads_changed, 4);
+	assert_has(last_log, "pinned pid 100 (db)");
+	assert_has(last_log, "migrate_pages failed for the test");
+
+	fake_apply_err = -EINVAL;
+	fake_apply_refusal = NL_PIN_CPUSET;
+	assert_int_equal(nl_autopin_step(ap, &snap, 2), 1);
+	assert_int_equal(c->refused, 1);
+	assert_int_equal(c->failures, 0);
+	assert_has(last_log, "not pinned: apply refused for the test");
+
+	fake_apply_err = -ESRCH;
+	fake_apply_refusal = NL_PIN_GONE;
+	assert_int_equal(nl_autopin_step(ap, &snap, 3), 1);
+	assert_int_equal(c->refused + c->failures + c->actions + c->partial, 3);
+	nl_autopin_free(ap);
+
+	/* 16 MiB on node 0 too: the plan moves that remainder to node 1 with
+	 * the threads, and the apply is told to migrate. */
+	fake_apply_err = 0;
+	fake_apply_refusal = NL_PIN_OK;
+	proc_nodes[0][0].mem_bytes = 16 * MIB;
+	nl_model_evaluate(&procs[0], 2, &topo, window, &opts.thresholds);
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	assert_int_equal(nl_autopin_step(ap, &snap, 10), 1);
+	assert_true(fake_apply_migrate);
+	nl_autopin_free(ap);
+}
+
+static void test_autopin_cgroup_paths(void **state)
+{
+	char a[] = "/system.slice/db.service//", b[] = "system.slice", c[] = "/sys/fs/cgroup/x",
+	     d[] = "/system.slice/*.service", e[] = "/", msg[200];
+
+	assert_int_equal(nl_autopin_cgroup_normalize(a, msg, sizeof(msg)), 0);
+	assert_string_equal(a, "/system.slice/db.service");
+	assert_int_equal(nl_autopin_cgroup_normalize(b, msg, sizeof(msg)), -EINVAL);
+	assert_has(msg, "starting with '/'");
+	assert_int_equal(nl_autopin_cgroup_normalize(c, msg, sizeof(msg)), -EINVAL);
+	assert_has(msg, "give the path inside, as in /proc/PID/cgroup (/x)");
+	assert_int_equal(nl_autopin_cgroup_normalize(d, msg, sizeof(msg)), -EINVAL);
+	assert_has(msg, "not a pattern");
+	assert_int_equal(nl_autopin_cgroup_normalize(e, msg, sizeof(msg)), 0);
+	assert_string_equal(e, "/");
 }
 
 /* Many processes outside the allowlist, in no pid order: each counted and
@@ -1183,6 +1315,8 @@ int main(void)
 		cmocka_unit_test_setup(test_autopin_hysteresis_allowlist, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_rate_limit, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_many_not_allowed, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_apply_outcomes, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_cgroup_paths, autopin_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,6 +214,7 @@ static void test_no_suggestion_for_groups(void **state)
 static void test_autopin_families(void **state)
 {
 	struct nl_autopin_counters c = { .actions = 3,
+					 .partial = 5,
 					 .dry_runs = 0,
 					 .failures = 1,
 					 .refused = 2,
@@ -235,6 +236,7 @@ static void test_autopin_families(void **state)
 	assert_has(text, "numalens_autopin_dry_run 1\n");
 	assert_has(text, "numalens_autopin_actions_total{result=\"applied\"} 3\n");
 	assert_has(text, "numalens_autopin_actions_total{result=\"dry_run\"} 0\n");
+	assert_has(text, "numalens_autopin_actions_total{result=\"partial\"} 5\n");
 	assert_has(text, "numalens_autopin_actions_total{result=\"failed\"} 1\n");
 	assert_has(text, "numalens_autopin_actions_total{result=\"refused\"} 2\n");
 	assert_has(text, "numalens_autopin_held_total{reason=\"rate_limit\"} 7\n");

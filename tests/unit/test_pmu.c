@@ -121,6 +121,22 @@ static void test_vm_has_none(void **state)
 	assert_int_equal(cfg.kind, NL_PMU_NONE);
 	assert_non_null(strstr(reason, "no hardware memory sampling here"));
 	assert_non_null(strstr(reason, "ibs_op"));
+	assert_non_null(strstr(reason, "usual in VMs"));
+}
+
+/* An Arm server with SPE: said so, not blamed on a VM. */
+static void test_arm_spe_named(void **state)
+{
+	struct nl_pmu_config cfg;
+	char reason[256] = "";
+
+	assert_int_equal(nl_pmu_probe(tree("arm64"), 0, NL_PMU_RATE_NORMAL, &cfg, reason,
+				      sizeof(reason)),
+			 -ENOENT);
+	assert_int_equal(cfg.kind, NL_PMU_NONE);
+	assert_non_null(strstr(reason, "Arm SPE (arm_spe_0) is here, but numalens does not read "
+				       "SPE yet"));
+	assert_null(strstr(reason, "VMs"));
 }
 
 static void test_parse_event_formats(void **state)
@@ -162,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_hybrid_two_pmus),
 		cmocka_unit_test(test_amd_ibs),
 		cmocka_unit_test(test_vm_has_none),
+		cmocka_unit_test(test_arm_spe_named),
 		cmocka_unit_test(test_parse_event_formats),
 		cmocka_unit_test(test_physmap),
 	};
