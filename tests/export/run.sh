@@ -489,6 +489,12 @@ check "--auto-pin-stable 0: exit 2" bash -c "[ $? -eq 2 ] && grep -q 'at least 1
 "$nl" export --auto-pin --auto-pin-comm x --auto-pin-interval soon >/dev/null 2>"$out/err"
 check "--auto-pin-interval soon: exit 2, says the range" \
 	bash -c "[ $? -eq 2 ] && grep -q 'number of seconds from 0' '$out/err'"
+"$nl" export --auto-pin-interval 5 >/dev/null 2>"$out/err"
+check "--auto-pin-interval without --auto-pin: exit 2" \
+	bash -c "[ $? -eq 2 ] && grep -q 'go with --auto-pin' '$out/err'"
+"$nl" export --auto-pin --auto-pin-cgroup /sys/fs/cgroup/system.slice >/dev/null 2>"$out/err"
+check "--auto-pin-cgroup /sys/fs/cgroup/...: exit 2, gives the path to use (/system.slice)" \
+	bash -c "[ $? -eq 2 ] && grep -q 'as in /proc/PID/cgroup (/system.slice)' '$out/err'"
 check "without --auto-pin: numalens_autopin_enabled 0, CAP_SYS_NICE not kept" \
 	bash -c "grep -q '^numalens_autopin_enabled 0$' '$out/m1' && ! grep -q 'keeping CAP_SYS_NICE' '$out/e1.log'"
 start_workload apw "$workload" --cpu-node 0 --mem-node 0 --size 32 --threads 1 --seconds 300
@@ -525,6 +531,16 @@ check "--auto-pin: promtool check metrics: no findings" \
 	bash -c "promtool check metrics <'$out/ap' >'$out/lint-ap' 2>&1 && [ ! -s '$out/lint-ap' ]"
 stop "$eap"
 check "--auto-pin: SIGTERM, exit 0" [ "$stop_status" -eq 0 ]
+# Moving memory: migrate_pages(2) checks ptrace access, so CAP_SYS_PTRACE stays.
+pm=$(free_port)
+start_exporter apm --listen "127.0.0.1:$pm" --interval 1 --auto-pin --auto-pin-comm 'numa-*' \
+	--auto-pin-migrate -v
+eapm=$exp_pid
+wait_http "http://127.0.0.1:$pm/metrics" 20
+check "--auto-pin-migrate: CAP_SYS_NICE and CAP_SYS_PTRACE kept (bits 23 and 19 of CapEff)" \
+	bash -c "eff=\$((16#\$(awk '/^CapEff/ { print \$2 }' /proc/$eapm/status)));
+		[ \$(((eff >> 23) & 1)) = 1 ] && [ \$(((eff >> 19) & 1)) = 1 ]"
+stop "$eapm"
 kill "$apw" 2>/dev/null
 
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
