@@ -126,7 +126,7 @@ threads_of() { ls /proc/"$1"/task | wc -l; }
 # wait_threads PID N: until PID has N threads (10 s at most).
 wait_threads() {
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 400); do
 		[ "$(threads_of "$1")" -ge "$2" ] && return 0
 		sleep 0.05
 	done
@@ -156,7 +156,9 @@ run "$nl" pin "$P" --duration 1
 check "dry run, auto: one node, nothing to do (exit 0)" bash -c "[ $status -eq 0 ] && grep -q 'nothing to do: one NUMA node' '$out/stdout'"
 
 # ---- pin --apply and unpin, threads appearing meanwhile
-wl_start spawn --threads 3 --size 16 --seconds 0 --spawn-every 1 --spawn-max 400 || exit 1
+# One thread every 10 ms: 4 s of spawning, so threads still appear while
+# pin works even on a loaded host (at 1 ms all 400 were there before it began).
+wl_start spawn --threads 3 --size 16 --seconds 0 --spawn-every 10 --spawn-max 400 || exit 1
 S=$WPID
 before=$(threads_of "$S")
 run "$nl" pin "$S" --cpus 1 --apply
