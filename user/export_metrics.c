@@ -184,25 +184,6 @@ static void process_families(struct nl_buf *b, const struct series *s,
 				   NULL, NULL, s->list[i]->threads);
 }
 
-/* A node's CPUs as a cpulist: "0-3,8". */
-static void cpulist(const struct nl_topology *t, int node, char *buf, size_t size)
-{
-	size_t used = 0;
-	int cpu, first;
-
-	buf[0] = '\0';
-	for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS && used < size; cpu++) {
-		if (t->cpu_node[cpu] != node)
-			continue;
-		first = cpu;
-		while (cpu + 1 < t->nr_cpu_ids && cpu + 1 < NL_MAX_CPUS &&
-		       t->cpu_node[cpu + 1] == node)
-			cpu++;
-		used += snprintf(buf + used, size - used, cpu > first ? "%s%d-%d" : "%s%d",
-				 used ? "," : "", first, cpu);
-	}
-}
-
 static void node_families(struct nl_buf *b, const struct series *s, const struct nl_topology *t)
 {
 	char cpus[512], other[8];
@@ -211,7 +192,7 @@ static void node_families(struct nl_buf *b, const struct series *s, const struct
 	nl_prom_family(b, "numalens_numa_node_info", "gauge",
 		       "A NUMA node of this machine, with its CPUs as a cpulist; always 1.");
 	for (i = 0; t && i < s->nr_present; i++) {
-		cpulist(t, s->nodes[i], cpus, sizeof(cpus));
+		nl_node_cpulist(t, s->nodes[i], cpus, sizeof(cpus));
 		nl_prom_sample(b, "numalens_numa_node_info", NULL, "numa_node", s->node_names[i],
 			       "cpus", cpus, 1);
 	}

@@ -430,25 +430,6 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 	return doc;
 }
 
-/* A node's CPUs as a cpulist: "0-3,8". */
-static void node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size)
-{
-	size_t used = 0;
-	int cpu, first;
-
-	buf[0] = '\0';
-	for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS && used < size; cpu++) {
-		if (t->cpu_node[cpu] != node)
-			continue;
-		first = cpu;
-		while (cpu + 1 < t->nr_cpu_ids && cpu + 1 < NL_MAX_CPUS &&
-		       t->cpu_node[cpu + 1] == node)
-			cpu++;
-		used += snprintf(buf + used, size - used, cpu > first ? "%s%d-%d" : "%s%d",
-				 used ? "," : "", first, cpu);
-	}
-}
-
 static void text_topology(FILE *f, const struct nl_topology *t)
 {
 	char mem[32], cpus[256];
@@ -460,7 +441,7 @@ static void text_topology(FILE *f, const struct nl_topology *t)
 		if (!nl_node_present(t, n))
 			continue;
 		nl_format_bytes(t->node_mem_total[n], mem, sizeof(mem));
-		node_cpulist(t, n, cpus, sizeof(cpus));
+		nl_node_cpulist(t, n, cpus, sizeof(cpus));
 		fprintf(f, "  node %d: %10s  cpus %-12s distances", n, mem,
 			cpus[0] ? cpus : "none");
 		for (m = 0; m < t->nr_node_ids && m < NL_MAX_NODES; m++)

@@ -727,21 +727,7 @@ long top_render_list(struct top_frame *f, const struct nl_snapshot *snap,
 
 void top_node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size)
 {
-	size_t used = 0;
-	int cpu, first;
-
-	buf[0] = '\0';
-	for (cpu = 0; cpu < t->nr_cpu_ids && cpu < NL_MAX_CPUS && used < size; cpu++) {
-		if (t->cpu_node[cpu] != node)
-			continue;
-		first = cpu;
-		while (cpu + 1 < t->nr_cpu_ids && cpu + 1 < NL_MAX_CPUS &&
-		       t->cpu_node[cpu + 1] == node)
-			cpu++;
-		used += snprintf(buf + used, size - used, cpu > first ? "%s%d-%d" : "%s%d",
-				 used ? "," : "", first, cpu);
-	}
-	if (!used)
+	if (!nl_node_cpulist(t, node, buf, size)[0])
 		snprintf(buf, size, "none");
 }
 

@@ -39,4 +39,7 @@ int nl_topology_from_libnuma(struct nl_topology *t);
 /* libnuma, falling back to sysfs. */
 int nl_topology_load(struct nl_topology *t);
 
+/* A node's CPUs as a cpulist, "0-3,8" ("" for none); returns buf. */
+char *nl_node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size);
+
 #endif /* NUMALENS_TOPOLOGY_H */
