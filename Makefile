@@ -142,7 +142,7 @@ bpf-test: all $(BPF_TEST_BINS)
 cli-test: all
 	$(Q)tests/cli/run.sh
 
-vm-test: all
+vm-test: all $(BUILD)/tests/bpf_test_cputime
 	$(Q)tests/vm/run.sh
 
 fuzz-smoke: $(FUZZ_BINS)

@@ -32,12 +32,13 @@ enum nl_health_counter {
 	NL_H_NODE_CLAMPED,	/* a node id >= NL_MAX_NODES was seen */
 	NL_H_PMU_PROCS_FULL,	/* pmu_procs map full */
 	NL_H_PMU_MATRIX_FULL,	/* pmu_matrix map full */
+	NL_H_MIGRATE_RUNNING,	/* sched_migrate_task of a thread still on a CPU */
 	NL_H_MAX,
 };
 
 /* Per-process counters of rare events, keyed by tgid in `procs`. */
 struct nl_proc {
-	__u64 migrations;	     /* sched_migrate_task, any CPU change */
+	__u64 migrations;	     /* sched_migrate_task of threads that exited */
 	__u64 cross_node_migrations; /* ... where the node changed */
 	__u64 numa_moves;	     /* sched_move_numa */
 	__u64 numa_swaps;	     /* sched_swap_numa (either side) */
@@ -62,16 +63,28 @@ struct nl_proc_node {
 	__u64 hint_remote_pages; /* ... remote (the faulting CPU is elsewhere) */
 };
 
-/* Per-thread on-CPU time, in task-local storage (the sched_switch hot path). */
+/*
+ * Per-thread on-CPU time and moves, in task-local storage. The part of
+ * se.sum_exec_runtime already credited to a node is base_ns plus the sum of
+ * cpu_ns[]: it is never stored on its own, so the one store that credits a
+ * node also moves it, and a reader never sees one without the other.
+ */
 struct nl_task {
-	__u64 counted_ns; /* se.sum_exec_runtime already added to cpu_ns */
-	__u64 started;	  /* counted_ns is valid (set at fork, or by the iterator) */
+	__u64 base_ns;		     /* se.sum_exec_runtime when counting began */
+	__u64 state;		     /* NL_TASK_* */
+	__u64 migrations;	     /* sched_migrate_task */
+	__u64 cross_node_migrations; /* ... where the node changed */
 	__u64 cpu_ns[NL_MAX_NODES];
 };
 
+#define NL_TASK_NEW 0	   /* base_ns not set yet: nothing is credited */
+#define NL_TASK_COUNTING 1 /* set at fork, or by the iterator */
+#define NL_TASK_EXITED 2   /* folded into the process at exit */
+
 /*
  * The task iterator writes, per user thread, one nl_thread_rec followed by
- * nr_nodes __u64 on-CPU nanoseconds (one per node id) and, with
+ * nr_nodes __u64 on-CPU nanoseconds (one per node id, up to the instant of
+ * the read for a thread that is running) and, with
  * NL_THREAD_PMU in flags, the thread's struct nl_pmu_proc.
  */
 struct nl_thread_rec {
@@ -79,9 +92,11 @@ struct nl_thread_rec {
 	__u32 tid;
 	__u64 start_time_ns;	  /* group leader's start time */
 	__u64 faults_locality[3]; /* remote, local, failed (snapshot source) */
-	__s32 preferred_nid;	  /* -1 when NUMA balancing has no preference */
-	__u32 cpu;		  /* CPU it last ran on */
-	__u32 flags;		  /* NL_THREAD_* */
+	__u64 migrations;	  /* this thread's, since the agent saw it */
+	__u64 cross_node_migrations;
+	__s32 preferred_nid; /* -1 when NUMA balancing has no preference */
+	__u32 cpu;	     /* CPU it last ran on */
+	__u32 flags;	     /* NL_THREAD_* */
 	__u32 nr_nodes;
 	char comm[NL_COMM_LEN];
 };

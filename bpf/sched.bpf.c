@@ -2,74 +2,81 @@
 /*
  * Scheduler side of numalens: where each thread runs, and when it moves.
  *
- * sched_switch is the hottest tracepoint in the kernel, so its handler does
- * the least it can: the scheduler has just brought the outgoing thread's
- * se.sum_exec_runtime up to date, so the time it ran since it was last
- * counted goes to its task-local counter for this CPU's node. No clock read,
- * no shared map, no atomics: a thread is switched out only on the CPU it ran
- * on. The counts are the kernel's own CPU time, as getrusage() reports it.
+ * On-CPU time per node is credited when a thread changes CPU and when it
+ * exits (cputime.bpf.h tells why that is exact); the task iterator adds the
+ * part not credited yet at each read. Nothing runs at sched_switch, the
+ * hottest tracepoint in the kernel, except on kernels that can move a
+ * thread without sched_migrate_task, where the loader attaches
+ * nl_sched_switch too. The counts are the kernel's own CPU time, as
+ * getrusage() reports it.
  *
  * The task-local storage is created outside the scheduler (fork, and the
  * task iterator for threads that predate the agent) because allocating
  * memory with a runqueue lock held can deadlock on kernels whose local
- * storage uses kmalloc (before v6.4).
+ * storage uses kmalloc (before v6.4). A thread without storage is a kernel
+ * thread or one the iterator has not seen yet: it is skipped.
  *
- * When a thread exits its time is folded into its process's per-node
- * counters, and when the last thread exits the process is marked as exited,
- * so a process that lives shorter than a refresh is still reported.
+ * When a thread exits its time and moves are folded into its process's
+ * counters (and what it runs after that, when it is freed), and when the
+ * last thread exits the process is marked as exited, so a process that
+ * lives shorter than a refresh is still reported.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "compat.bpf.h"
+#include "cputime.bpf.h"
 #include "maps.bpf.h"
 
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(nl_sched_migrate, struct task_struct *task, int dest_cpu)
+{
+	struct nl_task *t = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
+	__u32 from;
+
+	if (!t || t->state != NL_TASK_COUNTING)
+		return 0;
+	/* set_task_cpu() of a running thread would break the design: count
+	 * it, so that `numalens doctor` can say this kernel does it. */
+	if (task->on_cpu)
+		health_inc(NL_H_MIGRATE_RUNNING);
+	from = node_slot(task_cpu(task));
+	cputime_credit(t, task, from);
+	t->migrations++;
+	if (from != node_slot(dest_cpu))
+		t->cross_node_migrations++;
+	return 0;
+}
+
+/* Only where the loader sets it to load (see cputime.bpf.h): the time the
+ * outgoing thread ran goes to the node of the CPU it ran on. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(nl_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct nl_task *counters = bpf_task_storage_get(&task_cpu_ns, prev, 0, 0);
-	__u64 runtime;
+	struct nl_task *t = bpf_task_storage_get(&task_cpu_ns, prev, 0, 0);
 
-	if (!counters)
-		return 0; /* kernel thread, or a thread the iterator has not seen yet */
-	runtime = prev->se.sum_exec_runtime;
-	counters->cpu_ns[node_of_cpu(bpf_get_smp_processor_id()) & (NL_MAX_NODES - 1)] +=
-		runtime - counters->counted_ns;
-	counters->counted_ns = runtime;
+	if (t && t->state == NL_TASK_COUNTING)
+		cputime_credit(t, prev, node_slot(bpf_get_smp_processor_id()));
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(nl_sched_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct nl_task *counters;
+	struct nl_task *t;
 
 	if (child->flags & NL_PF_KTHREAD)
 		return 0;
-	counters = bpf_task_storage_get(&task_cpu_ns, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!counters) {
+	t = bpf_task_storage_get(&task_cpu_ns, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
 		health_inc(NL_H_TASK_STORAGE_FAIL);
 		return 0;
 	}
-	counters->started = 1; /* it has run 0 ns: count from there */
+	/* It has not run yet (0 ns): wake_up_new_task() gives it its CPU. */
+	t->base_ns = child->se.sum_exec_runtime;
+	t->state = NL_TASK_COUNTING;
 	task_pmu_create(child);
-	return 0;
-}
-
-SEC("tp_btf/sched_migrate_task")
-int BPF_PROG(nl_sched_migrate, struct task_struct *task, int dest_cpu)
-{
-	struct nl_proc *proc;
-
-	if (task->flags & NL_PF_KTHREAD)
-		return 0;
-	proc = proc_get(task);
-	if (!proc)
-		return 0;
-	__sync_fetch_and_add(&proc->migrations, 1);
-	if (node_of_cpu(task_cpu(task)) != node_of_cpu(dest_cpu))
-		__sync_fetch_and_add(&proc->cross_node_migrations, 1);
 	return 0;
 }
 
@@ -95,33 +102,45 @@ static __always_inline void pmu_fold(__u32 tgid, const struct nl_pmu_proc *sampl
 	pmu_add(proc, samples);
 }
 
+/* Adds an exited thread's time per node and its moves to its process. */
+static __always_inline void fold_thread(struct task_struct *task, const struct nl_task *t)
+{
+	struct nl_proc_node *pn;
+	struct nl_proc *proc;
+	__u32 node;
+
+	for (node = 0; node < NL_MAX_NODES && node < nr_node_ids; node++) {
+		if (!t->cpu_ns[node])
+			continue;
+		pn = proc_node_get(task->tgid, node);
+		if (pn)
+			__sync_fetch_and_add(&pn->exited_cpu_ns, t->cpu_ns[node]);
+	}
+	if (!t->migrations)
+		return;
+	proc = proc_get(task);
+	if (!proc)
+		return;
+	__sync_fetch_and_add(&proc->migrations, t->migrations);
+	__sync_fetch_and_add(&proc->cross_node_migrations, t->cross_node_migrations);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(nl_sched_exit, struct task_struct *task)
 {
 	struct nl_pmu_proc *samples;
-	struct nl_proc_node *pn;
-	struct nl_task *counters;
 	struct nl_proc *proc;
-	__u32 node;
+	struct nl_task *t;
 
 	if (task->flags & NL_PF_KTHREAD)
 		return 0;
-	counters = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
-	if (counters) {
-		/* What it ran since its last switch, on the CPU it exits on. */
-		node = node_of_cpu(bpf_get_smp_processor_id()) & (NL_MAX_NODES - 1);
-		counters->cpu_ns[node] += task->se.sum_exec_runtime - counters->counted_ns;
-		counters->counted_ns = task->se.sum_exec_runtime;
-		for (node = 0; node < NL_MAX_NODES && node < nr_node_ids; node++) {
-			if (!counters->cpu_ns[node])
-				continue;
-			pn = proc_node_get(task->tgid, node);
-			if (pn)
-				__sync_fetch_and_add(&pn->exited_cpu_ns, counters->cpu_ns[node]);
-		}
-		/* The iterator still sees a zombie: drop its storage so its time
-		 * is not counted twice. */
-		bpf_task_storage_delete(&task_cpu_ns, task);
+	t = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
+	if (t && t->state == NL_TASK_COUNTING) {
+		/* What it ran since the last credit, on the CPU it exits on. The
+		 * storage stays, marked, until the thread is freed (below). */
+		cputime_credit(t, task, node_slot(task_cpu(task)));
+		fold_thread(task, t);
+		t->state = NL_TASK_EXITED;
 	}
 	/* Its samples go to the process, as its time did. */
 	samples = bpf_task_storage_get(&task_pmu, task, 0, 0);
@@ -137,5 +156,33 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 		if (proc)
 			proc->exit_ns = bpf_ktime_get_ns();
 	}
+	return 0;
+}
+
+/*
+ * The last of an exited thread: after its final context switch (the RCU
+ * callback that frees it waits for it), so se.sum_exec_runtime is final.
+ * What it ran after sched_process_exit (tearing down its memory and files)
+ * goes to its process, if the collector has not reported the process as
+ * gone yet: entries are not created here, or nothing would remove them.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(nl_sched_free, struct task_struct *task)
+{
+	struct nl_task *t = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
+	struct nl_proc_node_key key;
+	struct nl_proc_node *pn;
+	__u64 credited;
+
+	if (!t || t->state != NL_TASK_EXITED)
+		return 0;
+	credited = credited_ns(t);
+	if (task->se.sum_exec_runtime <= credited)
+		return 0;
+	key.tgid = task->tgid;
+	key.node = node_slot(task_cpu(task));
+	pn = bpf_map_lookup_elem(&proc_node, &key);
+	if (pn)
+		__sync_fetch_and_add(&pn->exited_cpu_ns, task->se.sum_exec_runtime - credited);
 	return 0;
 }

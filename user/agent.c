@@ -80,6 +80,9 @@ int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
 	case NL_OPT_PMU_SOFTWARE:
 		o->collect.pmu_software = true;
 		return 1;
+	case NL_OPT_SWITCH_ACCOUNTING:
+		o->collect.switch_accounting = true;
+		return 1;
 	case NL_OPT_PMU_RATE:
 		if (!strcmp(arg, "low"))
 			o->collect.pmu_rate = NL_PMU_RATE_LOW;

@@ -37,6 +37,7 @@ enum {
 	NL_OPT_SAMPLE_PERIOD,
 	NL_OPT_PMU_RATE,
 	NL_OPT_PMU_SOFTWARE,
+	NL_OPT_SWITCH_ACCOUNTING,
 };
 
 /* clang-format off */
@@ -46,7 +47,8 @@ enum {
 	{ "no-pmu", no_argument, NULL, NL_OPT_NO_PMU },                        \
 	{ "sample-period", required_argument, NULL, NL_OPT_SAMPLE_PERIOD },    \
 	{ "pmu-rate", required_argument, NULL, NL_OPT_PMU_RATE },             \
-	{ "pmu-software", no_argument, NULL, NL_OPT_PMU_SOFTWARE }
+	{ "pmu-software", no_argument, NULL, NL_OPT_PMU_SOFTWARE },            \
+	{ "switch-accounting", no_argument, NULL, NL_OPT_SWITCH_ACCOUNTING }
 
 #define NL_AGENT_OPTIONS_HELP                                                                    \
 	"      --max-procs N       processes the BPF maps track (default 8192)\n"                   \
@@ -55,7 +57,9 @@ enum {
 	"      --pmu-rate RATE     sampling rate: low, normal (default) or high\n"                  \
 	"      --sample-period N   one sample every N events (overrides --pmu-rate)\n"            \
 	"      --pmu-software      sample page faults instead of a PMU: checks the sampling\n"     \
-	"                          path on a machine without one (no memory levels result)\n"
+	"                          path on a machine without one (no memory levels result)\n"     \
+	"      --switch-accounting also credit CPU time at every context switch, as kernels\n"     \
+	"                          with proxy execution need (costs more; for comparison)\n"
 /* clang-format on */
 
 /* Handles one of those options, or a threshold (NL_THRESHOLD_LONG_OPTIONS,

@@ -16,6 +16,7 @@
 struct nl_collect_opts {
 	unsigned int max_procs; /* processes tracked in the BPF maps */
 	bool no_fentry;		/* use the hint-fault snapshot even where fentry works */
+	bool switch_accounting; /* credit CPU time at sched_switch too, on any kernel */
 	bool no_pmu;		/* no hardware memory sampling */
 	enum nl_pmu_rate pmu_rate;
 	uint64_t sample_period; /* 0: the rate's preset */

@@ -96,8 +96,8 @@ static void configure(struct nl_collector *c, const struct nl_topology *topo,
 static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *opts,
 			  struct nl_sources *s, char *balancing_gaps, size_t gaps_size)
 {
-	static const char *const required[] = { "sched_switch", "sched_process_fork",
-						"sched_process_exit", "sched_migrate_task" };
+	static const char *const required[] = { "sched_process_fork", "sched_process_exit",
+						"sched_process_free", "sched_migrate_task" };
 	static const char *const balancing[] = { "sched_move_numa", "sched_swap_numa",
 						 "sched_stick_numa" };
 	struct bpf_program *balancing_progs[] = { c->skel->progs.nl_move_numa,
@@ -137,8 +137,26 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 		snprintf(balancing_gaps + used, gaps_size - used, "%smm_migrate_pages",
 			 used ? ", " : "");
 	}
+
+	/* Proxy execution's migration moves a blocked task without
+	 * sched_migrate_task (cputime.bpf.h): credit at every switch there.
+	 * Looked up quietly: libbpf's lookup warns when a name is absent. */
+	if (!libbpf_get_error(vmlinux) &&
+	    btf__find_by_name_kind(vmlinux, "proxy_migrate_task", BTF_KIND_FUNC) > 0)
+		c->at_switch_why = "this kernel can move a blocked thread between CPUs without "
+				   "sched_migrate_task (proxy execution, proxy_migrate_task)";
+	else if (opts->switch_accounting)
+		c->at_switch_why = "asked for with --switch-accounting";
 	if (!libbpf_get_error(vmlinux))
 		btf__free(vmlinux);
+
+	c->at_switch = c->at_switch_why != NULL;
+	if (c->at_switch && !btf_has_tracepoint("sched_switch")) {
+		nl_err("this kernel has no BTF for the sched_switch tracepoint, which numalens "
+		       "needs here to count CPU time");
+		return -ENOTSUP;
+	}
+	bpf_program__set_autoload(c->skel->progs.nl_sched_switch, c->at_switch);
 
 	c->fentry = !opts->no_fentry && btf_has_function("task_numa_fault");
 	bpf_program__set_autoload(c->skel->progs.nl_numa_fault, c->fentry);
@@ -201,9 +219,11 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 	struct prog_link required[] = {
 		{ skel->progs.nl_sched_fork, &skel->links.nl_sched_fork },
 		{ skel->progs.nl_sched_exit, &skel->links.nl_sched_exit },
+		{ skel->progs.nl_sched_free, &skel->links.nl_sched_free },
 		{ skel->progs.nl_sched_migrate, &skel->links.nl_sched_migrate },
 		{ skel->progs.nl_sched_switch, &skel->links.nl_sched_switch },
 	};
+	size_t nr_required = sizeof(required) / sizeof(required[0]) - !c->at_switch;
 	struct prog_link balancing[] = {
 		{ skel->progs.nl_move_numa, &skel->links.nl_move_numa },
 		{ skel->progs.nl_swap_numa, &skel->links.nl_swap_numa },
@@ -214,7 +234,7 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 	char failed[160] = "";
 	size_t i, used = 0;
 
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+	for (i = 0; i < nr_required; i++) {
 		err = attach_one(required[i].prog, required[i].link);
 		if (err) {
 			nl_err("cannot attach %s: %s", bpf_program__name(required[i].prog),
@@ -222,8 +242,18 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 			return err == -EPERM ? -EPERM : -ENOTSUP;
 		}
 	}
-	nl_source_set(s, NL_SRC_SCHEDULER, true, "tp_btf",
-		      "sched_switch, sched_migrate_task, sched_process_fork/exit");
+	if (!c->at_switch)
+		nl_source_set(
+			s, NL_SRC_SCHEDULER, true, "tp_btf",
+			"sched_migrate_task, sched_process_fork/exit/free; CPU time credited when "
+			"a thread moves or exits, read to the last tick by the task iterator; "
+			"nothing on sched_switch");
+	else
+		nl_source_set(
+			s, NL_SRC_SCHEDULER, true, "tp_btf",
+			"sched_switch, sched_migrate_task, sched_process_fork/exit/free; CPU time "
+			"credited at every context switch: %s",
+			c->at_switch_why);
 
 	for (i = 0; i < sizeof(balancing) / sizeof(balancing[0]); i++) {
 		if (!bpf_program__autoload(balancing[i].prog))
@@ -337,7 +367,7 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 	if (err)
 		goto fail;
 	nl_collector_pmu_attach(c, sources);
-	nl_source_set(sources, NL_SRC_PLACEMENT, true, "sched_switch+numa_maps",
+	nl_source_set(sources, NL_SRC_PLACEMENT, true, "cpu_time+numa_maps",
 		      topo->nr_nodes < 2 ? "one NUMA node here: every access is local" :
 					   "on-CPU time per node x resident memory per node");
 
@@ -395,6 +425,9 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 			break;
 		case NL_H_PMU_MATRIX_FULL:
 			h->pmu_matrix_full = sum;
+			break;
+		case NL_H_MIGRATE_RUNNING:
+			h->migrate_running = sum;
 			break;
 		}
 	}

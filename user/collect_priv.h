@@ -16,6 +16,8 @@ struct nl_collector {
 	struct numalens *skel;
 	int nr_nodes;
 	bool fentry;
+	bool at_switch; /* nl_sched_switch credits CPU time (cputime.bpf.h) */
+	const char *at_switch_why;
 	/* Map entries with no live process and no exit mark, seen last read:
 	 * removed when seen twice (a missed exit, such as when the map was full). */
 	uint32_t *stale;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reading the collector: the task iterator yields every live thread's
- * on-CPU time and NUMA-balancing snapshot; the procs and proc_node maps add
- * the rare events, hinting faults and the time of threads that exited.
+ * on-CPU time, moves and NUMA-balancing snapshot; the procs and proc_node
+ * maps add the rare events, hinting faults, and the time and moves of
+ * threads that exited.
  * Processes that have exited are reported once, then removed from the maps;
  * entries whose exit was missed are expired after two reads.
  */
@@ -94,6 +95,8 @@ static int parse_threads(const char *buf, size_t len, struct nl_sample_table *t)
 		if (rec.tid == rec.tgid)
 			p->preferred_nid = rec.preferred_nid;
 		memcpy(p->locality, rec.faults_locality, sizeof(p->locality));
+		p->migrations = rec.migrations;
+		p->cross_node_migrations = rec.cross_node_migrations;
 		for (n = 0; n < rec.nr_nodes; n++) {
 			__u64 ns;
 
@@ -130,6 +133,8 @@ static void merge_threads(struct nl_sample_table *t)
 				dst->preferred_nid = src->preferred_nid;
 			for (n = 0; n < 3; n++)
 				dst->locality[n] += src->locality[n];
+			dst->migrations += src->migrations;
+			dst->cross_node_migrations += src->cross_node_migrations;
 			nl_pmu_add(&dst->pmu, &src->pmu);
 			for (n = 0; n < t->nr_nodes; n++)
 				dn[n].cpu_ns += sn[n].cpu_ns;
@@ -232,8 +237,10 @@ static int read_procs(struct nl_collector *c, struct nl_sample_table *t, struct 
 			if (err)
 				return err;
 		}
-		p->migrations = val.migrations;
-		p->cross_node_migrations = val.cross_node_migrations;
+		/* Live threads' moves came from the iterator: add those of the
+		 * threads that exited. */
+		p->migrations += val.migrations;
+		p->cross_node_migrations += val.cross_node_migrations;
 		p->numa_moves = val.numa_moves;
 		p->numa_swaps = val.numa_swaps;
 		p->numa_sticks = val.numa_sticks;

@@ -5,6 +5,7 @@
  * BPF programs behind them.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ int cmd_doctor(int argc, char **argv)
 		{ 0 },
 	};
 	const struct nl_sources *sources;
+	struct nl_health health;
 	struct nl_prog_info progs[32];
 	struct nl_agent_opts aopts;
 	struct nl_agent *agent;
@@ -109,6 +111,11 @@ int cmd_doctor(int argc, char **argv)
 		ratio_from = "placement (CPU time and memory per node); no hardware PMU and no "
 			     "hinting faults are used";
 	printf("\nsummary: remote ratios come from %s.\n", ratio_from);
+	nl_collector_health(nl_agent_collector(agent), &health);
+	if (health.migrate_running)
+		printf("warning: the kernel moved %" PRIu64 " running threads between CPUs, which "
+		       "CPU time per node does not expect: use --switch-accounting\n",
+		       health.migrate_running);
 	nl_agent_close(agent);
 	return NL_EXIT_OK;
 }

@@ -355,6 +355,12 @@ static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 	if (hl)
 		nl_prom_sample_u64(b, "numalens_exporter_task_storage_failures_total", NULL, NULL,
 				   NULL, NULL, NULL, hl->task_storage_fail);
+	nl_prom_family(b, "numalens_exporter_running_thread_moves_total", "counter",
+		       "sched_migrate_task events of a thread still on a CPU: CPU time per node "
+		       "is not exact on this kernel (see numalens doctor).");
+	if (hl)
+		nl_prom_sample_u64(b, "numalens_exporter_running_thread_moves_total", NULL, NULL,
+				   NULL, NULL, NULL, hl->migrate_running);
 	nl_prom_family(b, "numalens_exporter_expired_processes_total", "counter",
 		       "Processes removed from the BPF maps without their exit being seen.");
 	if (hl)

@@ -140,6 +140,8 @@ static json_object *health_json(const struct nl_health *h)
 			       json_object_new_uint64(h->pmu_procs_full));
 	json_object_object_add(obj, "pmu_matrix_map_full",
 			       json_object_new_uint64(h->pmu_matrix_full));
+	json_object_object_add(obj, "running_thread_moves",
+			       json_object_new_uint64(h->migrate_running));
 	return obj;
 }
 
@@ -490,6 +492,12 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 		a->numa_hint_faults - b->numa_hint_faults,
 		a->numa_hint_faults_local - b->numa_hint_faults_local,
 		a->numa_pages_migrated - b->numa_pages_migrated);
+	if (snap->health.migrate_running)
+		fprintf(f,
+			"Warning: this kernel moved %" PRIu64
+			" running threads between CPUs, which numalens's CPU time per node does "
+			"not expect: run with --switch-accounting, and report the kernel\n",
+			snap->health.migrate_running);
 	if (snap->health.procs_full || snap->health.proc_node_full)
 		fprintf(f,
 			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64

@@ -136,6 +136,7 @@ struct nl_health {
 	uint64_t procs_expired; /* entries removed without an exit seen */
 	uint64_t pmu_procs_full;
 	uint64_t pmu_matrix_full;
+	uint64_t migrate_running; /* moves of a running thread: cputime.bpf.h's premise broken */
 };
 
 /* Latency of sampled memory loads between two nodes, since the start. */

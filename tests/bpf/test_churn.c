@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Churn: thousands of short processes and threads start and end while the
- * collector runs with small maps and reads now and then, as an agent does.
- * The maps must stay within their size, drops must be counted, and the
- * processes the test tracks must lose no count. Needs root and 2 CPUs.
+ * Churn: short processes and threads start and end while the collector runs
+ * with small maps, as an agent does. A burst of exits larger than the procs
+ * map with no read in between fills it: every exit that found it full is
+ * counted. Reads during thread churn keep the maps within their size, and
+ * the processes the test tracks lose no count. Needs root and 2 CPUs.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -23,7 +24,7 @@
 #define MAX_PROCS 64
 #define TRACKED 4
 #define TRACKED_FLIPS 10
-#define CHURN_PROCS 3000
+#define BURST_PROCS (2 * MAX_PROCS)
 #define CHURN_THREADS 2000
 #define READ_EVERY 250
 
@@ -53,7 +54,9 @@ static void test_churn(void **state)
 	struct nl_sample_table t;
 	struct nl_topology topo;
 	struct nl_health health;
-	int go[2], hold[2], i, status;
+	int go[2], hold[2], done[2], i, status, got_entry;
+	uint64_t used_before, full_before;
+	pid_t burst[BURST_PROCS];
 	char byte = 1;
 
 	assert_int_equal(fake_two_nodes(&topo), 0);
@@ -88,20 +91,31 @@ static void test_churn(void **state)
 		assert_true(first[i] >= TRACKED_FLIPS);
 	}
 
-	/* The churn: short processes that each move once, and short threads. */
+	/* The burst: BURST_PROCS processes, each marked as exited in the
+	 * procs map when it ends, with no read to empty it meanwhile. They
+	 * stay on CPU 0 (no moves), so each exit asks for one entry. */
+	assert_int_equal(nl_collector_read(collector, &t), 0);
+	assert_int_equal(nl_collector_read(collector, &t), 0);
+	nl_collector_health(collector, &health);
+	used_before = health.procs_used;
+	full_before = health.procs_full;
+	assert_int_equal(pipe(done), 0);
 	churner = fork();
 	assert_true(churner >= 0);
 	if (!churner) {
-		for (i = 0; i < CHURN_PROCS; i++) {
+		pin(0);
+		for (i = 0; i < BURST_PROCS; i++) {
 			pid_t p = fork();
 
-			if (p == 0) {
-				flip(1);
+			if (p == 0)
 				_exit(0);
-			}
+			burst[i] = p;
 			if (p > 0)
 				waitpid(p, NULL, 0);
 		}
+		if (write(done[1], burst, sizeof(burst)) != sizeof(burst))
+			_exit(93);
+		/* Threads that start and end while the agent reads. */
 		for (i = 0; i < CHURN_THREADS; i++) {
 			pthread_t th;
 
@@ -110,6 +124,25 @@ static void test_churn(void **state)
 		}
 		_exit(0);
 	}
+	close(done[1]);
+	assert_int_equal(read(done[0], burst, sizeof(burst)), sizeof(burst));
+	assert_int_equal(nl_collector_read(collector, &t), 0);
+	nl_collector_health(collector, &health);
+	for (i = 0, got_entry = 0; i < BURST_PROCS; i++) {
+		long j = nl_sample_table_find(&t, burst[i]);
+
+		got_entry += j >= 0 && (t.procs[j].flags & NL_PS_EXITED);
+	}
+	print_message("burst: %d exits, %d found room (%lu entries used before), %lu drops\n",
+		      BURST_PROCS, got_entry, (unsigned long)used_before,
+		      (unsigned long)(health.procs_full - full_before));
+	assert_int_equal(health.procs_used, MAX_PROCS);
+	assert_true(got_entry <= MAX_PROCS - (int)used_before);
+	assert_true(BURST_PROCS - got_entry >= MAX_PROCS);
+	/* Each exit that found no room is one drop; other processes of the
+	 * machine that ended meanwhile may add theirs. */
+	assert_true(health.procs_full - full_before >= (uint64_t)(BURST_PROCS - got_entry));
+
 	for (i = 0; i < TRACKED; i++)
 		assert_int_equal(write(go[1], &byte, 1), 1);
 	for (i = 0; waitpid(churner, &status, WNOHANG) == 0; i++) {
@@ -122,15 +155,11 @@ static void test_churn(void **state)
 
 	assert_int_equal(nl_collector_read(collector, &t), 0);
 	nl_collector_health(collector, &health);
-	print_message(
-		"procs map: %lu of %lu used, %lu events dropped as full, %lu expired, %d reads\n",
-		(unsigned long)health.procs_used, (unsigned long)health.procs_capacity,
-		(unsigned long)health.procs_full, (unsigned long)health.procs_expired, i);
+	print_message("procs map: %lu of %lu used, %lu expired, %d reads during thread churn\n",
+		      (unsigned long)health.procs_used, (unsigned long)health.procs_capacity,
+		      (unsigned long)health.procs_expired, i);
 	assert_int_equal(health.procs_capacity, MAX_PROCS);
 	assert_true(health.procs_used <= MAX_PROCS);
-	/* 3000 processes through a 64-entry map between reads every 50 ms:
-	 * some find it full, and each such event is counted. */
-	assert_true(health.procs_full > 0);
 	for (i = 0; i < TRACKED; i++) {
 		long j = nl_sample_table_find(&t, tracked[i]);
 

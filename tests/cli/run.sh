@@ -33,8 +33,9 @@ run() {
 }
 stderr_has() { grep -q -- "$1" "$out/stderr"; }
 jtrue() { jq -e "$@" "$out/stdout" >/dev/null; } # a jq condition on the last stdout
-# utime + stime of a process, in seconds, from /proc/PID/stat.
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
+# The kernel's CPU time of a process's live threads, in seconds (schedstat).
+cpu_of() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.6f", s / 1e9 }'; }
+now_s() { awk '{ print $1 }' /proc/uptime; }
 status_is() { [ "$status" -eq "$1" ] || { echo "  status $status, stderr: $(cat "$out/stderr")"; false; }; }
 
 run "$nl" diagnose --duration 1 --pid 2147483000
@@ -71,18 +72,25 @@ fi
 "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 2 --seconds 30 >"$out/workload" &
 wpid=$!
 for _ in $(seq 50); do grep -q ready "$out/workload" 2>/dev/null && break; sleep 0.1; done
-cpu_before=$(cpu_of "$wpid")
-run "$nl" diagnose --duration 2 --pid "$wpid" --json
-cpu_after=$(cpu_of "$wpid")
+# The kernel's count over the diagnosis's window: from its "watching" line
+# to its exit (a few ms later than each end of the window).
+"$nl" diagnose --duration 2 --pid "$wpid" --json >"$out/stdout" 2>"$out/stderr" &
+dpid=$!
+for _ in $(seq 1000); do stderr_has "watching for" && break; sleep 0.01; done
+cpu_before=$(cpu_of "$wpid") t_before=$(now_s)
+wait "$dpid"
+status=$?
+cpu_after=$(cpu_of "$wpid") t_after=$(now_s)
 check "diagnose --json: exit 0" status_is 0
 check "diagnose --json: valid JSON" jtrue .
 j() { jq -r "$1" "$out/stdout"; }
 check "one process reported, the one asked for" [ "$(j '.processes | length')" = 1 ] 
 check "its pid and comm" [ "$(j '.processes[0].pid') $(j '.processes[0].comm')" = "$wpid numa-workload" ]
-# The window lies inside the run that the kernel's own accounting spans.
-check "CPU seconds on node 0 agree with /proc/PID/stat ($cpu_before -> $cpu_after)" \
-	jtrue --argjson d "$(awk "BEGIN { print $cpu_after - $cpu_before }")" \
-	'.processes[0].cpu_seconds_by_node["0"] | . > 0.5 * $d and . < $d + 0.1'
+# Both threads are busy all along: CPU per second is the same over both
+# windows. /proc/uptime has 10 ms steps, 1% of the window.
+check "CPU per second on node 0 within 10% of the kernel's (schedstat: $cpu_before -> $cpu_after s in $t_before -> $t_after)" \
+	jtrue --argjson k "$(awk "BEGIN { print ($cpu_after - $cpu_before) / ($t_after - $t_before) }")" \
+	'(.processes[0].cpu_seconds_by_node["0"] / .duration_seconds) as $r | $r > 0.9 * $k and $r < 1.1 * $k'
 check "its 64 MiB on node 0" jtrue '.processes[0].memory_bytes_by_node["0"] >= 67108864'
 check "one node: remote ratio 0, best node 0" \
 	jtrue '.processes[0].remote_ratio == 0 and .processes[0].best_node == 0'
@@ -102,8 +110,14 @@ check "doctor: says plainly no hardware PMU is here" \
 	grep -Eq "^ +pmu +inactive +no hardware memory sampling here" "$out/stdout"
 check "doctor: says which sources the ratios come from" \
 	grep -q "^summary: remote ratios come from .*no hardware PMU" "$out/stdout"
-check "doctor: the sched_switch program is attached" \
-	grep -Eq "nl_sched_switch +tp_btf/sched_switch +attached" "$out/stdout"
+check "doctor: CPU time from sched_migrate_task, nothing on sched_switch" \
+	bash -c "grep -Eq 'nl_sched_migrate +tp_btf/sched_migrate_task +attached' '$out/stdout' &&
+		grep -Eq 'nl_sched_switch +tp_btf/sched_switch +not loaded' '$out/stdout' &&
+		grep -Eq '^ +scheduler +active .*nothing on sched_switch' '$out/stdout'"
+run "$nl" doctor --switch-accounting
+check "doctor --switch-accounting: the sched_switch program is attached, and why" \
+	bash -c "grep -Eq 'nl_sched_switch +tp_btf/sched_switch +attached' '$out/stdout' &&
+		grep -Eq '^ +scheduler +active .*every context switch: asked for with --switch-accounting' '$out/stdout'"
 
 # Hardware sampling: this host has no PMU; software page faults drive the
 # same program, and the limits of perf events are reported with their fix.

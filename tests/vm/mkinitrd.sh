@@ -66,6 +66,11 @@ else
 	echo "mkinitrd: warning: $build/numalens is missing; left out" >&2
 fi
 
+# The host's CPU-time tests, run in the guest on its kernel (t-cpu-time.sh).
+if [ -f "$build/tests/bpf_test_cputime" ]; then
+	copy_bin "$build/tests/bpf_test_cputime"
+fi
+
 cp "$here/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$here/guest/guest-lib.sh" "$root/lib/numalens/guest-lib.sh"

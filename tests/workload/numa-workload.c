@@ -13,6 +13,14 @@
  * --spawn-every MS starts, after "ready", a thread that creates one more
  * (sleeping) thread every MS milliseconds until --spawn-max of them exist:
  * threads that appear while numalens pin works on the process.
+ * --flip-every MS has each thread move itself between --cpu-node and
+ * --hop-to-node every MS ms, keeping its own CPU time per node (its
+ * CLOCK_THREAD_CPUTIME_ID at each move); at the end it prints
+ * "flip node_ns A=NS B=NS main_ns=NS main_unbound_ns=NS moving_ns=NS
+ * process_ns=NS flips=N": the workers' time per node, the main thread's
+ * (and of that, before it bound itself to A), the time the workers spent in
+ * the syscalls that moved them, the kernel's process total and how many
+ * moves the workers made.
  *
  * Exit status: 0 after the run time (or SIGINT/SIGTERM), 2 for bad arguments,
  * 1 for a failure to place memory or threads.
@@ -50,6 +58,7 @@ struct options {
 	bool unbound;
 	long spawn_every_ms; /* 0: no spawning */
 	int spawn_max;
+	long flip_every_ms; /* 0: no flipping */
 };
 
 struct worker {
@@ -57,6 +66,9 @@ struct worker {
 	pid_t tid;
 	unsigned char *start;
 	size_t len;
+	uint64_t node_ns[2]; /* --flip-every: on --cpu-node, on --hop-to-node */
+	uint64_t moving_ns;  /* ... in the syscalls that moved it: either node */
+	unsigned int flips;
 };
 
 #define MAX_SPAWN 4096
@@ -66,6 +78,7 @@ static int nr_spawned;
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t hop_requests;
 static int workers_stop;
+static struct options opts;
 
 static void usage(FILE *out)
 {
@@ -84,6 +97,9 @@ static void usage(FILE *out)
 		"  --unbound           no CPU or memory binding at all\n"
 		"  --spawn-every MS    after ready, one more (sleeping) thread every MS ms ...\n"
 		"  --spawn-max N       ... until N exist (default 500, at most %d)\n"
+		"  --flip-every MS     each thread moves itself between --cpu-node and\n"
+		"                      --hop-to-node every MS ms, and its CPU time per node\n"
+		"                      is printed at the end\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
@@ -128,6 +144,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "unbound", no_argument, NULL, 'u' },
 		{ "spawn-every", required_argument, NULL, 'e' },
 		{ "spawn-max", required_argument, NULL, 'x' },
+		{ "flip-every", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -174,6 +191,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'x':
 			o->spawn_max = parse_long("--spawn-max", optarg, 1, MAX_SPAWN);
 			break;
+		case 'f':
+			o->flip_every_ms = parse_long("--flip-every", optarg, 1, 60000);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -187,6 +207,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->unbound && (o->cpu_node >= 0 || o->mem_node >= 0 || o->hop_node >= 0))
 		bad_arg("%s cannot be combined with --cpu-node, --mem-node or --hop-to-node",
 			"--unbound");
+	if (o->flip_every_ms && (o->cpu_node < 0 || o->hop_node < 0))
+		bad_arg("%s needs --cpu-node and --hop-to-node", "--flip-every");
+	if (o->flip_every_ms && o->hop_after >= 0)
+		bad_arg("%s cannot be combined with --hop-after", "--flip-every");
 	if (o->hop_after >= 0 && o->hop_node < 0)
 		bad_arg("%s needs --hop-to-node", "--hop-after");
 	if (o->hop_after >= 0 && o->seconds > 0 && o->hop_after >= o->seconds)
@@ -245,19 +269,59 @@ static int node_cpuset(int node, cpu_set_t *set)
 	return n > 0 ? 0 : -1;
 }
 
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* --flip-every: credits the time since *last to the node it is on, then
+ * moves to the other one. */
+static void flip(struct worker *w, int *at, uint64_t *last)
+{
+	int to[2] = { opts.cpu_node, opts.hop_node };
+	uint64_t now;
+	cpu_set_t set;
+
+	if (node_cpuset(to[!*at], &set))
+		return;
+	now = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	w->node_ns[*at] += now - *last;
+	w->flips++;
+	*at = !*at;
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	*last = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	w->moving_ns += *last - now;
+}
+
 static void *work(void *arg)
 {
+	uint64_t flip_ns = opts.flip_every_ms * 1000000ull, next_flip = 0, last = 0;
 	struct worker *w = arg;
 	volatile unsigned char *p;
+	int at = 0;
 	size_t off;
 
 	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	if (flip_ns) {
+		last = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		next_flip = clock_ns(CLOCK_MONOTONIC) + flip_ns;
+	}
 	/* Every cache line of every page of this thread's slice, again and again. */
 	while (!__atomic_load_n(&workers_stop, __ATOMIC_RELAXED)) {
 		p = w->start;
-		for (off = 0; off < w->len; off += CACHE_LINE)
+		for (off = 0; off < w->len; off += CACHE_LINE) {
 			p[off] = (unsigned char)(p[off] + 1);
+			if (flip_ns && !(off & 0x3fff) && clock_ns(CLOCK_MONOTONIC) >= next_flip) {
+				flip(w, &at, &last);
+				next_flip += flip_ns;
+			}
+		}
 	}
+	if (flip_ns)
+		w->node_ns[at] += clock_ns(CLOCK_THREAD_CPUTIME_ID) - last;
 	return NULL;
 }
 
@@ -343,9 +407,11 @@ int main(int argc, char **argv)
 	size_t size, page, npages, off, first, count;
 	double start, deadline, hop_at;
 	int handled_hops = 0, at_node, i, err;
+	uint64_t bound_ns;
 	bool timed_hop_done = false;
 
 	parse_args(argc, argv, &o);
+	opts = o;
 
 	if (!o.unbound && (o.cpu_node >= 0 || o.mem_node >= 0 || o.hop_node >= 0)) {
 		if (numa_available() < 0) {
@@ -369,6 +435,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 
 	/* CPUs first: the worker threads inherit this affinity. */
+	bound_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	if (o.cpu_node >= 0 && numa_run_on_node(o.cpu_node) < 0) {
 		fprintf(stderr, "numa-workload: cannot run on node %d: %s\n", o.cpu_node,
 			strerror(errno));
@@ -472,5 +539,27 @@ int main(int argc, char **argv)
 			pthread_join(spawned[i], NULL);
 	}
 	munmap(buf, size);
+	if (o.flip_every_ms) {
+		uint64_t node_ns[2] = { 0 }, moving = 0,
+			 process = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		unsigned int flips = 0;
+
+		for (i = 0; i < o.threads; i++) {
+			node_ns[0] += workers[i].node_ns[0];
+			node_ns[1] += workers[i].node_ns[1];
+			moving += workers[i].moving_ns;
+			flips += workers[i].flips;
+		}
+		/* The main thread ran on --cpu-node from the start (the caller
+		 * placed it there, as the tests do with taskset) or since
+		 * bound_ns into its run. */
+		printf("flip node_ns %d=%llu %d=%llu main_ns=%llu main_unbound_ns=%llu moving_ns=%llu "
+		       "process_ns=%llu flips=%u\n",
+		       o.cpu_node, (unsigned long long)node_ns[0], o.hop_node,
+		       (unsigned long long)node_ns[1],
+		       (unsigned long long)(process - node_ns[0] - node_ns[1] - moving),
+		       (unsigned long long)bound_ns, (unsigned long long)moving,
+		       (unsigned long long)process, flips);
+	}
 	return 0;
 }

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * On-CPU time per node against the kernel's own count (cputime.bpf.h).
+ * Needs root and 2 CPUs.
+ *
+ * The host has one NUMA node, so the collector sees CPU 0 as node 0 and
+ * CPU 1 as node 1 (helpers.h). The children read their own CPU-time clock
+ * (CLOCK_THREAD_CPUTIME_ID, exact) at the instants they change CPU, and the
+ * test reads /proc/PID/task/TID/schedstat around each numalens read. Those
+ * give bounds a correct count must fall in, with no tolerance added:
+ * - a thread's total is schedstat's first field (se.sum_exec_runtime, which
+ *   for a running thread is as of its last tick) read before numalens's
+ *   read or after it, or in between;
+ * - the time on a node is at least what the thread's clock saw between its
+ *   moves there, and at most that plus all the time no clock reading
+ *   attributed to a node (the kernel's total less the attributed time:
+ *   syscalls that moved it, and its start).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "collect.h"
+#include "helpers.h"
+#include "procfs.h"
+#include "topology.h"
+
+/* A thread's time after sched_process_exit is added when it is freed (an
+ * RCU grace period later), while the kernel's process total takes it at its
+ * release, before its final switch for a thread that is not the last: the
+ * two differ by that thread's last instants, 20-60 us here. */
+#define EXIT_TAIL_NS 1000000ull
+/* Long enough for the RCU callbacks that free the exited threads. */
+#define GRACE_PERIOD_US 100000
+
+static struct nl_topology topo;
+static struct nl_collector *collector;
+static struct nl_sources sources;
+
+/* Shared with the children: phases they reach and the clock readings they
+ * make there. */
+struct shared {
+	volatile int phase;
+	volatile int stop;
+	uint64_t mark[8];
+};
+
+static struct shared *sh;
+
+static int setup(void **state)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "these tests need 2 CPUs\n");
+		return -1;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED || fake_two_nodes(&topo))
+		return -1;
+	return nl_collector_open(&topo, &(struct nl_collect_opts){ .max_procs = 4096 }, &sources,
+				 &collector) ?
+		       -1 :
+		       0;
+}
+
+static int teardown(void **state)
+{
+	nl_collector_free(collector);
+	collector = NULL;
+	return 0;
+}
+
+static int reset_shared(void **state)
+{
+	memset((void *)sh, 0, sizeof(*sh));
+	return 0;
+}
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The kernel's CPU time of a thread, up to date even while it runs. */
+static uint64_t schedstat_ns(pid_t pid, pid_t tid)
+{
+	char path[64], buf[128];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+	assert_true(nl_read_file(path, buf, sizeof(buf)) > 0);
+	return strtoull(buf, NULL, 10);
+}
+
+/* Voluntary plus involuntary context switches of a thread. */
+static uint64_t switches(pid_t pid, pid_t tid)
+{
+	char path[64], buf[2048], *line;
+	uint64_t sum = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	assert_true(nl_read_file(path, buf, sizeof(buf)) > 0);
+	for (line = strstr(buf, "voluntary_ctxt_switches:"); line;
+	     line = strstr(line + 1, "voluntary_ctxt_switches:"))
+		sum += strtoull(line + strlen("voluntary_ctxt_switches:"), NULL, 10);
+	return sum;
+}
+
+static void wait_phase(int phase)
+{
+	int i;
+
+	for (i = 0; sh->phase < phase; i++) {
+		if (i > 10000)
+			fail_msg("the child did not reach phase %d in 10 s", phase);
+		usleep(1000);
+	}
+}
+
+/* Waits until pid's main thread sleeps, and stays asleep. */
+static void wait_asleep(pid_t pid)
+{
+	struct nl_proc_stat st;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(nl_proc_stat_read(pid, &st), 0);
+		if (st.state == 'S')
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(st.state, 'S');
+	usleep(20000);
+}
+
+struct reading {
+	uint64_t before, after; /* schedstat of the thread around the read */
+	uint64_t node[2];	/* numalens, per node */
+};
+
+static void read_around(struct nl_collector *c, pid_t pid, pid_t tid, struct reading *r)
+{
+	struct nl_sample_table t;
+	long i;
+
+	nl_sample_table_init(&t, 2);
+	r->before = schedstat_ns(pid, tid);
+	assert_int_equal(nl_collector_read(c, &t), 0);
+	r->after = schedstat_ns(pid, tid);
+	i = nl_sample_table_find(&t, pid);
+	assert_true(i >= 0);
+	r->node[0] = nl_sample_nodes(&t, i)[0].cpu_ns;
+	r->node[1] = nl_sample_nodes(&t, i)[1].cpu_ns;
+	nl_sample_table_free(&t);
+}
+
+static void assert_between(const char *what, uint64_t got, uint64_t lo, uint64_t hi)
+{
+	if (getenv("NL_TEST_VERBOSE"))
+		fprintf(stderr,
+			"  %-28s %.6f s: %+.3f ms above the low bound, %+.3f ms below the high\n",
+			what, got / 1e9, ((double)got - lo) / 1e6, ((double)hi - got) / 1e6);
+	if (got < lo || got > hi)
+		fail_msg("%s: %.6f s, want %.6f to %.6f s", what, got / 1e9, lo / 1e9, hi / 1e9);
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static double spin_fifo_on_cpu1(void *arg)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+
+	pin(0);
+	sh->mark[0] = thread_ns();
+	spin(0.01);
+	/* SCHED_FIFO, alone on CPU 1: nothing switches it out. */
+	if (sched_setscheduler(0, SCHED_FIFO, &fifo))
+		_exit(92);
+	sh->mark[1] = thread_ns();
+	pin(1);
+	sh->mark[2] = thread_ns();
+	sh->phase = 1;
+	while (!sh->stop)
+		;
+	return 0;
+}
+
+/*
+ * A thread that runs on CPU 1 with no context switch is read in the middle
+ * of its run: its time on node 1 is there, up to the read. (Counting at
+ * switch-out, numalens used to show 0 s here.)
+ */
+static void test_running_thread(void **state)
+{
+	uint64_t on0_from, left0_before, on1_from;
+	cpu_set_t all;
+	struct reading r;
+	struct child c;
+	uint64_t sw0, sw1;
+
+	sched_getaffinity(0, sizeof(all), &all);
+	pin(0); /* out of the FIFO thread's way */
+	c = start_child(spin_fifo_on_cpu1, NULL);
+	wait_phase(1);
+	usleep(200000);
+	sw0 = switches(c.pid, c.pid);
+	read_around(collector, c.pid, c.pid, &r);
+	sw1 = switches(c.pid, c.pid);
+	sh->stop = 1;
+	(void)child_result(&c);
+	end_child(&c);
+	sched_setaffinity(0, sizeof(all), &all);
+	on0_from = sh->mark[0];
+	left0_before = sh->mark[1];
+	on1_from = sh->mark[2];
+
+	if (sw0 != sw1)
+		fail_msg("the thread was switched out during the read (%llu -> %llu switches)",
+			 (unsigned long long)sw0, (unsigned long long)sw1);
+	assert_true(r.before - on1_from > 150000000ull); /* it ran 0.2 s there */
+	assert_between("both nodes", r.node[0] + r.node[1], r.before, r.after);
+	assert_between("node 1, running", r.node[1], r.before - on1_from, r.after - left0_before);
+	assert_between("node 0, before it moved", r.node[0], left0_before - on0_from, on1_from);
+}
+
+static double node1_then_node0(void *arg)
+{
+	pin(1);
+	sh->mark[0] = thread_ns();
+	spin(0.3);
+	sh->mark[1] = thread_ns();
+	pin(0);
+	sh->mark[2] = thread_ns();
+	sh->phase = 1;
+	while (!sh->stop)
+		;
+	sh->mark[3] = thread_ns();
+	return 0;
+}
+
+/*
+ * Time on the node it left is final at the move, time on the node it runs
+ * on grows up to each read, and once it sleeps both are the kernel's to the
+ * nanosecond. With --switch-accounting (credits at every context switch
+ * too, for kernels with proxy execution) the figures are the same.
+ */
+static void check_running_then_asleep(struct nl_collector *c)
+{
+	struct child ch = start_child(node1_then_node0, NULL);
+	struct reading running, asleep;
+	uint64_t on1, on0, unattributed;
+
+	wait_phase(1);
+	usleep(100000);
+	read_around(c, ch.pid, ch.pid, &running);
+	sh->stop = 1;
+	(void)child_result(&ch);
+	wait_asleep(ch.pid);
+	read_around(c, ch.pid, ch.pid, &asleep);
+	end_child(&ch);
+
+	on1 = sh->mark[1] - sh->mark[0];
+	on0 = sh->mark[3] - sh->mark[2];
+	assert_int_equal(asleep.before, asleep.after);
+	assert_int_equal(asleep.node[0] + asleep.node[1], asleep.before);
+	unattributed = asleep.before - on1 - on0;
+	assert_between("both nodes, running", running.node[0] + running.node[1], running.before,
+		       running.after);
+	assert_between("node 1, after it left", running.node[1], on1, on1 + unattributed);
+	assert_int_equal(asleep.node[1], running.node[1]);
+	assert_between("node 0, asleep", asleep.node[0], on0, on0 + unattributed);
+}
+
+static void test_running_then_asleep(void **state)
+{
+	check_running_then_asleep(collector);
+}
+
+static void test_switch_accounting_agrees(void **state)
+{
+	struct nl_collect_opts opts = { .max_procs = 4096, .switch_accounting = true };
+	struct nl_collector *at_switch;
+	struct nl_sources s2 = { 0 };
+	struct nl_prog_info progs[32];
+	struct nl_topology t2;
+	size_t nr, i;
+	int seen = 0;
+
+	/* This kernel has no proxy execution: no program on sched_switch. */
+	nr = nl_collector_programs(collector, progs, 32);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(progs[i].section, "tp_btf/sched_switch"))
+			seen += 1 + progs[i].loaded;
+	assert_int_equal(seen, 1);
+	assert_non_null(strstr(sources.src[NL_SRC_SCHEDULER].reason, "nothing on sched_switch"));
+
+	assert_int_equal(fake_two_nodes(&t2), 0);
+	assert_int_equal(nl_collector_open(&t2, &opts, &s2, &at_switch), 0);
+	nr = nl_collector_programs(at_switch, progs, 32);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(progs[i].section, "tp_btf/sched_switch"))
+			assert_true(progs[i].attached);
+	assert_non_null(strstr(s2.src[NL_SRC_SCHEDULER].reason, "--switch-accounting"));
+	check_running_then_asleep(at_switch);
+	nl_collector_free(at_switch);
+}
+
+#define FLIP_PHASES 20
+
+static double flip_every_50ms(void *arg)
+{
+	uint64_t *on_node = &sh->mark[0], last, now;
+	int i, node = 0;
+
+	pin(0);
+	last = thread_ns();
+	for (i = 0; i < FLIP_PHASES; i++) {
+		spin(0.05);
+		now = thread_ns();
+		on_node[node] += now - last;
+		node = !node;
+		pin(node);
+		last = thread_ns();
+	}
+	on_node[node] += thread_ns() - last;
+	return 0;
+}
+
+/* A thread moved between the nodes every 50 ms of its run: each node's
+ * time is what its own clock saw there. */
+static void test_flips(void **state)
+{
+	struct child c = start_child(flip_every_50ms, NULL);
+	struct reading r;
+	int n;
+
+	(void)child_result(&c);
+	wait_asleep(c.pid);
+	read_around(collector, c.pid, c.pid, &r);
+	end_child(&c);
+
+	assert_int_equal(r.before, r.after);
+	assert_int_equal(r.node[0] + r.node[1], r.before);
+	for (n = 0; n < 2; n++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "node %d", n);
+		assert_between(what, r.node[n], sh->mark[n],
+			       sh->mark[n] + r.before - sh->mark[0] - sh->mark[1]);
+	}
+}
+
+/* Records the time it spun on CPU 1. */
+static void *spin_on_cpu1(void *arg)
+{
+	uint64_t *ran = arg, start;
+
+	pin(1);
+	start = thread_ns();
+	spin(0.1);
+	*ran = thread_ns() - start;
+	return NULL;
+}
+
+/* Three threads spin on CPU 1 and exit, while the main thread stays on
+ * CPU 0 (mark[3]: its time there). */
+static double threads_then_exit(void *arg)
+{
+	pthread_t th[3];
+	uint64_t start;
+	int i;
+
+	pin(0);
+	start = thread_ns();
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, spin_on_cpu1, &sh->mark[i]);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	sh->mark[3] = thread_ns() - start;
+	return 0;
+}
+
+static uint64_t process_ns(pid_t pid)
+{
+	struct timespec ts;
+	clockid_t clock;
+
+	assert_int_equal(clock_getcpuclockid(pid, &clock), 0);
+	assert_int_equal(clock_gettime(clock, &ts), 0);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void read_process(pid_t pid, uint64_t *node, uint32_t *flags)
+{
+	struct nl_sample_table t;
+	long i;
+
+	nl_sample_table_init(&t, 2);
+	assert_int_equal(nl_collector_read(collector, &t), 0);
+	i = nl_sample_table_find(&t, pid);
+	assert_true(i >= 0);
+	node[0] = nl_sample_nodes(&t, i)[0].cpu_ns;
+	node[1] = nl_sample_nodes(&t, i)[1].cpu_ns;
+	*flags = t.procs[i].flags;
+	nl_sample_table_free(&t);
+}
+
+/*
+ * Threads that exit keep their time in the process; a process that exits
+ * between two reads is reported once, with its final counts, including what
+ * its threads ran after sched_process_exit (tearing down the memory: 0.3 ms
+ * here, 5 ms under qemu's emulation).
+ */
+static void test_exited_threads_and_process(void **state)
+{
+	struct child c = start_child(threads_then_exit, NULL);
+	uint64_t node[2], kernel, on1, on0, unattributed;
+	struct rusage ru;
+	uint32_t flags;
+	int status;
+
+	(void)child_result(&c);
+	on1 = sh->mark[0] + sh->mark[1] + sh->mark[2];
+	on0 = sh->mark[3];
+	wait_asleep(c.pid);
+	kernel = process_ns(c.pid);
+	read_process(c.pid, node, &flags);
+	assert_true(flags & NL_PS_LIVE);
+	assert_between("the process", node[0] + node[1], minus(kernel, 3 * EXIT_TAIL_NS),
+		       kernel + 3 * EXIT_TAIL_NS);
+	/* The kernel's total misses the threads' last instants (EXIT_TAIL_NS). */
+	unattributed = kernel + 3 * EXIT_TAIL_NS - on1 - on0;
+	assert_between("node 1, three exited threads", node[1], on1, on1 + unattributed);
+	assert_between("node 0, the main thread", node[0], on0, on0 + unattributed);
+
+	close(c.from_parent);
+	close(c.to_parent);
+	assert_int_equal(wait4(c.pid, &status, 0, &ru), c.pid);
+	kernel = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+		 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+	usleep(GRACE_PERIOD_US);
+	read_process(c.pid, node, &flags);
+	assert_true(flags & NL_PS_EXITED);
+	/* rusage is in microseconds, utime and stime each rounded down. */
+	assert_between("the exited process", node[0] + node[1], minus(kernel, 4 * EXIT_TAIL_NS),
+		       kernel + 3 * EXIT_TAIL_NS + 2000);
+}
+
+/* Nothing above broke the premise cputime.bpf.h rests on. */
+static void test_no_move_of_a_running_thread(void **state)
+{
+	struct nl_health h;
+
+	nl_collector_health(collector, &h);
+	assert_int_equal(h.migrate_running, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_running_thread, reset_shared),
+		cmocka_unit_test_setup(test_running_then_asleep, reset_shared),
+		cmocka_unit_test_setup(test_switch_accounting_agrees, reset_shared),
+		cmocka_unit_test_setup(test_flips, reset_shared),
+		cmocka_unit_test_setup(test_exited_threads_and_process, reset_shared),
+		cmocka_unit_test(test_no_move_of_a_running_thread),
+	};
+
+	return cmocka_run_group_tests_name("cputime", tests, setup, teardown);
+}

@@ -1,0 +1,19 @@
+# Guest script of t-cpu-time.sh: the host's CPU-time tests on this kernel,
+# then a workload that moves its thread between the nodes every 50 ms,
+# born and ended inside one diagnosis.
+# shellcheck shell=sh
+
+if command -v bpf_test_cputime >/dev/null; then
+	hand_back_cmd cputime-tests bpf_test_cputime
+fi
+
+diagnose_start flip 12 --top 100
+diagnose_wait_attached
+# On node 0 from its first instant (busybox's taskset is static: no start
+# of its own to speak of), so the workload's own accounting covers it all.
+taskset -c 0-1 numa-workload --cpu-node 0 --hop-to-node 1 --flip-every 50 --threads 1 \
+	--size 16 --seconds 3 >/tmp/wl.flip.out 2>/tmp/wl.flip.err
+var flip.wl_rc $?
+var flip.pid "$(sed -n 's/^ready pid=//p' /tmp/wl.flip.out)"
+hand_back wl.flip /tmp/wl.flip.out
+diagnose_finish

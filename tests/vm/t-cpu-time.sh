@@ -1,0 +1,45 @@
+# CPU time per node on two nodes (CPUs 0-1 on node 0, 2-3 on node 1): the
+# host's exactness tests (tests/bpf/test_cputime.c) pass on this kernel, and
+# a thread the workload moves between the nodes every 50 ms has the per-node
+# time the workload measured itself. Sourced by run.sh.
+# shellcheck shell=bash disable=SC2034,SC2016
+
+T_NODES="0-1:512M 2-3:512M"
+T_DISTS=""
+T_GUEST=$VM_HERE/guest/cpu-time.sh
+
+# flip_v DIR KEY: a value of the workload's "flip ..." line.
+flip_v() {
+	sed -n 's/^flip //p' "$1/wl.flip" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+t_check() {
+	local d=$1 n0 n1 main moving total flips
+
+	check "exactness tests on $VM_KERNEL_LABEL: exit 0 ($(vm_v "$d" cputime-tests.rc))" \
+		rc_is "$d" cputime-tests 0
+	check "exactness tests on $VM_KERNEL_LABEL: all 6 passed" \
+		grep -q 'PASSED  \] 6 test' "$d/cputime-tests"
+
+	check "flip workload: exit 0 ($(vm_v "$d" flip.wl_rc))" [ "$(vm_v "$d" flip.wl_rc)" = 0 ]
+	n0=$(flip_v "$d" 0) n1=$(flip_v "$d" 1) main=$(flip_v "$d" main_ns)
+	moving=$(flip_v "$d" moving_ns) total=$(flip_v "$d" process_ns) flips=$(flip_v "$d" flips)
+	check "flip workload: it moved every 50 ms ($flips moves)" num_ge "${flips:-0}" 40
+	FLIP=$(vm_v "$d" flip.pid)
+	export FLIP
+	diag_check "$d" flip
+	jq_check "flip: reported as exited" "$d/flip.json" 'proc($ENV.FLIP).exited' '. == true'
+	# The workload's own clocks: its thread's time on each node, its main
+	# thread's on node 0, and the syscalls that moved the thread on either.
+	jq_check "flip: node 0 within 2% of the workload's ($n0 + $main ns, + $moving moving, of $total)" \
+		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds_by_node["0"] * 1e9' \
+		". >= $n0 + $main - 0.02 * $total and . <= $n0 + $main + $moving + 0.02 * $total"
+	jq_check "flip: node 1 within 2% of the workload's ($n1 ns, + $moving moving, of $total)" \
+		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds_by_node["1"] * 1e9' \
+		". >= $n1 - 0.02 * $total and . <= $n1 + $moving + 0.02 * $total"
+	jq_check "flip: both nodes within 1% of the kernel's total ($total ns)" \
+		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds * 1e9' \
+		"(. - $total) | (if . < 0 then -. else . end) <= 0.01 * $total"
+	jq_check "flip: a cross-node migration per move ($flips)" "$d/flip.json" \
+		'proc($ENV.FLIP).migrations.cross_node' ". >= $flips and . <= $flips + 3"
+}
