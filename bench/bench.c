@@ -125,12 +125,15 @@ void bench_prog_stats(int prog_fd, uint64_t *cnt, uint64_t *ns)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
+	int err;
 
-	*cnt = *ns = 0;
-	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
-		*cnt = info.run_cnt;
-		*ns = info.run_time_ns;
-	}
+	if (prog_fd < 0)
+		bench_die("no BPF program to read the statistics of (fd %d)", prog_fd);
+	err = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+	if (err)
+		bench_die("bpf_obj_get_info_by_fd(program fd %d): %s", prog_fd, strerror(-err));
+	*cnt = info.run_cnt;
+	*ns = info.run_time_ns;
 }
 
 int bench_cmp_double(const void *a, const void *b)
@@ -152,6 +155,12 @@ double bench_ns_per_run(const struct bench_row *r, int w)
 	return r->cnt[w] ? (double)r->ns[w] / r->cnt[w] : 0;
 }
 
+double bench_median_double(double *values, int nr)
+{
+	qsort(values, nr, sizeof(values[0]), bench_cmp_double);
+	return nr % 2 ? values[nr / 2] : (values[nr / 2 - 1] + values[nr / 2]) / 2;
+}
+
 double bench_median_ns(const struct bench_row *r, int windows)
 {
 	double v[BENCH_MAX_WINDOWS];
@@ -159,8 +168,7 @@ double bench_median_ns(const struct bench_row *r, int windows)
 
 	for (w = 0; w < windows; w++)
 		v[w] = bench_ns_per_run(r, w);
-	qsort(v, windows, sizeof(v[0]), bench_cmp_double);
-	return windows % 2 ? v[windows / 2] : (v[windows / 2 - 1] + v[windows / 2]) / 2;
+	return bench_median_double(v, windows);
 }
 
 uint64_t bench_median_u64(const uint64_t *values, int windows)

@@ -52,11 +52,16 @@ struct nl_collector *bench_collector_open(struct nl_topology *topo,
 					  const struct nl_collect_opts *opts,
 					  struct nl_sources *sources);
 
-/* A program's cumulative run_cnt and run_time_ns (0 where unknown). */
+/* A program's cumulative run_cnt and run_time_ns; dies where the kernel
+ * does not give them. */
 void bench_prog_stats(int prog_fd, uint64_t *cnt, uint64_t *ns);
 
 /* qsort() order of doubles. */
 int bench_cmp_double(const void *a, const void *b);
+
+/* The median of nr values (the mean of the middle two for an even count);
+ * sorts them in place. */
+double bench_median_double(double *values, int nr);
 
 /* The row's run time per run in window w (0 where it did not run). */
 double bench_ns_per_run(const struct bench_row *r, int w);

@@ -1,14 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * BPF cost per event: the numalens programs, an empty tp_btf/sched_switch
- * program and an equivalent bpftrace script are attached at the same time,
- * a scheduler-heavy load runs, and each program's run_time_ns / run_cnt
- * (kernel.bpf_stats_enabled=1) over the load window gives its cost per
- * event. All three see the same events in the same run, so their ratios
- * hold on a noisy machine; the window is repeated and the median reported.
+ * BPF cost per context switch. Attached at the same time, in this order: an
+ * empty tp_btf/sched_switch program, the numalens collector (every program
+ * it attaches), a second empty tp_btf/sched_switch program, and a bpftrace
+ * script doing the old per-switch accounting. Programs on one tracepoint run
+ * in attach order and the order alone moves their cost, so the floor is
+ * measured on both sides of numalens.
+ *
+ * Two loads take turns, each window sized to last about SECONDS: perf bench
+ * sched pipe (two tasks ping-ponging, almost no migrations) and perf bench
+ * sched messaging (groups of processes, which the scheduler migrates). Over
+ * each window, the deltas of run_time_ns and run_cnt
+ * (kernel.bpf_stats_enabled=1) give every program's cost per event; the sum
+ * of run_time_ns over all of numalens's programs divided by the context
+ * switches (the first empty program's run_cnt) gives numalens's total cost
+ * per context switch, whatever programs it uses. The median over the
+ * windows is reported.
  *
  * usage: cost BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS]]
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,12 +39,34 @@
 #define MAX_WINDOWS BENCH_MAX_WINDOWS
 #define MAX_ROWS 40
 #define MAX_BT_PROGS 8
-#define CALIBRATE_LOOPS 100000
+#define MIGRATE_SECTION "tp_btf/sched_migrate_task"
+#define MESSAGING_GROUPS "10" /* of 40 processes each */
 
-/* The numalens handler must cost at most this many times the empty one,
- * and at most this fraction of bpftrace. */
-#define TARGET_VS_EMPTY 2.0
-#define TARGET_VS_BPFTRACE 0.25
+/*
+ * numalens's total BPF time per context switch must be at most the cost of
+ * an empty program on sched_switch (the lower of the two), and at most
+ * this fraction of bpftrace's cost per event.
+ */
+#define TARGET_VS_BPFTRACE 0.1
+
+enum load { LOAD_PIPE, LOAD_MESSAGING, NR_LOADS };
+
+static const struct {
+	const char *name;
+	const char *opts;     /* before -l, as printed */
+	long calibrate_loops; /* the -l of the first run that sizes the windows */
+} loads[NR_LOADS] = {
+	[LOAD_PIPE] = { "pipe", "", 100000 },
+	[LOAD_MESSAGING] = { "messaging", " -g " MESSAGING_GROUPS, 50 },
+};
+
+/* The empty programs: attached before and after the numalens collector. */
+enum { EMPTY_BEFORE, EMPTY_AFTER, NR_EMPTY };
+
+static const char *const empty_names[NR_EMPTY] = {
+	[EMPTY_BEFORE] = "empty sched_switch, 1st",
+	[EMPTY_AFTER] = "empty sched_switch, 2nd",
+};
 
 /* Cumulative stats of every measured program at one instant. */
 struct point {
@@ -41,22 +74,30 @@ struct point {
 	uint64_t ns[MAX_ROWS];
 };
 
-static struct bench_row rows[MAX_ROWS];
-static size_t nr_rows, nl_rows, empty_row, bt_row;
+/* Rows: the numalens programs [0, nl_rows), then the empty programs and bpftrace. */
+static struct bench_row rows[NR_LOADS][MAX_ROWS];
+static char sections[MAX_ROWS][64];
+static bool attached[MAX_ROWS];
+static size_t nr_rows, nl_rows, empty_row[NR_EMPTY], bt_row;
+static long load_loops[NR_LOADS];
 
 static pid_t bpftrace_pid = -1, load_pid = -1;
 static int bpftrace_out = -1;
 
 static struct nl_collector *collector;
-static struct bench_empty *empty;
+static struct bench_empty *empty[NR_EMPTY];
 static uint32_t bt_ids[MAX_BT_PROGS];
+static int bt_fds[MAX_BT_PROGS]; /* for their stats, without bpftool in the windows */
 static size_t nr_bt_ids;
 
 /* Async-signal-safe: only kill() and waitpid(). */
 static void cleanup(void)
 {
 	if (load_pid > 0) {
-		kill(-load_pid, SIGKILL); /* perf and the processes it started */
+		/* perf and the processes it started; perf alone if the signal
+		 * came before its group existed. */
+		if (kill(-load_pid, SIGKILL))
+			kill(load_pid, SIGKILL);
 		waitpid(load_pid, NULL, 0);
 		load_pid = -1;
 	}
@@ -67,14 +108,14 @@ static void cleanup(void)
 	}
 }
 
-/* Runs `perf bench sched pipe -l loops`, quietly; returns its wall time. */
-static double run_load(long loops)
+/* Runs `perf bench sched LOAD ... -l loops`, quietly; returns its wall time. */
+static double run_load(enum load load, long loops)
 {
-	char arg[32];
+	char arg_loops[32];
 	double start = bench_now_s();
 	int status;
 
-	snprintf(arg, sizeof(arg), "%ld", loops);
+	snprintf(arg_loops, sizeof(arg_loops), "%ld", loops);
 	load_pid = fork();
 	if (load_pid < 0)
 		bench_die("fork: %s", strerror(errno));
@@ -82,12 +123,20 @@ static double run_load(long loops)
 		int null = open("/dev/null", O_WRONLY);
 
 		setpgid(0, 0); /* a group of its own, killed whole by cleanup() */
-		dup2(null, STDOUT_FILENO);
-		execlp("perf", "perf", "bench", "sched", "pipe", "-l", arg, (char *)NULL);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		if (load == LOAD_PIPE)
+			execlp("perf", "perf", "bench", "sched", "pipe", "-l", arg_loops,
+			       (char *)NULL);
+		else
+			execlp("perf", "perf", "bench", "sched", "messaging", "-g",
+			       MESSAGING_GROUPS, "-l", arg_loops, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(load_pid, load_pid); /* as the child does: whichever runs first */
 	if (waitpid(load_pid, &status, 0) != load_pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		bench_die("perf bench sched pipe failed (is linux-perf installed?)");
+		bench_die("perf bench sched %s failed (is linux-perf installed?)",
+			  loads[load].name);
 	load_pid = -1;
 	return bench_now_s() - start;
 }
@@ -236,13 +285,22 @@ static void start_bpftrace(const char *script)
 	}
 	if (!nr_bt_ids)
 		bench_die("bpftool shows no sched_switch program of bpftrace");
+	for (i = 0; i < nr_bt_ids; i++) {
+		bt_fds[i] = bpf_prog_get_fd_by_id(bt_ids[i]);
+		if (bt_fds[i] < 0)
+			bench_die("bpf_prog_get_fd_by_id(%u), bpftrace's program: %s", bt_ids[i],
+				  strerror(-bt_fds[i]));
+	}
 }
 
 static void stop_bpftrace(void)
 {
 	char buf[4096];
+	size_t i;
 	int status;
 
+	for (i = 0; i < nr_bt_ids; i++)
+		close(bt_fds[i]);
 	kill(bpftrace_pid, SIGINT);
 	/* Drain what it prints on the way out, until it closes its output. */
 	for (;;) {
@@ -262,25 +320,43 @@ static void stop_bpftrace(void)
 static void take_point(struct point *pt)
 {
 	struct nl_prog_info progs[MAX_ROWS];
-	struct json_object *all = bpftool_progs();
 	size_t nr = nl_collector_programs(collector, progs, MAX_ROWS), i;
+	int e;
 
+	if (nr != nl_rows)
+		bench_die("the collector lists %zu programs now, %zu at the start", nr, nl_rows);
 	memset(pt, 0, sizeof(*pt));
-	for (i = 0; i < nr && i < nl_rows; i++) {
+	for (i = 0; i < nl_rows; i++) {
 		pt->cnt[i] = progs[i].run_cnt;
 		pt->ns[i] = progs[i].run_time_ns;
 	}
-	bench_prog_stats(bpf_program__fd(empty->progs.bench_empty_switch), &pt->cnt[empty_row],
-			 &pt->ns[empty_row]);
-	for (i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *p = json_object_array_get_idx(all, i);
+	for (e = 0; e < NR_EMPTY; e++)
+		bench_prog_stats(bpf_program__fd(empty[e]->progs.bench_empty_switch),
+				 &pt->cnt[empty_row[e]], &pt->ns[empty_row[e]]);
+	for (i = 0; i < nr_bt_ids; i++) {
+		uint64_t cnt, ns;
 
-		if (id_in(json_u64(p, "id"), bt_ids, nr_bt_ids)) {
-			pt->cnt[bt_row] += json_u64(p, "run_cnt");
-			pt->ns[bt_row] += json_u64(p, "run_time_ns");
-		}
+		bench_prog_stats(bt_fds[i], &cnt, &ns);
+		pt->cnt[bt_row] += cnt;
+		pt->ns[bt_row] += ns;
 	}
-	json_object_put(all);
+}
+
+/* Opens, loads and attaches one copy of bench/empty.bpf.c. */
+static struct bench_empty *empty_attach(const char *which)
+{
+	struct bench_empty *skel = bench_empty__open_and_load();
+	int err;
+
+	if (!skel)
+		bench_die("cannot load bench/empty.bpf.c (%s): %s", which, strerror(errno));
+	err = bench_empty__attach(skel);
+	if (err) {
+		bench_empty__destroy(skel);
+		bench_die("cannot attach bench/empty.bpf.c (%s) to tp_btf/sched_switch: %s", which,
+			  strerror(-err));
+	}
+	return skel;
 }
 
 static bool ran(const struct bench_row *r, int windows)
@@ -293,63 +369,211 @@ static bool ran(const struct bench_row *r, int windows)
 	return false;
 }
 
-static void print_results(int windows, double seconds)
+/* The context switches of each window: the first empty program's runs. */
+static const struct bench_row *switches(enum load load)
 {
-	double empty_ns = bench_median_ns(&rows[empty_row], windows);
-	double bt_ns = bench_median_ns(&rows[bt_row], windows);
-	double switch_ns = -1;
+	return &rows[load][empty_row[EMPTY_BEFORE]];
+}
+
+/* The median over the windows of r's runs per context switch. */
+static double per_switch(const struct bench_row *r, enum load load, int windows)
+{
+	const struct bench_row *sw = switches(load);
+	double v[MAX_WINDOWS];
+	int w;
+
+	for (w = 0; w < windows; w++)
+		v[w] = sw->cnt[w] ? (double)r->cnt[w] / sw->cnt[w] : 0;
+	return bench_median_double(v, windows);
+}
+
+/* r's run time per context switch: a row with the switches as its runs. */
+static struct bench_row time_per_switch(const struct bench_row *r, enum load load, int windows)
+{
+	struct bench_row t = *r;
+	int w;
+
+	for (w = 0; w < windows; w++)
+		t.cnt[w] = switches(load)->cnt[w];
+	return t;
+}
+
+/* All of numalens's run time, per context switch. */
+static struct bench_row numalens_total(enum load load, int windows)
+{
+	struct bench_row t = { .name = "numalens total" };
 	size_t i;
 	int w;
 
-	printf("\nBPF cost per event: median of %d windows of ~%.0f s of perf bench sched pipe,\n"
-	       "all programs attached at once (kernel.bpf_stats_enabled=1, run_time_ns / run_cnt)\n\n",
-	       windows, seconds);
-	printf("%-26s %12s", "program", "events");
+	for (w = 0; w < windows; w++) {
+		t.cnt[w] = switches(load)->cnt[w];
+		for (i = 0; i < nl_rows; i++)
+			t.ns[w] += rows[load][i].ns[w];
+	}
+	return t;
+}
+
+static void print_row(const struct bench_row *r, enum load load, int windows)
+{
+	struct bench_row t = time_per_switch(r, load, windows);
+	int w;
+
+	printf("%-34s %10llu", r->name, (unsigned long long)bench_median_u64(r->cnt, windows));
+	for (w = 0; w < windows; w++)
+		printf(" %6.1f", bench_ns_per_run(r, w));
+	printf(" %9.1f %10.5f %9.2f\n", bench_median_ns(r, windows), per_switch(r, load, windows),
+	       bench_median_ns(&t, windows));
+}
+
+static void print_load(enum load load, int windows)
+{
+	const struct bench_row *r = rows[load];
+	struct bench_row total = numalens_total(load, windows);
+	size_t i;
+	int w;
+
+	printf("\nperf bench sched %s%s -l %ld: %llu context switches per window (median)\n",
+	       loads[load].name, loads[load].opts, load_loops[load],
+	       (unsigned long long)bench_median_u64(switches(load)->cnt, windows));
+	printf("%-34s %10s", "program (ns/event in each window)", "events");
 	for (w = 0; w < windows; w++)
 		printf("   run%d", w + 1);
-	printf(" %9s %8s\n", "ns/event", "x empty");
-	for (i = 0; i < nr_rows; i++) {
-		const struct bench_row *r = &rows[i];
-		double ns = bench_median_ns(r, windows);
-
-		if (!ran(r, windows))
-			continue;
-		printf("%-26s %12llu", r->name,
-		       (unsigned long long)bench_median_u64(r->cnt, windows));
-		for (w = 0; w < windows; w++)
-			printf(" %6.0f", bench_ns_per_run(r, w));
-		printf(" %9.1f %8.2f\n", ns, empty_ns > 0 ? ns / empty_ns : 0);
-		if (i < nl_rows && !strcmp(r->name, "numalens nl_sched_switch"))
-			switch_ns = ns;
-	}
-	printf("numalens programs that did not run in the windows:");
+	printf(" %9s %10s %9s\n", "ns/event", "per switch", "ns/switch");
 	for (i = 0; i < nl_rows; i++)
-		if (!ran(&rows[i], windows))
-			printf(" %s", rows[i].name + strlen("numalens "));
-	printf("\n\nTargets\n");
-	if (switch_ns < 0 || empty_ns <= 0 || bt_ns <= 0) {
-		printf("  cannot evaluate: a sched_switch program did not run\n");
+		if (ran(&r[i], windows))
+			print_row(&r[i], load, windows);
+	/* The total's "event" is the context switch. */
+	printf("%-34s %10llu", "numalens total, per switch",
+	       (unsigned long long)bench_median_u64(total.cnt, windows));
+	for (w = 0; w < windows; w++)
+		printf(" %6.1f", bench_ns_per_run(&total, w));
+	printf(" %9.1f %10s %9.1f\n", bench_median_ns(&total, windows), "",
+	       bench_median_ns(&total, windows));
+	for (i = nl_rows; i < nr_rows; i++)
+		print_row(&r[i], load, windows);
+	printf("numalens programs attached that did not run:");
+	for (i = 0; i < nl_rows; i++)
+		if (attached[i] && !ran(&r[i], windows))
+			printf(" %s", r[i].name + strlen("numalens "));
+	printf("\n");
+}
+
+/* The numalens program on sched_migrate_task, found by section; -1 if none. */
+static long migrate_row(void)
+{
+	size_t i;
+
+	for (i = 0; i < nl_rows; i++)
+		if (!strcmp(sections[i], MIGRATE_SECTION))
+			return i;
+	return -1;
+}
+
+static void print_targets(enum load load, int windows)
+{
+	struct bench_row total = numalens_total(load, windows);
+	double nl_ns = bench_median_ns(&total, windows);
+	double before = bench_median_ns(&rows[load][empty_row[EMPTY_BEFORE]], windows);
+	double after = bench_median_ns(&rows[load][empty_row[EMPTY_AFTER]], windows);
+	double bt_ns = bench_median_ns(&rows[load][bt_row], windows);
+	double lower = before < after ? before : after, mean = (before + after) / 2;
+	long m = migrate_row();
+
+	printf("\n%s:\n", loads[load].name);
+	if (m < 0)
+		printf("  sched_migrate_task per context switch: unknown (no numalens program on "
+		       "%s)\n",
+		       MIGRATE_SECTION);
+	else
+		printf("  sched_migrate_task per context switch: %.5f (%llu per window)\n",
+		       per_switch(&rows[load][m], load, windows),
+		       (unsigned long long)bench_median_u64(rows[load][m].cnt, windows));
+	if (nl_ns <= 0 || before <= 0 || after <= 0 || bt_ns <= 0) {
+		printf("  cannot evaluate: numalens, an empty program or bpftrace did not run\n");
 		return;
 	}
-	printf("  numalens sched_switch <= %.0fx empty:       %-7s (%.1f ns = %.2f x %.1f ns)\n",
-	       TARGET_VS_EMPTY, switch_ns <= TARGET_VS_EMPTY * empty_ns ? "met" : "NOT MET",
-	       switch_ns, switch_ns / empty_ns, empty_ns);
-	printf("  numalens sched_switch <= 1/%.0f of bpftrace: %-7s (%.1f ns = 1/%.1f of %.1f ns)\n",
-	       1 / TARGET_VS_BPFTRACE, switch_ns <= TARGET_VS_BPFTRACE * bt_ns ? "met" : "NOT MET",
-	       switch_ns, bt_ns / switch_ns, bt_ns);
+	printf("  empty sched_switch: %.1f ns attached before numalens, %.1f ns after; the "
+	       "lower %.1f, the mean %.1f\n",
+	       before, after, lower, mean);
+	printf("  numalens total <= empty (the lower, %.1f ns): %-7s (%.1f ns = %.2f x; "
+	       "x the mean: %.2f, %s)\n",
+	       lower, nl_ns <= lower ? "met" : "NOT MET", nl_ns, nl_ns / lower, nl_ns / mean,
+	       nl_ns <= mean ? "met" : "not met");
+	printf("  numalens total <= 1/%.0f of bpftrace:        %-7s (%.1f ns = 1/%.1f of %.1f ns)\n",
+	       1 / TARGET_VS_BPFTRACE, nl_ns <= TARGET_VS_BPFTRACE * bt_ns ? "met" : "NOT MET",
+	       nl_ns, bt_ns / nl_ns, bt_ns);
+}
+
+static void print_results(int windows, double seconds)
+{
+	int l;
+
+	printf("\nBPF cost per context switch: median of %d windows of ~%.0f s per load, the\n"
+	       "loads taking turns, all programs attached at once (kernel.bpf_stats_enabled=1,\n"
+	       "run_time_ns / run_cnt). Context switches: the 1st empty program's runs.\n"
+	       "ns/switch: a program's run time divided by the context switches.\n",
+	       windows, seconds);
+	for (l = 0; l < NR_LOADS; l++)
+		print_load(l, windows);
+	printf("\nTargets (numalens total: all its programs' run time per context switch;\n"
+	       "empty sched_switch 1st attached before numalens, 2nd after)\n");
+	for (l = 0; l < NR_LOADS; l++)
+		print_targets(l, windows);
+}
+
+/*
+ * Sizes each load so that one window lasts about `seconds`, everything
+ * attached. perf bench sched messaging forks all its processes first: a
+ * start-up time of seconds on a busy host, whatever the loops. So the loops
+ * are doubled (at least) until a run takes 1.5x the first one, or a whole
+ * window; the first and the last run then give the time per loop and the
+ * fixed start-up time. If they disagree (a noisy moment), the last run
+ * alone is scaled.
+ */
+static void calibrate(double seconds)
+{
+	int l;
+
+	for (l = 0; l < NR_LOADS; l++) {
+		long l1 = loads[l].calibrate_loops, l2 = l1, loops = l1;
+		double t1 = run_load(l, l1), t2 = t1, per_loop, fixed;
+
+		while (t2 < 1.5 * t1 && t2 < seconds) {
+			long next = l2 * (seconds / 2) / (t2 > 0.001 ? t2 : 0.001);
+
+			l2 = next > 2 * l2 ? next : 2 * l2;
+			t2 = run_load(l, l2);
+		}
+		if (l2 > l1) {
+			per_loop = (t2 - t1) / (l2 - l1);
+			fixed = t2 - per_loop * l2;
+			if (per_loop > 0 && fixed >= 0 && fixed < seconds)
+				loops = (seconds - fixed) / per_loop;
+			else
+				loops = l2 * seconds / (t2 > 0.001 ? t2 : 0.001);
+		}
+		load_loops[l] = loops > l1 ? loops : l1;
+		printf("load: perf bench sched %s%s -l %ld (-l %ld: %.2f s", loads[l].name,
+		       loads[l].opts, load_loops[l], l1, t1);
+		if (l2 > l1)
+			printf(", -l %ld: %.2f s", l2, t2);
+		printf(")\n");
+		fflush(stdout);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	struct nl_collect_opts opts = { .max_procs = NL_DEFAULT_MAX_PROCS };
+	/* No memory sampling: it has its own benchmark (sample.c) and its
+	 * samples are not context switches. */
+	struct nl_collect_opts opts = { .max_procs = NL_DEFAULT_MAX_PROCS, .no_pmu = true };
 	struct nl_prog_info progs[MAX_ROWS];
 	struct nl_sources sources = { 0 };
 	static struct nl_topology topo;
 	double seconds = argc > 2 ? atof(argv[2]) : 10, took;
-	int windows = argc > 3 ? atoi(argv[3]) : 3, w;
+	int windows = argc > 3 ? atoi(argv[3]) : 3, w, l, e;
 	struct point before, after;
-	long loops;
-	size_t i, nr;
+	size_t i, nr, nr_attached = 0;
 
 	if (argc < 2 || seconds <= 0 || windows < 1 || windows > MAX_WINDOWS) {
 		fprintf(stderr, "usage: %s BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS<=%d]]\n",
@@ -359,51 +583,69 @@ int main(int argc, char **argv)
 	bench_on_signals(cleanup);
 	bench_stats_enable();
 
+	/* Attach order: an empty program, numalens, another empty program. */
+	empty[EMPTY_BEFORE] = empty_attach("the 1st, before numalens");
 	collector = bench_collector_open(&topo, &opts, &sources);
-	empty = bench_empty__open_and_load();
-	if (!empty || bench_empty__attach(empty))
-		bench_die("cannot load and attach bench/empty.bpf.c");
+	empty[EMPTY_AFTER] = empty_attach("the 2nd, after numalens");
 
 	nr = nl_collector_programs(collector, progs, MAX_ROWS);
-	for (i = 0; i < nr && nr_rows < MAX_ROWS - 2; i++)
-		snprintf(rows[nr_rows++].name, sizeof(rows[0].name), "numalens %s", progs[i].name);
-	nl_rows = nr_rows;
-	empty_row = nr_rows++;
-	snprintf(rows[empty_row].name, sizeof(rows[0].name), "empty tp_btf/sched_switch");
+	if (nr > MAX_ROWS - NR_EMPTY - 1)
+		bench_die("the collector has %zu programs, more than the %d measured", nr,
+			  MAX_ROWS - NR_EMPTY - 1);
+	for (i = 0; i < nr; i++) {
+		snprintf(rows[0][i].name, sizeof(rows[0][i].name), "numalens %s", progs[i].name);
+		snprintf(sections[i], sizeof(sections[i]), "%s", progs[i].section);
+		attached[i] = progs[i].attached;
+		nr_attached += attached[i];
+	}
+	nl_rows = nr_rows = nr;
+	for (e = 0; e < NR_EMPTY; e++) {
+		empty_row[e] = nr_rows++;
+		snprintf(rows[0][empty_row[e]].name, sizeof(rows[0][0].name), "%s", empty_names[e]);
+	}
 	bt_row = nr_rows++;
-	snprintf(rows[bt_row].name, sizeof(rows[0].name), "bpftrace sched_switch");
+	snprintf(rows[0][bt_row].name, sizeof(rows[0][0].name), "bpftrace %s",
+		 strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1]);
+	for (l = 1; l < NR_LOADS; l++)
+		for (i = 0; i < nr_rows; i++)
+			memcpy(rows[l][i].name, rows[0][i].name, sizeof(rows[0][i].name));
 
 	start_bpftrace(argv[1]);
-	printf("attached: %zu numalens programs, the empty program, bpftrace (prog id", nl_rows);
+	printf("attached, in this order: an empty sched_switch program, numalens (%zu of its %zu "
+	       "programs:",
+	       nr_attached, nl_rows);
+	for (i = 0; i < nl_rows; i++)
+		if (attached[i])
+			printf(" %s", rows[0][i].name + strlen("numalens "));
+	printf("), another empty sched_switch program, bpftrace (prog id");
 	for (i = 0; i < nr_bt_ids; i++)
 		printf(" %u", bt_ids[i]);
 	printf(")\n");
-
-	/* Size the load so that one window lasts about `seconds`, with all
-	 * the programs attached. */
-	took = run_load(CALIBRATE_LOOPS);
-	loops = CALIBRATE_LOOPS * seconds / (took > 0.001 ? took : 0.001);
-	if (loops < CALIBRATE_LOOPS)
-		loops = CALIBRATE_LOOPS;
-	printf("load: perf bench sched pipe -l %ld (%.2f s for %d loops)\n", loops, took,
-	       CALIBRATE_LOOPS);
 	fflush(stdout);
 
+	calibrate(seconds);
+
+	/* The loads take turns, so that a noisy moment hits both alike. */
 	for (w = 0; w < windows; w++) {
-		take_point(&before);
-		took = run_load(loops);
-		take_point(&after);
-		for (i = 0; i < nr_rows; i++) {
-			rows[i].cnt[w] = after.cnt[i] - before.cnt[i];
-			rows[i].ns[w] = after.ns[i] - before.ns[i];
+		for (l = 0; l < NR_LOADS; l++) {
+			struct bench_row *r = rows[l];
+
+			take_point(&before);
+			took = run_load(l, load_loops[l]);
+			take_point(&after);
+			for (i = 0; i < nr_rows; i++) {
+				r[i].cnt[w] = after.cnt[i] - before.cnt[i];
+				r[i].ns[w] = after.ns[i] - before.ns[i];
+			}
+			printf("window %d, %s: %.1f s, %llu context switches\n", w + 1,
+			       loads[l].name, took, (unsigned long long)switches(l)->cnt[w]);
+			fflush(stdout);
 		}
-		printf("window %d: %.1f s, %llu sched_switch events\n", w + 1, took,
-		       (unsigned long long)rows[empty_row].cnt[w]);
-		fflush(stdout);
 	}
 
 	stop_bpftrace();
-	bench_empty__destroy(empty);
+	for (e = 0; e < NR_EMPTY; e++)
+		bench_empty__destroy(empty[e]);
 	nl_collector_free(collector);
 	bench_cleanup();
 	print_results(windows, seconds);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# `make bench`: the BPF cost per event (numalens, an empty program and
-# bpftrace attached at once under perf bench sched pipe), the cost per
+# `make bench`: the BPF cost per context switch (all of numalens, an empty
+# sched_switch program on each side of it and bpftrace attached at once,
+# under perf bench sched pipe and messaging), the cost per
 # sample of the memory-sampling program (next to an empty perf_event
 # program, both on software page-fault events), then the cost of a
 # collector read. Prints tables; exits non-zero only when a benchmark
