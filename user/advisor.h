@@ -73,6 +73,7 @@ struct nl_advice {
 	double dist_after;
 	double cpus_used;   /* CPUs it keeps busy on average */
 	double target_load; /* busy CPUs per CPU on the target after the move (-1: unknown) */
+	double load_now;    /* ... on the nodes it runs on now (-1: unknown) */
 	char reason[400];   /* one or two sentences: what, why, what else was weighed */
 };
 

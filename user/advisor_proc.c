@@ -45,7 +45,7 @@ static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot 
 	if (v->exited) {
 		memset(adv, 0, sizeof(*adv));
 		adv->remote_now = adv->remote_after = v->remote_ratio;
-		adv->target_load = -1;
+		adv->target_load = adv->load_now = -1;
 		snprintf(adv->reason, sizeof(adv->reason), "it exited during the window");
 		return -ESRCH;
 	}

@@ -350,6 +350,11 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 			adv.target_load >= 0 ?
 				json_object_new_double(round(adv.target_load * 100) / 100) :
 				NULL);
+		json_object_object_add(
+			s, "load_now",
+			adv.load_now >= 0 ?
+				json_object_new_double(round(adv.load_now * 100) / 100) :
+				NULL);
 	}
 	obj = json_object_new_object();
 	json_object_object_add(obj, "runtime",

@@ -314,6 +314,67 @@ static void test_full_nodes(void **state)
 	assert_has(a.reason, "no node has the free memory");
 }
 
+/*
+ * The load rule: a target may be busier than max_load (1.0) when it would
+ * be no busier than where the process runs now. 4 threads held on node 0's
+ * 2 CPUs, memory on node 1: first as measured in a 2-node guest (6.0737 CPU
+ * s in a 3.0327 s window, 2.0027 CPUs: a slice over 2), then with other work
+ * on both nodes.
+ */
+static void test_load_rule(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 6.0737 / 3.0327;
+	nodes[1].mem_bytes = 64 * MIB;
+	busy[0] = nodes[0].cpu_s;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_string_equal(cpus_of(&a), "2-3");
+	assert_near(a.load_now, 6.0737 / 3.0327 / 2);
+	assert_near(a.target_load, 6.0737 / 3.0327 / 2);
+	opts.allow_migrate = false; /* the same without page migration */
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+
+	/* 0.5 CPUs of other work on each node: 125% busy here and there. */
+	nodes[0].cpu_s = 2.0;
+	busy[0] = 2.5;
+	busy[1] = 0.5;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_near(a.load_now, 1.25);
+	assert_near(a.target_load, 1.25);
+
+	/* Up to 2 points more count as no higher (the accounting's error)... */
+	busy[1] = 0.539;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_near(a.target_load, 1.2695);
+
+	/* ... more is refused, and the reason gives both loads. */
+	busy[1] = 0.541;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_NO_ROOM);
+	assert_near(a.load_now, 1.25);
+	assert_string_equal(
+		a.reason, "node 1, nearest its memory, has no CPU headroom (0.5 of 2 CPUs busy by "
+			  "others, it needs 2.0): 127% busy after the move, above both the 100% "
+			  "limit and the 125% where it runs now");
+
+	/* With page migration, the memory comes to node 0 instead. */
+	opts.allow_migrate = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_int_equal(a.move_bytes, 64 * MIB);
+	assert_has(a.reason, "node 1, nearest its memory, has no CPU headroom");
+}
+
 static void limits_make(struct nl_proc_limits *l, const char *cpus, uint64_t mems)
 {
 	nl_proc_limits_unrestricted(&topo, l);
@@ -1300,6 +1361,7 @@ int main(void)
 		cmocka_unit_test_setup(test_four_nodes_uneven_distances, reset),
 		cmocka_unit_test_setup(test_eight_nodes_larger_than_a_node, reset),
 		cmocka_unit_test_setup(test_full_nodes, reset),
+		cmocka_unit_test_setup(test_load_rule, reset),
 		cmocka_unit_test_setup(test_cpuset_limits, reset),
 		cmocka_unit_test_setup(test_forced_targets, reset),
 		cmocka_unit_test_setup(test_thresholds, reset),
