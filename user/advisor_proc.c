@@ -89,3 +89,13 @@ int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snaps
 {
 	return advise_process(m, snap, v, busy, o, adv, limits);
 }
+
+int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
+	       struct nl_proc_limits *limits)
+{
+	struct nl_advisor_opts o;
+
+	nl_advisor_opts_default(&o);
+	o.use_model_flag = true;
+	return nl_advise_process(snap, v, NULL, &o, adv, limits);
+}
