@@ -73,6 +73,7 @@ struct nl_advice {
 	double dist_after;
 	double cpus_used;   /* CPUs it keeps busy on average */
 	double target_load; /* busy CPUs per CPU on the target after the move (-1: unknown) */
+	double load_now;    /* ... on the nodes it runs on now (-1: unknown) */
 	char reason[400];   /* one or two sentences: what, why, what else was weighed */
 };
 
@@ -171,6 +172,15 @@ int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snaps
 			      const struct nl_proc_view *v, const double *busy,
 			      const struct nl_advisor_opts *o, struct nl_advice *adv,
 			      struct nl_proc_limits *limits);
+/*
+ * The plan for one process of a snapshot: what diagnose and top suggest and
+ * what pin --node auto carries out, from this one call so that they cannot
+ * disagree. Page migration may be part of it (pin asks for --migrate-memory
+ * before it moves pages); the model's flag is taken as the snapshot has it,
+ * so the thresholds are those the agent was given. As nl_advise_process.
+ */
+int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
+	       struct nl_proc_limits *limits);
 /* Is the process whose limits were read the one the snapshot saw (start
  * times within a clock tick)? True when either is unknown. */
 bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l);

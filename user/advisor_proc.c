@@ -45,7 +45,7 @@ static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot 
 	if (v->exited) {
 		memset(adv, 0, sizeof(*adv));
 		adv->remote_now = adv->remote_after = v->remote_ratio;
-		adv->target_load = -1;
+		adv->target_load = adv->load_now = -1;
 		snprintf(adv->reason, sizeof(adv->reason), "it exited during the window");
 		return -ESRCH;
 	}
@@ -88,4 +88,14 @@ int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snaps
 			      struct nl_proc_limits *limits)
 {
 	return advise_process(m, snap, v, busy, o, adv, limits);
+}
+
+int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
+	       struct nl_proc_limits *limits)
+{
+	struct nl_advisor_opts o;
+
+	nl_advisor_opts_default(&o);
+	o.use_model_flag = true;
+	return nl_advise_process(snap, v, NULL, &o, adv, limits);
 }

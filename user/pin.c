@@ -152,6 +152,23 @@ enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a)
 	}
 }
 
+int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struct nl_advice *adv,
+		     struct nl_proc_limits *l, bool *held)
+{
+	const struct nl_proc_view *v = nl_snapshot_find(snap, pid);
+
+	*held = false;
+	if (!v) {
+		memset(adv, 0, sizeof(*adv));
+		msgf(adv->reason, sizeof(adv->reason), "pid %u did not run in the window", pid);
+		return -ESRCH;
+	}
+	if (nl_suggest(snap, v, adv, l))
+		return -ESRCH;
+	*held = adv->action == NL_ACT_MIGRATE && !migrate;
+	return 0;
+}
+
 void nl_pin_state_path(const struct nl_pin_opts *o, int pid, char *buf, size_t size)
 {
 	msgf(buf, size, "%s/%d.pin", o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR, pid);

@@ -40,10 +40,10 @@ static void usage(FILE *f)
 		"\n"
 		"  -n, --node N|auto       the node (or list, 0,1) to pin to; auto (the default)\n"
 		"                          watches the process for --duration seconds and takes\n"
-		"                          the advisor's choice (needs CAP_BPF and CAP_PERFMON)\n"
+		"                          the plan diagnose suggests (needs CAP_BPF, CAP_PERFMON)\n"
 		"  -c, --cpus LIST         exactly these CPUs (\"2-3,6\") instead of whole nodes\n"
 		"  -m, --migrate-memory    also move its pages to the node(s) (migrate_pages(2));\n"
-		"                          with auto, lets the advisor choose page migration\n"
+		"                          with auto, needed to carry out a plan that moves pages\n"
 		"  -a, --apply             do it (default: a dry run)\n"
 		"  -f, --force             pin a process in a Kubernetes pod anyway\n"
 		"  -d, --duration SECONDS  how long auto watches (default 3)\n" NL_THRESHOLD_OPTIONS_HELP
@@ -230,7 +230,7 @@ int cmd_pin(int argc, char **argv)
 	static uint64_t force_cpus[NL_CPU_WORDS];
 	struct nl_pin_opts popts = { .state_dir = getenv("NUMALENS_STATE_DIR") };
 	struct nl_topology *topo = calloc(1, sizeof(*topo));
-	struct nl_proc_limits *l = calloc(1, sizeof(*l));
+	struct nl_proc_limits *l = calloc(1, sizeof(*l)), *plan_limits = NULL;
 	struct nl_node_stat *nodes = NULL;
 	struct nl_advisor_opts ao;
 	struct nl_agent_opts agent_opts;
@@ -241,8 +241,8 @@ int cmd_pin(int argc, char **argv)
 	struct nl_advice adv;
 	struct nl_pin_result res;
 	enum nl_pin_refusal refusal;
-	double duration = 3, window = 0, *busy = NULL;
-	bool apply = false, force = false, have_cpus = false, auto_node = true;
+	double duration = 3, window = 0;
+	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
 	char msg[512], list[256], cur[256];
 	size_t threads = 0;
 	int opt, err, pid, nr_nodes, ret = NL_EXIT_FAILURE;
@@ -405,14 +405,16 @@ int cmd_pin(int argc, char **argv)
 			ret = v ? NL_EXIT_NO_PID : NL_EXIT_OK;
 			goto out;
 		}
-		busy = calloc(snap.nr_nodes ? snap.nr_nodes : 1, sizeof(*busy));
-		if (!busy)
+		/* diagnose's plan, from the same call. */
+		plan_limits = calloc(1, sizeof(*plan_limits));
+		if (!plan_limits)
 			goto out;
-		nl_advisor_node_busy(&snap, (uint32_t)getpid(), busy);
-		in.topo = snap.topo;
-		in.nr_nodes = snap.nr_nodes;
-		in.window_s = snap.window_s;
-		in.node_busy = busy;
+		if (nl_pin_auto_plan(&snap, (uint32_t)pid, popts.migrate, &adv, plan_limits,
+				     &held)) {
+			nl_err("pid %d: %s; nothing changed", pid, adv.reason);
+			ret = NL_EXIT_NO_PID;
+			goto out;
+		}
 		threads = v->nr_threads;
 	} else {
 		nodes = calloc(nr_nodes, sizeof(*nodes));
@@ -436,10 +438,12 @@ int cmd_pin(int argc, char **argv)
 		in.topo = topo;
 		in.nr_nodes = nr_nodes;
 		in.window_s = window;
+		in.v = v;
+		in.limits = l;
+		nl_advise(&in, &ao, &adv);
 	}
-	in.v = v;
-	in.limits = l;
-	nl_advise(&in, &ao, &adv);
+	nl_debug("pin: %.3f CPUs busy; load %.3f where it runs, %.3f on the target", adv.cpus_used,
+		 adv.load_now, adv.target_load);
 
 	printf("numalens pin: pid %d (%s), %zu thread%s, ", pid, l->comm, threads,
 	       threads == 1 ? "" : "s");
@@ -468,6 +472,13 @@ int cmd_pin(int argc, char **argv)
 	}
 	printf("plan: %s\n", adv.reason);
 	nl_bits_to_list(adv.cpus, NL_MAX_CPUS, list, sizeof(list));
+	if (held) {
+		print_commands(&adv, pid, l);
+		printf("nothing changed: this plan moves its pages; add --migrate-memory to carry it "
+		       "out, or name the target with --node N\n");
+		ret = NL_EXIT_OK;
+		goto out;
+	}
 	if (!apply) {
 		char state[PATH_MAX], moved[32];
 
@@ -522,10 +533,10 @@ int cmd_pin(int argc, char **argv)
 out:
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);
-	free(busy);
 	free(nodes);
 	free(topo);
 	free(l);
+	free(plan_limits);
 	return ret;
 }
 

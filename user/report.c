@@ -289,18 +289,6 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	return p;
 }
 
-/* The advisor's suggestion for one listed process (advisor.h): page
- * migration allowed, the model's flag (and thresholds) taken as they are. */
-static void report_advise(const struct nl_snapshot *snap, const struct nl_proc_view *v,
-			  struct nl_advice *adv, struct nl_proc_limits *limits)
-{
-	struct nl_advisor_opts o;
-
-	nl_advisor_opts_default(&o);
-	o.use_model_flag = true;
-	nl_advise_process(snap, v, NULL, &o, adv, limits);
-}
-
 static json_object *node_list_json(uint64_t nodes)
 {
 	json_object *arr = json_object_new_array();
@@ -327,7 +315,7 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 		json_object_put(s);
 		return NULL;
 	}
-	report_advise(snap, v, &adv, l);
+	nl_suggest(snap, v, &adv, l);
 	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv.action)));
 	json_object_object_add(s, "reason", json_object_new_string(adv.reason));
 	json_object_object_add(s, "blocked",
@@ -351,6 +339,11 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 			s, "target_load",
 			adv.target_load >= 0 ?
 				json_object_new_double(round(adv.target_load * 100) / 100) :
+				NULL);
+		json_object_object_add(
+			s, "load_now",
+			adv.load_now >= 0 ?
+				json_object_new_double(round(adv.load_now * 100) / 100) :
 				NULL);
 	}
 	obj = json_object_new_object();
@@ -400,7 +393,7 @@ static void text_suggestion(FILE *f, const struct nl_snapshot *snap, const struc
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return;
-	report_advise(snap, v, &adv, l);
+	nl_suggest(snap, v, &adv, l);
 	fprintf(f, "           suggest: %s%s\n", adv.action == NL_ACT_NONE ? "nothing: " : "",
 		adv.reason);
 	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);

@@ -133,7 +133,6 @@ static void read_advice(struct top *t)
 {
 	const struct nl_proc_view *v = nl_snapshot_find(&t->snap, t->detail_pid);
 	struct nl_proc_limits *limits;
-	struct nl_advisor_opts o;
 	struct nl_advice adv;
 
 	t->suggestion[0] = '\0';
@@ -143,9 +142,7 @@ static void read_advice(struct top *t)
 	limits = calloc(1, sizeof(*limits));
 	if (!limits)
 		return;
-	nl_advisor_opts_default(&o);
-	o.use_model_flag = true;
-	if (!nl_advise_process(&t->snap, v, NULL, &o, &adv, limits)) {
+	if (!nl_suggest(&t->snap, v, &adv, limits)) {
 		snprintf(t->suggestion, sizeof(t->suggestion), "%s%s",
 			 adv.action == NL_ACT_NONE ? "nothing: " : "", adv.reason);
 		t->nr_commands =

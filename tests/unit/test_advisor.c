@@ -4,8 +4,8 @@
  * uneven distances, a memory-only node, full nodes, cpuset limits, a process
  * larger than a node, thresholds and hysteresis), the commands in each form,
  * the cgroup parsers and limits read from a scratch /proc and cgroup tree,
- * the suggestion in diagnose's JSON and text, and the auto-pin policy with
- * fake hooks.
+ * the suggestion in diagnose's JSON and text, pin --node auto's plan against
+ * diagnose's, the load rule, and the auto-pin policy with fake hooks.
  */
 #include "fixtures.h"
 
@@ -312,6 +312,67 @@ static void test_full_nodes(void **state)
 	assert_int_equal(a.block, NL_BLOCK_NO_ROOM);
 	assert_has(a.reason, "no CPU headroom (2.0 of 2 CPUs busy by others, it needs 2.0)");
 	assert_has(a.reason, "no node has the free memory");
+}
+
+/*
+ * The load rule: a target may be busier than max_load (1.0) when it would
+ * be no busier than where the process runs now. 4 threads held on node 0's
+ * 2 CPUs, memory on node 1: first as measured in a 2-node guest (6.0737 CPU
+ * s in a 3.0327 s window, 2.0027 CPUs: a slice over 2), then with other work
+ * on both nodes.
+ */
+static void test_load_rule(void **state)
+{
+	struct nl_advice a;
+
+	nodes[0].cpu_s = 6.0737 / 3.0327;
+	nodes[1].mem_bytes = 64 * MIB;
+	busy[0] = nodes[0].cpu_s;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_string_equal(cpus_of(&a), "2-3");
+	assert_near(a.load_now, 6.0737 / 3.0327 / 2);
+	assert_near(a.target_load, 6.0737 / 3.0327 / 2);
+	opts.allow_migrate = false; /* the same without page migration */
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+
+	/* 0.5 CPUs of other work on each node: 125% busy here and there. */
+	nodes[0].cpu_s = 2.0;
+	busy[0] = 2.5;
+	busy[1] = 0.5;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_near(a.load_now, 1.25);
+	assert_near(a.target_load, 1.25);
+
+	/* Up to 2 points more count as no higher (the accounting's error)... */
+	busy[1] = 0.539;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_near(a.target_load, 1.2695);
+
+	/* ... more is refused, and the reason gives both loads. */
+	busy[1] = 0.541;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_int_equal(a.block, NL_BLOCK_NO_ROOM);
+	assert_near(a.load_now, 1.25);
+	assert_string_equal(
+		a.reason, "node 1, nearest its memory, has no CPU headroom (0.5 of 2 CPUs busy by "
+			  "others, it needs 2.0): 127% busy after the move, above both the 100% "
+			  "limit and the 125% where it runs now");
+
+	/* With page migration, the memory comes to node 0 instead. */
+	opts.allow_migrate = true;
+	advise(&a, NULL, NULL);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_int_equal(a.move_bytes, 64 * MIB);
+	assert_has(a.reason, "node 1, nearest its memory, has no CPU headroom");
 }
 
 static void limits_make(struct nl_proc_limits *l, const char *cpus, uint64_t mems)
@@ -753,6 +814,12 @@ static int tree_setup(void **state)
 	write_rel("proc/4343/cgroup", "0::/system.slice/docker-" DOCKER_ID ".scope\n", 0);
 	write_rel("isolated", "3\n", 0);
 
+	/* No cpuset, no container. */
+	write_stat(4545, "worker", 0x400000, 1000);
+	write_rel("proc/4545/status", status, 0);
+	write_rel("proc/4545/cgroup", "0::/\n", 0);
+	write_rel("proc/4545/cmdline", cmdline, sizeof(cmdline) - 1);
+
 	write_stat(2, "kthreadd", 0x208040, 0);
 	write_rel("proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n", 0);
 	write_rel("proc/2/cgroup", "0::/\n", 0);
@@ -923,6 +990,145 @@ static void test_report_suggestion(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(s, "action")), "none");
 	assert_int_equal(json_object_array_length(json_object_object_get(s, "commands")), 0);
 	json_object_put(doc);
+}
+
+/* The suggestion diagnose shows for pid in snap (JSON), checked field by
+ * field against the plan pin --node auto carries out for the same snapshot. */
+static void assert_same_plan(struct nl_snapshot *snap, uint32_t pid, const struct nl_advice *a,
+			     const struct nl_proc_limits *l)
+{
+	struct nl_report_opts ro = { .top = 10, .pids = &pid, .nr_pids = 1 };
+	struct nl_command cmds[NL_MAX_COMMANDS];
+	json_object *doc, *s, *jc, *nodes_;
+	size_t nr, i;
+	char buf[256], line[600], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+
+	doc = nl_report_json(snap, &ro);
+	s = json_object_object_get(
+		json_object_array_get_idx(json_object_object_get(doc, "processes"), 0),
+		"suggestion");
+	assert_non_null(s);
+	assert_string_equal(json_object_get_string(json_object_object_get(s, "action")),
+			    nl_action_name(a->action));
+	assert_string_equal(json_object_get_string(json_object_object_get(s, "reason")), a->reason);
+	if (a->action != NL_ACT_NONE) {
+		nodes_ = json_object_object_get(s, "nodes");
+		assert_int_equal(json_object_array_length(nodes_), __builtin_popcountll(a->nodes));
+		for (i = 0, n = 0; n < NL_MAX_NODES; n++)
+			if (a->nodes >> n & 1)
+				assert_int_equal(
+					json_object_get_int(json_object_array_get_idx(nodes_, i++)),
+					n);
+		assert_string_equal(json_object_get_string(json_object_object_get(s, "cpus")),
+				    nl_bits_to_list(a->cpus, NL_MAX_CPUS, buf, sizeof(buf)));
+		assert_int_equal(json_object_get_uint64(json_object_object_get(s, "move_bytes")),
+				 a->move_bytes);
+	}
+	jc = json_object_object_get(s, "commands");
+	nr = nl_advice_commands(a, pid, l, cmds, NL_MAX_COMMANDS);
+	assert_int_equal(json_object_array_length(jc), nr);
+	for (i = 0; i < nr; i++)
+		assert_string_equal(json_object_get_string(json_object_object_get(
+					    json_object_array_get_idx(jc, i), "command")),
+				    cmds[i].text);
+	json_object_put(doc);
+
+	/* And in the text, the same sentence. */
+	f = open_memstream(&text, &len);
+	nl_report_text(f, snap, &ro);
+	fclose(f);
+	snprintf(line, sizeof(line), "suggest: %s%s\n", a->action == NL_ACT_NONE ? "nothing: " : "",
+		 a->reason);
+	assert_has(text, line);
+	free(text);
+}
+
+/*
+ * diagnose and pin --node auto give the same plan for the same snapshot: the
+ * 4-thread case (affinity), memory split 70/30 (a migration, which pin holds
+ * without --migrate-memory), a target too busy, and a process not flagged.
+ */
+static void test_pin_auto_plan_is_diagnose_plan(void **state)
+{
+	struct nl_node_stat other_nodes[2] = { 0 };
+	struct nl_proc_view procs[2];
+	struct nl_snapshot snap = { 0 };
+	struct nl_proc_limits l;
+	struct nl_advice a;
+	bool held;
+
+	view.pid = 4545;
+	view.nr_threads = 5;
+	nodes[0].cpu_s = 6.0737 / 3.0327;
+	nodes[1].mem_bytes = 64 * MIB;
+	procs[0] = view;
+	memset(&procs[1], 0, sizeof(procs[1]));
+	procs[1].pid = 4646;
+	procs[1].node = other_nodes;
+	snap.topo = &topo;
+	snap.nr_nodes = 2;
+	snap.window_s = window;
+	snap.nr = 2;
+	snap.procs = procs;
+#define EVALUATE()                                                                \
+	do {                                                                      \
+		nl_model_evaluate(&procs[0], 2, &topo, window, &opts.thresholds); \
+		nl_model_evaluate(&procs[1], 2, &topo, window, &opts.thresholds); \
+	} while (0)
+
+	EVALUATE();
+	assert_int_equal(nl_pin_auto_plan(&snap, 4545, false, &a, &l, &held), 0);
+	assert_int_equal(a.action, NL_ACT_AFFINITY);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_string_equal(cpus_of(&a), "2-3");
+	assert_int_equal(a.move_bytes, 0);
+	assert_false(held);
+	assert_same_plan(&snap, 4545, &a, &l);
+
+	/* 70% on node 1, 30% on node 0: the rest of the memory follows the
+	 * threads, which pin holds back without --migrate-memory. */
+	nodes[0].cpu_s = 1.0;
+	nodes[0].mem_bytes = 30 * MIB;
+	nodes[1].mem_bytes = 70 * MIB;
+	EVALUATE();
+	assert_int_equal(nl_pin_auto_plan(&snap, 4545, false, &a, &l, &held), 0);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 1);
+	assert_int_equal(a.move_bytes, 30 * MIB);
+	assert_true(held);
+	assert_same_plan(&snap, 4545, &a, &l);
+	assert_int_equal(nl_pin_auto_plan(&snap, 4545, true, &a, &l, &held), 0);
+	assert_false(held);
+	assert_same_plan(&snap, 4545, &a, &l);
+
+	/* Node 1 busy with another process: the memory comes to node 0. */
+	nodes[0].cpu_s = 2.0;
+	nodes[0].mem_bytes = 0;
+	nodes[1].mem_bytes = 64 * MIB;
+	other_nodes[1].cpu_s = 1.0;
+	EVALUATE();
+	assert_int_equal(nl_pin_auto_plan(&snap, 4545, true, &a, &l, &held), 0);
+	assert_int_equal(a.action, NL_ACT_MIGRATE);
+	assert_int_equal(a.nodes, 1u << 0);
+	assert_near(a.load_now, 1.0);
+	assert_same_plan(&snap, 4545, &a, &l);
+
+	/* Local already: nothing, for the same reason in both. */
+	nodes[0].mem_bytes = 64 * MIB;
+	nodes[1].mem_bytes = 0;
+	EVALUATE();
+	assert_int_equal(nl_pin_auto_plan(&snap, 4545, true, &a, &l, &held), 0);
+	assert_int_equal(a.action, NL_ACT_NONE);
+	assert_has(a.reason, "not flagged: 0% remote");
+	assert_same_plan(&snap, 4545, &a, &l);
+
+	/* Not in the snapshot. */
+	assert_int_equal(nl_pin_auto_plan(&snap, 4747, true, &a, &l, &held), -ESRCH);
+	assert_string_equal(a.reason, "pid 4747 did not run in the window");
+#undef EVALUATE
 }
 
 /* The hysteresis memory: streaks, a reused pid, forgetting. */
@@ -1300,6 +1506,7 @@ int main(void)
 		cmocka_unit_test_setup(test_four_nodes_uneven_distances, reset),
 		cmocka_unit_test_setup(test_eight_nodes_larger_than_a_node, reset),
 		cmocka_unit_test_setup(test_full_nodes, reset),
+		cmocka_unit_test_setup(test_load_rule, reset),
 		cmocka_unit_test_setup(test_cpuset_limits, reset),
 		cmocka_unit_test_setup(test_forced_targets, reset),
 		cmocka_unit_test_setup(test_thresholds, reset),
@@ -1311,6 +1518,8 @@ int main(void)
 		cmocka_unit_test(test_cgroup_parsers),
 		cmocka_unit_test_setup_teardown(test_limits_read, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_report_suggestion, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_auto_plan_is_diagnose_plan, tree_setup,
+						tree_teardown),
 		cmocka_unit_test_setup(test_tracked, reset),
 		cmocka_unit_test_setup(test_autopin_hysteresis_allowlist, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_rate_limit, autopin_reset),

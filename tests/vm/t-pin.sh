@@ -9,6 +9,25 @@ T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/pin.sh
 
+# pinned_check DIR NAME PID THREADS CPUS NODE: pin's output NAME has the
+# line "pinned: THREADS threads of pid PID on CPUs CPUS (node NODE); THREADS
+# changed, N scans" with N >= 2 (a scan that changed threads, then one that
+# found none left). A "nothing to do" exits 0 too: this is what tells them apart.
+pinned_check() {
+	local d=$1 name=$2 pid=$3 threads=$4 cpus=$5 node=$6 line scans
+	line=$(grep '^pinned: ' "$d/$name")
+	check "$name: says '$line'" \
+		grep -Eq "^pinned: $threads threads of pid $pid on CPUs $cpus \(node $node\); $threads changed, [0-9]+ scans? of /proc/$pid/task\$" "$d/$name"
+	scans_check "$d" "$name" "$pid"
+}
+
+# scans_check DIR NAME PID: pin's "pinned:" line in NAME counts 2 scans or more.
+scans_check() {
+	local scans
+	scans=$(sed -n "s|^pinned: .* changed, \([0-9]*\) scans\{0,1\} of /proc/$3/task\$|\1|p" "$1/$2")
+	check "$2: at least 2 scans of /proc/$3/task (${scans:-no pinned line})" ge "${scans:-0}" 2
+}
+
 t_check() {
 	local d=$1 b
 
@@ -36,16 +55,48 @@ t_check() {
 		out_has "$d" pin-dry "plan: run its threads on node 1 (CPUs 2-3)"
 	check "pin (auto) dry run: changes nothing" out_has "$d" pin-dry "dry run: nothing changed"
 	check "pin (auto) --apply: exit 0 ($(vm_v "$d" pin-auto.rc))" rc_is "$d" pin-auto 0
+	check "pin (auto) --apply: plans node 1's CPUs" \
+		out_has "$d" pin-auto "plan: run its threads on node 1 (CPUs 2-3)"
+	pinned_check "$d" pin-auto "$AUTO" 2 2-3 1
 	check "pin (auto) --apply: every thread on 2-3 ($(aff_of "$d" auto))" aff_all "$d" auto 2-3
+
+	# 4 busy threads on node 0's 2 CPUs, memory on node 1: the load on node 1
+	# would be what it is on node 0 now, so both front ends plan node 1.
+	FOUR=$(vm_v "$d" four.pid)
+	export FOUR
+	diag_check "$d" four-before
+	# (CPU time is counted at each switch: up to a slice per CPU over at each end.)
+	jq_check "4 threads: 2 CPUs busy (1.9-2.02)" "$d/four-before.json" \
+		'proc($ENV.FOUR).suggestion.cpus_used' '. >= 1.9 and . <= 2.02'
+	jq_check "4 threads: node 1's load after the move is no higher than node 0's now" \
+		"$d/four-before.json" 'proc($ENV.FOUR).suggestion | [.load_now, .target_load]' \
+		'.[0] >= 0.95 and .[1] <= .[0] + 0.02'
+	jq_check "4 threads: diagnose suggests their move to node 1 (CPUs 2-3), nothing to move" \
+		"$d/four-before.json" 'proc($ENV.FOUR).suggestion | {action, nodes, cpus, move_bytes}' \
+		'. == {"action": "affinity", "nodes": [1], "cpus": "2-3", "move_bytes": 0}'
+	check "4 threads: pin (auto) --apply: exit 0 ($(vm_v "$d" pin-four.rc))" rc_is "$d" pin-four 0
+	check "4 threads: pin (auto) plans what diagnose suggested ($(grep -E '^(plan|nothing)' "$d/pin-four"))" \
+		bash -c "grep -q '^plan: run its threads on node 1 (CPUs 2-3), which holds' '$d/pin-four' &&
+			grep -q '^plan: .*; no memory moves;' '$d/pin-four'"
+	pinned_check "$d" pin-four "$FOUR" 5 2-3 1
+	check "4 threads: all 5 threads on 2-3 ($(aff_of "$d" four))" \
+		bash -c "[ '$(vm_v "$d" four.threads)' = 5 ] && grep -qx ' *5 2-3' '$d/aff.four'"
+	diag_check "$d" four-after
+	jq_check "4 threads, after: CPU time on node 1 only, 2 CPUs busy ([window, by node])" \
+		"$d/four-after.json" '[.duration_seconds, proc($ENV.FOUR).cpu_seconds_by_node]' \
+		'(.[1]["0"] // 0) <= 0.01 * .[1]["1"] and .[1]["1"] >= 1.9 * .[0]'
+	jq_check "4 threads, after: remote_ratio <= 0.1, nothing more to suggest" \
+		"$d/four-after.json" 'proc($ENV.FOUR) | [.remote_ratio, .suggestion.action]' \
+		'.[0] <= 0.1 and .[1] == "none"'
 
 	# pin --apply while threads appear, then a diagnosis and unpin.
 	REMOTE=$(vm_v "$d" remote.pid)
 	export REMOTE
 	check "pin --node 1 --apply: exit 0 ($(vm_v "$d" pin-apply.rc): $(head -c 300 "$d/pin-apply" | tr '\n' ' '))" \
 		rc_is "$d" pin-apply 0
+	scans_check "$d" pin-apply "$REMOTE"
 	check "pin: threads appeared while it worked ($(vm_v "$d" apply.threads_before) -> $(vm_v "$d" apply.threads_after))" \
 		[ "$(vm_v "$d" apply.threads_after)" -gt "$(vm_v "$d" apply.threads_before)" ]
-	check "pin: $(grep -o '[0-9]* scans\?' "$d/pin-apply") of /proc/PID/task" out_has "$d" pin-apply "scan"
 	check "pin: the record saves the affinity from before (0-1) and the target (2-3)" \
 		bash -c "grep -qx 'original 0-1' '$d/pin-record' && grep -qx 'target 2-3' '$d/pin-record'"
 	check "pin: all $(vm_v "$d" pinned.threads) threads on 2-3, those created since included ($(aff_of "$d" pinned))" \

@@ -34,6 +34,18 @@ hand_back_cmd pin-auto numalens pin "$auto" --duration 3 --apply
 affs "$auto" auto
 wl_stop "$auto"
 
+# Four busy threads held on node 0's 2 CPUs, their memory on node 1: node
+# 1's 2 CPUs take them at no more load than they have now (issue 10), and
+# diagnose and pin (auto) agree. They share 2 CPUs, so they switch, and their
+# CPU time per node is counted at each switch.
+wl_start four --cpu-node 0 --mem-node 1 --size 64 --threads 4 --seconds 0
+four=$WL_PID
+diagnose four-before 3 --pid "$four"
+hand_back_cmd pin-four numalens pin "$four" --node auto --duration 3 --apply
+affs "$four" four
+diagnose four-after 3 --pid "$four"
+wl_stop "$four"
+
 # pin --apply while the process keeps creating threads (one every 10 ms,
 # 400 in all), then a diagnosis, unpin, and page migration.
 wl_start remote --cpu-node 0 --mem-node 1 --size 128 --threads 2 --seconds 0 \
