@@ -110,11 +110,32 @@ struct nl_collector *bench_collector_open(struct nl_topology *topo,
 					  const struct nl_collect_opts *opts,
 					  struct nl_sources *sources)
 {
-	struct nl_collector *c;
-	int err;
+	if (nl_topology_load(topo))
+		bench_die("cannot read the NUMA topology");
+	return bench_collector_open_topo(topo, opts, sources);
+}
+
+void bench_split_nodes(struct nl_topology *topo)
+{
+	int cpu;
 
 	if (nl_topology_load(topo))
 		bench_die("cannot read the NUMA topology");
+	topo->nr_node_ids = 2;
+	topo->nr_nodes = 2;
+	topo->node_present = 3;
+	for (cpu = 0; cpu < topo->nr_cpu_ids; cpu++)
+		if (topo->cpu_node[cpu] >= 0)
+			topo->cpu_node[cpu] = cpu % 2;
+}
+
+struct nl_collector *bench_collector_open_topo(const struct nl_topology *topo,
+					       const struct nl_collect_opts *opts,
+					       struct nl_sources *sources)
+{
+	struct nl_collector *c;
+	int err;
+
 	err = nl_collector_open(topo, opts, sources, &c);
 	if (err)
 		bench_die("cannot open the numalens collector: %s", strerror(-err));

@@ -51,6 +51,14 @@ void bench_stats_enable(void);
 struct nl_collector *bench_collector_open(struct nl_topology *topo,
 					  const struct nl_collect_opts *opts,
 					  struct nl_sources *sources);
+/* The same, on a topology already loaded (and changed). */
+struct nl_collector *bench_collector_open_topo(const struct nl_topology *topo,
+					       const struct nl_collect_opts *opts,
+					       struct nl_sources *sources);
+/* Loads the topology and makes every CPU n part of node n % 2, so that any
+ * move between two neighbouring CPUs crosses nodes: the worst case of the
+ * programs that act only on moves between nodes. */
+void bench_split_nodes(struct nl_topology *topo);
 
 /* A program's cumulative run_cnt and run_time_ns; dies where the kernel
  * does not give them. */

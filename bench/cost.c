@@ -17,7 +17,9 @@
  * per context switch, whatever programs it uses. The median over the
  * windows is reported.
  *
- * usage: cost BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS]]
+ * usage: cost BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS [split]]]
+ * "split" gives numalens a topology where CPU n is on node n % 2, so that
+ * every move between CPUs crosses nodes (its costliest path).
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -575,8 +577,12 @@ int main(int argc, char **argv)
 	struct point before, after;
 	size_t i, nr, nr_attached = 0;
 
-	if (argc < 2 || seconds <= 0 || windows < 1 || windows > MAX_WINDOWS) {
-		fprintf(stderr, "usage: %s BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS<=%d]]\n",
+	bool split = argc > 4 && !strcmp(argv[4], "split");
+
+	if (argc < 2 || seconds <= 0 || windows < 1 || windows > MAX_WINDOWS ||
+	    (argc > 4 && !split)) {
+		fprintf(stderr,
+			"usage: %s BPFTRACE_SCRIPT [SECONDS_PER_WINDOW [WINDOWS<=%d [split]]]\n",
 			argv[0], MAX_WINDOWS);
 		return 2;
 	}
@@ -585,7 +591,15 @@ int main(int argc, char **argv)
 
 	/* Attach order: an empty program, numalens, another empty program. */
 	empty[EMPTY_BEFORE] = empty_attach("the 1st, before numalens");
-	collector = bench_collector_open(&topo, &opts, &sources);
+	if (split) {
+		bench_split_nodes(&topo);
+		printf("topology: every CPU n on node n %% 2 (\"split\"): every move crosses nodes\n");
+		collector = bench_collector_open_topo(&topo, &opts, &sources);
+	} else {
+		collector = bench_collector_open(&topo, &opts, &sources);
+		printf("topology: this machine's, %d node%s\n", topo.nr_nodes,
+		       topo.nr_nodes == 1 ? "" : "s");
+	}
 	empty[EMPTY_AFTER] = empty_attach("the 2nd, after numalens");
 
 	nr = nl_collector_programs(collector, progs, MAX_ROWS);

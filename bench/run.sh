@@ -26,6 +26,8 @@ fi
 
 echo "numalens bench on $(uname -r), $(nproc) CPUs"
 "$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
+# Again with every move between CPUs crossing nodes: the costliest case.
+"$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}" split
 "$bin/sample" "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
 "$bin/read" "${BENCH_EXTRA:-2000}"
 "$top/bench/top.sh"

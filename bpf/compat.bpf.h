@@ -14,11 +14,13 @@ struct task_struct___cpu_in_task {
 	unsigned int cpu;
 } __attribute__((preserve_access_index));
 
+/* Read directly, not through a helper call: every caller has a task pointer
+ * the verifier trusts (tp_btf arguments, the task iterator's). */
 static __always_inline __u32 task_cpu(struct task_struct *task)
 {
 	if (bpf_core_field_exists(task->thread_info.cpu))
-		return BPF_CORE_READ(task, thread_info.cpu);
-	return BPF_CORE_READ((struct task_struct___cpu_in_task *)task, cpu);
+		return task->thread_info.cpu;
+	return ((struct task_struct___cpu_in_task *)task)->cpu;
 }
 
 /* numa_faults_locality[] exists only with CONFIG_NUMA_BALANCING. */

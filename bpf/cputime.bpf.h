@@ -7,7 +7,8 @@
  * the load balancer moving it while queued, or the stopper that preempted
  * it): its se.sum_exec_runtime is then final for the CPU it leaves, and all
  * of it since the last credit was run there. So the time is credited to the
- * node of the CPU left at each move and at exit, and a read adds the part
+ * node of the CPU left at each move to another node and at exit (a move
+ * within a node changes nothing), and a read adds the part
  * not credited yet to the node of the CPU the thread is on now. What an
  * exited thread runs after sched_process_exit is added when it is freed,
  * after its final switch (sched_process_free). The kernel's

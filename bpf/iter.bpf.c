@@ -78,13 +78,14 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 		/* A thread older than the agent: count from now on. The atomic
 		 * orders base_ns before the state for the handlers that check it. */
 		t->base_ns = task->se.sum_exec_runtime;
+		t->base_migrations = task->se.nr_migrations;
 		__sync_fetch_and_add(&t->state, NL_TASK_COUNTING);
 	}
 	times = bpf_map_lookup_elem(&iter_times, &zero);
 	/* An exited thread not reaped yet: its process has its time. */
 	if (t && times && t->state == NL_TASK_COUNTING) {
 		times_now(task, t, times, nodes);
-		rec.migrations = t->migrations;
+		rec.migrations = task->se.nr_migrations - t->base_migrations;
 		rec.cross_node_migrations = t->cross_node_migrations;
 	} else {
 		nodes = 0;

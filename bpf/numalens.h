@@ -38,7 +38,7 @@ enum nl_health_counter {
 
 /* Per-process counters of rare events, keyed by tgid in `procs`. */
 struct nl_proc {
-	__u64 migrations;	     /* sched_migrate_task of threads that exited */
+	__u64 migrations;	     /* CPU changes of threads that exited */
 	__u64 cross_node_migrations; /* ... where the node changed */
 	__u64 numa_moves;	     /* sched_move_numa */
 	__u64 numa_swaps;	     /* sched_swap_numa (either side) */
@@ -72,8 +72,8 @@ struct nl_proc_node {
 struct nl_task {
 	__u64 base_ns;		     /* se.sum_exec_runtime when counting began */
 	__u64 state;		     /* NL_TASK_* */
-	__u64 migrations;	     /* sched_migrate_task */
-	__u64 cross_node_migrations; /* ... where the node changed */
+	__u64 base_migrations;	     /* se.nr_migrations when counting began */
+	__u64 cross_node_migrations; /* sched_migrate_task where the node changed */
 	__u64 cpu_ns[NL_MAX_NODES];
 };
 
@@ -92,7 +92,7 @@ struct nl_thread_rec {
 	__u32 tid;
 	__u64 start_time_ns;	  /* group leader's start time */
 	__u64 faults_locality[3]; /* remote, local, failed (snapshot source) */
-	__u64 migrations;	  /* this thread's, since the agent saw it */
+	__u64 migrations;	  /* this thread's CPU changes, since the agent saw it */
 	__u64 cross_node_migrations;
 	__s32 preferred_nid; /* -1 when NUMA balancing has no preference */
 	__u32 cpu;	     /* CPU it last ran on */
