@@ -11,9 +11,17 @@
  * within a node changes nothing), and a read adds the part
  * not credited yet to the node of the CPU the thread is on now. What an
  * exited thread runs after sched_process_exit is added when it is freed,
- * after its final switch (sched_process_free). The kernel's
- * other ways of giving a thread a CPU do not fire the tracepoint but change
- * nothing here: fork and wake_up_new_task place a thread that has run 0 ns.
+ * after its final switch (sched_process_free).
+ *
+ * Every way a thread gets another CPU, and why each is covered:
+ * - wakeup placement (try_to_wake_up, after p->on_cpu is 0), load balancing
+ *   of queued threads (detach_task), the stopper moving a thread it
+ *   preempted (affinity changes, exec balancing, NUMA balancing's
+ *   migrate_task_to and migrate_swap, CPU hotplug's balance_push and
+ *   migrate_tasks), sched_ext's dispatch to another CPU's local queue: all
+ *   through set_task_cpu(), so through sched_migrate_task;
+ * - fork: sched_fork() and wake_up_new_task() call __set_task_cpu() without
+ *   the tracepoint, on a thread that has run 0 ns: nothing to credit.
  *
  * Kernels with proxy execution's migration (proxy_migrate_task) move a
  * blocked donor with __set_task_cpu() and no tracepoint; there the loader

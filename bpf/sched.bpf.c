@@ -109,37 +109,76 @@ static __always_inline void pmu_fold(__u32 tgid, const struct nl_pmu_proc *sampl
 	pmu_add(proc, samples);
 }
 
-/* Adds an exited thread's time per node and its moves to its process. */
-static __always_inline void fold_thread(struct task_struct *task, const struct nl_task *t)
+/* Adds ns to the exited time of (tgid, node): one update when the entry is
+ * new, as it is for most processes that end. */
+static __always_inline void exited_time_add(__u32 tgid, __u32 node, __u64 ns)
 {
-	struct nl_proc_node *pn;
-	struct nl_proc *proc;
-	__u64 migrations;
-	__u32 node;
+	struct nl_proc_node_key key = { .tgid = tgid, .node = node };
+	struct nl_proc_node *pn = bpf_map_lookup_elem(&proc_node, &key);
+	struct nl_proc_node fresh = { .exited_cpu_ns = ns };
+	long err;
 
-	for (node = 0; node < NL_MAX_NODES && node < nr_node_ids; node++) {
-		if (!t->cpu_ns[node])
-			continue;
-		pn = proc_node_get(task->tgid, node);
-		if (pn)
-			__sync_fetch_and_add(&pn->exited_cpu_ns, t->cpu_ns[node]);
+	if (!pn) {
+		err = bpf_map_update_elem(&proc_node, &key, &fresh, BPF_NOEXIST);
+		if (!err)
+			return;
+		if (err != -NL_EEXIST) {
+			health_inc(NL_H_PROC_NODE_FULL);
+			return;
+		}
+		pn = bpf_map_lookup_elem(&proc_node, &key); /* another thread made it */
+		if (!pn)
+			return;
 	}
-	migrations = task->se.nr_migrations - t->base_migrations;
-	if (!migrations)
-		return;
-	proc = proc_get(task);
-	if (!proc)
-		return;
-	__sync_fetch_and_add(&proc->migrations, migrations);
-	__sync_fetch_and_add(&proc->cross_node_migrations, t->cross_node_migrations);
+	__sync_fetch_and_add(&pn->exited_cpu_ns, ns);
+}
+
+/* Adds an exited thread's moves to its process, and marks the process as
+ * ended when it was the last thread: one update when the entry is new. */
+static __always_inline void exited_proc_add(struct task_struct *task, __u64 migrations,
+					    __u64 cross_node, bool last)
+{
+	struct task_struct *leader = task->group_leader;
+	struct nl_proc *proc, fresh = {};
+	__u32 tgid = task->tgid;
+	long err;
+
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (!proc) {
+		fresh.migrations = migrations;
+		fresh.cross_node_migrations = cross_node;
+		fresh.exit_ns = last ? bpf_ktime_get_ns() : 0;
+		fresh.start_time_ns = leader->start_boottime;
+		bpf_probe_read_kernel_str(fresh.comm, sizeof(fresh.comm), leader->comm);
+		err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
+		if (!err)
+			return;
+		if (err != -NL_EEXIST) {
+			health_inc(NL_H_PROCS_FULL);
+			return;
+		}
+		proc = bpf_map_lookup_elem(&procs, &tgid);
+		if (!proc)
+			return;
+	}
+	if (migrations) {
+		__sync_fetch_and_add(&proc->migrations, migrations);
+		__sync_fetch_and_add(&proc->cross_node_migrations, cross_node);
+	}
+	if (last)
+		proc->exit_ns = bpf_ktime_get_ns();
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(nl_sched_exit, struct task_struct *task)
 {
+	/* do_exit() decrements signal->live before this tracepoint: zero means
+	 * this is the last thread of the process. */
+	bool last = task->signal->live.counter == 0;
+	__u64 migrations = 0, cross_node = 0;
 	struct nl_pmu_proc *samples;
-	struct nl_proc *proc;
 	struct nl_task *t;
+	__u32 node;
 
 	if (task->flags & NL_PF_KTHREAD)
 		return 0;
@@ -148,22 +187,21 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 		/* What it ran since the last credit, on the CPU it exits on. The
 		 * storage stays, marked, until the thread is freed (below). */
 		cputime_credit(t, task, node_slot(task_cpu(task)));
-		fold_thread(task, t);
+		for (node = 0; node < NL_MAX_NODES && node < nr_node_ids; node++)
+			if (t->cpu_ns[node])
+				exited_time_add(task->tgid, node, t->cpu_ns[node]);
+		migrations = task->se.nr_migrations - t->base_migrations;
+		cross_node = t->cross_node_migrations;
 		t->state = NL_TASK_EXITED;
 	}
+	if (migrations || last)
+		exited_proc_add(task, migrations, cross_node, last);
 	/* Its samples go to the process, as its time did. */
 	samples = pmu_enabled ? bpf_task_storage_get(&task_pmu, task, 0, 0) : NULL;
 	if (samples) {
 		if (samples->samples)
 			pmu_fold(task->tgid, samples);
 		bpf_task_storage_delete(&task_pmu, task);
-	}
-	/* do_exit() decrements signal->live before this tracepoint: zero means
-	 * this was the last thread of the process. */
-	if (task->signal->live.counter == 0) {
-		proc = proc_get(task);
-		if (proc)
-			proc->exit_ns = bpf_ktime_get_ns();
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 # CPU time per node on two nodes (CPUs 0-1 on node 0, 2-3 on node 1): the
 # host's exactness tests (tests/bpf/test_cputime.c) pass on this kernel, and
 # a thread the workload moves between the nodes every 50 ms has the per-node
-# time the workload measured itself. Sourced by run.sh.
+# time the workload measured itself, and a thread moved by CPU hotplug has
+# its time split at the move. Sourced by run.sh.
 # shellcheck shell=bash disable=SC2034,SC2016
 
 T_NODES="0-1:512M 2-3:512M"
@@ -42,4 +43,27 @@ t_check() {
 		"(. - $total) | (if . < 0 then -. else . end) <= 0.01 * $total"
 	jq_check "flip: a cross-node migration per move ($flips)" "$d/flip.json" \
 		'proc($ENV.FLIP).migrations.cross_node' ". >= $flips and . <= $flips + 3"
+	t_check_hotplug "$d"
+}
+
+# The CPU-hotplug part (guest/cpu-time.sh): node 1's time ends at the move,
+# which happened between the two schedstat reads around the offlining.
+t_check_hotplug() {
+	local d=$1 before after
+	before=$(vm_v "$d" hotplug.before_ns) after=$(vm_v "$d" hotplug.after_ns)
+	check "hotplug: CPU 3 went offline ($(vm_v "$d" hotplug.offline_rc))" \
+		[ "$(vm_v "$d" hotplug.offline_rc)" = 0 ]
+	check "hotplug: the thread ran on CPU 3, then on CPU 1 ($(vm_v "$d" hotplug.cpu_before) -> $(vm_v "$d" hotplug.cpu_after))" \
+		[ "$(vm_v "$d" hotplug.cpu_before) $(vm_v "$d" hotplug.cpu_after)" = "3 1" ]
+	HOT=$(vm_v "$d" hotplug.pid)
+	export HOT
+	diag_check "$d" hotplug
+	# Taskset ran a few instants on another CPU before it went to CPU 3.
+	jq_check "hotplug: node 1's time is what it ran until the move ($before to $after ns)" \
+		"$d/hotplug.json" 'proc($ENV.HOT).cpu_seconds_by_node["1"] * 1e9' \
+		". >= $before - 5e6 and . <= $after"
+	jq_check "hotplug: it ran on node 0 after the move" "$d/hotplug.json" \
+		'proc($ENV.HOT).cpu_seconds_by_node["0"]' '. >= 0.5'
+	jq_check "hotplug: no move of a running thread seen" "$d/hotplug.json" \
+		'.health.running_thread_moves' '. == 0'
 }

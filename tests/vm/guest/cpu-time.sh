@@ -17,3 +17,27 @@ var flip.wl_rc $?
 var flip.pid "$(sed -n 's/^ready pid=//p' /tmp/wl.flip.out)"
 hand_back wl.flip /tmp/wl.flip.out
 diagnose_finish
+
+# CPU hotplug moves a running thread: a busy process on CPU 3 (node 1),
+# also allowed on CPU 1 (node 0), is moved there when CPU 3 goes offline.
+# Born and ended inside one diagnosis, so its counts are whole.
+schedstat() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+diagnose_start hotplug 10 --top 100
+diagnose_wait_attached
+taskset -c 3 sh -c 'while :; do :; done' &
+busy=$!
+sleep 0.2
+taskset -p -c 1,3 "$busy" >/dev/null
+var hotplug.pid "$busy"
+sleep 1
+var hotplug.cpu_before "$(awk '{ print $39 }' "/proc/$busy/stat")"
+var hotplug.before_ns "$(schedstat "$busy")"
+echo 0 >/sys/devices/system/cpu/cpu3/online
+var hotplug.offline_rc $?
+var hotplug.after_ns "$(schedstat "$busy")"
+sleep 1
+var hotplug.cpu_after "$(awk '{ print $39 }' "/proc/$busy/stat")"
+kill "$busy"
+wait "$busy" 2>/dev/null
+echo 1 >/sys/devices/system/cpu/cpu3/online
+diagnose_finish
