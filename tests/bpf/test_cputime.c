@@ -26,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/membarrier.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,8 +43,9 @@
  * release, before its final switch for a thread that is not the last: the
  * two differ by that thread's last instants, 20-60 us here. */
 #define EXIT_TAIL_NS 1000000ull
-/* Long enough for the RCU callbacks that free the exited threads. */
-#define GRACE_PERIOD_US 100000
+/* After the RCU grace periods (waited for below), the time its callbacks
+ * (the one that frees an exited thread among them) take to run. */
+#define CALLBACKS_US 20000
 
 static struct nl_topology topo;
 static struct nl_collector *collector;
@@ -84,6 +87,19 @@ static int reset_shared(void **state)
 {
 	memset((void *)sh, 0, sizeof(*sh));
 	return 0;
+}
+
+/* Waits until exited threads have been freed (sched_process_free): their
+ * RCU callback was queued before two grace periods that membarrier waits
+ * for, then gets a moment to run. */
+static void wait_freed(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			usleep(100000); /* nohz_full: no such command */
+	usleep(CALLBACKS_US);
 }
 
 static uint64_t thread_ns(void)
@@ -438,6 +454,7 @@ static void test_exited_threads_and_process(void **state)
 	on1 = sh->mark[0] + sh->mark[1] + sh->mark[2];
 	on0 = sh->mark[3];
 	wait_asleep(c.pid);
+	wait_freed();
 	kernel = process_ns(c.pid);
 	read_process(c.pid, node, &flags);
 	assert_true(flags & NL_PS_LIVE);
@@ -453,7 +470,7 @@ static void test_exited_threads_and_process(void **state)
 	assert_int_equal(wait4(c.pid, &status, 0, &ru), c.pid);
 	kernel = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-	usleep(GRACE_PERIOD_US);
+	wait_freed();
 	read_process(c.pid, node, &flags);
 	assert_true(flags & NL_PS_EXITED);
 	/* rusage is in microseconds, utime and stime each rounded down. */

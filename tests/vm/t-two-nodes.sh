@@ -44,8 +44,17 @@ t_check() {
 		". >= $((128 * 1024 * 1024 * 9 / 10))"
 	jq_check "remote workload: best_node == 1" "$d/placement.json" \
 		'proc($ENV.REMOTE).best_node' '. == 1'
-	jq_check "remote workload: CPU time is on node 0" "$d/placement.json" \
-		'proc($ENV.REMOTE).cpu_seconds_by_node' '(.["0"] // 0) > 0 and (.["1"] // 0) <= 0.1 * .["0"]'
+	# Its two threads stay on node 0's two CPUs: as much CPU per second in
+	# the diagnosis's window as in the kernel's, around it, and none on node 1.
+	local krate
+	krate=$(awk -v c0="$(vm_v "$d" placement.cpu_before)" -v c1="$(vm_v "$d" placement.cpu_after)" \
+		-v t0="$(vm_v "$d" placement.t_before)" -v t1="$(vm_v "$d" placement.t_after)" \
+		'BEGIN { print (c1 - c0) / 1e9 / (t1 - t0) }')
+	jq_check "remote workload: CPU per second on node 0 within 10% of the kernel's ($krate)" \
+		"$d/placement.json" 'proc($ENV.REMOTE).cpu_seconds_by_node["0"] / .duration_seconds' \
+		". >= 0.9 * $krate and . <= 1.1 * $krate"
+	jq_check "remote workload: no CPU time on node 1" "$d/placement.json" \
+		'proc($ENV.REMOTE).cpu_seconds_by_node["1"] // 0' '. == 0'
 	jq_check "local workload: remote_ratio <= 0.1" "$d/placement.json" \
 		'proc($ENV.LOCAL).remote_ratio' '. <= 0.1'
 	jq_check "local workload: memory_bytes_by_node[\"0\"] >= 90% of 64 MiB" \
@@ -53,8 +62,14 @@ t_check() {
 		". >= $((64 * 1024 * 1024 * 9 / 10))"
 
 	diag_check "$d" hop
-	jq_check "hopping workload: migrations.cross_node >= 1" "$d/hop.json" \
-		'proc($ENV.HOP).migrations' '.cross_node >= 1'
+	# Each move changes the node of its two busy threads and of its main
+	# thread (which makes the move), all inside the window.
+	local moves
+	moves=$(vm_v "$d" hop.moves_in_window)
+	check "hopping workload: it made its 6 moves inside the window ($moves, $(vm_v "$d" hop.moves) in all)" \
+		[ "$moves $(vm_v "$d" hop.moves)" = "6 6" ]
+	jq_check "hopping workload: 3 cross-node migrations per move ($moves moves)" "$d/hop.json" \
+		'proc($ENV.HOP).migrations.cross_node' ". == 3 * $moves"
 
 	diag_check "$d" balance
 	jq_check "system.numa_balancing is true" "$d/balance.json" \

@@ -11,20 +11,28 @@ wl_start local --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 0
 loc=$WL_PID
 hand_back numa_maps.remote "/proc/$remote/numa_maps"
 hand_back numa_maps.local "/proc/$loc/numa_maps"
+# The kernel's CPU time of the remote workload's threads around the diagnosis.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
+var placement.cpu_before "$(cpu_ns "$remote")"
+var placement.t_before "$(cut -d' ' -f1 /proc/uptime)"
 diagnose placement 4 --pid "$remote" --pid "$loc"
+var placement.cpu_after "$(cpu_ns "$remote")"
+var placement.t_after "$(cut -d' ' -f1 /proc/uptime)"
 wl_stop "$remote"
 wl_stop "$loc"
 
 # Cross-node migrations: once the diagnosis watches, the workload's threads
-# go back and forth between the nodes on every SIGUSR1 until it ends.
+# go back and forth between the nodes on each of 6 SIGUSR1s, well inside
+# its window; the workload says each move it made.
 wl_start hop --cpu-node 0 --mem-node 0 --size 16 --threads 2 --seconds 0 --hop-to-node 1
 hop=$WL_PID
-diagnose_start hop 4 --pid "$hop"
+diagnose_start hop 10 --pid "$hop"
 diagnose_wait_attached
-while kill -0 "$DIAG_PID" 2>/dev/null; do
+for _ in 1 2 3 4 5 6; do
 	kill -USR1 "$hop"
 	sleep 0.3
 done
+var hop.moves_in_window "$(grep -c 'moved' /tmp/wl.hop.err)"
 diagnose_finish
 wl_stop "$hop"
 var hop.moves "$(grep -c 'moved' /tmp/wl.hop.err)"
