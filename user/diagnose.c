@@ -167,14 +167,19 @@ int cmd_diagnose(int argc, char **argv)
 	if (json) {
 		json_object *doc = nl_report_json(&snap, &ropts);
 
-		printf("%s\n",
-		       json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
+		if (printf("%s\n", json_object_to_json_string_ext(
+					   doc, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
+			nl_err("cannot write the report: %s", strerror(errno));
+			ret = NL_EXIT_FAILURE;
+			json_object_put(doc);
+			goto out;
+		}
 		json_object_put(doc);
 	} else {
 		nl_report_text(stdout, &snap, &ropts);
 	}
-	ret = fflush(stdout) ? NL_EXIT_FAILURE : NL_EXIT_OK;
+	ret = NL_EXIT_OK; /* main() checks that the report was written */
 out:
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);

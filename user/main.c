@@ -4,7 +4,9 @@
  * explains why, and suggests the fix. One binary; its subcommands are the
  * front ends. Run as `numatop-lite` it is the interactive view.
  */
+#include <errno.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -27,7 +29,7 @@ static void usage(FILE *f)
 		"Run 'numalens COMMAND --help' for a command's options.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *name = basename(argv[0]);
 
@@ -60,4 +62,33 @@ int main(int argc, char **argv)
 	nl_err("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return NL_EXIT_USAGE;
+}
+
+/*
+ * What a command wrote must have reached its standard output: a full disk,
+ * a closed descriptor or /dev/full make the command fail, not succeed with
+ * its report cut or lost.
+ */
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv), err = 0;
+	bool failed;
+
+	errno = 0;
+	failed = fflush(stdout) == EOF || ferror(stdout);
+	if (failed)
+		err = errno;
+	if (fclose(stdout) == EOF && !failed) {
+		failed = true;
+		err = errno;
+	}
+	/* A command that failed has said why already. */
+	if (!failed || status != NL_EXIT_OK)
+		return status;
+	if (err)
+		nl_err("cannot write the standard output: %s", strerror(err));
+	else /* a write inside the command failed; its errno is long gone */
+		nl_err("cannot write the standard output: a write failed (is the disk full, or "
+		       "the output closed?)");
+	return NL_EXIT_FAILURE;
 }

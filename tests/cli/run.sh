@@ -104,6 +104,19 @@ check "text report: exit 0" status_is 0
 check "text report: lists the data sources" grep -q "^Data sources" "$out/stdout"
 check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$out/stdout"
 
+# Output that cannot be written fails the command, with the reason.
+for cmd in "--help" "doctor" "diagnose --duration 1 --json" "diagnose --duration 1"; do
+	# shellcheck disable=SC2086 # the words of cmd are its arguments
+	"$nl" $cmd >/dev/full 2>"$out/stderr"
+	status=$?
+	check "$cmd >/dev/full: exit 1, says it cannot write ($status: $(tail -n 1 "$out/stderr"))" \
+		bash -c "[ $status -eq 1 ] && grep -Eq 'cannot write the (standard output|report)' '$out/stderr'"
+done
+"$nl" doctor >&- 2>"$out/stderr"
+status=$?
+check "doctor with standard output closed: exit 1, says so ($status)" \
+	bash -c "[ $status -eq 1 ] && grep -q 'cannot write the standard output: Bad file descriptor' '$out/stderr'"
+
 run "$nl" doctor
 check "doctor: exit 0" status_is 0
 check "doctor: says plainly no hardware PMU is here" \

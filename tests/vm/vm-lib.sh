@@ -10,6 +10,9 @@ VM_TOP=$(cd "$VM_HERE/../.." && pwd)
 # shellcheck disable=SC2034 # used by run.sh
 VM_OUT=${NUMALENS_VM_OUT:-$VM_TOP/build/vm}
 VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-240}
+# A guest that prints nothing for this long has hung (the guest scripts say
+# something at least every minute under emulation on a loaded host).
+VM_SILENCE=${NUMALENS_VM_SILENCE:-120}
 VM_PASSED=0
 VM_FAILED=0
 VM_LABEL=""
@@ -28,7 +31,8 @@ vm_size_mib() {
 #   DISTANCES: "SRC-DST:VAL" words, e.g. "0-1:20 0-2:30 1-2:20" (qemu takes
 #   the reverse direction as equal when only one is given).
 # Boots KERNEL with INITRD, the serial console going to LOG, for at most
-# NUMALENS_VM_TIMEOUT seconds. Returns 0 when the guest script finished.
+# NUMALENS_VM_TIMEOUT seconds, or NUMALENS_VM_SILENCE seconds without any
+# output. Returns 0 when the guest script finished.
 vm_boot() {
 	local kernel=$1 initrd=$2 log=$3 nodes=$4 dists=${5:-}
 	local -a args=(-machine q35 -cpu max -nographic -no-reboot -nic none)
@@ -53,15 +57,22 @@ vm_boot() {
 
 	mkdir -p "$(dirname "$log")"
 	echo "qemu-system-x86_64 ${args[*]}" >"$log.cmd"
-	rm -f "$log.int3"
+	rm -f "$log.int3" "$log.silent"
 	for attempt in 1 2; do
 		rc=0
-		timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1 ||
-			rc=$?
+		vm_run_watched "$log" "${args[@]}" || rc=$?
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 			echo "vm: $kernel timed out after ${VM_TIMEOUT}s (log: $log)" >&2
 		fi
 		grep -q '@@GUEST-END' "$log" && return 0
+		# A guest that went silent (seen on a loaded host, the 6.1 kernel
+		# more than 6.12): boot once more, keeping the first log.
+		if [ "$rc" -eq 125 ] && [ "$attempt" = 1 ]; then
+			mv "$log" "$log.silent"
+			echo "vm: $kernel printed nothing for ${VM_SILENCE}s (log: $log.silent);" \
+				"booting again" >&2
+			continue
+		fi
 		# Enabling a tracepoint patches kernel text (a static key in
 		# __schedule for sched_switch) through a temporary int3. Under
 		# qemu's multi-threaded TCG another vCPU can still run the stale
@@ -74,6 +85,34 @@ vm_boot() {
 			"race; log: $log.int3); booting again" >&2
 	done
 	return 1
+}
+
+# vm_run_watched LOG QEMU_ARGS...: runs qemu with its console in LOG; stops
+# it after NUMALENS_VM_TIMEOUT seconds (status 124) or after
+# NUMALENS_VM_SILENCE seconds in which LOG did not grow (status 125).
+vm_run_watched() {
+	local log=$1 qemu rc size last_size=-1 quiet=0
+	shift
+	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 "$@" </dev/null >"$log" 2>&1 &
+	qemu=$!
+	while kill -0 "$qemu" 2>/dev/null; do
+		sleep 2
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last_size" ]; then
+			quiet=$((quiet + 2))
+		else
+			quiet=0
+			last_size=$size
+		fi
+		if [ "$quiet" -ge "$VM_SILENCE" ]; then
+			kill "$qemu" 2>/dev/null
+			wait "$qemu" 2>/dev/null
+			return 125
+		fi
+	done
+	wait "$qemu"
+	rc=$?
+	return "$rc"
 }
 
 # vm_extract LOG NAME: prints what the guest handed back under NAME.
