@@ -91,7 +91,7 @@ for t in "${tests[@]}"; do
 		elif vm_boot "$kernel" "$initrd" "$log" "$T_NODES" "$T_DISTS"; then
 			pass "guest ran its script and powered off ($((SECONDS - t0)) s)"
 		else
-			fail "guest did not finish in ${VM_TIMEOUT} s or crashed (log: $log)"
+			fail "guest did not finish in ${VM_TIMEOUT} s, went silent for ${VM_SILENCE} s twice, or crashed (log: $log)"
 		fi
 		vm_extract_all "$log" "$dir"
 		# errexit is off inside t_check, so one broken check cannot stop the run.
