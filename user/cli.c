@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 #include "cli.h"
@@ -19,6 +20,9 @@ void nl_stop_on_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* The terminal went away: stop the same way, so that top puts the
+	 * terminal back as it found it. */
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 double nl_monotonic_s(void)
@@ -50,6 +54,22 @@ int nl_parse_uint(const char *arg, const char *what, unsigned long max, unsigned
 		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int nl_parse_pid(const char *arg, const char *what, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > INT_MAX) {
+		nl_err("%s must be a process id, a whole number from 1 to %d, not '%s'", what,
+		       INT_MAX, arg);
+		return -EINVAL;
+	}
+	*pid = (int)v;
 	return 0;
 }
 

@@ -5,8 +5,8 @@
 
 #include <signal.h>
 
-/* Set by SIGINT and SIGTERM once nl_stop_on_signals() is called: the main
- * loops end at the next check (nl_sleep_until wakes within 0.1 s). */
+/* Set by SIGINT, SIGTERM and SIGHUP once nl_stop_on_signals() is called:
+ * the main loops end at the next check (nl_sleep_until wakes within 0.1 s). */
 extern volatile sig_atomic_t nl_stop;
 void nl_stop_on_signals(void);
 
@@ -17,6 +17,8 @@ double nl_monotonic_s(void);
 void nl_sleep_until(double deadline, const volatile sig_atomic_t *stop);
 /* A whole number from 0 to max, or -EINVAL with "WHAT must be..." said. */
 int nl_parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out);
+/* A process id (1 to INT_MAX), or -EINVAL with "WHAT must be..." said. */
+int nl_parse_pid(const char *arg, const char *what, int *pid);
 /* A number of seconds from min to max, or -EINVAL with "WHAT must be..." said. */
 int nl_parse_seconds(const char *arg, const char *what, double min, double max, double *out);
 

@@ -78,6 +78,7 @@ int cmd_diagnose(int argc, char **argv)
 	uint32_t pids[MAX_PIDS];
 	size_t nr_pids = 0, i;
 	unsigned long value;
+	int pid;
 	bool json = false;
 	int opt, err, ret = NL_EXIT_FAILURE;
 
@@ -98,13 +99,13 @@ int cmd_diagnose(int argc, char **argv)
 			break;
 		}
 		case 'p':
-			if (nl_parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
+			if (nl_parse_pid(optarg, "--pid", &pid))
 				return NL_EXIT_USAGE;
 			if (nr_pids == MAX_PIDS) {
 				nl_err("at most %d --pid options", MAX_PIDS);
 				return NL_EXIT_USAGE;
 			}
-			pids[nr_pids++] = value;
+			pids[nr_pids++] = pid;
 			break;
 		case 'n':
 			if (nl_parse_uint(optarg, "--top", 100000, &value))

@@ -82,6 +82,11 @@ int cmd_doctor(int argc, char **argv)
 		       "Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
 		return NL_EXIT_OK;
 	}
+	if (optind < argc) {
+		nl_err("doctor takes no arguments, not '%s' (see numalens doctor --help)",
+		       argv[optind]);
+		return NL_EXIT_USAGE;
+	}
 	err = nl_agent_open(&aopts, &agent);
 	if (err)
 		return nl_exit_for_errno(err);

@@ -260,6 +260,14 @@ static int refresh(struct exporter *x)
 	return 0;
 }
 
+static volatile sig_atomic_t hangups;
+static sig_atomic_t hangups_seen;
+
+static void on_hangup(int sig)
+{
+	hangups++;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	enum {
@@ -324,6 +332,8 @@ int cmd_export(int argc, char **argv)
 	 * of fragmenting it (the dynamic threshold would move them in). */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_ARENA_MAX, 2);
+	/* From the start: loading the programs takes a while. */
+	signal(SIGHUP, on_hangup);
 	nl_agent_opts_default(&aopts);
 	nl_export_opts_default(&eopts);
 	nl_autopin_opts_default(&popts);
@@ -565,7 +575,9 @@ int cmd_export(int argc, char **argv)
 			goto out;
 	}
 	nl_stop_on_signals();
-	signal(SIGHUP, SIG_IGN);
+	/* A service manager's reload, or a terminal closing: logged, and
+	 * nothing else (the textfile is written anew at every refresh). */
+	signal(SIGHUP, on_hangup);
 
 	if (x.http)
 		fprintf(stderr, "numalens: serving http://%s/metrics\n", where);
@@ -587,6 +599,11 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	while (!nl_stop) {
+		if (hangups != hangups_seen) {
+			hangups_seen = hangups;
+			fprintf(stderr, "numalens: SIGHUP: nothing to reload, going on (the "
+					"textfile and /metrics are made anew at every refresh)\n");
+		}
 		refresh(&x);
 		next += interval;
 		if (next < nl_monotonic_s())

@@ -64,21 +64,6 @@ static void usage(FILE *f)
 		"  numalens unpin 1234                    # back to the affinity before the pin\n");
 }
 
-static int parse_pid(const char *arg, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > INT_MAX) {
-		nl_err("PID must be a positive whole number, not '%s'", arg);
-		return -EINVAL;
-	}
-	*pid = (int)v;
-	return 0;
-}
-
 /* CPU ticks and last CPU of every thread. */
 struct thread_sample {
 	int tid;
@@ -338,7 +323,7 @@ int cmd_pin(int argc, char **argv)
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
-	if (parse_pid(argv[optind], &pid)) {
+	if (nl_parse_pid(argv[optind], "PID", &pid)) {
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
@@ -569,7 +554,7 @@ int cmd_unpin(int argc, char **argv)
 		nl_err("numalens unpin takes one PID (see --help)");
 		return NL_EXIT_USAGE;
 	}
-	if (parse_pid(argv[optind], &pid))
+	if (nl_parse_pid(argv[optind], "PID", &pid))
 		return NL_EXIT_USAGE;
 	if (nl_unpin(pid, &popts, &res))
 		return refuse(res.refusal, res.message);

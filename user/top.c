@@ -106,6 +106,7 @@ static void usage(FILE *f)
 		"      --max-procs N        processes the BPF maps track (default %d)\n"
 		"      --no-fentry          read hinting faults from the kernel's snapshot only\n"
 		"  -v, --verbose            more messages (twice: libbpf's too)\n"
+		"      --version            print the version\n"
 		"\n"
 		"Exit status: 0 done, 2 bad usage or no terminal without -b, 3 missing\n"
 		"privileges, 4 kernel lacks BTF or a needed tracepoint, 5 no such process,\n"
@@ -735,11 +736,13 @@ int cmd_top(int argc, char **argv)
 		{ "no-fentry", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static struct top top; /* big (the thread list): not on the stack */
 	struct top *t = &top;
 	unsigned long value;
+	int pid;
 	const char *columns;
 	struct stat st;
 	char path[64];
@@ -784,13 +787,13 @@ int cmd_top(int argc, char **argv)
 			t->iterations = value;
 			break;
 		case 'p':
-			if (nl_parse_uint(optarg, "--pid", INT_MAX, &value) || !value)
+			if (nl_parse_pid(optarg, "--pid", &pid))
 				return NL_EXIT_USAGE;
 			if (t->nr_pids == MAX_PIDS) {
 				nl_err("at most %d --pid options", MAX_PIDS);
 				return NL_EXIT_USAGE;
 			}
-			t->mem_pids[t->nr_pids++] = value;
+			t->mem_pids[t->nr_pids++] = pid;
 			break;
 		case 's':
 			s = top_sort_by_name(optarg);
@@ -829,6 +832,9 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return NL_EXIT_OK;
+		case 'V':
+			printf("numatop-lite (numalens) %s\n", NUMALENS_VERSION);
 			return NL_EXIT_OK;
 		default:
 			usage(stderr);

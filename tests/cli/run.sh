@@ -42,6 +42,16 @@ run "$nl" diagnose --duration 1 --pid 2147483000
 check "vanished pid: exit 5" status_is 5
 check "vanished pid: says so" stderr_has "no process with pid 2147483000"
 
+run "$nl" diagnose --duration 1 --pid 0
+check "--pid 0: exit 2, says what a pid is" \
+	bash -c "[ $status -eq 2 ] && grep -q -- '--pid must be a process id' '$out/stderr'"
+run "$nl" doctor extra
+check "doctor with an argument: exit 2, names it" \
+	bash -c "[ $status -eq 2 ] && grep -q \"doctor takes no arguments, not 'extra'\" '$out/stderr'"
+run "$top/build/numatop-lite" --version
+check "numatop-lite --version: exit 0, the version" \
+	bash -c "[ $status -eq 0 ] && grep -q '^numatop-lite (numalens) ' '$out/stdout'"
+
 run "$nl" diagnose --duration -3
 check "bad duration: exit 2" status_is 2
 check "bad duration: names the option" stderr_has -- "--duration must be"

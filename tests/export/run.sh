@@ -546,6 +546,25 @@ check "--auto-pin-migrate: CAP_SYS_NICE and CAP_SYS_PTRACE kept (bits 23 and 19 
 stop "$eapm"
 kill "$apw" 2>/dev/null
 
+echo "== SIGHUP"
+p=$(free_port)
+start_exporter hup --listen "127.0.0.1:$p" --interval 0.5
+ehup=$exp_pid
+# As soon as it handles SIGHUP (bit 0 of SigCgt), still loading its programs.
+for _ in $(seq 200); do
+	cgt=$(awk '/^SigCgt:/ { print $2 }' "/proc/$ehup/status" 2>/dev/null)
+	[ -n "$cgt" ] && [ $((16#$cgt & 1)) = 1 ] && break
+	sleep 0.01
+done
+kill -HUP "$ehup"
+check "SIGHUP while starting: it still serves /metrics" wait_http "http://127.0.0.1:$p/metrics" 20
+kill -HUP "$ehup"
+sleep 1.5
+check "SIGHUP: still running, and says why it goes on" \
+	bash -c "kill -0 $ehup && grep -q 'SIGHUP: nothing to reload' '$out/hup.log'"
+stop "$ehup"
+check "after SIGHUPs: SIGTERM ends it, exit 0" [ "$stop_status" -eq 0 ]
+
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 	echo "== IPv6"
 	p6=$(free_port)

@@ -233,6 +233,18 @@ T send-keys -t main q
 for _ in $(seq 50); do [ -s "$out/status.200" ] && break; sleep 0.1; done
 check "200x50: q exits with status 0" [ "$(cat "$out/status.200" 2>/dev/null)" = 0 ]
 
+# ---- SIGHUP (the terminal went away): it ends and gives the terminal back
+# as it found it (echo, canonical input).
+T new-session -d -s main -x 80 -y 24 "$nl -d 1; echo \$? >$out/status.hup; stty -a >$out/stty.hup"
+screen_has "SIGHUP: the view is up" "numatop-lite" 20
+hup_pid=$(pgrep -n -f "^$nl -d 1\$")
+kill -HUP "$hup_pid" 2>/dev/null
+for _ in $(seq 50); do [ -s "$out/stty.hup" ] && break; sleep 0.2; done
+check "SIGHUP: it ended (status $(cat "$out/status.hup" 2>/dev/null))" [ -s "$out/status.hup" ]
+check "SIGHUP: echo and canonical input are back ($(grep -oE -- '-?(echo|icanon)( |$)' "$out/stty.hup" 2>/dev/null | tr '\n' ' '))" \
+	bash -c "grep -qE -- '(^| )echo( |$)' '$out/stty.hup' && grep -qE -- '(^| )icanon( |$)' '$out/stty.hup'"
+T kill-session -t main 2>/dev/null
+
 # ---- batch mode
 "$nl" -b -n 2 -d 1 >"$out/batch" 2>"$out/batch.err"
 status=$?
