@@ -337,7 +337,8 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 	*out = NULL;
 	if (nl_missing_bpf_caps(missing, sizeof(missing))) {
 		nl_err("missing %s: run numalens as root, or grant them "
-		       "(setcap cap_bpf,cap_perfmon,cap_sys_resource+ep numalens)",
+		       "(setcap cap_bpf,cap_perfmon+ep numalens; kernels before 5.11 also "
+		       "need cap_sys_resource, to raise the locked-memory limit BPF maps count in)",
 		       missing);
 		return -EPERM;
 	}

@@ -55,6 +55,12 @@ static int run(int argc, char **argv)
 		printf("numalens %s\n", NUMALENS_VERSION);
 		return NL_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "help") && argc == 3 && strcmp(argv[2], "help")) {
+		/* numalens help COMMAND: that command's --help */
+		char *help[] = { argv[0], argv[2], "--help", NULL };
+
+		return run(3, help);
+	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return NL_EXIT_OK;

@@ -17,6 +17,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -719,6 +720,12 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 	memset(res, 0, sizeof(*res));
 	nl_pin_state_path(o, pid, path, sizeof(path));
 	err = rec_load(path, &rec);
+	if (err == -ENOENT && kill(pid, 0) && errno == ESRCH) {
+		res->refusal = NL_PIN_GONE;
+		msgf(res->message, sizeof(res->message),
+		     "no process with pid %d (and no record of a pin of it); nothing changed", pid);
+		return -ESRCH;
+	}
 	if (err == -ENOENT) {
 		res->refusal = NL_PIN_NOT_PINNED;
 		msgf(res->message, sizeof(res->message),

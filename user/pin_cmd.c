@@ -525,6 +525,18 @@ out:
 	return ret;
 }
 
+static void unpin_usage(FILE *f)
+{
+	fprintf(f, "Usage: numalens unpin PID [-v]\n"
+		   "Gives every thread of a process pinned by `numalens pin --apply` the affinity\n"
+		   "it had before, from the record the pin left (in $NUMALENS_STATE_DIR, else\n"
+		   "/run/numalens). Threads whose affinity changed since the pin are left alone.\n"
+		   "Pages the pin moved stay where they are: the command to move them back is\n"
+		   "printed.\n\n"
+		   "Exit status: 0 done, 1 no record of a pin, 2 bad usage, 3 not allowed,\n"
+		   "5 no such process, 6 refused (the pid names another process now).\n");
+}
+
 int cmd_unpin(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -543,10 +555,10 @@ int cmd_unpin(int argc, char **argv)
 			nl_verbose++;
 			break;
 		case 'h':
-			usage(stdout);
+			unpin_usage(stdout);
 			return NL_EXIT_OK;
 		default:
-			usage(stderr);
+			unpin_usage(stderr);
 			return NL_EXIT_USAGE;
 		}
 	}

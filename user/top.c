@@ -779,9 +779,10 @@ int cmd_top(int argc, char **argv)
 			t->batch = true;
 			break;
 		case 'n':
-			if (nl_parse_uint(optarg, "--iterations", 1000000000, &value) || !value) {
-				if (!value)
-					nl_err("--iterations must be at least 1");
+			if (nl_parse_uint(optarg, "--iterations", 1000000000, &value))
+				return NL_EXIT_USAGE;
+			if (!value) {
+				nl_err("--iterations must be at least 1");
 				return NL_EXIT_USAGE;
 			}
 			t->iterations = value;

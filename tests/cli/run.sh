@@ -52,6 +52,16 @@ run "$top/build/numatop-lite" --version
 check "numatop-lite --version: exit 0, the version" \
 	bash -c "[ $status -eq 0 ] && grep -q '^numatop-lite (numalens) ' '$out/stdout'"
 
+run "$nl" unpin 2147483000
+check "unpin of no process: exit 5, says so" \
+	bash -c "[ $status -eq 5 ] && grep -q 'no process with pid 2147483000' '$out/stderr'"
+run "$nl" unpin --help
+check "unpin --help: unpin's own help" bash -c "[ $status -eq 0 ] && head -n 1 '$out/stdout' | grep -q '^Usage: numalens unpin PID'"
+run "$nl" help diagnose
+check "help diagnose: diagnose's help" bash -c "[ $status -eq 0 ] && head -n 1 '$out/stdout' | grep -q '^Usage: numalens diagnose'"
+run "$nl" top -b -n abc
+check "top -n abc: exit 2, one error" bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ]"
+
 run "$nl" diagnose --duration -3
 check "bad duration: exit 2" status_is 2
 check "bad duration: names the option" stderr_has -- "--duration must be"
