@@ -70,6 +70,17 @@ static const char *const empty_names[NR_EMPTY] = {
 	[EMPTY_AFTER] = "empty sched_switch, 2nd",
 };
 
+/* Empty programs on the tracepoints numalens uses besides sched_switch: the
+ * floor of any program there, in the same runs. */
+enum { FLOOR_MIGRATE, FLOOR_FORK, FLOOR_EXIT, FLOOR_FREE, NR_FLOOR };
+
+static const char *const floor_names[NR_FLOOR] = {
+	[FLOOR_MIGRATE] = "sched_migrate_task",
+	[FLOOR_FORK] = "sched_process_fork",
+	[FLOOR_EXIT] = "sched_process_exit",
+	[FLOOR_FREE] = "sched_process_free",
+};
+
 /* Cumulative stats of every measured program at one instant. */
 struct point {
 	uint64_t cnt[MAX_ROWS];
@@ -80,7 +91,7 @@ struct point {
 static struct bench_row rows[NR_LOADS][MAX_ROWS];
 static char sections[MAX_ROWS][64];
 static bool attached[MAX_ROWS];
-static size_t nr_rows, nl_rows, empty_row[NR_EMPTY], bt_row;
+static size_t nr_rows, nl_rows, empty_row[NR_EMPTY], floor_row[NR_EMPTY][NR_FLOOR], bt_row;
 static long load_loops[NR_LOADS];
 
 static pid_t bpftrace_pid = -1, load_pid = -1;
@@ -332,9 +343,21 @@ static void take_point(struct point *pt)
 		pt->cnt[i] = progs[i].run_cnt;
 		pt->ns[i] = progs[i].run_time_ns;
 	}
-	for (e = 0; e < NR_EMPTY; e++)
+	for (e = 0; e < NR_EMPTY; e++) {
+		struct bpf_program *floors[NR_FLOOR] = {
+			[FLOOR_MIGRATE] = empty[e]->progs.bench_empty_migrate,
+			[FLOOR_FORK] = empty[e]->progs.bench_empty_fork,
+			[FLOOR_EXIT] = empty[e]->progs.bench_empty_exit,
+			[FLOOR_FREE] = empty[e]->progs.bench_empty_free,
+		};
+		int f;
+
 		bench_prog_stats(bpf_program__fd(empty[e]->progs.bench_empty_switch),
 				 &pt->cnt[empty_row[e]], &pt->ns[empty_row[e]]);
+		for (f = 0; f < NR_FLOOR; f++)
+			bench_prog_stats(bpf_program__fd(floors[f]), &pt->cnt[floor_row[e][f]],
+					 &pt->ns[floor_row[e][f]]);
+	}
 	for (i = 0; i < nr_bt_ids; i++) {
 		uint64_t cnt, ns;
 
@@ -471,6 +494,25 @@ static long migrate_row(void)
 	return -1;
 }
 
+/* What empty programs on numalens's tracepoints cost per context switch
+ * (the 2nd copy, which runs after numalens's, as numalens's run after the
+ * 1st): the part of numalens's total that merely being there costs. */
+static void print_floor(enum load load, int windows, double nl_ns)
+{
+	double floor_ns = 0;
+	int f;
+
+	for (f = 0; f < NR_FLOOR; f++) {
+		struct bench_row t =
+			time_per_switch(&rows[load][floor_row[EMPTY_AFTER][f]], load, windows);
+
+		floor_ns += bench_median_ns(&t, windows);
+	}
+	printf("  empty programs on numalens's tracepoints (the 2nd copies): %.1f ns per switch;"
+	       " numalens's own work: %.1f ns\n",
+	       floor_ns, nl_ns - floor_ns);
+}
+
 static void print_targets(enum load load, int windows)
 {
 	struct bench_row total = numalens_total(load, windows);
@@ -504,6 +546,7 @@ static void print_targets(enum load load, int windows)
 	printf("  numalens total <= 1/%.0f of bpftrace:        %-7s (%.1f ns = 1/%.1f of %.1f ns)\n",
 	       1 / TARGET_VS_BPFTRACE, nl_ns <= TARGET_VS_BPFTRACE * bt_ns ? "met" : "NOT MET",
 	       nl_ns, bt_ns / nl_ns, bt_ns);
+	print_floor(load, windows, nl_ns);
 }
 
 static void print_results(int windows, double seconds)
@@ -603,9 +646,9 @@ int main(int argc, char **argv)
 	empty[EMPTY_AFTER] = empty_attach("the 2nd, after numalens");
 
 	nr = nl_collector_programs(collector, progs, MAX_ROWS);
-	if (nr > MAX_ROWS - NR_EMPTY - 1)
+	if (nr > MAX_ROWS - NR_EMPTY * (1 + NR_FLOOR) - 1)
 		bench_die("the collector has %zu programs, more than the %d measured", nr,
-			  MAX_ROWS - NR_EMPTY - 1);
+			  MAX_ROWS - NR_EMPTY * (1 + NR_FLOOR) - 1);
 	for (i = 0; i < nr; i++) {
 		snprintf(rows[0][i].name, sizeof(rows[0][i].name), "numalens %s", progs[i].name);
 		snprintf(sections[i], sizeof(sections[i]), "%s", progs[i].section);
@@ -614,8 +657,15 @@ int main(int argc, char **argv)
 	}
 	nl_rows = nr_rows = nr;
 	for (e = 0; e < NR_EMPTY; e++) {
+		int f;
+
 		empty_row[e] = nr_rows++;
 		snprintf(rows[0][empty_row[e]].name, sizeof(rows[0][0].name), "%s", empty_names[e]);
+		for (f = 0; f < NR_FLOOR; f++) {
+			floor_row[e][f] = nr_rows++;
+			snprintf(rows[0][floor_row[e][f]].name, sizeof(rows[0][0].name),
+				 "empty %s, %s", floor_names[f], e == EMPTY_BEFORE ? "1st" : "2nd");
+		}
 	}
 	bt_row = nr_rows++;
 	snprintf(rows[0][bt_row].name, sizeof(rows[0][0].name), "bpftrace %s",
