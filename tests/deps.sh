@@ -10,6 +10,8 @@ libncurses-dev tmux"
 # The exporter: its HTTP server, a real Prometheus and promtool for its
 # tests, curl, and wrk for its benchmark.
 PACKAGES="$PACKAGES libmicrohttpd-dev prometheus curl wrk"
+# make test-load: the host suites while every CPU is kept busy.
+PACKAGES="$PACKAGES stress-ng"
 
 missing=""
 for pkg in $PACKAGES; do
