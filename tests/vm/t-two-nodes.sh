@@ -76,15 +76,9 @@ t_check() {
 		'.system.numa_balancing' '. == true'
 	jq_check "sources.hint_faults.method is fentry" "$d/balance.json" \
 		'.sources.hint_faults' '.active == true and .method == "fentry"'
-	jq_check "balancing workload: balancing activity or hint faults > 0" "$d/balance.json" \
-		'proc($ENV.BALANCE) | {numa_balancing, hint_faults}' \
-		'([.numa_balancing[]?] | add // 0) + (.hint_faults.local // 0) + (.hint_faults.remote // 0) > 0'
-	# Beyond the brief: the threads moved away from their memory in the window.
-	jq_check "balancing workload: remote hint faults > 0" "$d/balance.json" \
-		'proc($ENV.BALANCE).hint_faults' '.remote > 0'
-	jq_check "balancing workload: migrated pages counted" "$d/balance.json" \
-		'proc($ENV.BALANCE) | {nb: .numa_balancing.pages_migrated, hf: .hint_faults.migrated}' \
-		'.nb > 0 or .hf > 0'
+	t_check_balancing "$d" balance "$BALANCE" vmstat.attached vmstat.stopped
+	jq_check "balancing workload: remote hint faults > 0 (its threads moved away from its memory)" \
+		"$d/balance.json" 'proc($ENV.BALANCE).hint_faults.remote' '. > 0'
 	t_check_unbound "$d"
 }
 
@@ -94,7 +88,35 @@ t_check_unbound() {
 	UNBOUND=$(vm_v "$d" unbound.pid)
 	export UNBOUND
 	diag_check "$d" unbound
-	jq_check "unbound workload: balancing activity or hint faults > 0" "$d/unbound.json" \
-		'proc($ENV.UNBOUND) | {numa_balancing, hint_faults, migrations}' \
-		'([.numa_balancing[]?] | add // 0) + (.hint_faults.local // 0) + (.hint_faults.remote // 0) > 0'
+	t_check_balancing "$d" unbound "$UNBOUND" vmstat.unbound_attached vmstat.unbound_stopped
+	jq_check "unbound workload: every hint fault of the window counted (vmstat: $(vmstat_delta "$d" vmstat.unbound_attached vmstat.unbound_stopped numa_hint_faults))" \
+		"$d/unbound.json" 'proc($ENV.UNBOUND).hint_faults | .local + .remote' \
+		". == $(vmstat_delta "$d" vmstat.unbound_attached vmstat.unbound_stopped numa_hint_faults)"
+}
+
+# t_check_balancing DIR NAME TGID FROM TO: NAME's NUMA-balancing counters in
+# NAME.json against the kernel's own over the window in which the workload
+# ran (between the numa_vmstat snapshots FROM and TO; stopped outside it):
+# the pages its threads say were migrated (/proc/PID/task/TID/sched), its
+# remote hinting faults (vmstat: it is the only process that faults then,
+# with small pages, one per fault) and the scheduler's decisions (trace).
+t_check_balancing() {
+	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n
+	migrated=$(($(vm_v "$d" "$name.migrated_stopped") - $(vm_v "$d" "$name.migrated_attached")))
+	check "test: $name was stopped inside the diagnosis's window ($(vm_v "$d" "$name.window_left") s left)" \
+		num_ge "$(vm_v "$d" "$name.window_left")" 0.5
+	check "kernel: $name: NUMA balancing migrated pages of it in the window ($migrated)" \
+		[ "$migrated" -gt 0 ]
+	jq_check "$name: numa_balancing.pages_migrated == the kernel's $migrated" "$d/$name.json" \
+		"proc($tgid).numa_balancing.pages_migrated" ". == $migrated"
+	jq_check "$name: hint_faults.migrated == the kernel's $migrated" "$d/$name.json" \
+		"proc($tgid).hint_faults.migrated" ". == $migrated"
+	remote=$(vmstat_delta "$d" "$from" "$to" numa_hint_faults -numa_hint_faults_local)
+	jq_check "$name: hint_faults.remote == vmstat's remote hinting faults ($remote)" \
+		"$d/$name.json" "proc($tgid).hint_faults.remote" ". == $remote"
+	for ev in move swap stick; do
+		n=$(numa_trace_count "$d/trace.$name" "sched_${ev}_numa" "$tgid")
+		jq_check "$name: numa_balancing.${ev}s == the kernel's sched_${ev}_numa events ($n)" \
+			"$d/$name.json" "proc($tgid).numa_balancing.${ev}s // 0" ". == $n"
+	done
 }

@@ -53,7 +53,10 @@ vm_boot() {
 		args+=(-numa "dist,src=${pair%-*},dst=${pair#*-},val=${d##*:}")
 	done
 	args+=(-smp "$cpus" -m "${mem}M" -kernel "$kernel" -initrd "$initrd")
-	args+=(-append "console=ttyS0 quiet panic=-1 ${NUMALENS_VM_APPEND:-}")
+	# no_timer_check: on a loaded host the emulated IO-APIC timer can miss
+	# the kernel's boot-time test, which then panics ("IO-APIC + timer
+	# doesn't work!"); the check is for broken hardware, not for this.
+	args+=(-append "console=ttyS0 quiet panic=-1 no_timer_check ${NUMALENS_VM_APPEND:-}")
 
 	mkdir -p "$(dirname "$log")"
 	echo "qemu-system-x86_64 ${args[*]}" >"$log.cmd"
@@ -246,4 +249,38 @@ diag_check() {
 	else
 		fail "numalens diagnose ($2) exits with status ${rc:-none}: $(head -c 300 "$1/$2.err" 2>/dev/null | tr '\n' ' ')"
 	fi
+}
+
+# vmstat_delta DIR FROM TO KEY...: the sum of KEYs in DIR/TO less that in
+# DIR/FROM (numa_vmstat snapshots); a key written -KEY is subtracted.
+vmstat_delta() {
+	local d=$1 from=$2 to=$3
+	shift 3
+	awk -v keys="$*" -v from="$d/$from" '
+		BEGIN { n = split(keys, k, " ") }
+		{ v[FILENAME == from ? "a" : "b", $1] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				sign = 1; key = k[i]
+				if (key ~ /^-/) { sign = -1; key = substr(key, 2) }
+				s += sign * (v["b", key] - v["a", key])
+			}
+			printf "%d\n", s
+		}' "$d/$from" "$d/$to"
+}
+
+# numa_trace_count FILE EVENT TGID: how many EVENT lines of a numa_trace_stop
+# file name TGID as the thread moved (move, stick: its tgid or src_tgid) or,
+# for sched_swap_numa, as either side: as numalens counts them per process.
+numa_trace_count() {
+	awk -v ev="$2:" -v tgid="$3" '
+		{ hit = 0; seen = 0
+		  for (i = 1; i <= NF; i++) {
+			if ($i == ev) seen = 1
+			if (!seen) continue
+			if ($i == "tgid=" tgid || $i == "src_tgid=" tgid) hit = 1
+			if (ev == "sched_swap_numa:" && $i == "dst_tgid=" tgid) hit = 1
+		  }
+		  n += seen && hit }
+		END { printf "%d\n", n }' "$1"
 }

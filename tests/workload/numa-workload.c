@@ -59,6 +59,7 @@ struct options {
 	long spawn_every_ms; /* 0: no spawning */
 	int spawn_max;
 	long flip_every_ms; /* 0: no flipping */
+	bool no_thp;
 };
 
 struct worker {
@@ -100,6 +101,8 @@ static void usage(FILE *out)
 		"  --flip-every MS     each thread moves itself between --cpu-node and\n"
 		"                      --hop-to-node every MS ms, and its CPU time per node\n"
 		"                      is printed at the end\n"
+		"  --no-thp            small pages only (MADV_NOHUGEPAGE), so that one\n"
+		"                      hinting fault is one page, as /proc/vmstat counts\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
@@ -145,6 +148,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "spawn-every", required_argument, NULL, 'e' },
 		{ "spawn-max", required_argument, NULL, 'x' },
 		{ "flip-every", required_argument, NULL, 'f' },
+		{ "no-thp", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -193,6 +197,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			o->flip_every_ms = parse_long("--flip-every", optarg, 1, 60000);
+			break;
+		case 'n':
+			o->no_thp = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -412,6 +419,15 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	opts = o;
+	/* Memory placement is this program's to set, whatever its parent's
+	 * policy: the VM tests run their shell bound to every node (so that
+	 * NUMA balancing leaves the shell alone), and a workload inheriting
+	 * that binding would not be balanced either. ENOSYS: no NUMA. */
+	if (set_mempolicy(MPOL_DEFAULT, NULL, 0) < 0 && errno != ENOSYS) {
+		fprintf(stderr, "numa-workload: cannot reset the memory policy: %s\n",
+			strerror(errno));
+		return 1;
+	}
 
 	if (!o.unbound && (o.cpu_node >= 0 || o.mem_node >= 0 || o.hop_node >= 0)) {
 		if (numa_available() < 0) {
@@ -448,6 +464,10 @@ int main(int argc, char **argv)
 	if (buf == MAP_FAILED) {
 		fprintf(stderr, "numa-workload: cannot map %ld MiB: %s\n", o.size_mib,
 			strerror(errno));
+		return 1;
+	}
+	if (o.no_thp && madvise(buf, size, MADV_NOHUGEPAGE) < 0) {
+		fprintf(stderr, "numa-workload: cannot turn off huge pages: %s\n", strerror(errno));
 		return 1;
 	}
 	if (o.mem_node >= 0) {

@@ -109,41 +109,28 @@ diagnose_start() {
 	DIAG_WATCHDOG=$!
 }
 
-# bpf_links PID: how many BPF links PID holds open.
-bpf_links() {
-	_links=0
-	for _fd in "/proc/$1/fd/"*; do
-		case $(readlink "$_fd" 2>/dev/null) in
-		*bpf[-_]link*) _links=$((_links + 1)) ;;
-		esac
-	done
-	echo "$_links"
-}
-
-# diagnose_wait_attached: waits (40 s at most) until the diagnosis started by
-# diagnose_start has attached its programs, that is holds BPF links whose
-# number stayed the same for 0.6 s, then 0.5 s more for its first map read.
-# Sets var NAME.attach_seconds.
+# diagnose_wait_attached: waits (60 s at most) until the diagnosis started by
+# diagnose_start says its window opens (after it attached and read once),
+# and sets var NAME.window_start (uptime, seconds) and NAME.attach_seconds.
 diagnose_wait_attached() {
 	[ -n "$DIAG_PID" ] || return 1
-	_last=-1
-	_same=0
 	_i=0
-	while kill -0 "$DIAG_PID" 2>/dev/null && [ "$_i" -lt 200 ]; do
-		_n=$(bpf_links "$DIAG_PID")
-		if [ "$_n" -gt 0 ] && [ "$_n" -eq "$_last" ]; then
-			_same=$((_same + 1))
-			[ "$_same" -ge 3 ] && break
-		else
-			_same=0
-		fi
-		_last=$_n
-		sleep 0.2
+	while ! grep -q '^numalens: watching for' "/tmp/$_name.err" 2>/dev/null &&
+		kill -0 "$DIAG_PID" 2>/dev/null && [ "$_i" -lt 1200 ]; do
+		sleep 0.05
 		_i=$((_i + 1))
 	done
-	sleep 0.5
+	DIAG_WINDOW_START=$(cut -d' ' -f1 /proc/uptime)
+	var "$_name.window_start" "$DIAG_WINDOW_START"
 	var "$_name.attach_seconds" "$(awk -v t0="$DIAG_T0" '{ print $1 - t0 }' /proc/uptime)"
-	var "$_name.bpf_links" "$_last"
+}
+
+# diagnose_window_left: seconds left in the window of the diagnosis started
+# by diagnose_start (SECONDS from the window's start), as NAME.window_left:
+# a check that what the test did happened inside the window.
+diagnose_window_left() {
+	var "$_name.window_left" "$(awk -v t0="$DIAG_WINDOW_START" -v s="$_secs" \
+		'{ print t0 + s - $1 }' /proc/uptime)"
 }
 
 # diagnose_finish: waits for the diagnosis started by diagnose_start, then
@@ -171,4 +158,45 @@ diagnose() {
 numa_vmstat() {
 	grep '^numa_' /proc/vmstat >"/tmp/vmstat.$1"
 	hand_back "$1" "/tmp/vmstat.$1"
+}
+
+# stop_all PID: SIGSTOP, then waits (5 s at most) until every thread of PID
+# is stopped, so that none of them takes a page fault any more.
+stop_all() {
+	kill -STOP "$1"
+	_i=0
+	while cat /proc/"$1"/task/*/status 2>/dev/null | grep '^State:' |
+		grep -qv 'T (stopped)' && [ "$_i" -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# numa_migrated PID: the pages NUMA balancing migrated for PID's threads,
+# by the kernel's own per-thread count (numa_pages_migrated in
+# /proc/PID/task/TID/sched, not decayed, unlike its fault statistics).
+numa_migrated() {
+	cat /proc/"$1"/task/*/sched 2>/dev/null |
+		awk -F: '/^numa_pages_migrated/ { s += $2 } END { printf "%d", s }'
+}
+
+# numa_trace_start: records the scheduler's NUMA-balancing decisions
+# (sched_move_numa, sched_swap_numa, sched_stick_numa) in the trace buffer,
+# the kernel's own account to hold numalens's counts against.
+numa_trace_start() {
+	_t=/sys/kernel/tracing
+	: >"$_t/trace"
+	for _e in sched_move_numa sched_swap_numa sched_stick_numa; do
+		[ -e "$_t/events/sched/$_e/enable" ] && echo 1 >"$_t/events/sched/$_e/enable"
+	done
+}
+
+# numa_trace_stop NAME: stops recording and hands the events back as NAME.
+numa_trace_stop() {
+	_t=/sys/kernel/tracing
+	for _e in sched_move_numa sched_swap_numa sched_stick_numa; do
+		[ -e "$_t/events/sched/$_e/enable" ] && echo 0 >"$_t/events/sched/$_e/enable"
+	done
+	grep 'sched_[a-z]*_numa:' "$_t/trace" >"/tmp/trace.$1"
+	hand_back "$1" "/tmp/trace.$1"
 }

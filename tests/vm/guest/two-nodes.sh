@@ -46,24 +46,53 @@ if [ -w "$nb/scan_period_max_ms" ]; then
 	cat "$nb/scan_period_min_ms" >"$nb/scan_period_max_ms"
 	var scan_period_max_ms "$(cat "$nb/scan_period_max_ms")"
 fi
-wl_start balance --cpu-node 1 --hop-to-node 0 --size 64 --threads 2 --seconds 0
+# Small pages only, so that the kernel's hinting-fault counts (per fault)
+# and numalens's (per page) are the same numbers.
+wl_start balance --cpu-node 1 --hop-to-node 0 --size 64 --threads 2 --seconds 0 --no-thp
 balance=$WL_PID
 numa_vmstat vmstat.before
-diagnose_start balance 8 --pid "$balance"
+diagnose_start balance 14 --pid "$balance"
 diagnose_wait_attached
 numa_vmstat vmstat.attached
+var balance.migrated_attached "$(numa_migrated "$balance")"
+numa_trace_start
 kill -USR1 "$balance"
+# Stopped well inside the window (9 s before its end: the shell sees the
+# window open late on a loaded host): from here on it takes no fault, so the
+# kernel's counts taken now are those of the window.
+sleep 5
+stop_all "$balance"
+diagnose_window_left
+numa_trace_stop trace.balance
+numa_vmstat vmstat.stopped
+var balance.migrated_stopped "$(numa_migrated "$balance")"
 diagnose_finish
 numa_vmstat vmstat.after
 hand_back numa_maps.balance "/proc/$balance/numa_maps"
 grep -i numa "/proc/$balance/sched" >/tmp/sched.balance
 hand_back sched.balance /tmp/sched.balance
+kill -CONT "$balance"
 wl_stop "$balance"
 
 # NUMA balancing with no binding at all: three busy threads on four CPUs (one
 # left for numalens and the shell) over memory first touched wherever the
-# main thread ran.
-wl_start unbound --unbound --size 64 --threads 3 --seconds 0
+# main thread ran. Held stopped until the diagnosis watches and stopped again
+# before it ends, so every fault it takes is inside the window.
+wl_start unbound --unbound --size 64 --threads 3 --seconds 0 --no-thp
 unbound=$WL_PID
-diagnose unbound 6 --pid "$unbound"
+stop_all "$unbound"
+diagnose_start unbound 12 --pid "$unbound"
+diagnose_wait_attached
+numa_vmstat vmstat.unbound_attached
+var unbound.migrated_attached "$(numa_migrated "$unbound")"
+numa_trace_start
+kill -CONT "$unbound"
+sleep 4
+stop_all "$unbound"
+diagnose_window_left
+numa_trace_stop trace.unbound
+numa_vmstat vmstat.unbound_stopped
+var unbound.migrated_stopped "$(numa_migrated "$unbound")"
+diagnose_finish
+kill -CONT "$unbound"
 wl_stop "$unbound"
