@@ -60,7 +60,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps diagnose test unit-test bpf-test cli-test vm-test fuzz fuzz-smoke bench format check-format
+.PHONY: all clean deps diagnose test unit-test bpf-test cli-test results-test vm-test fuzz fuzz-smoke bench format check-format
 
 all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
 
@@ -141,6 +141,10 @@ bpf-test: all $(BPF_TEST_BINS)
 
 cli-test: all
 	$(Q)tests/cli/run.sh
+
+# The counting of the suites themselves (tests/results-lib.sh, run-unit.sh, run-all.sh).
+results-test: $(BUILD)/tests/test_export_advice
+	$(Q)tests/results-test.sh $<
 
 vm-test: all $(BUILD)/tests/bpf_test_cputime
 	$(Q)tests/vm/run.sh

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Every test of numalens, as `make test` runs them: unit tests, BPF tests and
 # command-line tests on this kernel, a short fuzzing pass over every parser,
-# and the end-to-end tests in multi-node VMs. Each stage ends with "N passed, N failed"; this
-# adds them up and ends with the same line. Exit status 0 only if all passed.
+# and the end-to-end tests in multi-node VMs. Each stage ends with "N passed, N failed,
+# N skipped" (tests/results-lib.sh); this adds them up, lists every stage's
+# "skipped: NAME: REASON" lines, and ends with the same line. A stage that
+# prints no such line counts as one failure. Exit status 0 only if nothing failed.
 # NUMALENS_SKIP_VM=1 leaves out the VM stage (quick local runs only; CI runs it).
 set -u
 
@@ -11,7 +13,7 @@ make=${MAKE:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
 trap 'rm -f "$log"' EXIT INT TERM
 
-stages="unit-test bpf-test cli-test fuzz-smoke"
+stages="results-test unit-test bpf-test cli-test fuzz-smoke"
 stages="$stages tui-test"
 stages="$stages pin-test"
 stages="$stages export-test"
@@ -19,25 +21,32 @@ stages="$stages export-test"
 
 passed=0
 failed=0
+skipped=0
 summary=""
+skips=""
 for stage in $stages; do
 	echo "==== $stage"
 	start=$(date +%s)
 	$make --no-print-directory "$stage" 2>&1 | tee "$log"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+	# shellcheck disable=SC2086 # its words: N passed, N failed, N skipped
+	set -- $line
+	p=${1:-0} f=${3:-0} s=${5:-0}
 	# A stage that printed no count, or whose make failed (the pipe hides
 	# its status, make's own message does not), counts as a failure.
 	if [ -z "$line" ] || grep -q '^make.*Error' "$log"; then
-		f=$((${f:-0} + 1))
+		f=$((f + 1))
 	fi
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
 	summary="$summary
-  $stage: ${p:-0} passed, ${f:-0} failed ($(($(date +%s) - start)) s)"
+  $stage: $p passed, $f failed, $s skipped ($(($(date +%s) - start)) s)"
+	skips="$skips$(sed -n "s/^skipped: /skipped: $stage: /p" "$log")
+"
 done
 
 echo "==== summary$summary"
-echo "$passed passed, $failed failed"
+printf '%s' "$skips" | grep .
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

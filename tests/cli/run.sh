@@ -2,7 +2,8 @@
 # The command line on the host kernel (make cli-test): exit statuses and
 # messages for bad input, and a diagnosis of a workload whose placement is
 # known. The host has one NUMA node: every access is local there. Needs root.
-# Prints a line per check, then "N passed, N failed".
+# Prints a line per check, then what it skipped and "N passed, N failed,
+# N skipped" (tests/results-lib.sh).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,19 +13,8 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-cli.XXXXXX")
 wpid=""
 trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; rm -rf "$out"' EXIT
 
-passed=0
-failed=0
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/results-lib.sh
+. "$top/tests/results-lib.sh"
 
 # Runs numalens, keeping its status, stdout and stderr.
 run() {
@@ -82,7 +72,7 @@ check "numatop-lite without a terminal or -b: exit 2" status_is 2
 check "numatop-lite without a terminal or -b: says so and names -b" \
 	bash -c "grep -q 'needs a terminal' '$out/stderr' && grep -q -- '-b -n ITERATIONS' '$out/stderr'"
 
-if command -v setpriv >/dev/null; then
+if need setpriv "no privileges: exit 3" "no privileges: names the capabilities"; then
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$nl" diagnose --duration 1
 	check "no privileges: exit 3" status_is 3
 	check "no privileges: names the capabilities" stderr_has "missing CAP_BPF and CAP_PERFMON"
@@ -163,14 +153,14 @@ run "$nl" doctor --pmu-software
 check "doctor --pmu-software: the sampling program is attached" \
 	grep -Eq "nl_mem_sample(_kctx)? +perf_event +attached" "$out/stdout"
 # Without CAP_SYS_RESOURCE the descriptor limit cannot be raised: say so.
-if command -v setpriv >/dev/null && command -v prlimit >/dev/null; then
+emfile=("EMFILE: doctor still works" "EMFILE: pmu inactive, names the limit and the fix")
+if need setpriv "${emfile[@]}" && need prlimit "${emfile[@]}"; then
 	run prlimit --nofile=64:64 setpriv --bounding-set=-sys_resource --inh-caps=-sys_resource \
 		"$nl" doctor --pmu-software
-	check "EMFILE: doctor still works (status $status)" status_is 0
-	check "EMFILE: pmu inactive, names the limit and the fix" \
+	check "${emfile[0]} (status $status)" status_is 0
+	check "${emfile[1]}" \
 		grep -Eq "pmu +inactive +too many open files \(EMFILE\).*hard limit is 64.*CAP_SYS_RESOURCE" \
 		"$out/stdout"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally

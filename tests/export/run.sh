@@ -6,7 +6,8 @@
 # and many connections; a real Prometheus scraping it and evaluating the
 # alerting rules; every metric the dashboard and rules name; exited
 # processes; cardinality limits and grouping; textfile atomicity.
-# Needs root. Prints a line per check, then "N passed, N failed".
+# Needs root. Prints a line per check, then what it skipped and "N passed,
+# N failed, N skipped" (tests/results-lib.sh).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,41 +28,25 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-passed=0
-failed=0
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name"
-		failed=$((failed + 1))
-	fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
+# shellcheck source=tests/results-lib.sh
+. "$top/tests/results-lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/export/run.sh: needs root (BPF)" >&2
 	check "running as root" false
-	finish
+	give_up
 fi
 for cmd in curl jq promtool prometheus setpriv; do
 	command -v "$cmd" >/dev/null || {
 		echo "tests/export/run.sh: $cmd is missing (make deps)" >&2
 		check "$cmd installed" false
-		finish
+		give_up
 	}
 done
 [ -x "$nl" ] && [ -x "$workload" ] || {
 	echo "tests/export/run.sh: build first (make)" >&2
 	check "numalens and numa-workload built" false
-	finish
+	give_up
 }
 
 # A TCP port nobody listens on (/proc/net/tcp*: local address :PORT, state 0A).
@@ -641,12 +626,14 @@ check "SIGHUP: still running, and says why it goes on" \
 stop "$ehup"
 check "after SIGHUPs: SIGTERM ends it, exit 0" [ "$stop_status" -eq 0 ]
 
+echo "== IPv6"
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
-	echo "== IPv6"
 	p6=$(free_port)
 	start_exporter v6 --listen "[::1]:$p6" --interval 1
 	check "--listen [::1]:PORT serves /metrics" wait_http "http://[::1]:$p6/metrics" 20
 	stop "$exp_pid"
+else
+	skip "--listen [::1]:PORT serves /metrics" "no IPv6 loopback address ::1 here (/proc/net/if_inet6)"
 fi
 
-finish
+tally

@@ -3,7 +3,8 @@
 # (tests/fuzz/corpus/NAME for build/fuzz/fuzz_NAME), so the repository is
 # left as it was. Prints the executions done per target; fails if any target
 # finds a crash, a leak, undefined behaviour or a timeout. Inputs that fail
-# are kept in FUZZ_ARTIFACTS (default: artifacts/ beside the binary).
+# are kept in FUZZ_ARTIFACTS (default: artifacts/ beside the binary). Ends
+# with "N passed, N failed, N skipped", a target a test (tests/results-lib.sh).
 # tests/fuzz/NAME.dict, where present, is the target's dictionary.
 #   tests/fuzz/run.sh SECONDS BINARY...
 set -u
@@ -22,19 +23,19 @@ case "$secs" in
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/results-lib.sh
+. "$here/../results-lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/numalens-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT INT TERM
 
 # Undefined behaviour stops the run (the targets are built recoverable).
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
-failed=0
 for bin in "$@"; do
 	name=$(basename "$bin")
 	target=${name#fuzz_}
 	if [ ! -x "$bin" ]; then
-		echo "$name: not found or not executable" >&2
-		failed=$((failed + 1))
+		fail "$name: not found or not executable"
 		continue
 	fi
 	corpus="$work/$target"
@@ -57,18 +58,15 @@ for bin in "$@"; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
 	files=$(find "$corpus" -type f | wc -l)
 	if [ "$rc" -ne 0 ]; then
-		failed=$((failed + 1))
-		echo "$name: FAILED (exit $rc) after ${execs:-?} executions; last lines of its log:"
+		fail "$name: exit $rc after ${execs:-?} executions; last lines of its log:"
 		tail -n 40 "$log" | sed 's/^/  | /'
 		for f in "$art"/*; do
 			[ -f "$f" ] && echo "  input kept: $f"
 		done
 	else
-		echo "$name: ${execs:-?} executions in ${secs} s, corpus $seeds -> $files inputs"
+		pass "$name: ${execs:-?} executions in ${secs} s, corpus $seeds -> $files inputs"
 	fi
 done
 
-total=$#
-echo "fuzz: $((total - failed)) of $total targets clean"
-echo "$((total - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+echo "fuzz: $T_PASSED of $# targets clean"
+tally

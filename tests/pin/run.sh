@@ -8,7 +8,8 @@
 # (a test cgroup), a Kubernetes pod, EPERM without CAP_SYS_NICE (setpriv).
 # The host has one NUMA node, so the target is a subset of its CPUs
 # (--cpus); moving threads between nodes is the VM test's (tests/vm/t-pin.sh).
-# Needs root. Prints a line per check, then "N passed, N failed".
+# Needs root. Prints a line per check, then what it skipped and "N passed,
+# N failed, N skipped" (tests/results-lib.sh).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,19 +45,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/results-lib.sh
+. "$top/tests/results-lib.sh"
 
 # Runs a command, keeping its status, stdout and stderr.
 run() {
@@ -68,9 +58,8 @@ stdout_has() { grep -qF -- "$1" "$out/stdout" || { echo "  stdout: $(cat "$out/s
 stderr_has() { grep -qF -- "$1" "$out/stderr" || { echo "  stderr: $(cat "$out/stderr")"; false; }; }
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "tests/pin/run.sh needs root (cgroups, /run/numalens, other users' processes)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	fail "running as root (cgroups, /run/numalens, other users' processes)"
+	give_up
 fi
 all=$(cat /sys/devices/system/cpu/online)
 
@@ -85,7 +74,7 @@ wl_start() {
 		grep -q '^ready pid=' "$out/wl.$name" 2>/dev/null && return 0
 		sleep 0.05
 	done
-	echo "  workload $name did not start: $(cat "$out/wl.$name")"
+	fail "workload $name started: $(cat "$out/wl.$name")"
 	return 1
 }
 
@@ -134,7 +123,7 @@ wait_threads() {
 }
 
 # A multi-threaded workload to pin, with its affinity on every CPU.
-wl_start main --threads 3 --size 16 --seconds 0 || exit 1
+wl_start main --threads 3 --size 16 --seconds 0 || give_up
 P=$WPID
 
 # ---- dry run
@@ -158,7 +147,7 @@ check "dry run, auto: one node, nothing to do (exit 0)" bash -c "[ $status -eq 0
 # ---- pin --apply and unpin, threads appearing meanwhile
 # One thread every 10 ms: 4 s of spawning, so threads still appear while
 # pin works even on a loaded host (at 1 ms all 400 were there before it began).
-wl_start spawn --threads 3 --size 16 --seconds 0 --spawn-every 10 --spawn-max 400 || exit 1
+wl_start spawn --threads 3 --size 16 --seconds 0 --spawn-every 10 --spawn-max 400 || give_up
 S=$WPID
 before=$(threads_of "$S")
 run "$nl" pin "$S" --cpus 1 --apply
@@ -257,7 +246,7 @@ check "same owner: unpinned" all_on "$N" "$all"
 
 # A pid reused by another process: unpin restores nothing. The new process
 # runs on CPU 1, exactly what the pin had set, so a careless unpin would move it.
-wl_start reused-a --threads 2 --size 8 --seconds 0 || exit 1
+wl_start reused-a --threads 2 --size 8 --seconds 0 || give_up
 R=$WPID
 run "$nl" pin "$R" --cpus 1 --apply
 kill "$R"
@@ -318,7 +307,7 @@ make_cg() {
 	done
 }
 if [ -n "$base" ]; then
-	wl_start cpuset --threads 2 --size 8 --seconds 0 || exit 1
+	wl_start cpuset --threads 2 --size 8 --seconds 0 || give_up
 	C=$WPID
 	make_cg numalens-test-cpuset 0 0 && echo "$C" >"$base/numalens-test-cpuset/cgroup.procs"
 	check "cpuset: the test cgroup holds the workload on CPU 0" all_on "$C" 0
@@ -364,5 +353,4 @@ run "$nl" diagnose --duration 1 --pid "$P" --json
 check "diagnose --json: a suggestion per process" \
 	bash -c "jq -e '.processes[0].suggestion | .action == \"none\" and (.reason | test(\"one NUMA node\")) and (.commands == [])' '$out/stdout' >/dev/null"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally

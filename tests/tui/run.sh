@@ -4,7 +4,8 @@
 # 80x24 and at 200x50, keys sent and the screen read back with capture-pane,
 # around a workload the test started with a known placement (node 0, 64 MiB,
 # a 7-digit pid); then batch mode and the errors. Needs root (BPF, pid_max).
-# Prints a line per check, then "N passed, N failed".
+# Prints a line per check, then what it skipped and "N passed, N failed,
+# N skipped" (tests/results-lib.sh).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,34 +25,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL $1"
-	failed=$((failed + 1))
-}
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
+# shellcheck source=tests/results-lib.sh
+. "$top/tests/results-lib.sh"
 
 # The unit tests of the screens (cmocka), counted with the rest.
 for bin in "$@"; do
 	CMOCKA_MESSAGE_OUTPUT=stdout "$bin" >"$out/unit" 2>&1
 	rc=$?
-	p=$(sed -n 's/.*\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$out/unit" | tail -n 1)
-	f=$(sed -n 's/.*\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' "$out/unit" | tail -n 1)
 	grep -E '^\[ +(OK|FAILED) +\]|ERROR|Failure|\.c:[0-9]+' "$out/unit" | sed 's/^/  /'
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
-	if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
-		fail "$(basename "$bin") exited with status $rc"
-	fi
+	cmocka_results "$(basename "$bin")" "$out/unit" "$rc"
 done
 
 # wait_for PATTERN [SECONDS]: until a line of the pane matches the extended
@@ -265,7 +247,7 @@ check "no terminal, no -b: says so and names -b" \
 "$nl" -b -d 0 >/dev/null 2>"$out/bad"
 status=$?
 check "bad delay: exit 2 and names the option" bash -c "[ $status -eq 2 ] && grep -q -- '--delay' '$out/bad'"
-if command -v setpriv >/dev/null; then
+if need setpriv "no privileges: exit 3, the same message as diagnose"; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		"$nl" -b -n 1 >/dev/null 2>"$out/noperm"
 	status=$?
@@ -273,5 +255,4 @@ if command -v setpriv >/dev/null; then
 		bash -c "[ $status -eq 3 ] && grep -q 'missing CAP_BPF and CAP_PERFMON' '$out/noperm'"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally

@@ -31,6 +31,15 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* skip_because("no CPU %d here", 1): skips the test and says why, on the
+ * line "skip: REASON" that tests/results-lib.sh lists with its name. */
+#define skip_because(...)                            \
+	do {                                         \
+		print_message("skip: " __VA_ARGS__); \
+		print_message("\n");                 \
+		skip();                              \
+	} while (0)
+
 #define KIB 1024ULL
 #define MIB (1024ULL * KIB)
 #define GIB (1024ULL * MIB)

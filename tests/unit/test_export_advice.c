@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixtures.h"
 #include "advisor.h"
 #include "export.h"
 #include "pin.h"
 
-#define MIB (1024ull * 1024)
 #define NODES 2
 
 static struct nl_topology topo;
@@ -135,7 +135,7 @@ static void test_suggestion_per_pid(void **state)
 	char line[256], *text;
 
 	if (!may_run_on_cpu1())
-		skip();
+		skip_because("this process may not run on CPU 1 (node 1 of the fake topology)");
 	e = new_export(NL_EXPORT_BY_PID);
 
 	/* This process: threads on node 0, memory on node 1, remote. */

@@ -251,10 +251,8 @@ static void test_libnuma_matches_sysfs(void **state)
 {
 	int a, b, cpu, w;
 
-	if (nl_topology_from_libnuma(&topo) == -ENOSYS) {
-		print_message("libnuma: numa_available() < 0 here\n");
-		skip();
-	}
+	if (nl_topology_from_libnuma(&topo) == -ENOSYS)
+		skip_because("libnuma: numa_available() < 0 here");
 	assert_string_equal(topo.source, "libnuma");
 	assert_int_equal(nl_topology_from_sysfs("/sys", &other), 0);
 	assert_int_equal(topo.nr_nodes, other.nr_nodes);

@@ -8,7 +8,8 @@
 #   every tests/vm/t-*.sh). -r checks the logs of the last run again, without
 #   booting. Logs and handed-back files go to build/vm/ (NUMALENS_VM_OUT).
 #   NUMALENS_VM_TIMEOUT bounds each boot (default 240 s).
-# Prints one PASS/FAIL line per check, then "N passed, N failed".
+# Prints one PASS/FAIL/SKIP line per check, then what it skipped and
+# "N passed, N failed, N skipped".
 set -eu
 
 # shellcheck source=tests/vm/vm-lib.sh
@@ -21,11 +22,11 @@ while getopts rk:h opt; do
 	r) recheck=true ;;
 	k) want_kernels+=("$OPTARG") ;;
 	h)
-		sed -n '2,11s/^# \{0,1\}//p' "$0"
+		sed -n '2,12s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
-		sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
 		exit 2
 		;;
 	esac
@@ -52,8 +53,8 @@ fi
 
 for cmd in qemu-system-x86_64 jq cpio gzip timeout; do
 	command -v "$cmd" >/dev/null || {
-		echo "run.sh: $cmd is missing; run 'make deps'" >&2
-		exit 1
+		fail "$cmd is installed (make deps)"
+		give_up
 	}
 done
 
@@ -67,8 +68,8 @@ while read -r label path pkg; do
 	kernels+=("$label $path")
 done < <("$VM_HERE/fetch-kernels.sh")
 if [ ${#kernels[@]} -eq 0 ]; then
-	echo "run.sh: no kernel to boot" >&2
-	exit 1
+	fail "a kernel to boot (tests/vm/fetch-kernels.sh)"
+	give_up
 fi
 
 start=$SECONDS
@@ -81,7 +82,7 @@ for t in "${tests[@]}"; do
 	for k in "${kernels[@]}"; do
 		label=${k%% *}
 		kernel=${k#* }
-		VM_LABEL="$label $t"
+		TEST_LABEL="$label $t"
 		VM_KERNEL_LABEL=$label # for t_check: what differs between kernels
 		dir=$VM_OUT/$label/$t
 		log=$VM_OUT/$label/$t.log
@@ -100,5 +101,4 @@ for t in "${tests[@]}"; do
 done
 
 echo "# $((SECONDS - start)) s; logs in $VM_OUT"
-echo "$VM_PASSED passed, $VM_FAILED failed"
-[ "$VM_FAILED" -eq 0 ]
+tally

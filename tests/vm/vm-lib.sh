@@ -1,11 +1,14 @@
 # Host side of the VM tests (bash, sourced): boots a Debian kernel under qemu
 # with a chosen NUMA topology, gets back what the guest script handed back,
-# and counts PASS/FAIL checks.
+# and counts the checks (tests/results-lib.sh).
 # shellcheck shell=bash disable=SC2016
 
 VM_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/prom-lib.sh
 . "$VM_HERE/../prom-lib.sh"
+# pass, fail, skip, check and tally; TEST_LABEL ("KERNEL TEST") prefixes results.
+# shellcheck source=tests/results-lib.sh
+. "$VM_HERE/../results-lib.sh"
 VM_TOP=$(cd "$VM_HERE/../.." && pwd)
 # shellcheck disable=SC2034 # used by run.sh
 VM_OUT=${NUMALENS_VM_OUT:-$VM_TOP/build/vm}
@@ -13,9 +16,7 @@ VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-240}
 # A guest that prints nothing for this long has hung (the guest scripts say
 # something at least every minute under emulation on a loaded host).
 VM_SILENCE=${NUMALENS_VM_SILENCE:-120}
-VM_PASSED=0
-VM_FAILED=0
-VM_LABEL=""
+TEST_LABEL=""
 
 # vm_size_mib 512M|1G: prints the size in MiB.
 vm_size_mib() {
@@ -129,28 +130,6 @@ vm_extract() {
 # vm_var LOG KEY: prints the value the guest gave KEY (the last one).
 vm_var() {
 	tr -d '\r' <"$1" | sed -n "s/.*@@VAR $2=\(.*\)@@.*/\1/p" | tail -n 1
-}
-
-# pass/fail DESCRIPTION: one result line, prefixed by VM_LABEL.
-pass() {
-	echo "PASS ${VM_LABEL:+$VM_LABEL: }$*"
-	VM_PASSED=$((VM_PASSED + 1))
-}
-
-fail() {
-	echo "FAIL ${VM_LABEL:+$VM_LABEL: }$*"
-	VM_FAILED=$((VM_FAILED + 1))
-}
-
-# check DESCRIPTION CMD...: passes when CMD succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then
-		pass "$desc"
-	else
-		fail "$desc"
-	fi
 }
 
 # Definitions available to every jq_check expression; $ENV.X reads exported X.
