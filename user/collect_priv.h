@@ -2,7 +2,8 @@
 /*
  * Inside the collector: its state and the pieces its files share.
  * collect_bpf.c owns the lifecycle, collect_read.c turns maps into sample
- * tables, collect_pmu.c does hardware sampling. Nothing else includes this.
+ * tables, collect_pmu.c does hardware sampling. Nothing else includes this
+ * but the BPF tests that read a map as it is (tests/bpf/test_churn.c).
  */
 #ifndef NUMALENS_COLLECT_PRIV_H
 #define NUMALENS_COLLECT_PRIV_H

@@ -32,9 +32,6 @@
 #include "privs.h"
 #include "procfs.h"
 
-/* Scans of /proc/PID/task before giving up on a process that keeps changing
- * its threads' affinity itself. */
-#define MAX_PASSES 64
 #define MASK_BYTES (NL_CPU_WORDS * sizeof(uint64_t))
 
 const char *nl_pin_refusal_name(enum nl_pin_refusal r)
@@ -364,55 +361,88 @@ static int rec_load(const char *path, struct record *r)
 
 /* ---- threads ---- */
 
-struct tids {
-	int *tid;
-	size_t nr, cap;
-};
+int nl_tids_add(struct nl_tids *t, int tid)
+{
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		int *grown = realloc(t->tid, cap * sizeof(*grown));
 
-/* Lists /proc/PID/task; -ENOENT when the process is gone. */
-static int list_tids(int pid, struct tids *t)
+		if (!grown)
+			return -ENOMEM;
+		t->tid = grown;
+		t->cap = cap;
+	}
+	t->tid[t->nr++] = tid;
+	return 0;
+}
+
+static int real_list(int pid, struct nl_tids *t, void *ctx)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
+	int err = 0;
 	DIR *d;
 
-	t->nr = 0;
 	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
+	while (!err && (de = readdir(d))) {
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 
-		if (*end || tid <= 0)
-			continue;
-		if (t->nr == t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 64;
-			int *grown = realloc(t->tid, cap * sizeof(*grown));
-
-			if (!grown) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			t->tid = grown;
-			t->cap = cap;
-		}
-		t->tid[t->nr++] = (int)tid;
+		if (!*end && tid > 0)
+			err = nl_tids_add(t, (int)tid);
 	}
 	closedir(d);
-	return t->nr ? 0 : -ENOENT;
+	return err;
 }
 
-static int get_mask(int tid, uint64_t *mask)
+static int real_get(int tid, uint64_t *mask, void *ctx)
 {
-	memset(mask, 0, MASK_BYTES);
 	return sched_getaffinity(tid, MASK_BYTES, (cpu_set_t *)mask) ? -errno : 0;
 }
 
-static int set_mask(int tid, const uint64_t *mask)
+static int real_set(int tid, const uint64_t *mask, void *ctx)
 {
 	return sched_setaffinity(tid, MASK_BYTES, (const cpu_set_t *)mask) ? -errno : 0;
+}
+
+/* The hooks of o, the real ones where it names none. */
+static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
+{
+	struct nl_pin_hooks h = { 0 };
+
+	if (o && o->hooks)
+		h = *o->hooks;
+	if (!h.list)
+		h.list = real_list;
+	if (!h.get)
+		h.get = real_get;
+	if (!h.set)
+		h.set = real_set;
+	return h;
+}
+
+/* One scan: the threads of pid into t; -ENOENT when the process is gone. */
+static int list_tids(const struct nl_pin_hooks *h, int pid, struct nl_tids *t)
+{
+	int err;
+
+	t->nr = 0;
+	err = h->list(pid, t, h->ctx);
+	return err ? err : t->nr ? 0 : -ENOENT;
+}
+
+static int get_mask(const struct nl_pin_hooks *h, int tid, uint64_t *mask)
+{
+	memset(mask, 0, MASK_BYTES);
+	return h->get(tid, mask, h->ctx);
+}
+
+static int set_mask(const struct nl_pin_hooks *h, int tid, const uint64_t *mask)
+{
+	return h->set(tid, mask, h->ctx);
 }
 
 static bool mask_empty(const uint64_t *mask)
@@ -467,14 +497,15 @@ static int bytes_off(int pid, uint64_t nodes, uint64_t *off)
 }
 
 /* Puts back the threads changed so far (after a failure). */
-static void roll_back(const struct record *r, const int *changed, size_t nr)
+static void roll_back(const struct nl_pin_hooks *h, const struct record *r,
+		      const struct nl_tids *changed)
 {
 	size_t i, j;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < changed->nr; i++)
 		for (j = 0; j < r->nr; j++)
-			if (r->t[j].tid == changed[i])
-				set_mask(changed[i], r->t[j].mask);
+			if (r->t[j].tid == changed->tid[i])
+				set_mask(h, changed->tid[i], r->t[j].mask);
 }
 
 int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
@@ -482,10 +513,11 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 {
 	uint64_t cur[NL_CPU_WORDS], want[NL_CPU_WORDS], start;
 	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	const struct nl_pin_hooks h = hooks_of(o);
 	struct record rec = { 0 };
-	struct tids tids = { 0 };
-	int *changed = NULL, err;
-	size_t nr_changed = 0, cap_changed = 0, i;
+	struct nl_tids tids = { 0 }, changed = { 0 };
+	size_t i;
+	int err;
 	bool have_effective = false;
 	char comm[16];
 
@@ -533,16 +565,16 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		bool saved_new = false, first = res->passes == 0;
 		int todo = 0;
 
-		if (res->passes == MAX_PASSES) {
+		if (res->passes == NL_PIN_MAX_PASSES) {
 			err = -EAGAIN;
 			msgf(res->message, sizeof(res->message),
-			     "pid %d keeps changing its threads' affinity itself (%d scans); what "
-			     "numalens changed is undone",
-			     pid, MAX_PASSES);
+			     "pid %d keeps creating threads or changing their affinity (%d "
+			     "scans); what numalens changed is undone",
+			     pid, NL_PIN_MAX_PASSES);
 			goto fail;
 		}
 		res->passes++;
-		err = list_tids(pid, &tids);
+		err = list_tids(&h, pid, &tids);
 		if (err) {
 			msgf(res->message, sizeof(res->message), "pid %d exited during the pin",
 			     pid);
@@ -551,7 +583,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		}
 		/* Save first: the record is on disk before any thread changes. */
 		for (i = 0; i < tids.nr; i++) {
-			if (get_mask(tids.tid[i], cur)) {
+			if (get_mask(&h, tids.tid[i], cur)) {
 				tids.tid[i] = 0; /* exited */
 				continue;
 			}
@@ -593,9 +625,9 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		for (i = 0; i < tids.nr; i++) {
 			int tid = tids.tid[i];
 
-			if (!tid || get_mask(tid, cur) || same_mask(cur, want))
+			if (!tid || get_mask(&h, tid, cur) || same_mask(cur, want))
 				continue;
-			err = set_mask(tid, want);
+			err = set_mask(&h, tid, want);
 			if (err == -ESRCH)
 				continue;
 			if (err) {
@@ -611,21 +643,12 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 								NL_PIN_FAILED;
 				goto fail_refusal;
 			}
-			if (nr_changed == cap_changed) {
-				size_t cap = cap_changed ? cap_changed * 2 : 64;
-				int *grown = realloc(changed, cap * sizeof(*grown));
-
-				if (!grown) {
-					err = -ENOMEM;
-					goto fail;
-				}
-				changed = grown;
-				cap_changed = cap;
-			}
-			changed[nr_changed++] = tid;
+			err = nl_tids_add(&changed, tid);
+			if (err)
+				goto fail;
 			/* The kernel may narrow the mask (offline CPUs, cpuset): compare
 			 * with what it really set from now on. */
-			if (!have_effective && !get_mask(tid, cur)) {
+			if (!have_effective && !get_mask(&h, tid, cur)) {
 				have_effective = true;
 				if (!same_mask(cur, want)) {
 					memcpy(want, cur, sizeof(want));
@@ -635,7 +658,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 				}
 			}
 		}
-		res->threads_changed = (int)nr_changed;
+		res->threads_changed = (int)changed.nr;
 	}
 	for (i = 0; i < tids.nr; i++)
 		res->threads += tids.tid[i] != 0;
@@ -679,7 +702,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			     err == -EINVAL ? " (its cpuset does not allow memory on the target)" :
 					      "");
 			res->refusal = NL_PIN_FAILED;
-			free(changed);
+			free(changed.tid);
 			free(tids.tid);
 			rec_free(&rec);
 			return err;
@@ -689,7 +712,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			res->bytes_off_after = off;
 	}
 done:
-	free(changed);
+	free(changed.tid);
 	free(tids.tid);
 	rec_free(&rec);
 	return 0;
@@ -697,11 +720,11 @@ done:
 fail:
 	res->refusal = NL_PIN_FAILED;
 fail_refusal:
-	roll_back(&rec, changed, nr_changed);
+	roll_back(&h, &rec, &changed);
 	if (!res->kept_record)
 		unlink(res->state_path);
 	res->threads_changed = 0;
-	free(changed);
+	free(changed.tid);
 	free(tids.tid);
 	rec_free(&rec);
 	return err ? err : -EIO;
@@ -711,8 +734,9 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 {
 	uint64_t cur[NL_CPU_WORDS], start, effective[NL_CPU_WORDS];
 	char path[PATH_MAX], comm[16] = "";
+	const struct nl_pin_hooks h = hooks_of(o);
 	struct record rec;
-	struct tids tids = { 0 };
+	struct nl_tids tids = { 0 };
 	struct nl_proc_stat st;
 	int err, rounds;
 	size_t i;
@@ -786,18 +810,18 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 	}
 
 	memcpy(effective, rec.target, sizeof(effective));
-	for (rounds = 0; rounds < MAX_PASSES; rounds++) {
+	for (rounds = 0; rounds < NL_PIN_MAX_PASSES; rounds++) {
 		int done = 0;
 
 		res->passes++;
-		if (list_tids(pid, &tids))
+		if (list_tids(&h, pid, &tids))
 			break;
 		res->left_alone = 0;
 		for (i = 0; i < tids.nr; i++) {
 			const struct rec_thread *t = rec_find(&rec, tids.tid[i]);
 			const uint64_t *back = t ? t->mask : rec.original;
 
-			if (get_mask(tids.tid[i], cur))
+			if (get_mask(&h, tids.tid[i], cur))
 				continue;
 			if (same_mask(cur, back))
 				continue; /* restored, or never changed */
@@ -805,7 +829,7 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 				res->left_alone++; /* changed since the pin: not ours to undo */
 				continue;
 			}
-			err = set_mask(tids.tid[i], back);
+			err = set_mask(&h, tids.tid[i], back);
 			if (err == -ESRCH)
 				continue;
 			if (err) {

@@ -25,6 +25,10 @@
 #include "snapshot.h"
 
 #define NL_PIN_STATE_DIR "/run/numalens"
+/* Scans of /proc/PID/task before pin gives up on a process whose threads
+ * keep appearing or changing their affinity (and undoes what it changed). */
+#define NL_PIN_MAX_PASSES 64
+
 /* A refusal exits with NL_EXIT_REFUSED (log.h); the others keep theirs:
  * 3 privileges, 5 no such process. */
 
@@ -71,9 +75,33 @@ enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a);
 int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struct nl_advice *adv,
 		     struct nl_proc_limits *l, bool *held);
 
+/* Thread ids, as a scan of /proc/PID/task lists them. */
+struct nl_tids {
+	int *tid;
+	size_t nr, cap;
+};
+
+/* Appends tid: 0, or -ENOMEM. */
+int nl_tids_add(struct nl_tids *t, int tid);
+
+/*
+ * What pin and unpin call to list a process's threads and to read and set a
+ * thread's affinity (a mask of NL_CPU_WORDS words); NULL members use the
+ * real ones: /proc/PID/task, sched_getaffinity(2), sched_setaffinity(2).
+ * Tests pass fakes. Each returns 0 or a negative errno; list appends to t
+ * (-ENOENT or no thread at all: the process is gone).
+ */
+struct nl_pin_hooks {
+	int (*list)(int pid, struct nl_tids *t, void *ctx);
+	int (*get)(int tid, uint64_t *mask, void *ctx);
+	int (*set)(int tid, const uint64_t *mask, void *ctx);
+	void *ctx;
+};
+
 struct nl_pin_opts {
-	bool migrate;	       /* also move the pages (migrate_pages) */
-	const char *state_dir; /* NULL: NL_PIN_STATE_DIR */
+	bool migrate;			  /* also move the pages (migrate_pages) */
+	const char *state_dir;		  /* NULL: NL_PIN_STATE_DIR */
+	const struct nl_pin_hooks *hooks; /* NULL: the real ones */
 };
 
 struct nl_pin_result {

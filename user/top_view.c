@@ -489,7 +489,8 @@ static char node_char(int n)
 /*
  * A bar of w cells, each showing the node that holds that share: the
  * largest remainders get the cells the rounding leaves over, so the cells
- * add up to w. Unknown: "?" then dots; nothing: dots.
+ * add up to w; of equal remainders the lower node's goes first, so a bar
+ * is the same on every refresh. Unknown: "?" then dots; nothing: dots.
  */
 static void put_bar(struct top_frame *f, long line, int x, int w, const double *share, int nr_nodes,
 		    bool known)

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nl_pin_apply against a scripted process: its threads are listed, read and
+ * set through fake hooks (no real sched_setaffinity), so threads can appear
+ * between scans, vanish between the list and the set, or keep appearing
+ * until the scan limit. Each test asserts which thread got which affinity in
+ * which order, how many scans ran, the result, and the record on disk.
+ * The process is fixtures/proc/1234 (python3, started at tick 123456).
+ */
+#include "fixtures.h"
+
+#include <limits.h>
+
+#include "pin.h"
+#include "procfs.h"
+
+#define PID 1234
+#define START 123456
+#define OLD 0x3ull  /* CPUs 0-1: every thread's affinity before */
+#define WANT 0xcull /* CPUs 2-3: the target */
+#define MAX_THREADS 128
+#define MAX_SETS 256
+
+enum fate {
+	LIVES,
+	GONE_AFTER_LIST, /* listed, then gone before its affinity is read */
+	GONE_AT_SET,	 /* read, then gone when its affinity is set (ESRCH) */
+};
+
+struct fake_thread {
+	int tid;
+	uint64_t mask;
+	int born; /* the first scan that lists it (1: there from the start) */
+	enum fate fate;
+	bool gone;
+};
+
+struct set_call {
+	int tid;
+	uint64_t mask;
+	int err;
+};
+
+static struct {
+	struct fake_thread t[MAX_THREADS];
+	int nr;
+	int scans;
+	/* A new thread with the old affinity before every scan after the first:
+	 * a process creating threads faster than pin converges. */
+	bool spawn_every_scan;
+	struct set_call set[MAX_SETS];
+	int nr_set;
+} fk;
+
+static char scratch[PATH_MAX];
+
+static void thread(int tid, uint64_t mask, int born, enum fate fate)
+{
+	assert_true(fk.nr < MAX_THREADS);
+	fk.t[fk.nr++] =
+		(struct fake_thread){ .tid = tid, .mask = mask, .born = born, .fate = fate };
+}
+
+static struct fake_thread *find(int tid)
+{
+	int i;
+
+	for (i = 0; i < fk.nr; i++)
+		if (fk.t[i].tid == tid)
+			return &fk.t[i];
+	return NULL;
+}
+
+static int fake_list(int pid, struct nl_tids *t, void *ctx)
+{
+	int i;
+
+	assert_int_equal(pid, PID);
+	fk.scans++;
+	if (fk.spawn_every_scan && fk.scans > 1)
+		thread(PID + 100 + fk.scans, OLD, fk.scans, LIVES);
+	for (i = 0; i < fk.nr; i++) {
+		struct fake_thread *th = &fk.t[i];
+
+		if (th->gone || th->born > fk.scans)
+			continue;
+		assert_int_equal(nl_tids_add(t, th->tid), 0);
+		if (th->fate == GONE_AFTER_LIST)
+			th->gone = true;
+	}
+	return 0;
+}
+
+static int fake_get(int tid, uint64_t *mask, void *ctx)
+{
+	struct fake_thread *th = find(tid);
+
+	if (!th || th->gone)
+		return -ESRCH;
+	mask[0] = th->mask;
+	return 0;
+}
+
+static int fake_set(int tid, const uint64_t *mask, void *ctx)
+{
+	struct fake_thread *th = find(tid);
+	struct set_call *c;
+	int w;
+
+	assert_true(fk.nr_set < MAX_SETS);
+	for (w = 1; w < NL_CPU_WORDS; w++)
+		assert_int_equal(mask[w], 0);
+	c = &fk.set[fk.nr_set++];
+	c->tid = tid;
+	c->mask = mask[0];
+	c->err = 0;
+	if (!th || th->gone || th->fate == GONE_AT_SET) {
+		if (th)
+			th->gone = true;
+		c->err = -ESRCH;
+	} else {
+		th->mask = mask[0];
+	}
+	return c->err;
+}
+
+static const struct nl_pin_hooks hooks = { .list = fake_list, .get = fake_get, .set = fake_set };
+
+static int setup(void **state)
+{
+	memset(&fk, 0, sizeof(fk));
+	scratch_dir(scratch, sizeof(scratch));
+	nl_proc_root = FIXTURE("proc");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	scratch_remove(scratch);
+	nl_proc_root = "/proc";
+	return 0;
+}
+
+/* Pins PID to WANT through the fakes, as `pin --apply` does after its checks. */
+static int apply(struct nl_pin_result *res)
+{
+	struct nl_proc_limits l = { .known = true, .start_ticks = START };
+	struct nl_advice a = { .action = NL_ACT_AFFINITY, .nodes = 2, .nr_cpus = 2 };
+	struct nl_pin_opts o = { .state_dir = scratch, .hooks = &hooks };
+
+	a.cpus[0] = WANT;
+	return nl_pin_apply(PID, &l, &a, &o, res);
+}
+
+static void expect_sets(const struct set_call *want, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr && i < fk.nr_set; i++)
+		if (fk.set[i].tid != want[i].tid || fk.set[i].mask != want[i].mask ||
+		    fk.set[i].err != want[i].err)
+			fail_msg(
+				"set call %d: thread %d to %#llx (%d), want thread %d to %#llx (%d)",
+				i, fk.set[i].tid, (unsigned long long)fk.set[i].mask, fk.set[i].err,
+				want[i].tid, (unsigned long long)want[i].mask, want[i].err);
+	assert_int_equal(fk.nr_set, nr);
+}
+
+static void expect_record(const char *want)
+{
+	char path[PATH_MAX + 16];
+	size_t len;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%d.pin", scratch, PID);
+	text = fixture_load(path, &len);
+	assert_string_equal(text, want);
+	free(text);
+}
+
+#define RECORD_HEAD                                                                \
+	"# numalens pin record: 'numalens unpin 1234' restores these affinities\n" \
+	"pid 1234\nstart 123456\ncomm python3\ntarget 2-3\noriginal 0-1\n"
+
+/*
+ * Threads created while pin works: 1240 appears in the second scan and 1241
+ * in the third, both with the old affinity (made by threads not changed
+ * yet), 1242 in the third with the target already (made by a changed
+ * thread). A fourth scan finds nothing to change. 1236 has the target from
+ * the start: recorded, never set.
+ */
+static void test_threads_appear_between_scans(void **state)
+{
+	static const struct set_call want[] = {
+		{ 1234, WANT, 0 },
+		{ 1235, WANT, 0 },
+		{ 1240, WANT, 0 },
+		{ 1241, WANT, 0 },
+	};
+	struct nl_pin_result res;
+	int i;
+
+	thread(1234, OLD, 1, LIVES);
+	thread(1235, OLD, 1, LIVES);
+	thread(1236, WANT, 1, LIVES);
+	thread(1240, OLD, 2, LIVES);
+	thread(1241, OLD, 3, LIVES);
+	thread(1242, WANT, 3, LIVES);
+
+	assert_int_equal(apply(&res), 0);
+	assert_int_equal(res.refusal, NL_PIN_OK);
+	assert_true(res.pinned);
+	assert_int_equal(fk.scans, 4);
+	assert_int_equal(res.passes, 4);
+	assert_int_equal(res.threads, 6);
+	assert_int_equal(res.threads_changed, 4);
+	assert_false(res.kept_record);
+	assert_string_equal(res.before, "0-1");
+	assert_int_equal(res.pages_not_moved, -1);
+	expect_sets(want, ARRAY_LEN(want));
+	for (i = 0; i < fk.nr; i++)
+		assert_int_equal(fk.t[i].mask, WANT);
+	expect_record(RECORD_HEAD "thread 1234 0-1\nthread 1235 0-1\nthread 1236 2-3\n"
+				  "thread 1240 0-1\nthread 1241 0-1\n");
+}
+
+/*
+ * Threads that end while pin works: 1236 is listed and gone before its
+ * affinity is read, 1235 is gone when its affinity is set (ESRCH), 1238
+ * appears in the second scan and is gone before it is read. None fails the
+ * pin or counts as pinned; the second scan finds nothing left to change.
+ */
+static void test_thread_vanishes_before_set(void **state)
+{
+	static const struct set_call want[] = {
+		{ 1234, WANT, 0 },
+		{ 1235, WANT, -ESRCH },
+		{ 1237, WANT, 0 },
+	};
+	struct nl_pin_result res;
+
+	thread(1234, OLD, 1, LIVES);
+	thread(1235, OLD, 1, GONE_AT_SET);
+	thread(1236, OLD, 1, GONE_AFTER_LIST);
+	thread(1237, OLD, 1, LIVES);
+	thread(1238, OLD, 2, GONE_AFTER_LIST);
+
+	assert_int_equal(apply(&res), 0);
+	assert_int_equal(res.refusal, NL_PIN_OK);
+	assert_string_equal(res.message, "");
+	assert_true(res.pinned);
+	assert_int_equal(fk.scans, 2);
+	assert_int_equal(res.passes, 2);
+	assert_int_equal(res.threads, 2);
+	assert_int_equal(res.threads_changed, 2);
+	expect_sets(want, ARRAY_LEN(want));
+	assert_int_equal(find(1234)->mask, WANT);
+	assert_int_equal(find(1237)->mask, WANT);
+	/* 1235 was saved before it ended; 1236 was never read. */
+	expect_record(RECORD_HEAD "thread 1234 0-1\nthread 1235 0-1\nthread 1237 0-1\n");
+}
+
+/*
+ * A process that creates a thread with the old affinity before every scan
+ * never converges: after NL_PIN_MAX_PASSES scans pin gives up, puts every
+ * thread it changed back, in the order it changed them, and removes the
+ * record.
+ */
+static void test_scan_limit(void **state)
+{
+	struct set_call want[2 * (NL_PIN_MAX_PASSES + 1)];
+	char path[PATH_MAX + 16], msg[160];
+	struct nl_pin_result res;
+	int i, nr = 0;
+
+	thread(1234, OLD, 1, LIVES);
+	thread(1235, OLD, 1, LIVES);
+	fk.spawn_every_scan = true;
+
+	assert_int_equal(apply(&res), -EAGAIN);
+	assert_int_equal(res.refusal, NL_PIN_FAILED);
+	assert_false(res.pinned);
+	assert_int_equal(fk.scans, NL_PIN_MAX_PASSES);
+	assert_int_equal(res.passes, NL_PIN_MAX_PASSES);
+	assert_int_equal(res.threads_changed, 0);
+	snprintf(msg, sizeof(msg),
+		 "pid 1234 keeps creating threads or changing their affinity (%d scans); what "
+		 "numalens changed is undone",
+		 NL_PIN_MAX_PASSES);
+	assert_string_equal(res.message, msg);
+	/* Scan 1 sets the two threads there, scans 2 to 64 the one new each. */
+	assert_int_equal(fk.nr, 2 + NL_PIN_MAX_PASSES - 1);
+	for (i = 0; i < fk.nr; i++)
+		want[nr++] = (struct set_call){ fk.t[i].tid, WANT, 0 };
+	for (i = 0; i < fk.nr; i++)
+		want[nr++] = (struct set_call){ fk.t[i].tid, OLD, 0 };
+	expect_sets(want, nr);
+	for (i = 0; i < fk.nr; i++)
+		assert_int_equal(fk.t[i].mask, OLD);
+	snprintf(path, sizeof(path), "%s/%d.pin", scratch, PID);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_threads_appear_between_scans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_vanishes_before_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_limit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("pin_apply", tests, NULL, NULL);
+}
