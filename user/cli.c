@@ -1,21 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 #include "log.h"
 
 volatile sig_atomic_t nl_stop;
+static volatile sig_atomic_t discard_fd = -1;
 
 static void on_stop_signal(int sig)
 {
-	nl_stop = 1;
+	int saved = errno;
+
+	nl_stop = sig;
+	/* Whatever write comes next goes nowhere, so none can block. */
+	if (discard_fd >= 0)
+		dup2(discard_fd, STDOUT_FILENO);
+	errno = saved;
 }
 
 void nl_stop_on_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+	/* No SA_RESTART: a system call blocked when the signal comes (a write
+	 * to a pipe nobody reads) returns EINTR instead of going on. */
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -23,6 +34,14 @@ void nl_stop_on_signals(void)
 	/* The terminal went away: stop the same way, so that top puts the
 	 * terminal back as it found it. */
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+void nl_stop_discards_stdout(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		discard_fd = fd;
 }
 
 double nl_monotonic_s(void)

@@ -5,10 +5,16 @@
 
 #include <signal.h>
 
-/* Set by SIGINT, SIGTERM and SIGHUP once nl_stop_on_signals() is called:
- * the main loops end at the next check (nl_sleep_until wakes within 0.1 s). */
+/* Set to the signal's number by SIGINT, SIGTERM and SIGHUP once
+ * nl_stop_on_signals() is called: the main loops end at the next check
+ * (nl_sleep_until wakes within 0.1 s). The handlers do not restart system
+ * calls: one blocked when the signal comes fails with EINTR. */
 extern volatile sig_atomic_t nl_stop;
 void nl_stop_on_signals(void);
+/* From then on a stop signal also points the standard output at /dev/null,
+ * so that no write to it can block once told to stop, not even one that
+ * starts just after the signal (a reader that never reads). */
+void nl_stop_discards_stdout(void);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double nl_monotonic_s(void);

@@ -54,7 +54,9 @@ static void usage(FILE *f)
 		"and targets its cpuset does not allow.\n"
 		"\n"
 		"Exit status: 0 done (or nothing to do), 2 bad usage or target, 3 missing\n"
-		"privileges, 5 no such process, 6 refused, 1 other failures.\n"
+		"privileges, 5 no such process, 6 refused, 1 other failures; 130, 143 or 129\n"
+		"stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP before the change, nothing\n"
+		"changed (a signal during the change waits for its end).\n"
 		"NUMALENS_STATE_DIR moves the records from " NL_PIN_STATE_DIR ".\n"
 		"\n"
 		"Examples:\n"
@@ -197,6 +199,21 @@ static int refuse(enum nl_pin_refusal r, const char *msg)
 	return nl_pin_exit_status(r);
 }
 
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
+/* A stop signal before the change: nothing was changed, and a plan from a
+ * window cut short is no plan. The status a shell gives a process the
+ * signal killed. */
+static int stopped(int pid, const char *when)
+{
+	fflush(stdout);
+	nl_err("stopped by %s %s pid %d: nothing changed", signal_name(nl_stop), when, pid);
+	return 128 + nl_stop;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -226,6 +243,7 @@ int cmd_pin(int argc, char **argv)
 	struct nl_advice adv;
 	struct nl_pin_result res;
 	enum nl_pin_refusal refusal;
+	sigset_t stop_signals, old_mask;
 	double duration = 3, window = 0;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
 	char msg[512], list[256], cur[256];
@@ -337,6 +355,9 @@ int cmd_pin(int argc, char **argv)
 		ao.force_cpus = force_cpus;
 	}
 	agent_opts.model = ao.thresholds;
+	/* From here a stop signal sets nl_stop: checked before the change,
+	 * held off during it. */
+	nl_stop_on_signals();
 
 	err = nl_topology_load(topo);
 	if (err) {
@@ -376,9 +397,12 @@ int cmd_pin(int argc, char **argv)
 			ret = nl_exit_for_errno(err);
 			goto out;
 		}
-		nl_stop_on_signals();
 		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
 		nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
+		if (nl_stop) {
+			ret = stopped(pid, "while watching");
+			goto out;
+		}
 		err = nl_agent_refresh(agent, &snap);
 		if (err)
 			goto out;
@@ -409,6 +433,10 @@ int cmd_pin(int argc, char **argv)
 		view.node = nodes;
 		snprintf(view.comm, sizeof(view.comm), "%s", l->comm);
 		err = view_from_proc(pid, topo, nr_nodes, &view, &window, &threads);
+		if (nl_stop) {
+			ret = stopped(pid, "while sampling");
+			goto out;
+		}
 		if (err == -ENOENT || err == -ESRCH) {
 			nl_err("no process with pid %d", pid);
 			ret = NL_EXIT_NO_PID;
@@ -487,7 +515,24 @@ int cmd_pin(int argc, char **argv)
 		goto out;
 	}
 
+	if (nl_stop) {
+		ret = stopped(pid, "before the change to");
+		goto out;
+	}
+	/* The change runs to its end (or fails and is rolled back) whatever
+	 * signal comes meanwhile: never half a process moved. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 	err = nl_pin_apply(pid, l, &adv, &popts, &res);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* one that came sets nl_stop now */
+	if (nl_stop)
+		fprintf(stderr,
+			"numalens: %s came during the change to pid %d: the change was carried "
+			"to its end first\n",
+			signal_name(nl_stop), pid);
 	if (err && !res.pinned) {
 		ret = refuse(res.refusal, res.message);
 		goto out;

@@ -205,6 +205,41 @@ static int take_snapshot(struct top *t)
 
 /* Batch mode */
 
+/*
+ * One frame to the standard output, in write(2)s of our own rather than
+ * stdio's: stdio would write the rest again after a stop signal cut a write
+ * short, and block there. 0, 1 when a stop signal ended it (the frame may be
+ * cut), or -EIO with the reason said.
+ */
+static int write_frame(const struct top_frame *f)
+{
+	char *buf = NULL;
+	size_t len = 0, done = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int err = 0;
+
+	if (!mem || top_frame_print(f, 0, f->nr, mem) || fputc('\n', mem) < 0 || fclose(mem)) {
+		free(buf);
+		nl_err("out of memory");
+		return -EIO;
+	}
+	while (done < len && !nl_stop) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			nl_err("cannot write to standard output: %s",
+			       n < 0 ? strerror(errno) : "nothing written");
+			err = -EIO;
+			break;
+		}
+		done += n;
+	}
+	free(buf);
+	return err ? err : done < len;
+}
+
 static int run_batch(struct top *t)
 {
 	struct top_status st = { 0 };
@@ -229,9 +264,9 @@ static int run_batch(struct top *t)
 		st.reverse = t->reverse;
 		top_frame_reset(&t->frame, t->width);
 		top_render_list(&t->frame, &t->snap, &t->rows, &st, 0, 0, -1);
-		if (top_frame_print(&t->frame, 0, t->frame.nr, stdout) || fputc('\n', stdout) < 0 ||
-		    fflush(stdout))
-			return -EIO;
+		err = write_frame(&t->frame);
+		if (err)
+			return err < 0 ? err : 0; /* stopped: as at any other moment */
 		/* For bench/top.sh: what one refresh costs, and where. */
 		nl_info("refresh %lu: %.2f ms snapshot, %.2f ms frame, %zu processes, %zu rows",
 			t->done, (t1 - t0) * 1e3, (nl_monotonic_s() - t1) * 1e3, t->snap.nr,
@@ -873,15 +908,14 @@ int cmd_top(int argc, char **argv)
 	t->live = calloc(1, sizeof(*t->live));
 
 	if (t->batch) {
+		nl_stop_discards_stdout();
 		top_frame_init(&t->frame, t->width);
 		err = run_batch(t);
 	} else {
 		top_frame_init(&t->frame, 80);
 		err = run_interactive(t);
 	}
-	if (err == -EIO)
-		nl_err("cannot write to standard output");
-	else if (err && err != -ENOTTY)
+	if (err && err != -EIO && err != -ENOTTY)
 		nl_err("refresh failed: %s", strerror(-err));
 
 	top_frame_free(&t->frame);

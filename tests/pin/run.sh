@@ -122,6 +122,10 @@ all_on() {
 }
 
 threads_of() { ls /proc/"$1"/task | wc -l; }
+# untouched PID RECORD: every thread still on $all, and no record.
+untouched() {
+	[ ! -e "$2" ] || { echo "  record $2 left"; false; } && all_on "$1" "$all"
+}
 
 # wait_threads PID N: until PID has N threads (10 s at most).
 wait_threads() {
@@ -203,6 +207,26 @@ check "pin --migrate-memory: exit 0" status_is 0
 check "pin --migrate-memory: reports the pages that could not move" stdout_has "0 pages could not move"
 check "pin --migrate-memory: the record names no move (nothing was off the node)" bash -c "! grep -q '^migrated' '$state/$P.pin'"
 run "$nl" unpin "$P"
+
+# A stop signal while pin watches: nothing planned, nothing changed, the
+# signal's status (not a plan from the part of the window that was seen).
+for sig in INT TERM; do
+	NUMALENS_STATE_DIR="$out/sig-state" "$nl" pin "$P" --duration 30 --apply \
+		>"$out/stdout" 2>"$out/stderr" &
+	pp=$!
+	for _ in $(seq 300); do grep -q "watching pid $P" "$out/stderr" && break; sleep 0.1; done
+	kill -"$sig" "$pp"
+	for _ in $(seq 50); do kill -0 "$pp" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pp" 2>/dev/null
+	wait "$pp"
+	status=$?
+	want=$((128 + $(kill -l "$sig")))
+	check "SIG$sig while pin --apply watches: exit $want, says nothing changed" \
+		bash -c "[ $status -eq $want ] && grep -q 'stopped by SIG$sig while watching pid $P: nothing changed' '$out/stderr'"
+	check "SIG$sig while pin watches: no plan" bash -c "! grep -q '^plan:\|^nothing to do' '$out/stdout'"
+	check "SIG$sig while pin watches: no record, every thread still on $all" \
+		untouched "$P" "$out/sig-state/$P.pin"
+done
 
 # ---- refusals: the message, the status, and nothing changed
 k_before=$(taskset -p -c 2 | sed 's/.*: //')

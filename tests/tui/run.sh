@@ -257,6 +257,32 @@ check "batch -p PID: one row, the workload, with its 64 MiB on node 0" \
 	bash -c "[ \$(grep -cE '^ *[0-9]+ ' '$out/batch.p') -eq 1 ] &&
 		grep -qE '^ *$wpid numa-workload +0% place .* 6[4-9]\.[0-9] MiB 0+ +0+ +0 ' '$out/batch.p'"
 
+# A reader that never reads: the pipe fills, the write blocks; a stop signal
+# still ends it, promptly, with the status a stop signal gives at any moment.
+mkfifo "$out/fifo"
+for sig in TERM INT; do
+	sleep 600 <"$out/fifo" &
+	reader=$!
+	"$nl" -b -d 0.1 -a >"$out/fifo" 2>"$out/fifo.err" &
+	bpid=$!
+	for _ in $(seq 300); do grep -q pipe_write "/proc/$bpid/wchan" 2>/dev/null && break; sleep 0.1; done
+	blocked=$(cat "/proc/$bpid/wchan" 2>/dev/null)
+	kill -"$sig" "$bpid"
+	for _ in $(seq 30); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$bpid" 2>/dev/null; then
+		ended=no
+		kill -KILL "$bpid"
+	else
+		ended=yes
+	fi
+	wait "$bpid"
+	status=$?
+	kill "$reader" 2>/dev/null
+	wait "$reader" 2>/dev/null
+	check "batch into a pipe nobody reads (blocked in $blocked): SIG$sig ends it within 3 s ($ended), status 0 ($status; $(head -c 200 "$out/fifo.err"))" \
+		bash -c "[[ '$blocked' == *pipe_write* ]] && [ $ended = yes ] && [ $status -eq 0 ] && [ ! -s '$out/fifo.err' ]"
+done
+
 "$nl" -d 1 </dev/null >"$out/notty" 2>"$out/notty.err"
 status=$?
 check "no terminal, no -b: non-zero exit ($status)" [ "$status" -ne 0 ]
