@@ -246,7 +246,7 @@ int cmd_pin(int argc, char **argv)
 	sigset_t stop_signals, old_mask;
 	double duration = 3, window = 0;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
-	char msg[512], list[256], cur[256];
+	char msg[512], list[256], cur[256], undo[PATH_MAX + 64];
 	size_t threads = 0;
 	int opt, err, pid, nr_nodes, ret = NL_EXIT_FAILURE;
 	uint32_t want_pid;
@@ -543,9 +543,9 @@ int cmd_pin(int argc, char **argv)
 	       list, __builtin_popcountll(adv.nodes) > 1 ? "s" : "",
 	       nl_nodes_to_list(adv.nodes, cur, sizeof(cur)), res.threads_changed, res.passes,
 	       res.passes == 1 ? "" : "s", pid);
-	printf("saved: the affinity from before (%s) is in %s%s; undo with: numalens unpin %d\n",
-	       res.before, res.state_path, res.kept_record ? " (kept from the earlier pin)" : "",
-	       pid);
+	nl_pin_undo_command(&popts, pid, undo, sizeof(undo));
+	printf("saved: the affinity from before (%s) is in %s%s; undo with: %s\n", res.before,
+	       res.state_path, res.kept_record ? " (kept from the earlier pin)" : "", undo);
 	if (popts.migrate) {
 		char before[32], after[32];
 

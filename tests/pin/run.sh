@@ -208,6 +208,15 @@ check "pin --migrate-memory: reports the pages that could not move" stdout_has "
 check "pin --migrate-memory: the record names no move (nothing was off the node)" bash -c "! grep -q '^migrated' '$state/$P.pin'"
 run "$nl" unpin "$P"
 
+# The undo line quotes a state directory the shell would split, and works as printed.
+mkdir -p "$out/state dir"
+run env NUMALENS_STATE_DIR="$out/state dir" "$nl" pin "$P" --cpus 1 --apply
+check "NUMALENS_STATE_DIR with a space: the undo line quotes it" \
+	stdout_has "undo with: NUMALENS_STATE_DIR='$out/state dir' numalens unpin $P"
+undo=$(sed -n 's/.*undo with: //p' "$out/stdout")
+(cd "$top/build" && PATH=$top/build:$PATH bash -c "$undo") >/dev/null 2>&1
+check "NUMALENS_STATE_DIR with a space: the undo line as printed unpins" all_on "$P" "$all"
+
 # A stop signal while pin watches: nothing planned, nothing changed, the
 # signal's status (not a plan from the part of the window that was seen).
 for sig in INT TERM; do
@@ -276,8 +285,19 @@ for _ in $(seq 100); do grep -q ready "$out/wl.nobody" && break; sleep 0.05; don
 run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" pin "$N" --cpus 1 --apply
 check "same owner without CAP_SYS_NICE: pinned (exit 0)" status_is 0
 check "same owner: every thread on CPU 1" all_on "$N" 1
+check "same owner: the undo line sets NUMALENS_STATE_DIR, as unpin needs it" \
+	stdout_has "undo with: NUMALENS_STATE_DIR=$out/nobody-state numalens unpin $N"
 run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" unpin "$N"
 check "same owner: unpinned" all_on "$N" "$all"
+# Its own process, a state directory it may not write: nothing was changed,
+# and the message says so (not that a change was undone).
+mkdir -p "$out/root-state" && chmod 755 "$out/root-state"
+run nobody env NUMALENS_STATE_DIR="$out/root-state" "$nl" pin "$N" --cpus 1 --apply
+check "state directory not writable: exit 3, says nothing changed and what to do" \
+	bash -c "[ $status -eq 3 ] && grep -q 'cannot save the present affinity in $out/root-state/$N.pin: Permission denied (run as root, or set NUMALENS_STATE_DIR' '$out/stderr' &&
+		grep -q '; nothing changed\$' '$out/stderr' && ! grep -q 'undone' '$out/stderr'"
+check "state directory not writable: every thread still on $all, no record" \
+	untouched "$N" "$out/root-state/$N.pin"
 
 # A pid reused by another process: unpin restores nothing. The new process
 # runs on CPU 1, exactly what the pin had set, so a careless unpin would move it.
