@@ -403,7 +403,7 @@ int cmd_export(int argc, char **argv)
 	eopts.allow_comm = allow_comm;
 	eopts.allow_cgroup = allow_cgroup;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "l:t:i:m:g:vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "l:t:i:m:g:vh", long_opts, "numalens export")) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -528,8 +528,7 @@ int cmd_export(int argc, char **argv)
 			case -1:
 				return NL_EXIT_USAGE;
 			}
-			usage(stderr);
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt */
 		}
 	}
 	if (optind < argc) {

@@ -259,7 +259,7 @@ int cmd_pin(int argc, char **argv)
 	ao.allow_migrate = false;
 	nl_agent_opts_default(&agent_opts);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "n:c:mad:fvh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "n:c:mad:fvh", long_opts, "numalens pin")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (!strcmp(optarg, "auto")) {
@@ -295,19 +295,12 @@ int cmd_pin(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
-		case 'd': {
-			char *end;
-
-			duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(duration > 0) || duration > 3600) {
-				nl_err("--duration must be a number of seconds between 0 and 3600, "
-				       "not '%s'",
-				       optarg);
+		case 'd':
+			if (nl_parse_duration(optarg, "--duration", 3600, &duration)) {
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
 			break;
-		}
 		case 'v':
 			nl_verbose++;
 			break;
@@ -330,8 +323,7 @@ int cmd_pin(int argc, char **argv)
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
-			usage(stderr);
-			ret = NL_EXIT_USAGE;
+			ret = NL_EXIT_USAGE; /* said by nl_getopt */
 			goto out;
 		}
 	}
@@ -594,7 +586,7 @@ int cmd_unpin(int argc, char **argv)
 	int opt, pid;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "vh", long_opts, "numalens unpin")) != -1) {
 		switch (opt) {
 		case 'v':
 			nl_verbose++;
@@ -603,8 +595,7 @@ int cmd_unpin(int argc, char **argv)
 			unpin_usage(stdout);
 			return NL_EXIT_OK;
 		default:
-			unpin_usage(stderr);
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt */
 		}
 	}
 	if (optind != argc - 1) {

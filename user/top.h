@@ -220,4 +220,8 @@ void top_render_help(struct top_frame *f);
 /* "0-3,8" */
 void top_node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size);
 
+/* Whether $TERM can show the live view (top_term.c): 0, or -1 with why
+ * saying what is missing ("TERM=dumb cannot ..."). */
+int top_terminal_check(char *why, size_t size);
+
 #endif /* NUMALENS_TOP_H */

@@ -62,6 +62,45 @@ check "help diagnose: diagnose's help" bash -c "[ $status -eq 0 ] && head -n 1 '
 run "$nl" top -b -n abc
 check "top -n abc: exit 2, one error" bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ]"
 
+# getopt errors: one line, "numalens: ...", pointing at the command's --help;
+# no usage dump, no "diagnose:" prefix.
+error_line_is() { # PATTERN: exit 2 and one line on stderr, "numalens: ...PATTERN...--help"
+	[ "$status" -eq 2 ] && [ "$(wc -l <"$out/stderr")" -eq 1 ] &&
+		grep -q -- "^numalens: .*$1.*--help" "$out/stderr"
+}
+one_line_error() { # NAME PATTERN: the last run
+	check "$1: exit 2, one 'numalens:' line naming --help ($status: $(head -n 3 "$out/stderr" | tr '\n' '|'))" \
+		error_line_is "$2"
+}
+for cmd in diagnose doctor top pin unpin export; do
+	run "$nl" $cmd --bogus
+	one_line_error "$cmd --bogus" "unknown option '--bogus'"
+done
+run "$top/build/numatop-lite" -x
+one_line_error "numatop-lite -x" "unknown option '-x'.*numatop-lite"
+run "$nl" diagnose --duration
+one_line_error "diagnose --duration without a value" "option '--duration' needs a value"
+run "$nl" diagnose -d
+one_line_error "diagnose -d without a value" "option '-d' needs a value"
+run "$nl" diagnose --json=yes
+one_line_error "diagnose --json=yes" "option '--json' takes no value"
+run "$nl" export --no
+one_line_error "export --no (--no-cgroup? --no-pmu?)" "ambiguous option '--no'"
+
+# Range messages say the range accepted: 0 is refused, so not "from 0".
+run "$nl" diagnose --duration 0
+check "diagnose --duration 0: exit 2, the range says above 0" \
+	bash -c "[ $status -eq 2 ] && grep -q 'above 0 and up to 86400' '$out/stderr'"
+run "$nl" pin 1 --duration 0
+check "pin --duration 0: exit 2, the range says above 0" \
+	bash -c "[ $status -eq 2 ] && grep -q 'above 0 and up to 3600' '$out/stderr'"
+run "$nl" top -b --max-procs abc
+check "top --max-procs abc: exit 2, one line with the range" \
+	bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ] && grep -q 'from 16 to 4194304' '$out/stderr'"
+run "$nl" top -b --width 5
+check "top --width 5: exit 2, one line with the range" \
+	bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ] && grep -q 'from 40 to 1024' '$out/stderr'"
+
 run "$nl" diagnose --duration -3
 check "bad duration: exit 2" status_is 2
 check "bad duration: names the option" stderr_has -- "--duration must be"

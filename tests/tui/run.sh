@@ -283,6 +283,19 @@ for sig in TERM INT; do
 		bash -c "[[ '$blocked' == *pipe_write* ]] && [ $ended = yes ] && [ $status -eq 0 ] && [ ! -s '$out/fifo.err' ]"
 done
 
+# ---- a terminal it cannot draw on: status 2 and a pointer to -b, before
+# loading anything (as without a terminal), not a garbled screen.
+for term in unset bogus dumb; do
+	if [ "$term" = unset ]; then setenv="env -u TERM"; else setenv="env TERM=$term"; fi
+	T new-session -d -s "term-$term" -x 80 -y 24 \
+		"$setenv $nl -n 1 -d 0.5 2>$out/term.$term.err; echo \$? >$out/term.$term.status"
+	for _ in $(seq 150); do [ -s "$out/term.$term.status" ] && break; sleep 0.2; done
+	check "TERM $term: exit 2, says so and names -b ($(cat "$out/term.$term.status" 2>/dev/null): $(cat "$out/term.$term.err" 2>/dev/null))" \
+		bash -c "[ \"\$(cat '$out/term.$term.status')\" = 2 ] && grep -q 'cannot draw on this terminal: .*TERM' '$out/term.$term.err' &&
+			grep -q -- '-b -n ITERATIONS' '$out/term.$term.err'"
+	T kill-session -t "term-$term" 2>/dev/null
+done
+
 "$nl" -d 1 </dev/null >"$out/notty" 2>"$out/notty.err"
 status=$?
 check "no terminal, no -b: non-zero exit ($status)" [ "$status" -ne 0 ]
