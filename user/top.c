@@ -250,6 +250,7 @@ static int run_batch(struct top *t)
 	st.interval_s = t->interval;
 	st.filter = &t->filter;
 	st.min_remote_ratio = t->aopts.model.min_remote_ratio;
+	st.batch = true;
 	while (!nl_stop && (!t->iterations || t->done < t->iterations)) {
 		nl_sleep_until(nl_monotonic_s() + t->interval, &nl_stop);
 		if (nl_stop)
