@@ -162,6 +162,14 @@ run "$nl" diagnose --duration 1 --top 3
 check "text report: exit 0" status_is 0
 check "text report: lists the data sources" grep -q "^Data sources" "$out/stdout"
 check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$out/stdout"
+# One node: a verdict at the top says it once, no row repeats it.
+check "text report: a one-line verdict right under the title" \
+	bash -c "sed -n 2p '$out/stdout' | grep -qx 'verdict: no process loses time to remote memory: there is one NUMA node, so every memory access is local'"
+check "text report: no row repeats that every access is local ($(grep -c 'all of its memory accesses are local' "$out/stdout"))" \
+	bash -c "! grep -q 'all of its memory accesses are local' '$out/stdout'"
+run "$nl" diagnose --duration 1 --json
+check "JSON: the verdict, and no process flagged" \
+	jtrue '(.verdict | startswith("no process loses time to remote memory")) and .flagged_processes == 0'
 
 # Output that cannot be written fails the command, with the reason.
 for cmd in "--help" "doctor" "diagnose --duration 1 --json" "diagnose --duration 1"; do
@@ -182,6 +190,14 @@ check "doctor: says plainly no hardware PMU is here" \
 	grep -Eq "^ +pmu +inactive +no hardware memory sampling here" "$out/stdout"
 check "doctor: says which sources the ratios come from" \
 	grep -q "^summary: remote ratios come from .*no hardware PMU" "$out/stdout"
+if [ "$(cat /proc/sys/kernel/numa_balancing)" = 0 ]; then
+	check "doctor: numa_balancing inactive while kernel.numa_balancing is 0, and says why" \
+		bash -c "grep -Eq '^ +numa_balancing +inactive .*kernel.numa_balancing is 0' '$out/stdout' &&
+			! grep -Eq '^ +numa_balancing +active' '$out/stdout'"
+else
+	check "doctor: numa_balancing active while the kernel balances" \
+		grep -Eq '^ +numa_balancing +active ' "$out/stdout"
+fi
 check "doctor: CPU time from sched_migrate_task, nothing on sched_switch" \
 	bash -c "grep -Eq 'nl_sched_migrate +tp_btf/sched_migrate_task +attached' '$out/stdout' &&
 		grep -Eq 'nl_sched_switch +tp_btf/sched_switch +not loaded' '$out/stdout' &&
