@@ -137,17 +137,25 @@ static const struct option *erring_long(const char *arg, const struct option *lo
 	return NULL;
 }
 
-/* "--no" for --no-pmu and --no-fentry: getopt_long takes no guess. */
-static bool long_prefix_of_several(const char *arg, const struct option *longopts)
+/* "--no" for --no-pmu and --no-fentry: getopt_long takes no guess. The
+ * options it could be, ", "-separated, into buf; how many. */
+static int long_candidates(const char *arg, const struct option *longopts, char *buf, size_t size)
 {
-	size_t len = strcspn(arg + 2, "=");
+	size_t len = strcspn(arg + 2, "="), used = 0;
 	int n = 0;
 
+	buf[0] = '\0';
 	if (strncmp(arg, "--", 2))
-		return false;
-	for (; longopts->name; longopts++)
-		n += !strncmp(longopts->name, arg + 2, len);
-	return n > 1;
+		return 0;
+	for (; longopts->name; longopts++) {
+		if (strncmp(longopts->name, arg + 2, len))
+			continue;
+		if (used < size)
+			used += snprintf(buf + used, size - used, "%s--%s", n ? ", " : "",
+					 longopts->name);
+		n++;
+	}
+	return n;
 }
 
 int nl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
@@ -155,7 +163,7 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 {
 	const char *arg;
 	const struct option *o;
-	char quiet[64];
+	char quiet[64], which[200];
 	int opt;
 
 	/* ':' first: a missing value is told apart from an unknown option. */
@@ -176,9 +184,10 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		nl_err("option '--%s' takes no value (see %s --help)", o->name, cmd);
 	else if (optopt)
 		nl_err("unknown option '-%c' (see %s --help)", optopt, cmd);
+	else if (long_candidates(arg, longopts, which, sizeof(which)) > 1)
+		nl_err("ambiguous option '%.*s': %s (see %s --help)", (int)strcspn(arg, "="), arg,
+		       which, cmd);
 	else
-		nl_err("%s option '%.*s' (see %s --help)",
-		       long_prefix_of_several(arg, longopts) ? "ambiguous" : "unknown",
-		       (int)strcspn(arg, "="), arg, cmd);
+		nl_err("unknown option '%.*s' (see %s --help)", (int)strcspn(arg, "="), arg, cmd);
 	return '?';
 }

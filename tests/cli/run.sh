@@ -85,7 +85,7 @@ one_line_error "diagnose -d without a value" "option '-d' needs a value"
 run "$nl" diagnose --json=yes
 one_line_error "diagnose --json=yes" "option '--json' takes no value"
 run "$nl" export --no
-one_line_error "export --no (--no-cgroup? --no-pmu?)" "ambiguous option '--no'"
+one_line_error "export --no: ambiguous, the options it could be" "ambiguous option '--no': --no-cgroup, --no-fentry, --no-pmu "
 
 # Range messages say the range accepted: 0 is refused, so not "from 0".
 run "$nl" diagnose --duration 0
