@@ -52,21 +52,21 @@ int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
 	case NL_OPT_SAMPLE_PERIOD:
 		errno = 0;
 		value = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || arg[0] == '-') {
-			nl_err("--%s must be a whole number, not '%s'",
-			       opt == NL_OPT_MAX_PROCS ? "max-procs" : "sample-period", arg);
-			return -1;
-		}
 		if (opt == NL_OPT_SAMPLE_PERIOD) {
-			if (!value || value > (1ull << 32)) {
-				nl_err("--sample-period must be between 1 and 2^32");
+			if (errno || end == arg || *end || arg[0] == '-' || !value ||
+			    value > (1ull << 32)) {
+				nl_err("--sample-period must be a whole number from 1 to %llu, not "
+				       "'%s'",
+				       1ull << 32, arg);
 				return -1;
 			}
 			o->collect.sample_period = value;
 			return 1;
 		}
-		if (value < 16 || value > (1u << 22)) {
-			nl_err("--max-procs must be between 16 and %u", 1u << 22);
+		if (errno || end == arg || *end || arg[0] == '-' || value < 16 ||
+		    value > (1u << 22)) {
+			nl_err("--max-procs must be a whole number from 16 to %u, not '%s'",
+			       1u << 22, arg);
 			return -1;
 		}
 		o->collect.max_procs = value;

@@ -274,10 +274,11 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 		nl_source_set(s, NL_SRC_BALANCING, false, NULL,
 			      "no NUMA-balancing tracepoint could be used (missing: %s%s%s)", gaps,
 			      *gaps && *failed ? "; failed: " : "", failed);
-	else
-		nl_source_set(s, NL_SRC_BALANCING, true, "tp_btf+tracepoint", "%s%s%s%s%s",
-			      numab == 0 ? "kernel.numa_balancing is 0: the kernel makes no "
-					   "balancing decisions" :
+	else /* attached either way: the method says so, and they count once it is on */
+		nl_source_set(s, NL_SRC_BALANCING, numab != 0, "tp_btf+tracepoint", "%s%s%s%s%s",
+			      numab == 0 ? "kernel.numa_balancing is 0, so the kernel makes no "
+					   "balancing decisions to count (enable it with: sysctl "
+					   "kernel.numa_balancing=1)" :
 					   "sched_{move,swap,stick}_numa, mm_migrate_pages",
 			      *gaps ? "; not in this kernel: " : "", gaps,
 			      *failed ? "; failed to attach: " : "", failed);

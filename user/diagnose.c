@@ -84,20 +84,12 @@ int cmd_diagnose(int argc, char **argv)
 
 	nl_agent_opts_default(&aopts);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:p:n:jvh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "d:p:n:jvh", long_opts, "numalens diagnose")) != -1) {
 		switch (opt) {
-		case 'd': {
-			char *end;
-
-			duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(duration > 0) || duration > 86400) {
-				nl_err("--duration must be a number of seconds between 0 and 86400, "
-				       "not '%s'",
-				       optarg);
+		case 'd':
+			if (nl_parse_duration(optarg, "--duration", 86400, &duration))
 				return NL_EXIT_USAGE;
-			}
 			break;
-		}
 		case 'p':
 			if (nl_parse_pid(optarg, "--pid", &pid))
 				return NL_EXIT_USAGE;
@@ -128,8 +120,7 @@ int cmd_diagnose(int argc, char **argv)
 			case -1:
 				return NL_EXIT_USAGE;
 			}
-			usage(stderr);
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt */
 		}
 	}
 	if (optind < argc) {

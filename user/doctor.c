@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "agent.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "privs.h"
@@ -65,7 +66,7 @@ int cmd_doctor(int argc, char **argv)
 
 	nl_agent_opts_default(&aopts);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "vh", long_opts, "numalens doctor")) != -1) {
 		if (opt == 'v') {
 			nl_verbose++;
 			continue;
@@ -74,9 +75,7 @@ int cmd_doctor(int argc, char **argv)
 			err = nl_agent_option(opt, optarg, &aopts);
 			if (err == 1)
 				continue;
-			if (err == 0)
-				fprintf(stderr, "Usage: numalens doctor [-v] [options]\n");
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt or nl_agent_option */
 		}
 		printf("Usage: numalens doctor [-v] [options]\n"
 		       "Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);

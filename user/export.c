@@ -51,6 +51,7 @@ static void usage(FILE *f)
 		"                          no HTTP server\n"
 		"  -i, --interval SECONDS  refresh period (default 5)\n"
 		"      --once              with --textfile: write once after one interval, exit\n"
+		"                          (status 1 when it cannot be written)\n"
 		"  -m, --max-processes N   series for the N busiest processes (or groups),\n"
 		"                          the rest summed into comm=\"other\" (default %d)\n"
 		"  -g, --group-by KIND     pid (default), comm or cgroup\n"
@@ -83,7 +84,8 @@ static void usage(FILE *f)
 		"  -v, --verbose           more messages (twice: libbpf's and libmicrohttpd's)\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM (or --once done), 1 failure (the\n"
-		"port taken...), 2 bad usage, 3 missing privileges, 4 kernel lacks BTF or a\n"
+		"port taken, --once could not write...), 2 bad usage (a --textfile that\n"
+		"cannot be written...), 3 missing privileges, 4 kernel lacks BTF or a\n"
 		"tracepoint.\n"
 		"\n"
 		"Examples:\n"
@@ -103,23 +105,82 @@ static double realtime_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int nl_textfile_write(const char *path, const char *data, size_t len)
+/* Creates the temporary file beside path that nl_textfile_write renames
+ * over it: its descriptor, or a negative errno; *tmp is its name (free it). */
+static int textfile_tmp(const char *path, char **tmp)
 {
-	char *copy = strdup(path), *tmp = NULL;
-	size_t done = 0;
-	int fd = -1, err = 0;
+	char *copy = strdup(path);
+	int fd;
 
+	*tmp = NULL;
 	if (!copy)
 		return -ENOMEM;
 	/* Hidden and not *.prom: the textfile collector skips it. */
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-		goto out;
+	if (asprintf(tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
+		*tmp = NULL;
+		free(copy);
+		return -ENOMEM;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	free(copy);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int nl_textfile_check(const char *path, char *why, size_t size)
+{
+	char *copy, *tmp, *dir;
+	struct stat st;
+	int fd;
+
+	if (!path[0]) {
+		snprintf(why, size, "--textfile needs a file name");
+		return -EINVAL;
+	}
+	/* Renaming over a device or a directory must not even be tried. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "--textfile %s is a directory: name a file in it", path);
+		return -EISDIR;
+	}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		snprintf(why, size, "--textfile %s is not a regular file", path);
+		return -EINVAL;
+	}
+	copy = strdup(path);
+	if (!copy) {
+		snprintf(why, size, "out of memory");
+		return -ENOMEM;
+	}
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "--textfile %s: its directory %s does not exist", path, dir);
+		free(copy);
+		return -ENOENT;
+	}
+	/* What each refresh does first: a file beside it, to rename over it. */
+	fd = textfile_tmp(path, &tmp);
 	if (fd < 0) {
-		err = -errno;
+		snprintf(why, size, "--textfile %s: cannot create a file in %s: %s", path, dir,
+			 strerror(-fd));
+		free(tmp);
+		free(copy);
+		return fd;
+	}
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	free(copy);
+	return 0;
+}
+
+int nl_textfile_write(const char *path, const char *data, size_t len)
+{
+	char *tmp = NULL;
+	size_t done = 0;
+	int fd, err = 0;
+
+	fd = textfile_tmp(path, &tmp);
+	if (fd < 0) {
+		err = fd;
 		goto out;
 	}
 	while (done < len) {
@@ -151,7 +212,6 @@ out:
 	if (err && tmp)
 		unlink(tmp);
 	free(tmp);
-	free(copy);
 	return err;
 }
 
@@ -257,7 +317,7 @@ static int refresh(struct exporter *x)
 	nl_debug("refresh: %zu processes, %zu series, %zu folded, %zu bytes, %.1f ms",
 		 x->series->tracked, x->series->nr_selected, x->series->folded, x->text.len,
 		 x->host.refresh_seconds * 1e3);
-	return 0;
+	return err; /* a textfile not written fails --once; the loop goes on */
 }
 
 static volatile sig_atomic_t hangups;
@@ -314,7 +374,7 @@ int cmd_export(int argc, char **argv)
 	const char *pin_comm[MAX_ALLOW], *pin_cgroup[MAX_ALLOW];
 	struct nl_autopin_opts popts;
 	bool auto_pin = false, pin_options = false;
-	char msg[160];
+	char msg[160], why[1024];
 	unsigned long stable;
 	struct exporter x = { 0 };
 	struct nl_export_opts eopts;
@@ -343,7 +403,7 @@ int cmd_export(int argc, char **argv)
 	eopts.allow_comm = allow_comm;
 	eopts.allow_cgroup = allow_cgroup;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "l:t:i:m:g:vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "l:t:i:m:g:vh", long_opts, "numalens export")) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -468,8 +528,7 @@ int cmd_export(int argc, char **argv)
 			case -1:
 				return NL_EXIT_USAGE;
 			}
-			usage(stderr);
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt */
 		}
 	}
 	if (optind < argc) {
@@ -499,16 +558,10 @@ int cmd_export(int argc, char **argv)
 		eopts.cgroup_labels = false;
 	if (eopts.cgroup_labels || eopts.group_by == NL_EXPORT_BY_CGROUP || eopts.nr_allow_cgroup)
 		eopts.read_cgroup = read_cgroup;
-	if (x.textfile) {
-		char *copy = strdup(x.textfile);
-		struct stat st;
-
-		if (!copy || stat(dirname(copy), &st) || !S_ISDIR(st.st_mode)) {
-			nl_err("--textfile %s: its directory does not exist", x.textfile);
-			free(copy);
-			return NL_EXIT_USAGE;
-		}
-		free(copy);
+	/* A textfile that cannot be written fails now, not at every refresh. */
+	if (x.textfile && nl_textfile_check(x.textfile, why, sizeof(why))) {
+		nl_err("%s", why);
+		return NL_EXIT_USAGE;
 	}
 
 	/* The port first: a bad address or a port in use fails fast. */
@@ -540,6 +593,13 @@ int cmd_export(int argc, char **argv)
 			nl_warn("without %s the memory of other users' processes is unknown (their "
 				"numa_maps cannot be read)",
 				nl_cap_name(plan.keep[0]));
+		/* Without CAP_DAC_OVERRIDE the directory may be closed to us now. */
+		if (x.textfile && nl_textfile_check(x.textfile, why, sizeof(why))) {
+			nl_err("%s, once the capabilities are dropped (--keep-caps keeps them)",
+			       why);
+			ret = NL_EXIT_USAGE;
+			goto out;
+		}
 	}
 
 	err = nl_export_new(&eopts,

@@ -280,6 +280,10 @@ void nl_http_stop(struct nl_http *h);
 
 /* Writes data to a temporary file beside path, then renames it over path. */
 int nl_textfile_write(const char *path, const char *data, size_t len);
+/* Whether nl_textfile_write can work: a file name, not a directory or a
+ * device, in a directory where a file can be created now. 0, or a negative
+ * errno with why saying what is wrong ("--textfile PATH: ..."). */
+int nl_textfile_check(const char *path, char *why, size_t size);
 
 /* ---- Capabilities (export_caps.c) ---- */
 

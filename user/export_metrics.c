@@ -41,7 +41,9 @@ static void process_families(struct nl_buf *b, const struct series *s,
 	bool hint = src && src[NL_SRC_HINT_FAULTS].active &&
 		    !strcmp(src[NL_SRC_HINT_FAULTS].method, "fentry");
 	bool pmu = src && src[NL_SRC_PMU].active;
-	bool balancing = !src || src[NL_SRC_BALANCING].active;
+	/* Attached (a method) even while kernel.numa_balancing is 0, which may
+	 * be turned on at any time: the series are there from the start. */
+	bool balancing = !src || src[NL_SRC_BALANCING].active || src[NL_SRC_BALANCING].method[0];
 	size_t i;
 	int j;
 

@@ -11,6 +11,7 @@
  * caught by the next scan; scans repeat until one finds nothing to change,
  * at which point every thread has the target and new threads inherit it.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -170,6 +171,30 @@ int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struc
 void nl_pin_state_path(const struct nl_pin_opts *o, int pid, char *buf, size_t size)
 {
 	msgf(buf, size, "%s/%d.pin", o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR, pid);
+}
+
+void nl_pin_undo_command(const struct nl_pin_opts *o, int pid, char *buf, size_t size)
+{
+	const char *d = o ? o->state_dir : NULL, *c;
+	size_t used = 0;
+	bool plain = d && d[0];
+
+	if (!d) {
+		msgf(buf, size, "numalens unpin %d", pid);
+		return;
+	}
+	/* unpin finds the record where pin left it: the same directory. */
+	for (c = d; plain && *c; c++)
+		plain = isalnum((unsigned char)*c) || strchr("-_./:,+@%", *c);
+	if (plain) {
+		msgf(buf, size, "NUMALENS_STATE_DIR=%s numalens unpin %d", d, pid);
+		return;
+	}
+	used = snprintf(buf, size, "NUMALENS_STATE_DIR='");
+	for (c = d; *c && used + 5 < size; c++) /* ' is '\'' within quotes */
+		used += snprintf(buf + used, size - used, *c == '\'' ? "'\\''" : "%c", *c);
+	if (used < size)
+		snprintf(buf + used, size - used, "' numalens unpin %d", pid);
 }
 
 /* ---- the record ---- */
@@ -568,8 +593,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		if (res->passes == NL_PIN_MAX_PASSES) {
 			err = -EAGAIN;
 			msgf(res->message, sizeof(res->message),
-			     "pid %d keeps creating threads or changing their affinity (%d "
-			     "scans); what numalens changed is undone",
+			     "pid %d keeps creating threads or changing their affinity (%d scans)",
 			     pid, NL_PIN_MAX_PASSES);
 			goto fail;
 		}
@@ -613,11 +637,16 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		if (saved_new || first) {
 			err = rec_save(&rec, res->state_path);
 			if (err) {
+				bool denied = err == -EACCES || err == -EPERM || err == -EROFS;
+
 				msgf(res->message, sizeof(res->message),
-				     "cannot save the present affinity in %s: %s; what numalens "
-				     "changed is undone",
-				     res->state_path, strerror(-err));
-				goto fail;
+				     "cannot save the present affinity in %s: %s%s",
+				     res->state_path, strerror(-err),
+				     denied ? " (run as root, or set NUMALENS_STATE_DIR to a "
+					      "directory you may write)" :
+					      "");
+				res->refusal = denied ? NL_PIN_PRIVILEGE : NL_PIN_FAILED;
+				goto fail_refusal;
 			}
 		}
 		if (!todo)
@@ -632,9 +661,8 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 				continue;
 			if (err) {
 				msgf(res->message, sizeof(res->message),
-				     "cannot set the affinity of thread %d of pid %d: %s%s; what "
-				     "numalens changed is undone",
-				     tid, pid, strerror(-err),
+				     "cannot set the affinity of thread %d of pid %d: %s%s", tid,
+				     pid, strerror(-err),
 				     err == -EPERM  ? " (needs CAP_SYS_NICE or the same owner)" :
 				     err == -EINVAL ? " (its cpuset allows none of those CPUs)" :
 						      "");
@@ -721,6 +749,20 @@ fail:
 	res->refusal = NL_PIN_FAILED;
 fail_refusal:
 	roll_back(&h, &rec, &changed);
+	/* Say what became of the process: only the truth about it. */
+	if (!res->message[0])
+		msgf(res->message, sizeof(res->message), "%s", strerror(err ? -err : EIO));
+	if (res->refusal != NL_PIN_GONE) {
+		size_t used = strlen(res->message);
+
+		if (changed.nr)
+			msgf(res->message + used, sizeof(res->message) - used,
+			     "; the %zu thread%s it had changed %s back on the affinity they had",
+			     changed.nr, changed.nr == 1 ? "" : "s",
+			     changed.nr == 1 ? "is" : "are");
+		else
+			msgf(res->message + used, sizeof(res->message) - used, "; nothing changed");
+	}
 	if (!res->kept_record)
 		unlink(res->state_path);
 	res->threads_changed = 0;
@@ -1111,7 +1153,7 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		struct done *d;
 		enum nl_pin_refusal refusal;
 		int err;
-		char msg[512], nodes[64], cpus[128], moved[32], migrated[600];
+		char msg[512], nodes[64], cpus[128], moved[32], migrated[600], undo[320];
 
 		/* Cheap filter before any /proc read: the thresholds, with room for hysteresis. */
 		if (v->pid == (uint32_t)getpid() ||
@@ -1219,11 +1261,12 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 					 nodes, res.bytes_off_before / 1048576.0,
 					 res.bytes_off_after / 1048576.0, res.pages_not_moved);
 		}
+		nl_pin_undo_command(&popts, (int)v->pid, undo, sizeof(undo));
 		logf_(ap,
 		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s; remote "
-		      "%.0f%% -> %.0f%% expected; undo: numalens unpin %u",
+		      "%.0f%% -> %.0f%% expected; undo: %s",
 		      v->pid, v->comm, nodes, cpus, res.threads_changed, migrated,
-		      adv.remote_now * 100, adv.remote_after * 100, v->pid);
+		      adv.remote_now * 100, adv.remote_after * 100, undo);
 	}
 	nl_advisor_memory_sweep(&ap->memory);
 	done_sweep(ap, snap);

@@ -138,6 +138,9 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res);
 
 /* The state file of a pid: DIR/PID.pin */
 void nl_pin_state_path(const struct nl_pin_opts *o, int pid, char *buf, size_t size);
+/* The command that undoes a pin: "numalens unpin PID", with
+ * NUMALENS_STATE_DIR=DIR (shell-quoted) in front when o names a directory. */
+void nl_pin_undo_command(const struct nl_pin_opts *o, int pid, char *buf, size_t size);
 
 /* ---- auto-pin: what `numalens export --auto-pin` runs every refresh ---- */
 

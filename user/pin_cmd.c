@@ -54,7 +54,9 @@ static void usage(FILE *f)
 		"and targets its cpuset does not allow.\n"
 		"\n"
 		"Exit status: 0 done (or nothing to do), 2 bad usage or target, 3 missing\n"
-		"privileges, 5 no such process, 6 refused, 1 other failures.\n"
+		"privileges, 5 no such process, 6 refused, 1 other failures; 130, 143 or 129\n"
+		"stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP before the change, nothing\n"
+		"changed (a signal during the change waits for its end).\n"
 		"NUMALENS_STATE_DIR moves the records from " NL_PIN_STATE_DIR ".\n"
 		"\n"
 		"Examples:\n"
@@ -197,6 +199,21 @@ static int refuse(enum nl_pin_refusal r, const char *msg)
 	return nl_pin_exit_status(r);
 }
 
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
+/* A stop signal before the change: nothing was changed, and a plan from a
+ * window cut short is no plan. The status a shell gives a process the
+ * signal killed. */
+static int stopped(int pid, const char *when)
+{
+	fflush(stdout);
+	nl_err("stopped by %s %s pid %d: nothing changed", signal_name(nl_stop), when, pid);
+	return 128 + nl_stop;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -226,9 +243,10 @@ int cmd_pin(int argc, char **argv)
 	struct nl_advice adv;
 	struct nl_pin_result res;
 	enum nl_pin_refusal refusal;
+	sigset_t stop_signals, old_mask;
 	double duration = 3, window = 0;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
-	char msg[512], list[256], cur[256];
+	char msg[512], list[256], cur[256], undo[PATH_MAX + 64];
 	size_t threads = 0;
 	int opt, err, pid, nr_nodes, ret = NL_EXIT_FAILURE;
 	uint32_t want_pid;
@@ -241,7 +259,7 @@ int cmd_pin(int argc, char **argv)
 	ao.allow_migrate = false;
 	nl_agent_opts_default(&agent_opts);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "n:c:mad:fvh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "n:c:mad:fvh", long_opts, "numalens pin")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (!strcmp(optarg, "auto")) {
@@ -277,19 +295,12 @@ int cmd_pin(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
-		case 'd': {
-			char *end;
-
-			duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(duration > 0) || duration > 3600) {
-				nl_err("--duration must be a number of seconds between 0 and 3600, "
-				       "not '%s'",
-				       optarg);
+		case 'd':
+			if (nl_parse_duration(optarg, "--duration", 3600, &duration)) {
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
 			break;
-		}
 		case 'v':
 			nl_verbose++;
 			break;
@@ -312,8 +323,7 @@ int cmd_pin(int argc, char **argv)
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
-			usage(stderr);
-			ret = NL_EXIT_USAGE;
+			ret = NL_EXIT_USAGE; /* said by nl_getopt */
 			goto out;
 		}
 	}
@@ -337,6 +347,9 @@ int cmd_pin(int argc, char **argv)
 		ao.force_cpus = force_cpus;
 	}
 	agent_opts.model = ao.thresholds;
+	/* From here a stop signal sets nl_stop: checked before the change,
+	 * held off during it. */
+	nl_stop_on_signals();
 
 	err = nl_topology_load(topo);
 	if (err) {
@@ -376,9 +389,12 @@ int cmd_pin(int argc, char **argv)
 			ret = nl_exit_for_errno(err);
 			goto out;
 		}
-		nl_stop_on_signals();
 		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
 		nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
+		if (nl_stop) {
+			ret = stopped(pid, "while watching");
+			goto out;
+		}
 		err = nl_agent_refresh(agent, &snap);
 		if (err)
 			goto out;
@@ -409,6 +425,10 @@ int cmd_pin(int argc, char **argv)
 		view.node = nodes;
 		snprintf(view.comm, sizeof(view.comm), "%s", l->comm);
 		err = view_from_proc(pid, topo, nr_nodes, &view, &window, &threads);
+		if (nl_stop) {
+			ret = stopped(pid, "while sampling");
+			goto out;
+		}
 		if (err == -ENOENT || err == -ESRCH) {
 			nl_err("no process with pid %d", pid);
 			ret = NL_EXIT_NO_PID;
@@ -487,7 +507,24 @@ int cmd_pin(int argc, char **argv)
 		goto out;
 	}
 
+	if (nl_stop) {
+		ret = stopped(pid, "before the change to");
+		goto out;
+	}
+	/* The change runs to its end (or fails and is rolled back) whatever
+	 * signal comes meanwhile: never half a process moved. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 	err = nl_pin_apply(pid, l, &adv, &popts, &res);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* one that came sets nl_stop now */
+	if (nl_stop)
+		fprintf(stderr,
+			"numalens: %s came during the change to pid %d: the change was carried "
+			"to its end first\n",
+			signal_name(nl_stop), pid);
 	if (err && !res.pinned) {
 		ret = refuse(res.refusal, res.message);
 		goto out;
@@ -498,9 +535,9 @@ int cmd_pin(int argc, char **argv)
 	       list, __builtin_popcountll(adv.nodes) > 1 ? "s" : "",
 	       nl_nodes_to_list(adv.nodes, cur, sizeof(cur)), res.threads_changed, res.passes,
 	       res.passes == 1 ? "" : "s", pid);
-	printf("saved: the affinity from before (%s) is in %s%s; undo with: numalens unpin %d\n",
-	       res.before, res.state_path, res.kept_record ? " (kept from the earlier pin)" : "",
-	       pid);
+	nl_pin_undo_command(&popts, pid, undo, sizeof(undo));
+	printf("saved: the affinity from before (%s) is in %s%s; undo with: %s\n", res.before,
+	       res.state_path, res.kept_record ? " (kept from the earlier pin)" : "", undo);
 	if (popts.migrate) {
 		char before[32], after[32];
 
@@ -549,7 +586,7 @@ int cmd_unpin(int argc, char **argv)
 	int opt, pid;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "vh", long_opts, "numalens unpin")) != -1) {
 		switch (opt) {
 		case 'v':
 			nl_verbose++;
@@ -558,8 +595,7 @@ int cmd_unpin(int argc, char **argv)
 			unpin_usage(stdout);
 			return NL_EXIT_OK;
 		default:
-			unpin_usage(stderr);
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_getopt */
 		}
 	}
 	if (optind != argc - 1) {

@@ -402,14 +402,60 @@ static void text_suggestion(FILE *f, const struct nl_snapshot *snap, const struc
 	free(l);
 }
 
+/*
+ * The diagnosis in one line: how many of the processes looked at lose time
+ * to remote memory (flagged: over the thresholds), and which most of all
+ * (the first in rank order). Among the processes asked for, with --pid. By
+ * pid only: the rows below give each command.
+ */
+static void verdict(const struct nl_snapshot *snap, const struct nl_report_opts *o, char *buf,
+		    size_t size, size_t *nr_flagged)
+{
+	const struct nl_proc_view *worst = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < snap->nr; i++) {
+		const struct nl_proc_view *v = &snap->procs[i];
+
+		if (!v->flagged || (o->nr_pids && !requested(o, v->pid)))
+			continue;
+		if (!n++)
+			worst = v;
+	}
+	*nr_flagged = n;
+	if (snap->topo && snap->topo->nr_nodes < 2)
+		snprintf(buf, size,
+			 "no process loses time to remote memory: there is one NUMA node, so "
+			 "every memory access is local");
+	else if (!n)
+		snprintf(buf, size, "no %s loses time to remote memory",
+			 o->nr_pids == 1 ? "process asked for" :
+			 o->nr_pids	 ? "process of those asked for" :
+					   "process");
+	else if (n == 1)
+		snprintf(buf, size, "1 process loses time to remote memory: pid %u (%.0f%% remote)",
+			 worst->pid, worst->remote_ratio * 100);
+	else
+		snprintf(
+			buf, size,
+			"%zu processes lose time to remote memory, most of all pid %u (%.0f%% remote)",
+			n, worst->pid, worst->remote_ratio * 100);
+}
+
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o)
 {
 	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
 	json_object *doc = json_object_new_object(), *procs = json_object_new_array();
 	size_t i, nr;
 
+	char text[NL_VERDICT_MAX];
+	size_t flagged;
+
+	verdict(snap, o, text, sizeof(text), &flagged);
 	json_object_object_add(doc, "version", json_object_new_string(NUMALENS_VERSION));
 	json_object_object_add(doc, "duration_seconds", json_seconds(snap->window_s));
+	json_object_object_add(doc, "verdict", json_object_new_string(text));
+	json_object_object_add(doc, "flagged_processes", json_object_new_uint64(flagged));
 	if (snap->topo)
 		json_object_object_add(doc, "topology", topology_json(snap->topo));
 	json_object_object_add(doc, "sources", sources_json(&snap->sources));
@@ -462,10 +508,14 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 {
 	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
 	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
-	size_t i, nr;
+	bool one_node = snap->topo && snap->topo->nr_nodes < 2;
+	char text[NL_VERDICT_MAX];
+	size_t i, nr, flagged;
 	int id, n;
 
-	fprintf(f, "numalens diagnosis over %.1f s\n\n", snap->window_s);
+	verdict(snap, o, text, sizeof(text), &flagged);
+	fprintf(f, "numalens diagnosis over %.1f s\n", snap->window_s);
+	fprintf(f, "verdict: %s\n\n", text);
 	if (snap->topo)
 		text_topology(f, snap->topo);
 	fprintf(f, "\nData sources\n");
@@ -513,8 +563,15 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 		fprintf(f, "%s %8u %-16s %5.0f%% %-11s %8.2f %8s  %d\n", v->flagged ? "!" : " ",
 			v->pid, v->comm, v->remote_ratio * 100, source_label(v, src, sizeof(src)),
 			v->cpu_s, mem, v->best_node);
-		nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
-		fprintf(f, "           %s\n", finding);
+		/* On one node the verdict said it once: every access is local. */
+		if (!one_node) {
+			nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
+			fprintf(f, "           %s\n", finding);
+		} else if (v->exited || v->cpu_s <= 0) {
+			fprintf(f, "           %s\n",
+				v->exited ? "exited during the window" :
+					    "did not run in the window");
+		}
 		text_suggestion(f, snap, v, o->nr_pids > 0);
 		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
 		    v->numa_pages_migrated)

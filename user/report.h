@@ -13,6 +13,9 @@ struct nl_report_opts {
 	size_t nr_pids;
 };
 
+/* The longest verdict, the report's first line ("verdict: ..."). */
+#define NL_VERDICT_MAX 160
+
 /* The processes the report lists, in rank order; returns how many. */
 size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_opts *o,
 			const struct nl_proc_view **out, size_t max);

@@ -108,7 +108,8 @@ static void usage(FILE *f)
 		"  -v, --verbose            more messages (twice: libbpf's too)\n"
 		"      --version            print the version\n"
 		"\n"
-		"Exit status: 0 done, 2 bad usage or no terminal without -b, 3 missing\n"
+		"Exit status: 0 done (q, -n, or SIGINT/SIGTERM/SIGHUP), 2 bad usage, or without\n"
+		"-b no terminal it can draw on (TERM unset, unknown or dumb), 3 missing\n"
 		"privileges, 4 kernel lacks BTF or a needed tracepoint, 5 no such process,\n"
 		"1 other failures.\n"
 		"\n"
@@ -205,6 +206,41 @@ static int take_snapshot(struct top *t)
 
 /* Batch mode */
 
+/*
+ * One frame to the standard output, in write(2)s of our own rather than
+ * stdio's: stdio would write the rest again after a stop signal cut a write
+ * short, and block there. 0, 1 when a stop signal ended it (the frame may be
+ * cut), or -EIO with the reason said.
+ */
+static int write_frame(const struct top_frame *f)
+{
+	char *buf = NULL;
+	size_t len = 0, done = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int err = 0;
+
+	if (!mem || top_frame_print(f, 0, f->nr, mem) || fputc('\n', mem) < 0 || fclose(mem)) {
+		free(buf);
+		nl_err("out of memory");
+		return -EIO;
+	}
+	while (done < len && !nl_stop) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			nl_err("cannot write to standard output: %s",
+			       n < 0 ? strerror(errno) : "nothing written");
+			err = -EIO;
+			break;
+		}
+		done += n;
+	}
+	free(buf);
+	return err ? err : done < len;
+}
+
 static int run_batch(struct top *t)
 {
 	struct top_status st = { 0 };
@@ -214,6 +250,7 @@ static int run_batch(struct top *t)
 	st.interval_s = t->interval;
 	st.filter = &t->filter;
 	st.min_remote_ratio = t->aopts.model.min_remote_ratio;
+	st.batch = true;
 	while (!nl_stop && (!t->iterations || t->done < t->iterations)) {
 		nl_sleep_until(nl_monotonic_s() + t->interval, &nl_stop);
 		if (nl_stop)
@@ -229,9 +266,9 @@ static int run_batch(struct top *t)
 		st.reverse = t->reverse;
 		top_frame_reset(&t->frame, t->width);
 		top_render_list(&t->frame, &t->snap, &t->rows, &st, 0, 0, -1);
-		if (top_frame_print(&t->frame, 0, t->frame.nr, stdout) || fputc('\n', stdout) < 0 ||
-		    fflush(stdout))
-			return -EIO;
+		err = write_frame(&t->frame);
+		if (err)
+			return err < 0 ? err : 0; /* stopped: as at any other moment */
 		/* For bench/top.sh: what one refresh costs, and where. */
 		nl_info("refresh %lu: %.2f ms snapshot, %.2f ms frame, %zu processes, %zu rows",
 			t->done, (t1 - t0) * 1e3, (nl_monotonic_s() - t1) * 1e3, t->snap.nr,
@@ -732,8 +769,8 @@ int cmd_top(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "no-color", no_argument, NULL, 'C' },
-		{ "max-procs", required_argument, NULL, 'M' },
-		{ "no-fentry", no_argument, NULL, 'F' },
+		{ "max-procs", required_argument, NULL, NL_OPT_MAX_PROCS },
+		{ "no-fentry", no_argument, NULL, NL_OPT_NO_FENTRY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -741,11 +778,13 @@ int cmd_top(int argc, char **argv)
 	};
 	static struct top top; /* big (the thread list): not on the stack */
 	struct top *t = &top;
+	/* How it was called, for the messages: main() passes "top" first. */
+	const char *self = strcmp(argv[0], "top") ? "numatop-lite" : "numalens top";
 	unsigned long value;
 	int pid;
 	const char *columns;
 	struct stat st;
-	char path[64];
+	char path[64], why[160];
 	int opt, err, s;
 	size_t i;
 
@@ -762,19 +801,12 @@ int cmd_top(int argc, char **argv)
 		t->width = atoi(columns);
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:bn:p:s:aw:vh", long_opts, NULL)) != -1) {
+	while ((opt = nl_getopt(argc, argv, "d:bn:p:s:aw:vh", long_opts, self)) != -1) {
 		switch (opt) {
-		case 'd': {
-			char *end;
-
-			t->interval = strtod(optarg, &end);
-			if (end == optarg || *end || !(t->interval >= 0.1) || t->interval > 86400) {
-				nl_err("--delay must be a number of seconds from 0.1 to 86400, not '%s'",
-				       optarg);
+		case 'd':
+			if (nl_parse_seconds(optarg, "--delay", 0.1, 86400, &t->interval))
 				return NL_EXIT_USAGE;
-			}
 			break;
-		}
 		case 'b':
 			t->batch = true;
 			break;
@@ -808,25 +840,17 @@ int cmd_top(int argc, char **argv)
 			t->filter.all = true;
 			break;
 		case 'w':
-			if (nl_parse_uint(optarg, "--width", TOP_MAX_COLS, &value) ||
-			    value < MIN_COLS) {
-				nl_err("--width must be from %d to %d", MIN_COLS, TOP_MAX_COLS);
+			if (nl_parse_uint(optarg, "--width", TOP_MAX_COLS, &value))
+				return NL_EXIT_USAGE;
+			if (value < MIN_COLS) {
+				nl_err("--width must be a whole number from %d to %d, not '%s'",
+				       MIN_COLS, TOP_MAX_COLS, optarg);
 				return NL_EXIT_USAGE;
 			}
 			t->width = value;
 			break;
 		case 'C':
 			t->color = false;
-			break;
-		case 'M':
-			if (nl_parse_uint(optarg, "--max-procs", 1u << 22, &value) || value < 16) {
-				nl_err("--max-procs must be between 16 and %u", 1u << 22);
-				return NL_EXIT_USAGE;
-			}
-			t->aopts.collect.max_procs = value;
-			break;
-		case 'F':
-			t->aopts.collect.no_fentry = true;
 			break;
 		case 'v':
 			nl_verbose++;
@@ -838,18 +862,26 @@ int cmd_top(int argc, char **argv)
 			printf("numatop-lite (numalens) %s\n", NUMALENS_VERSION);
 			return NL_EXIT_OK;
 		default:
-			usage(stderr);
+			/* --max-procs, --no-fentry; else said by nl_getopt */
+			if (nl_agent_option(opt, optarg, &t->aopts) == 1)
+				break;
 			return NL_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		nl_err("unexpected argument '%s' (see numatop-lite --help)", argv[optind]);
+		nl_err("unexpected argument '%s' (see %s --help)", argv[optind], self);
 		return NL_EXIT_USAGE;
 	}
 	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		nl_err("numatop-lite needs a terminal (standard %s is not one); for plain text "
-		       "frames use batch mode: numatop-lite -b -n ITERATIONS",
-		       isatty(STDIN_FILENO) ? "output" : "input");
+		nl_err("%s needs a terminal (standard %s is not one); for plain text frames use "
+		       "batch mode: %s -b -n ITERATIONS",
+		       self, isatty(STDIN_FILENO) ? "output" : "input", self);
+		return NL_EXIT_USAGE;
+	}
+	if (!t->batch && top_terminal_check(why, sizeof(why))) {
+		nl_err("%s cannot draw on this terminal: %s; for plain text frames use batch "
+		       "mode: %s -b -n ITERATIONS",
+		       self, why, self);
 		return NL_EXIT_USAGE;
 	}
 	for (i = 0; i < t->nr_pids; i++) {
@@ -873,15 +905,14 @@ int cmd_top(int argc, char **argv)
 	t->live = calloc(1, sizeof(*t->live));
 
 	if (t->batch) {
+		nl_stop_discards_stdout();
 		top_frame_init(&t->frame, t->width);
 		err = run_batch(t);
 	} else {
 		top_frame_init(&t->frame, 80);
 		err = run_interactive(t);
 	}
-	if (err == -EIO)
-		nl_err("cannot write to standard output");
-	else if (err && err != -ENOTTY)
+	if (err && err != -EIO && err != -ENOTTY)
 		nl_err("refresh failed: %s", strerror(-err));
 
 	top_frame_free(&t->frame);
@@ -891,5 +922,5 @@ int cmd_top(int argc, char **argv)
 	free(t->live);
 	free(t->matrix);
 	nl_agent_close(t->agent);
-	return err ? NL_EXIT_FAILURE : NL_EXIT_OK;
+	return err == -ENOTTY ? NL_EXIT_USAGE : err ? NL_EXIT_FAILURE : NL_EXIT_OK;
 }

@@ -150,7 +150,8 @@ struct top_layout {
 	int x[TC_MAX], w[TC_MAX];
 };
 
-void top_layout_compute(struct top_layout *l, int cols);
+/* The columns that fit in cols, the one sort orders by among them. */
+void top_layout_compute(struct top_layout *l, int cols, enum top_sort sort);
 
 /* What the process list shows above its rows. */
 struct top_status {
@@ -162,6 +163,7 @@ struct top_status {
 	const struct top_filter *filter;
 	const char *message; /* a prompt or a notice for the last line */
 	double min_remote_ratio;
+	bool batch; /* no keys: hints name options, not keys */
 };
 
 /*
@@ -219,5 +221,9 @@ void top_render_help(struct top_frame *f);
 
 /* "0-3,8" */
 void top_node_cpulist(const struct nl_topology *t, int node, char *buf, size_t size);
+
+/* Whether $TERM can show the live view (top_term.c): 0, or -1 with why
+ * saying what is missing ("TERM=dumb cannot ..."). */
+int top_terminal_check(char *why, size_t size);
 
 #endif /* NUMALENS_TOP_H */

@@ -372,7 +372,7 @@ static const struct {
 	[TC_LOCAL] = { "LCL/s", 5, 5, false, 9, TS_LOCAL },
 	[TC_CPU] = { "CPU%", 5, 5, false, 3, TS_CPU },
 	[TC_MEM] = { "MEMORY", 9, 9, false, 11, TS_MEM },
-	[TC_MEMON] = { "MEM-ON", 6, 3, true, 5, TS_MEM },
+	[TC_MEMON] = { "MEM-ON", 6, 3, true, 5, TS_MAX },
 	[TC_RUNON] = { "RUN-ON", 6, 3, true, 6, TS_MAX },
 	[TC_BEST] = { "BEST", 4, 4, false, 7, TS_BEST },
 	[TC_PREF] = { "PREF", 4, 4, false, 13, TS_MAX },
@@ -382,7 +382,7 @@ static const struct {
 
 #define BAR_MAX 32
 
-void top_layout_compute(struct top_layout *l, int width)
+void top_layout_compute(struct top_layout *l, int width, enum top_sort sort)
 {
 	int used = 0, prio, c, x = 0, grow;
 
@@ -391,8 +391,13 @@ void top_layout_compute(struct top_layout *l, int width)
 	for (prio = 0; prio <= 13; prio++) {
 		for (c = 0; c < TC_MAX; c++) {
 			int sep = used ? 1 : 0;
+			/* The column sorted by comes right after the remote ratio:
+			 * a sort by a column out of sight would look arbitrary. */
+			int p = cols[c].sort == sort && sort != TS_MAX && cols[c].prio > 2 ?
+					2 :
+					cols[c].prio;
 
-			if (cols[c].prio != prio)
+			if (p != prio)
 				continue;
 			if (used + sep + cols[c].width <= width)
 				l->w[c] = cols[c].width;
@@ -424,7 +429,7 @@ void top_layout_compute(struct top_layout *l, int width)
 	}
 }
 
-/* The column the header marks for a sort: memory may show as the bar. */
+/* The column the header marks for a sort (none for the rank). */
 static int sort_column(const struct top_layout *l, enum top_sort sort)
 {
 	int c;
@@ -668,7 +673,7 @@ long top_render_list(struct top_frame *f, const struct nl_snapshot *snap,
 	size_t i;
 	int col;
 
-	top_layout_compute(&l, f->cols);
+	top_layout_compute(&l, f->cols, st->sort);
 	line = top_frame_add(f);
 	col = top_put(f, line, 0, TA_TITLE, "numatop-lite");
 	if (st->paused)
@@ -709,11 +714,18 @@ long top_render_list(struct top_frame *f, const struct nl_snapshot *snap,
 	top_render_header(f, &l, st->sort);
 	first_line = f->nr;
 	if (!rows->nr) {
-		line = top_frame_add(f);
-		top_put(f, line, 2, TA_DIM,
-			st->filter && (st->filter->name[0] || st->filter->node >= 0) ?
-				"no process matches the filter ('=' clears it)" :
-				"no process ran in the window ('a' shows all)");
+		const char *why;
+
+		if (st->filter && (st->filter->name[0] || st->filter->node >= 0))
+			why = "no process matches the filter ('=' clears it)";
+		else if (st->filter && st->filter->nr_pids)
+			why = "no data in the window for the processes asked for: kernel threads "
+			      "and processes that exited are not seen";
+		else if (st->batch)
+			why = "no process ran in the window (-a lists all)";
+		else
+			why = "no process ran in the window ('a' shows all)";
+		top_put_wrapped(f, 2, 2, TA_DIM, why);
 		return first_line;
 	}
 	for (i = first; i < rows->nr && (!max_rows || i < first + max_rows); i++) {
@@ -742,7 +754,16 @@ static void ratio_text(struct nl_ratio r, char *buf, size_t size)
 	if (r.valid)
 		snprintf(buf, size, "%.0f%%", r.value * 100);
 	else
-		snprintf(buf, size, "-");
+		snprintf(buf, size, "unknown");
+}
+
+/* A node, or the word for none ("none", "unknown"). */
+static const char *node_text(int node, const char *none, char *buf, size_t size)
+{
+	if (node < 0)
+		return none;
+	snprintf(buf, size, "%d", node);
+	return buf;
 }
 
 static void detail_nodes(struct top_frame *f, const struct nl_snapshot *snap,
@@ -794,7 +815,7 @@ static void detail_faults(struct top_frame *f, const struct nl_snapshot *snap,
 {
 	const struct nl_source_state *h = &snap->sources.src[NL_SRC_HINT_FAULTS];
 	uint64_t local = 0, remote = 0;
-	char buf[512];
+	char buf[512], node[16];
 	int n;
 
 	for (n = 0; n < snap->nr_nodes; n++) {
@@ -816,9 +837,9 @@ static void detail_faults(struct top_frame *f, const struct nl_snapshot *snap,
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
 	snprintf(buf, sizeof(buf),
 		 "NUMA balancing in the window: %" PRIu64 " moves, %" PRIu64 " swaps, %" PRIu64
-		 " sticks, %" PRIu64 " pages migrated; preferred node %d",
+		 " sticks, %" PRIu64 " pages migrated; preferred node: %s",
 		 v->numa_moves, v->numa_swaps, v->numa_sticks, v->numa_pages_migrated,
-		 v->preferred_nid);
+		 node_text(v->preferred_nid, "none", node, sizeof(node)));
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
 	snprintf(buf, sizeof(buf),
 		 "Migrations in the window: %" PRIu64 " (%" PRIu64 " cross-node, %.1f/s)",
@@ -896,7 +917,7 @@ static void detail_threads(struct top_frame *f, const struct top_thread *th, int
 void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 		       const struct nl_proc_view *v, const struct top_detail *d)
 {
-	char pl[16], hi[16], pm[16], buf[600], finding[NL_FINDING_MAX];
+	char pl[16], hi[16], pm[16], node[16], buf[600], finding[NL_FINDING_MAX];
 	long line;
 
 	line = top_frame_add(f);
@@ -913,11 +934,12 @@ void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 	ratio_text(v->placement, pl, sizeof(pl));
 	ratio_text(v->hint, hi, sizeof(hi));
 	ratio_text(v->pmu_ratio, pm, sizeof(pm));
-	snprintf(buf, sizeof(buf),
-		 "Remote %.0f%% from %s (pmu %s, hint_faults %s, placement %s)%s; best node %d",
-		 v->remote_ratio * 100, nl_source_name(v->source), pm, hi, pl,
-		 v->disagree ? ", sources disagree" : "", v->best_node);
+	snprintf(buf, sizeof(buf), "Remote %.0f%% from %s; best node %s", v->remote_ratio * 100,
+		 nl_source_name(v->source), node_text(v->best_node, "unknown", node, sizeof(node)));
 	top_put_wrapped(f, 0, 2, v->flagged ? TA_BAD : TA_NORMAL, buf);
+	snprintf(buf, sizeof(buf), "Remote by source: pmu %s, hint_faults %s, placement %s%s", pm,
+		 hi, pl, v->disagree ? " (they disagree)" : "");
+	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
 	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
 	snprintf(buf, sizeof(buf), "Finding: %s", finding);
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
@@ -1088,8 +1110,8 @@ void top_render_help(struct top_frame *f)
 		"  RMT%, SRC     remote share of memory accesses and where it comes from:",
 		"                pmu (hardware), hint (hinting faults), place (CPU time x",
 		"                memory per node)",
-		"  RMT/s, LCL/s  remote and local hinting faults per second (- when the",
-		"                kernel takes none, or gives no rate)",
+		"  RMT/s, LCL/s  remote and local accesses per second: memory samples",
+		"                (pmu), else hinting faults; - where neither gives a rate",
 		"  MEM-ON        where its memory is, RUN-ON where it ran: each cell is a",
 		"                node id, in proportion (? unknown, . nothing)",
 		"  BEST          the node holding most of its memory",

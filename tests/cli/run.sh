@@ -52,6 +52,45 @@ check "help diagnose: diagnose's help" bash -c "[ $status -eq 0 ] && head -n 1 '
 run "$nl" top -b -n abc
 check "top -n abc: exit 2, one error" bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ]"
 
+# getopt errors: one line, "numalens: ...", pointing at the command's --help;
+# no usage dump, no "diagnose:" prefix.
+error_line_is() { # PATTERN: exit 2 and one line on stderr, "numalens: ...PATTERN...--help"
+	[ "$status" -eq 2 ] && [ "$(wc -l <"$out/stderr")" -eq 1 ] &&
+		grep -q -- "^numalens: .*$1.*--help" "$out/stderr"
+}
+one_line_error() { # NAME PATTERN: the last run
+	check "$1: exit 2, one 'numalens:' line naming --help ($status: $(head -n 3 "$out/stderr" | tr '\n' '|'))" \
+		error_line_is "$2"
+}
+for cmd in diagnose doctor top pin unpin export; do
+	run "$nl" $cmd --bogus
+	one_line_error "$cmd --bogus" "unknown option '--bogus'"
+done
+run "$top/build/numatop-lite" -x
+one_line_error "numatop-lite -x" "unknown option '-x'.*numatop-lite"
+run "$nl" diagnose --duration
+one_line_error "diagnose --duration without a value" "option '--duration' needs a value"
+run "$nl" diagnose -d
+one_line_error "diagnose -d without a value" "option '-d' needs a value"
+run "$nl" diagnose --json=yes
+one_line_error "diagnose --json=yes" "option '--json' takes no value"
+run "$nl" export --no
+one_line_error "export --no: ambiguous, the options it could be" "ambiguous option '--no': --no-cgroup, --no-fentry, --no-pmu "
+
+# Range messages say the range accepted: 0 is refused, so not "from 0".
+run "$nl" diagnose --duration 0
+check "diagnose --duration 0: exit 2, the range says above 0" \
+	bash -c "[ $status -eq 2 ] && grep -q 'above 0 and up to 86400' '$out/stderr'"
+run "$nl" pin 1 --duration 0
+check "pin --duration 0: exit 2, the range says above 0" \
+	bash -c "[ $status -eq 2 ] && grep -q 'above 0 and up to 3600' '$out/stderr'"
+run "$nl" top -b --max-procs abc
+check "top --max-procs abc: exit 2, one line with the range" \
+	bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ] && grep -q 'from 16 to 4194304' '$out/stderr'"
+run "$nl" top -b --width 5
+check "top --width 5: exit 2, one line with the range" \
+	bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ] && grep -q 'from 40 to 1024' '$out/stderr'"
+
 run "$nl" diagnose --duration -3
 check "bad duration: exit 2" status_is 2
 check "bad duration: names the option" stderr_has -- "--duration must be"
@@ -113,6 +152,14 @@ run "$nl" diagnose --duration 1 --top 3
 check "text report: exit 0" status_is 0
 check "text report: lists the data sources" grep -q "^Data sources" "$out/stdout"
 check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$out/stdout"
+# One node: a verdict at the top says it once, no row repeats it.
+check "text report: a one-line verdict right under the title" \
+	bash -c "sed -n 2p '$out/stdout' | grep -qx 'verdict: no process loses time to remote memory: there is one NUMA node, so every memory access is local'"
+check "text report: no row repeats that every access is local ($(grep -c 'all of its memory accesses are local' "$out/stdout"))" \
+	bash -c "! grep -q 'all of its memory accesses are local' '$out/stdout'"
+run "$nl" diagnose --duration 1 --json
+check "JSON: the verdict, and no process flagged" \
+	jtrue '(.verdict | startswith("no process loses time to remote memory")) and .flagged_processes == 0'
 
 # Output that cannot be written fails the command, with the reason.
 for cmd in "--help" "doctor" "diagnose --duration 1 --json" "diagnose --duration 1"; do
@@ -133,6 +180,14 @@ check "doctor: says plainly no hardware PMU is here" \
 	grep -Eq "^ +pmu +inactive +no hardware memory sampling here" "$out/stdout"
 check "doctor: says which sources the ratios come from" \
 	grep -q "^summary: remote ratios come from .*no hardware PMU" "$out/stdout"
+if [ "$(cat /proc/sys/kernel/numa_balancing)" = 0 ]; then
+	check "doctor: numa_balancing inactive while kernel.numa_balancing is 0, and says why" \
+		bash -c "grep -Eq '^ +numa_balancing +inactive .*kernel.numa_balancing is 0' '$out/stdout' &&
+			! grep -Eq '^ +numa_balancing +active' '$out/stdout'"
+else
+	check "doctor: numa_balancing active while the kernel balances" \
+		grep -Eq '^ +numa_balancing +active ' "$out/stdout"
+fi
 check "doctor: CPU time from sched_migrate_task, nothing on sched_switch" \
 	bash -c "grep -Eq 'nl_sched_migrate +tp_btf/sched_migrate_task +attached' '$out/stdout' &&
 		grep -Eq 'nl_sched_switch +tp_btf/sched_switch +not loaded' '$out/stdout' &&

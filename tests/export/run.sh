@@ -23,6 +23,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	umount "$out/ro" "$out/small" 2>/dev/null
 	rm -rf "$out"
 }
 trap cleanup EXIT
@@ -183,6 +184,32 @@ check "--once without --textfile: exit 2" [ $? -eq 2 ]
 "$nl" export --textfile /nonexistent-dir/numalens.prom >/dev/null 2>"$out/err"
 check "--textfile in a missing directory: exit 2" \
 	bash -c "[ $? -eq 2 ] && grep -q 'does not exist' '$out/err'"
+# A textfile that cannot be written is refused at the start, with the reason:
+# exit 2, within seconds (before the programs load), --once or not.
+mkdir -p "$out/ro" "$out/small"
+mount -t tmpfs -o ro,size=1m numalens-ro "$out/ro"
+textfile_refused() { # NAME PATH REASON [OPTIONS...]
+	local name=$1 path=$2 reason=$3
+	shift 3
+	timeout 20 "$nl" export --textfile "$path" "$@" >/dev/null 2>"$out/err"
+	local st=$?
+	check "--textfile $name $*: exit 2, says why ($st: $(head -n 1 "$out/err"))" \
+		bash -c "[ $st -eq 2 ] && [ \$(wc -l <'$out/err') -eq 1 ] && grep -q -- '$reason' '$out/err'"
+}
+textfile_refused "in /proc" /proc/numalens.prom "cannot create a file in /proc: " --once
+textfile_refused "in /proc" /proc/numalens.prom "cannot create a file in /proc: "
+textfile_refused "on a read-only mount" "$out/ro/numalens.prom" "Read-only file system" --once
+textfile_refused "''" "" "needs a file name" --once
+textfile_refused "naming a directory" "$out" "is a directory" --once
+mkfifo "$out/fifo.prom" # not /dev/null: a regression would rename over it
+textfile_refused "naming a FIFO" "$out/fifo.prom" "is not a regular file" --once
+# Room for the check's empty file, not for the metrics: --once fails.
+mount -t tmpfs -o size=8k numalens-small "$out/small"
+"$nl" export --textfile "$out/small/numalens.prom" --once --interval 0.2 >/dev/null 2>"$out/err"
+st=$?
+check "--once into a full disk: exit 1, says it cannot write ($st)" \
+	bash -c "[ $st -eq 1 ] && grep -q 'cannot write $out/small/numalens.prom: No space left' '$out/err'"
+check "--once into a full disk: no temporary file left" [ -z "$(ls -A "$out/small")" ]
 
 echo "== /metrics with known workloads"
 # One busy thread, 64 MiB on node 0; one of another user, 16 MiB.

@@ -111,6 +111,10 @@ all_on() {
 }
 
 threads_of() { ls /proc/"$1"/task | wc -l; }
+# untouched PID RECORD: every thread still on $all, and no record.
+untouched() {
+	[ ! -e "$2" ] || { echo "  record $2 left"; false; } && all_on "$1" "$all"
+}
 
 # wait_threads PID N: until PID has N threads (10 s at most).
 wait_threads() {
@@ -193,6 +197,35 @@ check "pin --migrate-memory: reports the pages that could not move" stdout_has "
 check "pin --migrate-memory: the record names no move (nothing was off the node)" bash -c "! grep -q '^migrated' '$state/$P.pin'"
 run "$nl" unpin "$P"
 
+# The undo line quotes a state directory the shell would split, and works as printed.
+mkdir -p "$out/state dir"
+run env NUMALENS_STATE_DIR="$out/state dir" "$nl" pin "$P" --cpus 1 --apply
+check "NUMALENS_STATE_DIR with a space: the undo line quotes it" \
+	stdout_has "undo with: NUMALENS_STATE_DIR='$out/state dir' numalens unpin $P"
+undo=$(sed -n 's/.*undo with: //p' "$out/stdout")
+(cd "$top/build" && PATH=$top/build:$PATH bash -c "$undo") >/dev/null 2>&1
+check "NUMALENS_STATE_DIR with a space: the undo line as printed unpins" all_on "$P" "$all"
+
+# A stop signal while pin watches: nothing planned, nothing changed, the
+# signal's status (not a plan from the part of the window that was seen).
+for sig in INT TERM; do
+	NUMALENS_STATE_DIR="$out/sig-state" "$nl" pin "$P" --duration 30 --apply \
+		>"$out/stdout" 2>"$out/stderr" &
+	pp=$!
+	for _ in $(seq 300); do grep -q "watching pid $P" "$out/stderr" && break; sleep 0.1; done
+	kill -"$sig" "$pp"
+	for _ in $(seq 50); do kill -0 "$pp" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pp" 2>/dev/null
+	wait "$pp"
+	status=$?
+	want=$((128 + $(kill -l "$sig")))
+	check "SIG$sig while pin --apply watches: exit $want, says nothing changed" \
+		bash -c "[ $status -eq $want ] && grep -q 'stopped by SIG$sig while watching pid $P: nothing changed' '$out/stderr'"
+	check "SIG$sig while pin watches: no plan" bash -c "! grep -q '^plan:\|^nothing to do' '$out/stdout'"
+	check "SIG$sig while pin watches: no record, every thread still on $all" \
+		untouched "$P" "$out/sig-state/$P.pin"
+done
+
 # ---- refusals: the message, the status, and nothing changed
 k_before=$(taskset -p -c 2 | sed 's/.*: //')
 run "$nl" pin 2 --cpus 1 --apply
@@ -241,8 +274,19 @@ for _ in $(seq 100); do grep -q ready "$out/wl.nobody" && break; sleep 0.05; don
 run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" pin "$N" --cpus 1 --apply
 check "same owner without CAP_SYS_NICE: pinned (exit 0)" status_is 0
 check "same owner: every thread on CPU 1" all_on "$N" 1
+check "same owner: the undo line sets NUMALENS_STATE_DIR, as unpin needs it" \
+	stdout_has "undo with: NUMALENS_STATE_DIR=$out/nobody-state numalens unpin $N"
 run nobody env NUMALENS_STATE_DIR="$out/nobody-state" "$nl" unpin "$N"
 check "same owner: unpinned" all_on "$N" "$all"
+# Its own process, a state directory it may not write: nothing was changed,
+# and the message says so (not that a change was undone).
+mkdir -p "$out/root-state" && chmod 755 "$out/root-state"
+run nobody env NUMALENS_STATE_DIR="$out/root-state" "$nl" pin "$N" --cpus 1 --apply
+check "state directory not writable: exit 3, says nothing changed and what to do" \
+	bash -c "[ $status -eq 3 ] && grep -q 'cannot save the present affinity in $out/root-state/$N.pin: Permission denied (run as root, or set NUMALENS_STATE_DIR' '$out/stderr' &&
+		grep -q '; nothing changed\$' '$out/stderr' && ! grep -q 'undone' '$out/stderr'"
+check "state directory not writable: every thread still on $all, no record" \
+	untouched "$N" "$out/root-state/$N.pin"
 
 # A pid reused by another process: unpin restores nothing. The new process
 # runs on CPU 1, exactly what the pin had set, so a careless unpin would move it.

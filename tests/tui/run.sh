@@ -84,7 +84,7 @@ only_comm() { ! rows | grep -qv " $1 "; }
 if echo 4194304 >/proc/sys/kernel/pid_max 2>/dev/null; then
 	echo 4194000 >/proc/sys/kernel/ns_last_pid
 fi
-"$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 60 >"$out/workload" &
+"$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 180 >"$out/workload" &
 wpid=$!
 echo "$pid_max" >/proc/sys/kernel/pid_max 2>/dev/null
 for _ in $(seq 100); do grep -q ready "$out/workload" 2>/dev/null && break; sleep 0.1; done
@@ -123,6 +123,15 @@ T send-keys -t main P
 screen_has "sort P: CPU% descending" "sort: CPU% desc"
 check "sort P: CPU% column in descending order" sorted_by CPU% -rn
 
+# At 80 columns MEMORY and THR are not in the default set: sorting by them
+# brings them on screen, and the status line names what is shown.
+for sort in M:MEMORY T:THR; do
+	T send-keys -t main "${sort%%:*}"
+	screen_has "sort ${sort%%:*} at 80 columns: ${sort#*:} descending named" "sort: ${sort#*:} desc"
+	check "sort ${sort%%:*} at 80 columns: the ${sort#*:} column is shown, within 80 ($(widest))" \
+		bash -c "grep -qE '^ +PID COMMAND .* ${sort#*:}( |\$)' '$out/screen' && [ $(widest) -le 80 ]"
+done
+
 T send-keys -t main /
 screen_has "/ prompts for a command filter" "Filter by command"
 T send-keys -t main -l "numa-wor"
@@ -140,7 +149,10 @@ screen_has "Enter: detail of the workload, by pid" "^Process $wpid \(numa-worklo
 check "detail: node 0 holds its 64 MiB (100%)" \
 	grep -qE '^ +0 +[0-9.]+ +[0-9.]+ +6[4-9]\.[0-9] MiB +100%' "$out/screen"
 check "detail: remote 0% from placement, best node 0" \
-	grep -qE '^Remote 0% from placement .*best node 0' "$out/screen"
+	grep -qE '^Remote 0% from placement; best node 0' "$out/screen"
+check "detail: no ratio, no preferred node: said in words, no '-' or '-1'" \
+	bash -c "grep -q '^Remote by source: pmu unknown, hint_faults unknown, placement 0%' '$out/screen' &&
+		grep -qE 'node: (none|[0-9]+)\$' '$out/screen' && ! grep -qE ' -1\b| -,|placement -' '$out/screen'"
 check "detail: says why the node x node matrix is inactive" \
 	grep -qE '^Node x node access matrix: inactive: .{10,}' "$out/screen"
 check "detail: hinting faults and balancing lines" \
@@ -211,6 +223,14 @@ T send-keys -t main Enter N N Home Enter
 screen_has "200x50: detail of the workload" "^Process $wpid \(numa-workload\)"
 check "200x50: detail shows the threads without scrolling" grep -qE "^Threads: $nr_tids$" "$out/screen"
 check "200x50: detail shows 64 MiB on node 0" grep -qE '^ +0 +[0-9.]+ +[0-9.]+ +6[4-9]\.[0-9] MiB' "$out/screen"
+T send-keys -t main h
+screen_has "200x50: help" "^Help: numatop-lite keys"
+# The help and the README say the same of RMT/s: memory samples, else hinting faults.
+check "help and README agree: RMT/s, LCL/s are accesses per second from memory samples, else hinting faults" \
+	bash -c "grep -q '^  RMT/s, LCL/s  remote and local accesses per second: memory samples\$' '$out/screen' &&
+		grep -q '^ *(pmu), else hinting faults; - where neither gives a rate\$' '$out/screen' &&
+		tr '\n' ' ' <'$top/README.md' | grep -q 'RMT/s and LCL/s are remote and local accesses per second (memory samples, else hinting faults; \`-\` where neither gives a rate)'"
+T send-keys -t main b
 T send-keys -t main q
 for _ in $(seq 50); do [ -s "$out/status.200" ] && break; sleep 0.1; done
 check "200x50: q exits with status 0" [ "$(cat "$out/status.200" 2>/dev/null)" = 0 ]
@@ -234,10 +254,52 @@ check "batch -n 2 -d 1: status 0 ($status; $(head -c 200 "$out/batch.err"))" [ "
 check "batch: 2 frames" [ "$(grep -c '^numatop-lite ' "$out/batch")" -eq 2 ]
 check "batch: the workload's pid in both frames" [ "$(grep -cE "^ *$wpid numa-workload " "$out/batch")" -eq 2 ]
 check "batch: plain text, no escape codes" bash -c "! grep -q $'\033' '$out/batch'"
+"$nl" -b -n 1 -d 0.5 -p 2 >"$out/batch.k" 2>&1
+check "batch -p of a kernel thread: says why no row, names no interactive key" \
+	bash -c "grep -q 'kernel threads and processes that exited are not seen' '$out/batch.k' && ! grep -q \"'a'\" '$out/batch.k'"
 "$nl" -b -n 1 -d 1 -p "$wpid" >"$out/batch.p" 2>&1
 check "batch -p PID: one row, the workload, with its 64 MiB on node 0" \
 	bash -c "[ \$(grep -cE '^ *[0-9]+ ' '$out/batch.p') -eq 1 ] &&
 		grep -qE '^ *$wpid numa-workload +0% place .* 6[4-9]\.[0-9] MiB 0+ +0+ +0 ' '$out/batch.p'"
+
+# A reader that never reads: the pipe fills, the write blocks; a stop signal
+# still ends it, promptly, with the status a stop signal gives at any moment.
+mkfifo "$out/fifo"
+for sig in TERM INT; do
+	sleep 600 <"$out/fifo" &
+	reader=$!
+	"$nl" -b -d 0.1 -a >"$out/fifo" 2>"$out/fifo.err" &
+	bpid=$!
+	for _ in $(seq 300); do grep -q pipe_write "/proc/$bpid/wchan" 2>/dev/null && break; sleep 0.1; done
+	blocked=$(cat "/proc/$bpid/wchan" 2>/dev/null)
+	kill -"$sig" "$bpid"
+	for _ in $(seq 30); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$bpid" 2>/dev/null; then
+		ended=no
+		kill -KILL "$bpid"
+	else
+		ended=yes
+	fi
+	wait "$bpid"
+	status=$?
+	kill "$reader" 2>/dev/null
+	wait "$reader" 2>/dev/null
+	check "batch into a pipe nobody reads (blocked in $blocked): SIG$sig ends it within 3 s ($ended), status 0 ($status; $(head -c 200 "$out/fifo.err"))" \
+		bash -c "[[ '$blocked' == *pipe_write* ]] && [ $ended = yes ] && [ $status -eq 0 ] && [ ! -s '$out/fifo.err' ]"
+done
+
+# ---- a terminal it cannot draw on: status 2 and a pointer to -b, before
+# loading anything (as without a terminal), not a garbled screen.
+for term in unset bogus dumb; do
+	if [ "$term" = unset ]; then setenv="env -u TERM"; else setenv="env TERM=$term"; fi
+	T new-session -d -s "term-$term" -x 80 -y 24 \
+		"$setenv $nl -n 1 -d 0.5 2>$out/term.$term.err; echo \$? >$out/term.$term.status"
+	for _ in $(seq 150); do [ -s "$out/term.$term.status" ] && break; sleep 0.2; done
+	check "TERM $term: exit 2, says so and names -b ($(cat "$out/term.$term.status" 2>/dev/null): $(cat "$out/term.$term.err" 2>/dev/null))" \
+		bash -c "[ \"\$(cat '$out/term.$term.status')\" = 2 ] && grep -q 'cannot draw on this terminal: .*TERM' '$out/term.$term.err' &&
+			grep -q -- '-b -n ITERATIONS' '$out/term.$term.err'"
+	T kill-session -t "term-$term" 2>/dev/null
+done
 
 "$nl" -d 1 </dev/null >"$out/notty" 2>"$out/notty.err"
 status=$?

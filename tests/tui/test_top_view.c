@@ -123,7 +123,7 @@ static void test_layout_80(void **state)
 	size_t i;
 	int c, n = 0;
 
-	top_layout_compute(&l, 80);
+	top_layout_compute(&l, 80, TS_RANK);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_true(l.shown[want[i]]);
 	for (c = 0; c < TC_MAX; c++)
@@ -147,7 +147,7 @@ static void test_layout_every_width(void **state)
 		struct top_layout l;
 		int end = -1, shown = 0;
 
-		top_layout_compute(&l, width);
+		top_layout_compute(&l, width, TS_RANK);
 		assert_true(l.shown[TC_PID] && l.shown[TC_COMM] && l.shown[TC_RATIO]);
 		for (c = 0; c < TC_MAX; c++) {
 			if (!l.shown[c])
@@ -161,6 +161,41 @@ static void test_layout_every_width(void **state)
 		prev_shown = shown;
 	}
 	assert_int_equal(prev_shown, TC_MAX);
+}
+
+/* Whatever the sort and the width, the column it orders by is on screen
+ * (M and T at 80 columns: MEMORY and THR), inside the width. */
+static void test_layout_sorted(void **state)
+{
+	static const enum top_col by[TS_MAX] = {
+		[TS_RANK] = TC_MAX,    [TS_PID] = TC_PID,	  [TS_COMM] = TC_COMM,
+		[TS_RATIO] = TC_RATIO, [TS_REMOTE] = TC_REMOTE,	  [TS_LOCAL] = TC_LOCAL,
+		[TS_CPU] = TC_CPU,     [TS_MEM] = TC_MEM,	  [TS_BEST] = TC_BEST,
+		[TS_XMIG] = TC_XMIG,   [TS_THREADS] = TC_THREADS,
+	};
+	struct top_layout l;
+	int sort, width, c;
+
+	top_layout_compute(&l, 80, TS_MEM);
+	assert_true(l.shown[TC_MEM] && l.shown[TC_MEMON] && l.shown[TC_RUNON]);
+	top_layout_compute(&l, 80, TS_THREADS);
+	assert_true(l.shown[TC_THREADS]);
+	for (sort = 0; sort < TS_MAX; sort++) {
+		for (width = 40; width <= 200; width++) {
+			int end = -1;
+
+			top_layout_compute(&l, width, sort);
+			if (by[sort] != TC_MAX)
+				assert_true(l.shown[by[sort]]);
+			for (c = 0; c < TC_MAX; c++) {
+				if (!l.shown[c])
+					continue;
+				assert_true(l.x[c] > end);
+				end = l.x[c] + l.w[c] - 1;
+				assert_true(end < width);
+			}
+		}
+	}
 }
 
 /* pid 4194304 (PID_MAX_LIMIT) and a 15-character command at 80 columns:
@@ -181,7 +216,7 @@ static void test_row_largest_pid(void **state)
 	assert_int_equal(top_rows_build(&rows, &fx.snap, &flt, TS_RANK, false), 0);
 	assert_int_equal(rows.nr, 1);
 	top_frame_init(&f, 80);
-	top_layout_compute(&l, 80);
+	top_layout_compute(&l, 80, TS_RANK);
 	top_render_header(&f, &l, TS_RANK);
 	top_render_row(&f, &l, &fx.snap, &rows.row[0], fx.mopts.min_remote_ratio);
 	hdr = top_line_text(&f, 0);
@@ -231,7 +266,7 @@ static void test_bars_and_rates(void **state)
 	fx.procs[0].node[1].hint_local = 40;
 	proc(1, 11, "nomem", 0.5, 0, 0, 0);
 	evaluate();
-	top_layout_compute(&l, 80);
+	top_layout_compute(&l, 80, TS_RANK);
 	assert_int_equal(l.w[TC_MEMON], 7);
 	assert_int_equal(top_rows_build(&rows, &fx.snap, &flt, TS_PID, false), 0);
 	top_frame_init(&f, 80);
@@ -353,10 +388,18 @@ static void test_detail(void **state)
 	proc(0, 4194300, "worker", 1.5, 0.5, 64 * MIB, 0)->nr_threads = 2;
 	fx.procs[0].numa_moves = 3;
 	fx.procs[0].numa_pages_migrated = 12;
+	fx.procs[0].preferred_nid = -1;
 	evaluate();
 	top_frame_init(&f, 80);
 	top_render_detail(&f, &fx.snap, &fx.procs[0], &d);
 	assert_non_null(find_line(&f, "Process 4194300 (worker)  2 threads"));
+	/* What is not known is said in words, not "-" or "-1". */
+	assert_non_null(find_line(&f, "Remote 25% from placement; best node 0"));
+	assert_non_null(
+		find_line(&f, "Remote by source: pmu unknown, hint_faults unknown, placement 25%"));
+	assert_non_null(find_line(&f, "preferred node: none"));
+	assert_null(find_line(&f, " -1"));
+	assert_null(find_line(&f, " -,"));
 	line = find_line(&f, "   0    1.50  150.0   64.0 MiB  100%");
 	assert_non_null(line);
 	assert_non_null(find_line(&f, "   1    0.50   50.0        0 B    0%"));
@@ -466,11 +509,17 @@ static void test_wrap_and_clip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_80),	cmocka_unit_test(test_layout_every_width),
-		cmocka_unit_test(test_row_largest_pid), cmocka_unit_test(test_bars_and_rates),
-		cmocka_unit_test(test_sort_and_filter), cmocka_unit_test(test_list_frame),
-		cmocka_unit_test(test_detail),		cmocka_unit_test(test_detail_suggestion),
-		cmocka_unit_test(test_detail_matrix),	cmocka_unit_test(test_nodes),
+		cmocka_unit_test(test_layout_80),
+		cmocka_unit_test(test_layout_every_width),
+		cmocka_unit_test(test_layout_sorted),
+		cmocka_unit_test(test_row_largest_pid),
+		cmocka_unit_test(test_bars_and_rates),
+		cmocka_unit_test(test_sort_and_filter),
+		cmocka_unit_test(test_list_frame),
+		cmocka_unit_test(test_detail),
+		cmocka_unit_test(test_detail_suggestion),
+		cmocka_unit_test(test_detail_matrix),
+		cmocka_unit_test(test_nodes),
 		cmocka_unit_test(test_wrap_and_clip),
 	};
 

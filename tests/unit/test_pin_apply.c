@@ -284,9 +284,9 @@ static void test_scan_limit(void **state)
 	assert_int_equal(res.passes, NL_PIN_MAX_PASSES);
 	assert_int_equal(res.threads_changed, 0);
 	snprintf(msg, sizeof(msg),
-		 "pid 1234 keeps creating threads or changing their affinity (%d scans); what "
-		 "numalens changed is undone",
-		 NL_PIN_MAX_PASSES);
+		 "pid 1234 keeps creating threads or changing their affinity (%d scans); the "
+		 "%d threads it had changed are back on the affinity they had",
+		 NL_PIN_MAX_PASSES, 2 + NL_PIN_MAX_PASSES - 1);
 	assert_string_equal(res.message, msg);
 	/* Scan 1 sets the two threads there, scans 2 to 64 the one new each. */
 	assert_int_equal(fk.nr, 2 + NL_PIN_MAX_PASSES - 1);

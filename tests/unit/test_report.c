@@ -224,6 +224,9 @@ static void test_json_document(void **state)
 	assert_int_equal(json_object_get_int(get(p, "best_node")), 1);
 	assert_true(json_object_get_boolean(get(p, "flagged")));
 	assert_non_null(strstr(json_object_get_string(get(p, "finding")), "on node 1"));
+	assert_string_equal(json_object_get_string(get(doc, "verdict")),
+			    "1 process loses time to remote memory: pid 4321 (100% remote)");
+	assert_int_equal(json_object_get_int(get(doc, "flagged_processes")), 1);
 	json_object_put(doc);
 	free_fixture(f);
 }
@@ -240,6 +243,9 @@ static void test_json_requested_pids(void **state)
 	assert_int_equal(json_object_get_int(get(doc, "processes.0.pid")), 99);
 	assert_string_equal(json_object_get_string(get(doc, "processes.0.finding")),
 			    "did not run in the window");
+	/* The verdict is about the processes asked for. */
+	assert_string_equal(json_object_get_string(get(doc, "verdict")),
+			    "no process asked for loses time to remote memory");
 	/* numa_maps was not read for it: the memory is unknown, not zero. */
 	assert_true(
 		json_object_is_type(get(doc, "processes.0.memory_bytes_by_node"), json_type_null));
@@ -257,6 +263,11 @@ static void test_text_report(void **state)
 
 	nl_report_text(out, &f->snap, &o);
 	fclose(out);
+	assert_memory_equal(buf,
+			    "numalens diagnosis over 5.0 s\nverdict: 1 process loses time to "
+			    "remote memory: pid 4321 (100% remote)\n\n",
+			    strlen("numalens diagnosis over 5.0 s\nverdict: 1 process loses time "
+				   "to remote memory: pid 4321 (100% remote)\n\n"));
 	assert_non_null(strstr(buf, "Topology (test): 2 NUMA nodes, 4 CPUs"));
 	assert_non_null(strstr(buf, "node 1:    1.0 GiB  cpus 2-3"));
 	assert_non_null(strstr(buf, "pmu             inactive no PMU"));
