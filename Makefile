@@ -120,10 +120,14 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka -lpthread
 
+# The parsers, the untrusted-bytes cleaning they call and the label escaper
+# (fuzz_untrusted.c also checks what json-c makes of it).
+FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
-		$< user/procfs.c -o $@
+		$< $(FUZZ_LIB_SRCS) -o $@ -ljson-c -lm
 
 deps:
 	$(Q)tests/deps.sh

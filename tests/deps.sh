@@ -12,6 +12,9 @@ libncurses-dev tmux"
 PACKAGES="$PACKAGES libmicrohttpd-dev prometheus curl wrk"
 # make test-load: the host suites while every CPU is kept busy.
 PACKAGES="$PACKAGES stress-ng"
+# Processes with hostile names (tests/workload/named.py) and a strict
+# UTF-8 JSON check (python3 -m json.tool) in the CLI and exporter tests.
+PACKAGES="$PACKAGES python3"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "procfs.h"
+#include "untrusted.h"
 
 /* PF_KTHREAD in include/linux/sched.h: /proc/PID/stat's flags field. */
 #define NL_PF_KTHREAD 0x00200000u
@@ -471,8 +472,54 @@ static bool needs_quotes(const char *s)
 	return false;
 }
 
+/* Whether a terminal may be shown every byte of a[0..len) (untrusted.h). */
+static bool printable(const char *a, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = nl_text_char_len(a + i, len - i);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* a as bash's $'...', the bytes a terminal must not see as \xHH (newline
+ * and tab as \n and \t): the word stays exact and the line safe to print.
+ * Returns the length in word. */
+static size_t ansi_c_quote(const char *a, size_t alen, char *word, size_t size)
+{
+	size_t o = 0, k = 0, n;
+
+	word[o++] = '$';
+	word[o++] = '\'';
+	while (k < alen && o + 8 < size) {
+		n = nl_text_char_len(a + k, alen - k);
+		if (!n && (a[k] == '\n' || a[k] == '\t')) {
+			word[o++] = '\\';
+			word[o++] = a[k++] == '\n' ? 'n' : 't';
+		} else if (!n) {
+			o += snprintf(word + o, size - o, "\\x%02x", (unsigned char)a[k++]);
+		} else if (a[k] == '\'' || a[k] == '\\') {
+			word[o++] = '\\';
+			word[o++] = a[k++];
+		} else if (o + n + 8 < size) {
+			memcpy(word + o, a + k, n);
+			o += n;
+			k += n;
+		} else {
+			break;
+		}
+	}
+	word[o++] = '\'';
+	return o;
+}
+
 /* NUL-separated arguments into one shell-quoted line; cut at a whole word,
- * with "..." when it does not fit. */
+ * with "..." when it does not fit. An argument holding bytes a terminal must
+ * not see (any byte can be in one) is quoted $'...' with those as \xHH. */
 static void quote_cmdline(const char *args, size_t len, char *buf, size_t size)
 {
 	size_t used = 0, i = 0;
@@ -487,7 +534,9 @@ static void quote_cmdline(const char *args, size_t len, char *buf, size_t size)
 		i += alen + 1;
 		if (!alen && i >= len)
 			break;
-		if (needs_quotes(a) || alen >= sizeof(word) / 4) {
+		if (!printable(a, alen)) {
+			o = ansi_c_quote(a, alen, word, sizeof(word));
+		} else if (needs_quotes(a) || alen >= sizeof(word) / 4) {
 			word[o++] = '\'';
 			for (k = 0; k < alen && o + 6 < sizeof(word); k++) {
 				if (a[k] == '\'') {
@@ -510,6 +559,19 @@ static void quote_cmdline(const char *args, size_t len, char *buf, size_t size)
 		}
 		used += snprintf(buf + used, size - used, "%s%s", used ? " " : "", word);
 	}
+}
+
+/* Every name in l that came from the process or its cgroup, made text
+ * (untrusted.h), once all are read: what the cpuset was read from stays
+ * raw in read_cpuset alone. The command line is quoted already. */
+static void limits_clean(struct nl_proc_limits *l)
+{
+	nl_untrusted_clean(l->comm);
+	nl_untrusted_clean(l->cgroup);
+	nl_untrusted_clean(l->cpuset_cgroup);
+	nl_untrusted_clean(l->ctx.container);
+	nl_untrusted_clean(l->ctx.pod);
+	nl_untrusted_clean(l->ctx.unit);
 }
 
 int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_limits *out)
@@ -598,6 +660,7 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 	out->known = true;
 	ret = 0;
 out:
+	limits_clean(out);
 	free(text);
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "collect_priv.h"
 #include "log.h"
+#include "untrusted.h"
 
 /* Reads the iterator's whole output. */
 static int read_iter(struct nl_collector *c, char **buf, size_t *len)
@@ -92,6 +93,8 @@ static int parse_threads(const char *buf, size_t len, struct nl_sample_table *t)
 		p->flags = NL_PS_LIVE;
 		memcpy(p->comm, rec.comm, sizeof(p->comm));
 		p->comm[NL_COMM_LEN - 1] = '\0';
+		/* Any bytes the process chose: text from here on (untrusted.h). */
+		nl_untrusted_clean(p->comm);
 		if (rec.tid == rec.tgid)
 			p->preferred_nid = rec.preferred_nid;
 		memcpy(p->locality, rec.faults_locality, sizeof(p->locality));
@@ -229,6 +232,7 @@ static int read_procs(struct nl_collector *c, struct nl_sample_table *t, struct 
 			t->procs[i].start_time_ns = val.start_time_ns;
 			memcpy(t->procs[i].comm, val.comm, sizeof(val.comm));
 			t->procs[i].comm[NL_COMM_LEN - 1] = '\0';
+			nl_untrusted_clean(t->procs[i].comm);
 		}
 		p = &t->procs[i];
 		if (val.exit_ns) {

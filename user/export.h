@@ -67,7 +67,8 @@ void nl_buf_printf(struct nl_buf *b, const char *fmt, ...) __attribute__((format
 /* "# HELP" (escaped) and "# TYPE" lines. */
 void nl_prom_family(struct nl_buf *b, const char *name, const char *type, const char *help);
 /* A label value between quotes: backslash, quote and newline escaped,
- * bytes that are not UTF-8 replaced by U+FFFD. */
+ * bytes that are not UTF-8 and other control characters (nl_text_char_len)
+ * replaced by U+FFFD. */
 void nl_prom_escape_value(struct nl_buf *b, const char *value, size_t len);
 /* Appends name="value" to a label list (with a comma after a first one);
  * an empty value adds nothing, as Prometheus treats it as absent. */

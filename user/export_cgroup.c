@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "export.h"
 #include "procfs.h"
+#include "untrusted.h"
 
 int nl_export_cgroup_path(const char *text, size_t len, char *path, size_t size)
 {
@@ -35,10 +36,9 @@ int nl_export_cgroup_path(const char *text, size_t len, char *path, size_t size)
 	/* A removed cgroup reads as "PATH (deleted)". */
 	if (n >= 10 && !strcmp(best + n - 10, " (deleted)"))
 		n -= 10;
-	if (n >= size)
-		n = size - 1;
-	memcpy(path, best, n);
-	path[n] = '\0';
+	/* Any name a delegated cgroup was given: text from here on, as the
+	 * label shows it and the series are grouped by it (untrusted.h). */
+	nl_untrusted_text(path, size, best, n);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Prometheus text format (version 0.0.4): a growable buffer, HELP and
- * TYPE lines, label values escaped and made valid UTF-8 (a comm or a
- * cgroup path can hold any byte), numbers as Go's parser reads them.
+ * TYPE lines, label values escaped, made valid UTF-8 and rid of control
+ * characters (a comm or a cgroup path can hold any byte: cleaned where it
+ * enters, untrusted.h, and again here), numbers as Go's parser reads them.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export.h"
+#include "untrusted.h"
 
 void nl_buf_init(struct nl_buf *b)
 {
@@ -90,40 +92,6 @@ void nl_buf_printf(struct nl_buf *b, const char *fmt, ...)
 	b->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most left bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void nl_prom_escape_value(struct nl_buf *b, const char *value, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)value;
@@ -137,11 +105,16 @@ void nl_prom_escape_value(struct nl_buf *b, const char *value, size_t len)
 			run = ++i;
 			continue;
 		}
-		n = utf8_len(s + i, len - i);
+		n = nl_text_char_len(value + i, len - i);
 		if (!n) {
+			/* Not UTF-8, or a control character: the format has no
+			 * escape for those, and a scrape shown on a terminal must
+			 * not carry one. A whole character, else one byte. */
 			nl_buf_add(b, value + run, i - run);
 			nl_buf_add(b, "\xef\xbf\xbd", 3); /* U+FFFD */
-			run = ++i;
+			n = nl_utf8_len(value + i, len - i);
+			i += n ? n : 1;
+			run = i;
 			continue;
 		}
 		i += n;

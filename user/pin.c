@@ -32,6 +32,7 @@
 #include "pin.h"
 #include "privs.h"
 #include "procfs.h"
+#include "untrusted.h"
 
 #define MASK_BYTES (NL_CPU_WORDS * sizeof(uint64_t))
 
@@ -346,7 +347,9 @@ static int rec_load(const char *path, struct record *r)
 		} else if (!strcmp(line, "start")) {
 			r->start = strtoull(val, NULL, 10);
 		} else if (!strcmp(line, "comm")) {
+			/* Written cleaned, but a record may predate that. */
 			snprintf(r->comm, sizeof(r->comm), "%s", val);
+			nl_untrusted_clean(r->comm);
 		} else if (!strcmp(line, "target")) {
 			err = parse_mask(val, r->target);
 		} else if (!strcmp(line, "original")) {

@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "procfs.h"
+#include "untrusted.h"
 
 const char *nl_proc_root = "/proc";
 
@@ -343,8 +344,10 @@ out_free:
 
 /*
  * "pid (comm) state ppid ..." as in proc(5). comm can hold spaces and ')',
- * so it ends at the last ')'. Fields up to starttime (22) are required;
- * rss (24) and processor (39) are filled when present, else left 0 and -1.
+ * so it ends at the last ')'; it can hold any other byte too, so it comes
+ * out as text (nl_untrusted_text: '?' for what a terminal must not see).
+ * Fields up to starttime (22) are required; rss (24) and processor (39)
+ * are filled when present, else left 0 and -1.
  */
 int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 {
@@ -384,8 +387,8 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 	comm_len = rparen - lparen - 1;
 	if (comm_len > NL_COMM_LEN - 1)
 		comm_len = NL_COMM_LEN - 1;
-	memcpy(out->comm, lparen + 1, comm_len);
-	out->comm[comm_len] = '\0';
+	/* Any bytes the process chose: text from here on (untrusted.h). */
+	nl_untrusted_text(out->comm, sizeof(out->comm), lparen + 1, comm_len);
 
 	pos = rparen - text + 1;
 	while (pos < len) {

@@ -33,7 +33,7 @@ int nl_numa_maps_read(int pid, size_t max_bytes, struct nl_numa_maps *out);
 
 struct nl_proc_stat {
 	int pid;
-	char comm[NL_COMM_LEN];
+	char comm[NL_COMM_LEN]; /* made text: nl_untrusted_text */
 	char state;
 	int ppid;
 	unsigned int flags;

@@ -7,6 +7,7 @@
 #include "memsrc.h"
 #include "model.h"
 #include "report.h"
+#include "untrusted.h"
 
 static bool requested(const struct nl_report_opts *o, uint32_t pid)
 {
@@ -33,6 +34,27 @@ size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_o
 		out[nr++] = v;
 	}
 	return nr;
+}
+
+/*
+ * A string holding another process's bytes (its comm, cgroup, unit,
+ * container, pod, command line, or text that quotes them): valid UTF-8
+ * whatever came in. They were made text where they entered (untrusted.h);
+ * this keeps the document valid JSON should one ever not be, as json-c
+ * escapes control characters but copies invalid UTF-8 as it is.
+ */
+static json_object *json_text(const char *s)
+{
+	size_t len = strlen(s), n;
+	char *buf = malloc(3 * len + 1);
+	json_object *o;
+
+	if (!buf)
+		return NULL;
+	n = nl_untrusted_utf8(buf, 3 * len + 1, s, len);
+	o = json_object_new_string_len(buf, (int)n);
+	free(buf);
+	return o;
 }
 
 /* Rounded to microseconds: more digits would only be noise. */
@@ -225,7 +247,7 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	int n;
 
 	json_object_object_add(p, "pid", json_object_new_int64(v->pid));
-	json_object_object_add(p, "comm", json_object_new_string(v->comm));
+	json_object_object_add(p, "comm", json_text(v->comm));
 	json_object_object_add(p, "threads", json_object_new_int64(v->nr_threads));
 	json_object_object_add(p, "exited", json_object_new_boolean(v->exited));
 	for (n = 0; n < snap->nr_nodes; n++) {
@@ -317,7 +339,7 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 	}
 	nl_suggest(snap, v, &adv, l);
 	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv.action)));
-	json_object_object_add(s, "reason", json_object_new_string(adv.reason));
+	json_object_object_add(s, "reason", json_text(adv.reason));
 	json_object_object_add(s, "blocked",
 			       adv.block ? json_object_new_string(nl_block_name(adv.block)) : NULL);
 	if (adv.action != NL_ACT_NONE) {
@@ -349,21 +371,19 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 	obj = json_object_new_object();
 	json_object_object_add(obj, "runtime",
 			       json_object_new_string(nl_runtime_name(l->ctx.runtime)));
-	json_object_object_add(obj, "cgroup",
-			       l->cgroup[0] ? json_object_new_string(l->cgroup) : NULL);
+	json_object_object_add(obj, "cgroup", l->cgroup[0] ? json_text(l->cgroup) : NULL);
 	if (l->ctx.unit[0])
-		json_object_object_add(obj, "unit", json_object_new_string(l->ctx.unit));
+		json_object_object_add(obj, "unit", json_text(l->ctx.unit));
 	if (l->ctx.container[0])
-		json_object_object_add(obj, "container", json_object_new_string(l->ctx.container));
+		json_object_object_add(obj, "container", json_text(l->ctx.container));
 	if (l->ctx.pod[0])
-		json_object_object_add(obj, "pod", json_object_new_string(l->ctx.pod));
+		json_object_object_add(obj, "pod", json_text(l->ctx.pod));
 	json_object_object_add(
 		obj, "allowed_cpus",
 		json_object_new_string(nl_bits_to_list(l->cpus, NL_MAX_CPUS, buf, sizeof(buf))));
 	json_object_object_add(obj, "allowed_nodes", node_list_json(l->mems));
 	if (l->cpuset_known)
-		json_object_object_add(obj, "cpuset_cgroup",
-				       json_object_new_string(l->cpuset_cgroup));
+		json_object_object_add(obj, "cpuset_cgroup", json_text(l->cpuset_cgroup));
 	json_object_object_add(s, "context", obj);
 	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);
 	for (i = 0; i < nr; i++) {
@@ -371,7 +391,7 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 		json_object_object_add(obj, "form",
 				       json_object_new_string(nl_form_name(list[i].form)));
 		json_object_object_add(obj, "when", json_object_new_string(list[i].when));
-		json_object_object_add(obj, "command", json_object_new_string(list[i].text));
+		json_object_object_add(obj, "command", json_text(list[i].text));
 		json_object_array_add(cmds, obj);
 	}
 	json_object_object_add(s, "commands", cmds);

@@ -11,7 +11,9 @@ nl=$top/build/numalens
 workload=$top/build/numa-workload
 out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-cli.XXXXXX")
 wpid=""
-trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; rm -rf "$out"' EXIT
+# shellcheck source=tests/hostile-lib.sh
+. "$top/tests/hostile-lib.sh"
+trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; hostile_stop; rm -rf "$out"' EXIT
 
 # shellcheck source=tests/results-lib.sh
 . "$top/tests/results-lib.sh"
@@ -217,5 +219,54 @@ if need setpriv "${emfile[@]}" && need prlimit "${emfile[@]}"; then
 		grep -Eq "pmu +inactive +too many open files \(EMFILE\).*hard limit is 64.*CAP_SYS_RESOURCE" \
 		"$out/stdout"
 fi
+
+# Names a process chooses (issue 12: tests/hostile-lib.sh), six processes
+# for a comm holds 15 bytes: each comes out as text, '?' for what a
+# terminal must not see, the rest as it is.
+check "hostile names: the kernel holds each as written" hostile_start "${hostile_names[@]}"
+pid_args=()
+for p in "${hostile_pids[@]}"; do pid_args+=(--pid "$p"); done
+has_all() { # FILE STRING...: each string is in FILE
+	local f=$1 s
+	shift
+	for s in "$@"; do grep -qF -- "$s" "$f" || { echo "  missing: $s"; return 1; }; done
+}
+
+run "$nl" diagnose --duration 1 "${pid_args[@]}"
+check "hostile names: diagnose exit 0" status_is 0
+check "hostile names: diagnose text holds no ESC, no control byte" no_ctl "$out/stdout"
+check "hostile names: diagnose text shows each name made text" \
+	has_all "$out/stdout" "${hostile_shown[@]}"
+
+run "$nl" diagnose --duration 1 --json "${pid_args[@]}"
+check "hostile names: diagnose --json exit 0" status_is 0
+check "hostile names: diagnose --json is valid JSON in strict UTF-8 (python3 -m json.tool)" \
+	bash -c "PYTHONIOENCODING=utf-8:strict python3 -m json.tool <'$out/stdout' >/dev/null"
+check "hostile names: diagnose --json holds no ESC, no control byte" no_ctl "$out/stdout"
+want=$(printf '%s\n' "${hostile_shown[@]}" | jq -R . | jq -sc 'sort')
+check "hostile names: diagnose --json comms are the names made text" \
+	jtrue --argjson w "$want" '[.processes[].comm] | sort == $w'
+
+: >"$out/pins"
+for p in "${hostile_pids[@]}"; do
+	"$nl" pin "$p" --node 0 >>"$out/pins" 2>&1
+	echo "status $?" >>"$out/pins"
+done
+check "hostile names: pin PID --node 0 (plan only) exits 0 for each" \
+	[ "$(grep -c '^status 0$' "$out/pins")" -eq ${#hostile_pids[@]} ]
+check "hostile names: pin's plans hold no ESC, no control byte" no_ctl "$out/pins"
+# The next-start command keeps the command line exact, in bash's $'...'.
+check "hostile names: pin names each as text, the command line in \$'...'" \
+	has_all "$out/pins" "(???[31mRED)" "(new?line)" "(q\"uo\"te)" \
+	"\$'\\xff\\xfe\\x1b[31mRED'" "\$'new\\nline'"
+
+top_pids=()
+for p in "${hostile_pids[@]}"; do top_pids+=(-p "$p"); done
+run "$top/build/numatop-lite" -b -n 1 -d 1 -w 200 "${top_pids[@]}"
+check "hostile names: numatop-lite -b exit 0" status_is 0
+check "hostile names: numatop-lite -b holds no ESC, no control byte" no_ctl "$out/stdout"
+check "hostile names: numatop-lite -b shows each name made text" \
+	has_all "$out/stdout" "${hostile_shown[@]}"
+hostile_stop
 
 tally

@@ -13,6 +13,8 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/prom-lib.sh
 . "$top/tests/prom-lib.sh"
+# shellcheck source=tests/hostile-lib.sh
+. "$top/tests/hostile-lib.sh"
 nl=$top/build/numalens
 workload=$top/build/numa-workload
 out=$(mktemp -d "${TMPDIR:-/tmp}/numalens-export.XXXXXX")
@@ -24,6 +26,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	umount "$out/ro" "$out/small" 2>/dev/null
+	hostile_stop
 	rm -rf "$out"
 }
 trap cleanup EXIT
@@ -633,6 +636,50 @@ check "--auto-pin-migrate: CAP_SYS_NICE and CAP_SYS_PTRACE kept (bits 23 and 19 
 		[ \$(((eff >> 23) & 1)) = 1 ] && [ \$(((eff >> 19) & 1)) = 1 ]"
 stop "$eapm"
 kill "$apw" 2>/dev/null
+
+echo "== hostile process names"
+# Names a process chooses (issue 12, tests/hostile-lib.sh), and two that
+# differ only in bytes that are not UTF-8: by comm those are one group, as
+# they read the same, not two series with the same labels.
+check "hostile names: the kernel holds each as written" \
+	hostile_start "${hostile_names[@]}" '\377dup' '\376dup'
+# Series of their own whatever the load: patterns match the names as shown.
+allow=(--allow-comm '*RED' --allow-comm 'q*te' --allow-comm 'back*' --allow-comm '{br}*'
+	--allow-comm 'new*' --allow-comm '*pwn*' --allow-comm '*dup')
+# no_dup FILE: no two samples with the same name and labels.
+no_dup() {
+	local d
+	d=$(grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d)
+	[ -z "$d" ] || { echo "  twice: $(head -n 3 <<<"$d")"; return 1; }
+}
+ph=$(free_port)
+start_exporter hostile --listen "127.0.0.1:$ph" --interval 1 "${allow[@]}"
+eh=$exp_pid
+check "hostile names: serves /metrics" wait_http "http://127.0.0.1:$ph/metrics" 20
+sleep 2.5 # two full windows
+scrape "127.0.0.1:$ph" "$out/hostile"
+check "hostile names: promtool check metrics: no findings" \
+	bash -c "promtool check metrics <'$out/hostile' >'$out/lint-h' 2>&1 && [ ! -s '$out/lint-h' ]"
+[ -s "$out/lint-h" ] && head -5 "$out/lint-h"
+check "hostile names: /metrics holds no ESC, no control byte" no_ctl "$out/hostile"
+check "hostile names: no duplicate series" no_dup "$out/hostile"
+# The label values, escaped as the format says: \" and \\.
+check "hostile names: each a comm label, made text" bash -c '
+	for c in "???[31mRED" "q\\\"uo\\\"te" "back\\\\slash" "{br}ace" "new?line" "?]0;pwn?"; do
+		grep -qF ",comm=\"$c\"," "$0" || { echo "  missing: comm=\"$c\""; exit 1; }
+	done' "$out/hostile"
+stop "$eh"
+# By comm, in a textfile: the two "?dup" are one group.
+"$nl" export --textfile "$out/hostile.prom" --once --interval 1 --group-by comm "${allow[@]}" \
+	2>"$out/err"
+check "hostile names by comm (textfile): exit 0, promtool clean" \
+	bash -c "[ $? -eq 0 ] && promtool check metrics <'$out/hostile.prom' >'$out/lint-hc' 2>&1 &&
+		[ ! -s '$out/lint-hc' ]"
+check "hostile names by comm: no ESC, no control byte" no_ctl "$out/hostile.prom"
+check "hostile names by comm: no duplicate series" no_dup "$out/hostile.prom"
+check "hostile names by comm: the two names that read ?dup are one group" \
+	[ "$(prom_value "$out/hostile.prom" numalens_process_threads 'comm="?dup"')" = 2 ]
+hostile_stop
 
 echo "== SIGHUP"
 p=$(free_port)

@@ -792,6 +792,7 @@ static int tree_setup(void **state)
 	static const char status[] = "Name:\tworker\nUid:\t1000\t1000\t1000\t1000\n"
 				     "Cpus_allowed_list:\t0-3\nMems_allowed_list:\t0-1\n";
 	static const char cmdline[] = "./worker\0--threads\0two words\0";
+	static const char hostile[] = "./evil\0a\x1b[2Jb\xff\0it's\0q\\\xc2\x9b\tx\n\0";
 	char mountinfo[1024], cg[600];
 
 	reset(state);
@@ -823,6 +824,13 @@ static int tree_setup(void **state)
 	write_stat(2, "kthreadd", 0x208040, 0);
 	write_rel("proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n", 0);
 	write_rel("proc/2/cgroup", "0::/\n", 0);
+
+	/* Bytes a process chose (issue 12): its name, a cgroup it was put in,
+	 * its command line. The cgroup has no cpuset of its own. */
+	write_stat(4646, "\xff\xfe\x1b[31mRED", 0x400000, 1000);
+	write_rel("proc/4646/status", status, 0);
+	write_rel("proc/4646/cgroup", "0::/system.slice/e\x1b]0;x\x07vil\xff.scope\n", 0);
+	write_rel("proc/4646/cmdline", hostile, sizeof(hostile) - 1);
 
 	write_stat(4444, "app", 0x400000, 2000);
 	write_rel("proc/4444/status", status, 0);
@@ -926,6 +934,33 @@ static void test_limits_read(void **state)
 	assert_int_equal(nl_proc_limits_read(999, &topo, &l), -ENOENT);
 	assert_int_equal(nl_pin_check(999, &l, false, msg, sizeof(msg)), NL_PIN_GONE);
 	assert_int_equal(nl_pin_exit_status(NL_PIN_GONE), NL_EXIT_NO_PID);
+}
+
+/* What pin, diagnose's suggestion and top's detail show of a process that
+ * chose hostile bytes: text (untrusted.h), the command line exact. */
+static void test_limits_hostile(void **state)
+{
+	struct nl_proc_limits l;
+	char msg[512];
+
+	assert_int_equal(nl_proc_limits_read(4646, &topo, &l), 0);
+	assert_string_equal(l.comm, "???[31mRED");
+	/* Read under its raw path: the root's cpuset, found. */
+	assert_true(l.cpuset_known);
+	assert_string_equal(l.cpuset_cgroup, "/");
+	assert_string_equal(l.cgroup, "/system.slice/e?]0;x?vil?.scope");
+	/* Where systemd runs, a unit, named as text too. */
+	assert_int_equal(l.ctx.runtime, NL_RT_NONE);
+	write_rel("no-systemd", "", 0);
+	assert_int_equal(nl_proc_limits_read(4646, &topo, &l), 0);
+	assert_int_equal(l.ctx.runtime, NL_RT_SYSTEMD);
+	assert_string_equal(l.ctx.unit, "e?]0;x?vil?.scope");
+	/* $'...' with \xHH where a byte must not reach a terminal (\n, \t
+	 * as such), plain quoting elsewhere. */
+	assert_string_equal(l.cmdline,
+			    "./evil $'a\\x1b[2Jb\\xff' 'it'\\''s' $'q\\\\\\xc2\\x9b\\tx\\n'");
+	assert_int_equal(nl_pin_check(1, &l, true, msg, sizeof(msg)), NL_PIN_INIT);
+	assert_has(msg, "???[31mRED");
 }
 
 /* diagnose: the suggestion in the JSON and under the finding in the text. */
@@ -1517,6 +1552,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_classify),
 		cmocka_unit_test(test_cgroup_parsers),
 		cmocka_unit_test_setup_teardown(test_limits_read, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_limits_hostile, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_report_suggestion, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_auto_plan_is_diagnose_plan, tree_setup,
 						tree_teardown),

@@ -43,7 +43,15 @@ static void test_escape_specials(void **state)
 	check_escape("a\\b", 3, "\"a\\\\b\"");
 	check_escape("say \"hi\"", 8, "\"say \\\"hi\\\"\"");
 	check_escape("two\nlines", 9, "\"two\\nlines\"");
-	check_escape("tab\there", 8, "\"tab\there\""); /* allowed as is */
+	/* Other control characters have no escape in the format, and a scrape
+	 * shown on a terminal must carry none: U+FFFD, a C1 one whole. */
+	check_escape("tab\there", 8, "\"tab\xef\xbf\xbdhere\"");
+	check_escape("\x1b[31mred\x7f", 9, "\"\xef\xbf\xbd[31mred\xef\xbf\xbd\"");
+	check_escape("a\xc2\x9b"
+		     "1m",
+		     5,
+		     "\"a\xef\xbf\xbd"
+		     "1m\"");
 	check_escape("", 0, "\"\"");
 }
 
@@ -65,7 +73,9 @@ static void test_escape_utf8(void **state)
 	check_escape("x\xe2\x82", 3, "\"x\xef\xbf\xbd\xef\xbf\xbd\"");
 	check_escape("\xf4\x90\x80\x80", 4, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	/* A NUL inside the value (a comm can hold none, a buffer can). */
-	check_escape("a\0b", 3, "\"a\0b\"");
+	check_escape("a\0b", 3,
+		     "\"a\xef\xbf\xbd"
+		     "b\"");
 }
 
 static void test_labels(void **state)
