@@ -116,11 +116,11 @@ scrape() { curl -sf "http://$1/metrics" >"$2"; }
 # delays a sample, never misdates it.
 cpu_sampler() {
 	local f a s t1
-	while sleep 0.02; do
+	while sleep 0.02 && [ -d /proc/"$1" ]; do
 		t1=$EPOCHREALTIME
 		s=0
 		for f in /proc/"$1"/task/*/schedstat; do
-			read -r a _ <"$f" 2>/dev/null && s=$((s + a))
+			read -r a _ 2>/dev/null <"$f" && s=$((s + a))
 		done
 		echo "$t1 $s $EPOCHREALTIME"
 	done
