@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -190,4 +191,20 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 	else
 		nl_err("unknown option '%.*s' (see %s --help)", (int)strcspn(arg, "="), arg, cmd);
 	return '?';
+}
+
+unsigned int nl_output_width(void)
+{
+	const char *columns = getenv("COLUMNS");
+	struct winsize ws;
+	unsigned long n;
+	char *end;
+
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	if (!columns || !*columns)
+		return 0;
+	errno = 0;
+	n = strtoul(columns, &end, 10);
+	return !errno && !*end && n <= 10000 ? (unsigned int)n : 0;
 }

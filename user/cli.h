@@ -22,6 +22,10 @@ double nl_monotonic_s(void);
 /* Sleeps until the monotonic deadline, in steps of at most 0.1 s so that a
  * signal handler setting *stop ends it promptly. */
 void nl_sleep_until(double deadline, const volatile sig_atomic_t *stop);
+
+/* The width to wrap standard output's text at: the terminal's, else
+ * $COLUMNS when set, else 0 (do not wrap: a file or a pipe). */
+unsigned int nl_output_width(void);
 /* A whole number from 0 to max, or -EINVAL with "WHAT must be..." said. */
 int nl_parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out);
 /* A process id (1 to INT_MAX), or -EINVAL with "WHAT must be..." said. */

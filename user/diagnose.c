@@ -135,6 +135,7 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	ropts.pids = nr_pids ? pids : NULL;
 	ropts.nr_pids = nr_pids;
+	ropts.width = nl_output_width();
 
 	aopts.pids = pids;
 	aopts.nr_pids = nr_pids;

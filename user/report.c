@@ -524,6 +524,36 @@ static const char *source_label(const struct nl_proc_view *v, char *buf, size_t 
 	return buf;
 }
 
+/* Where a data source's reason starts: "  %-15s %-8s ". */
+#define SOURCE_INDENT 27
+
+/*
+ * Prints text, which starts at column indent, wrapped at width (0: on one
+ * line) with the lines after the first indented to that column. A word
+ * longer than the room is put whole on a line of its own.
+ */
+static void put_wrapped(FILE *f, const char *text, unsigned int indent, unsigned int width)
+{
+	unsigned int room = width > indent + 20 ? width - indent : 0, col = 0;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (room && col && col + 1 + word > room) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = 0;
+		} else if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(text, 1, word, f);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o)
 {
 	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
@@ -541,10 +571,12 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 	fprintf(f, "\nData sources\n");
 	for (id = 0; id < NL_SRC_MAX; id++) {
 		const struct nl_source_state *st = &snap->sources.src[id];
+		char why[sizeof(st->method) + sizeof(st->reason) + 2];
 
-		fprintf(f, "  %-15s %-8s %s%s%s\n", nl_source_name(id),
-			st->active ? "active" : "inactive", st->method, st->method[0] ? ": " : "",
-			st->reason);
+		snprintf(why, sizeof(why), "%s%s%s", st->method, st->method[0] ? ": " : "",
+			 st->reason);
+		fprintf(f, "  %-15s %-8s ", nl_source_name(id), st->active ? "active" : "inactive");
+		put_wrapped(f, why, SOURCE_INDENT, o->width);
 	}
 	fprintf(f,
 		"\nSystem: NUMA balancing %s; in the window %" PRIu64 " hinting faults (%" PRIu64

@@ -11,6 +11,7 @@ struct nl_report_opts {
 	size_t top;	      /* processes listed, 0: all */
 	const uint32_t *pids; /* only these, even if idle (NULL: ranking) */
 	size_t nr_pids;
+	unsigned int width; /* text: wrap the long lines at this width, 0: never */
 };
 
 /* The longest verdict, the report's first line ("verdict: ..."). */

@@ -154,6 +154,24 @@ run "$nl" diagnose --duration 1 --top 3
 check "text report: exit 0" status_is 0
 check "text report: lists the data sources" grep -q "^Data sources" "$out/stdout"
 check "text report: the workload ranks in the top 3" grep -q "numa-workload" "$out/stdout"
+# sources FILE: the data-source section's lines (without its title);
+# widest FILE: its widest line among them.
+sources() { sed -n '/^Data sources$/,/^$/p' "$1" | sed '1d;$d'; }
+widest() { sources "$1" | awk '{ if (length > m) m = length } END { print m + 0 }'; }
+# wrapped FILE: no source line over 60 columns, and lines continued under
+# the reason's column (28).
+wrapped() { [ "$(widest "$1")" -le 60 ] && sources "$1" | grep -qE '^ {27}[^ ]'; }
+check "text report into a pipe: one line per data source ($(sources "$out/stdout" | wc -l))" \
+	[ "$(sources "$out/stdout" | wc -l)" -eq 5 ]
+# On a terminal of 60 columns (script(1) gives it one), and with COLUMNS=60.
+if need script "wrapped data sources on a terminal"; then
+	script -qec "stty cols 60; '$nl' diagnose --duration 1 --top 3" /dev/null 2>/dev/null |
+		tr -d '\r' >"$out/tty"
+	check "on a 60-column terminal: the data sources wrap at 60 ($(widest "$out/tty") wide)" \
+		wrapped "$out/tty"
+fi
+COLUMNS=60 "$nl" diagnose --duration 1 --top 3 >"$out/cols" 2>/dev/null
+check "COLUMNS=60: the data sources wrap at 60 ($(widest "$out/cols") wide)" wrapped "$out/cols"
 # One node: a verdict at the top says it once, no row repeats it.
 check "text report: a one-line verdict right under the title" \
 	bash -c "sed -n 2p '$out/stdout' | grep -qx 'verdict: no process loses time to remote memory: there is one NUMA node, so every memory access is local'"
