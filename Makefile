@@ -120,9 +120,9 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka -lpthread
 
-# The parsers, the untrusted-bytes cleaning they call and the label escaper
-# (fuzz_untrusted.c also checks what json-c makes of it).
-FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c
+# The parsers, the untrusted-bytes cleaning they call, the label escaper and
+# the pin record (fuzz_untrusted.c also checks what json-c makes of it).
+FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)

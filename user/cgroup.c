@@ -302,28 +302,6 @@ int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts
 	return 0;
 }
 
-char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size)
-{
-	size_t used = 0;
-	int i, first;
-
-	if (!size)
-		return buf;
-	buf[0] = '\0';
-	for (i = 0; i < nbits && used < size; i++) {
-		if (!(bits[i / 64] >> (i % 64) & 1))
-			continue;
-		first = i;
-		while (i + 1 < nbits && bits[(i + 1) / 64] >> ((i + 1) % 64) & 1)
-			i++;
-		used += snprintf(buf + used, size - used, i > first ? "%s%d-%d" : "%s%d",
-				 used ? "," : "", first, i);
-	}
-	if (used >= size && size > 4)
-		strcpy(buf + size - 4, "...");
-	return buf;
-}
-
 /* The value of "Key:\tvalue" in status text (a pointer into it, and its length). */
 static bool status_value(const char *text, size_t len, const char *key, const char **val,
 			 size_t *vlen)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "procfs.h"
 #include "topology.h"
 
 enum nl_runtime {
@@ -96,8 +97,5 @@ extern const char *nl_isolated_cpus_path;
 int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_limits *out);
 /* Everything allowed, nothing known: for processes that cannot be read. */
 void nl_proc_limits_unrestricted(const struct nl_topology *topo, struct nl_proc_limits *out);
-
-/* A bitmap as a list, "0-3,8"; returns buf. */
-char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
 
 #endif /* NUMALENS_CGROUP_H */

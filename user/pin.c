@@ -30,6 +30,7 @@
 #include "log.h"
 #include "model.h"
 #include "pin.h"
+#include "pin_record.h"
 #include "privs.h"
 #include "procfs.h"
 #include "untrusted.h"
@@ -51,6 +52,7 @@ const char *nl_pin_refusal_name(enum nl_pin_refusal r)
 		[NL_PIN_NOT_PINNED] = "not_pinned",
 		[NL_PIN_REUSED] = "pid_reused",
 		[NL_PIN_FAILED] = "failed",
+		[NL_PIN_UNTRUSTED] = "untrusted_state",
 	};
 
 	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
@@ -198,195 +200,6 @@ void nl_pin_undo_command(const struct nl_pin_opts *o, int pid, char *buf, size_t
 		snprintf(buf + used, size - used, "' numalens unpin %d", pid);
 }
 
-/* ---- the record ---- */
-
-struct rec_thread {
-	int tid;
-	uint64_t mask[NL_CPU_WORDS];
-};
-
-struct record {
-	int pid;
-	uint64_t start;
-	char comm[16];
-	uint64_t target[NL_CPU_WORDS];
-	uint64_t original[NL_CPU_WORDS];
-	uint64_t moved_from, moved_to;
-	struct rec_thread *t;
-	size_t nr, cap;
-};
-
-static struct rec_thread *rec_find(struct record *r, int tid)
-{
-	size_t i;
-
-	for (i = 0; i < r->nr; i++)
-		if (r->t[i].tid == tid)
-			return &r->t[i];
-	return NULL;
-}
-
-static int rec_add(struct record *r, int tid, const uint64_t *mask)
-{
-	if (r->nr == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct rec_thread *t = realloc(r->t, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		r->t = t;
-		r->cap = cap;
-	}
-	r->t[r->nr].tid = tid;
-	memcpy(r->t[r->nr].mask, mask, MASK_BYTES);
-	r->nr++;
-	return 0;
-}
-
-static void rec_free(struct record *r)
-{
-	free(r->t);
-	memset(r, 0, sizeof(*r));
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Writes the record atomically (a temporary file renamed over the old one). */
-static int rec_save(const struct record *r, const char *path)
-{
-	char tmp[PATH_MAX + 8], list[8192], line[8400];
-	int fd, err = 0;
-	size_t i;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	snprintf(line, sizeof(line),
-		 "# numalens pin record: 'numalens unpin %d' restores these affinities\n"
-		 "pid %d\nstart %llu\ncomm %s\n",
-		 r->pid, r->pid, (unsigned long long)r->start, r->comm);
-	err = write_all(fd, line, strlen(line));
-	snprintf(line, sizeof(line), "target %s\n",
-		 nl_bits_to_list(r->target, NL_MAX_CPUS, list, sizeof(list)));
-	if (!err)
-		err = write_all(fd, line, strlen(line));
-	snprintf(line, sizeof(line), "original %s\n",
-		 nl_bits_to_list(r->original, NL_MAX_CPUS, list, sizeof(list)));
-	if (!err)
-		err = write_all(fd, line, strlen(line));
-	if (!err && r->moved_from) {
-		char from[128], to[128];
-
-		snprintf(line, sizeof(line), "migrated %s %s\n",
-			 nl_nodes_to_list(r->moved_from, from, sizeof(from)),
-			 nl_nodes_to_list(r->moved_to, to, sizeof(to)));
-		err = write_all(fd, line, strlen(line));
-	}
-	for (i = 0; !err && i < r->nr; i++) {
-		snprintf(line, sizeof(line), "thread %d %s\n", r->t[i].tid,
-			 nl_bits_to_list(r->t[i].mask, NL_MAX_CPUS, list, sizeof(list)));
-		err = write_all(fd, line, strlen(line));
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-static int parse_mask(const char *text, uint64_t *mask)
-{
-	return nl_cpulist_parse(text, strlen(text), mask, NL_MAX_CPUS) > 0 ? 0 : -EINVAL;
-}
-
-/* Reads a record; -ENOENT when there is none, -EINVAL when it does not parse. */
-static int rec_load(const char *path, struct record *r)
-{
-	char line[8400];
-	FILE *f = fopen(path, "re");
-	int err = 0;
-
-	memset(r, 0, sizeof(*r));
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		char *val;
-		size_t n = strlen(line);
-
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (!n || line[0] == '#')
-			continue;
-		val = strchr(line, ' ');
-		if (!val) {
-			err = -EINVAL;
-			break;
-		}
-		*val++ = '\0';
-		if (!strcmp(line, "pid")) {
-			r->pid = atoi(val);
-		} else if (!strcmp(line, "start")) {
-			r->start = strtoull(val, NULL, 10);
-		} else if (!strcmp(line, "comm")) {
-			/* Written cleaned, but a record may predate that. */
-			snprintf(r->comm, sizeof(r->comm), "%s", val);
-			nl_untrusted_clean(r->comm);
-		} else if (!strcmp(line, "target")) {
-			err = parse_mask(val, r->target);
-		} else if (!strcmp(line, "original")) {
-			err = parse_mask(val, r->original);
-		} else if (!strcmp(line, "migrated")) {
-			char *to = strchr(val, ' ');
-
-			if (!to) {
-				err = -EINVAL;
-				break;
-			}
-			*to++ = '\0';
-			if (nl_cpulist_parse(val, strlen(val), &r->moved_from, NL_MAX_NODES) < 0 ||
-			    nl_cpulist_parse(to, strlen(to), &r->moved_to, NL_MAX_NODES) < 0)
-				err = -EINVAL;
-		} else if (!strcmp(line, "thread")) {
-			uint64_t mask[NL_CPU_WORDS];
-			char *list = strchr(val, ' ');
-
-			if (!list) {
-				err = -EINVAL;
-				break;
-			}
-			*list++ = '\0';
-			err = parse_mask(list, mask);
-			if (!err)
-				err = rec_add(r, atoi(val), mask);
-		}
-	}
-	fclose(f);
-	if (!err && (r->pid <= 0 || !r->start))
-		err = -EINVAL;
-	if (err)
-		rec_free(r);
-	return err;
-}
-
 /* ---- threads ---- */
 
 int nl_tids_add(struct nl_tids *t, int tid)
@@ -436,6 +249,8 @@ static int real_set(int tid, const uint64_t *mask, void *ctx)
 	return sched_setaffinity(tid, MASK_BYTES, (const cpu_set_t *)mask) ? -errno : 0;
 }
 
+static int real_same(int pid, int pidfd, uint64_t start, void *ctx);
+
 /* The hooks of o, the real ones where it names none. */
 static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 {
@@ -449,6 +264,8 @@ static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 		h.get = real_get;
 	if (!h.set)
 		h.set = real_set;
+	if (!h.same)
+		h.same = real_same;
 	return h;
 }
 
@@ -502,11 +319,26 @@ static int start_of(int pid, uint64_t *start, char *comm, size_t size)
 	return 0;
 }
 
-static int ensure_dir(const char *dir)
+/* A pidfd of pid (pidfd_open(2), Linux 5.3), or -1. */
+static int pidfd_of(int pid)
 {
-	if (!mkdir(dir, 0700) || errno == EEXIST)
-		return 0;
-	return -errno;
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	return -1;
+#endif
+}
+
+static int real_same(int pid, int pidfd, uint64_t start, void *ctx)
+{
+	uint64_t now;
+
+	/* Alive (EPERM says so too): its pid has named it all along. */
+#ifdef SYS_pidfd_send_signal
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) && errno == ESRCH)
+		return -ESRCH;
+#endif
+	return start_of(pid, &now, NULL, 0) || now != start ? -ESRCH : 0;
 }
 
 /* Resident bytes off the node set, from numa_maps. */
@@ -525,7 +357,7 @@ static int bytes_off(int pid, uint64_t nodes, uint64_t *off)
 }
 
 /* Puts back the threads changed so far (after a failure). */
-static void roll_back(const struct nl_pin_hooks *h, const struct record *r,
+static void roll_back(const struct nl_pin_hooks *h, const struct nl_pin_record *r,
 		      const struct nl_tids *changed)
 {
 	size_t i, j;
@@ -536,53 +368,28 @@ static void roll_back(const struct nl_pin_hooks *h, const struct record *r,
 				set_mask(h, changed->tid[i], r->t[j].mask);
 }
 
-int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
-		 const struct nl_pin_opts *o, struct nl_pin_result *res)
+/* pin --apply once the process is checked: start is its start time, dirfd
+ * the state directory, pidfd the process (-1 if pidfd_open failed). */
+static int pin_threads(int pid, uint64_t start, const char *comm, const struct nl_advice *a,
+		       const struct nl_pin_opts *o, struct nl_pin_result *res, int dirfd, int pidfd)
 {
-	uint64_t cur[NL_CPU_WORDS], want[NL_CPU_WORDS], start;
-	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	uint64_t cur[NL_CPU_WORDS], want[NL_CPU_WORDS];
 	const struct nl_pin_hooks h = hooks_of(o);
-	struct record rec = { 0 };
+	struct nl_pin_record rec = { 0 };
 	struct nl_tids tids = { 0 }, changed = { 0 };
 	size_t i;
 	int err;
 	bool have_effective = false;
-	char comm[16];
+	char msg[8];
 
-	memset(res, 0, sizeof(*res));
-	res->pages_not_moved = -1;
-	nl_pin_state_path(o, pid, res->state_path, sizeof(res->state_path));
-	if (a->action == NL_ACT_NONE || !a->nr_cpus) {
-		res->refusal = nl_pin_refusal_for(a);
-		msgf(res->message, sizeof(res->message), "nothing to apply: %s", a->reason);
-		return -EINVAL;
-	}
-	/* The same process we looked at, still there. */
-	err = start_of(pid, &start, comm, sizeof(comm));
-	if (err || (l && l->known && start != l->start_ticks)) {
-		res->refusal = NL_PIN_GONE;
-		msgf(res->message, sizeof(res->message), "pid %d %s; nothing changed", pid,
-		     err ? "has exited" : "now names another process");
-		return -ESRCH;
-	}
 	memcpy(want, a->cpus, sizeof(want));
-
-	err = ensure_dir(dir);
-	if (err) {
-		res->refusal = err == -EACCES || err == -EPERM || err == -EROFS ? NL_PIN_PRIVILEGE :
-										  NL_PIN_FAILED;
-		msgf(res->message, sizeof(res->message),
-		     "cannot create %s to save the present affinity: %s; nothing changed (run as "
-		     "root, or set NUMALENS_STATE_DIR to a directory you may write)",
-		     dir, strerror(-err));
-		return err;
-	}
 	/* A record of an earlier pin of the same process keeps what it saved:
 	 * that is the affinity from before numalens touched it. */
-	if (!rec_load(res->state_path, &rec) && rec.pid == pid && rec.start == start) {
+	if (!nl_pin_record_load(dirfd, pid, &rec, msg, sizeof(msg)) && rec.pid == pid &&
+	    rec.start == start) {
 		res->kept_record = true;
 	} else {
-		rec_free(&rec);
+		nl_pin_record_free(&rec);
 		rec.pid = pid;
 		rec.start = start;
 		snprintf(rec.comm, sizeof(rec.comm), "%s", comm);
@@ -621,15 +428,15 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 						res->before, sizeof(res->before));
 			if (same_mask(cur, want)) {
 				/* Already there; new threads that inherited it need no record. */
-				if (first && !rec_find(&rec, tids.tid[i]) &&
-				    (err = rec_add(&rec, tids.tid[i], cur)))
+				if (first && !nl_pin_record_find(&rec, tids.tid[i]) &&
+				    (err = nl_pin_record_add(&rec, tids.tid[i], cur)))
 					goto fail;
 				saved_new |= first;
 				continue;
 			}
 			todo++;
-			if (!rec_find(&rec, tids.tid[i])) {
-				err = rec_add(&rec, tids.tid[i], cur);
+			if (!nl_pin_record_find(&rec, tids.tid[i])) {
+				err = nl_pin_record_add(&rec, tids.tid[i], cur);
 				if (err)
 					goto fail;
 				saved_new = true;
@@ -638,7 +445,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		if (first && mask_empty(rec.original) && rec.nr)
 			memcpy(rec.original, rec.t[0].mask, MASK_BYTES); /* the leader had exited */
 		if (saved_new || first) {
-			err = rec_save(&rec, res->state_path);
+			err = nl_pin_record_save(dirfd, &rec);
 			if (err) {
 				bool denied = err == -EACCES || err == -EPERM || err == -EROFS;
 
@@ -684,12 +491,23 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 				if (!same_mask(cur, want)) {
 					memcpy(want, cur, sizeof(want));
 					memcpy(rec.target, want, sizeof(want));
-					if ((err = rec_save(&rec, res->state_path)))
+					if ((err = nl_pin_record_save(dirfd, &rec)))
 						goto fail;
 				}
 			}
 		}
 		res->threads_changed = (int)changed.nr;
+	}
+	/* The threads listed were the checked process's only if its pid still
+	 * names it: it may have exited since, and the pid gone to another. */
+	err = h.same(pid, pidfd, start, h.ctx);
+	if (err) {
+		msgf(res->message, sizeof(res->message),
+		     "pid %d exited while pin worked, or names another process now: the threads "
+		     "it changed may not be the process checked",
+		     pid);
+		res->refusal = NL_PIN_REUSED;
+		goto fail_refusal;
 	}
 	for (i = 0; i < tids.nr; i++)
 		res->threads += tids.tid[i] != 0;
@@ -719,7 +537,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 		}
 		rec.moved_from = from[0];
 		rec.moved_to = to[0];
-		rec_save(&rec, res->state_path);
+		nl_pin_record_save(dirfd, &rec);
 		left = syscall(SYS_migrate_pages, pid, (unsigned long)NL_MAX_NODES + 1, from, to);
 		if (left < 0) {
 			err = -errno;
@@ -735,7 +553,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			res->refusal = NL_PIN_FAILED;
 			free(changed.tid);
 			free(tids.tid);
-			rec_free(&rec);
+			nl_pin_record_free(&rec);
 			return err;
 		}
 		res->pages_not_moved = left;
@@ -745,7 +563,7 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 done:
 	free(changed.tid);
 	free(tids.tid);
-	rec_free(&rec);
+	nl_pin_record_free(&rec);
 	return 0;
 
 fail:
@@ -767,40 +585,104 @@ fail_refusal:
 			msgf(res->message + used, sizeof(res->message) - used, "; nothing changed");
 	}
 	if (!res->kept_record)
-		unlink(res->state_path);
+		nl_pin_record_remove(dirfd, pid);
 	res->threads_changed = 0;
 	free(changed.tid);
 	free(tids.tid);
-	rec_free(&rec);
+	nl_pin_record_free(&rec);
 	return err ? err : -EIO;
+}
+
+int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
+		 const struct nl_pin_opts *o, struct nl_pin_result *res)
+{
+	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	char comm[16], why[400];
+	uint64_t start;
+	int err, dirfd, pidfd;
+
+	memset(res, 0, sizeof(*res));
+	res->pages_not_moved = -1;
+	nl_pin_state_path(o, pid, res->state_path, sizeof(res->state_path));
+	if (a->action == NL_ACT_NONE || !a->nr_cpus) {
+		res->refusal = nl_pin_refusal_for(a);
+		msgf(res->message, sizeof(res->message), "nothing to apply: %s", a->reason);
+		return -EINVAL;
+	}
+	/* The process itself, before the check that it is the one we looked
+	 * at: while it lives its pid names no other (pin_threads asks again
+	 * after acting). */
+	pidfd = pidfd_of(pid);
+	/* The same process we looked at, still there. */
+	err = start_of(pid, &start, comm, sizeof(comm));
+	if (err || (l && l->known && start != l->start_ticks)) {
+		res->refusal = NL_PIN_GONE;
+		msgf(res->message, sizeof(res->message), "pid %d %s; nothing changed", pid,
+		     err ? "has exited" : "now names another process");
+		if (pidfd >= 0)
+			close(pidfd);
+		return -ESRCH;
+	}
+	dirfd = nl_pin_dir_open(dir, true, why, sizeof(why));
+	if (dirfd < 0) {
+		err = dirfd;
+		if (why[0]) {
+			res->refusal = NL_PIN_UNTRUSTED;
+			msgf(res->message, sizeof(res->message), "%s; nothing changed", why);
+		} else {
+			res->refusal = err == -EACCES || err == -EPERM || err == -EROFS ?
+					       NL_PIN_PRIVILEGE :
+					       NL_PIN_FAILED;
+			msgf(res->message, sizeof(res->message),
+			     "cannot create %s to save the present affinity: %s; nothing changed "
+			     "(run as root, or set NUMALENS_STATE_DIR to a directory you may write)",
+			     dir, strerror(-err));
+		}
+	} else {
+		err = pin_threads(pid, start, comm, a, o, res, dirfd, pidfd);
+		close(dirfd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return err;
 }
 
 int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 {
 	uint64_t cur[NL_CPU_WORDS], start, effective[NL_CPU_WORDS];
-	char path[PATH_MAX], comm[16] = "";
+	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	char path[PATH_MAX], comm[16] = "", why[400] = "";
 	const struct nl_pin_hooks h = hooks_of(o);
-	struct record rec;
-	struct nl_tids tids = { 0 };
+	struct nl_pin_record rec = { 0 };
+	struct nl_tids tids = { 0 }, restored = { 0 };
 	struct nl_proc_stat st;
-	int err, rounds;
+	int err, rounds, dirfd, pidfd = -1;
 	size_t i;
 
 	memset(res, 0, sizeof(*res));
 	nl_pin_state_path(o, pid, path, sizeof(path));
-	err = rec_load(path, &rec);
+	dirfd = nl_pin_dir_open(dir, false, why, sizeof(why));
+	err = dirfd < 0 ? dirfd : nl_pin_record_load(dirfd, pid, &rec, why, sizeof(why));
 	if (err == -ENOENT && kill(pid, 0) && errno == ESRCH) {
 		res->refusal = NL_PIN_GONE;
 		msgf(res->message, sizeof(res->message),
 		     "no process with pid %d (and no record of a pin of it); nothing changed", pid);
-		return -ESRCH;
+		err = -ESRCH;
+		goto out;
 	}
 	if (err == -ENOENT) {
 		res->refusal = NL_PIN_NOT_PINNED;
 		msgf(res->message, sizeof(res->message),
 		     "pid %d was not pinned by numalens (no record %s); nothing changed", pid,
 		     path);
-		return err;
+		goto out;
+	}
+	if (err && why[0]) {
+		/* Not ours, or not only ours: left as it is, and not believed. */
+		res->refusal = NL_PIN_UNTRUSTED;
+		msgf(res->message, sizeof(res->message), "cannot use %s: %s; nothing changed", path,
+		     why);
+		goto out;
 	}
 	if (err) {
 		res->refusal = err == -EACCES || err == -EPERM ? NL_PIN_PRIVILEGE : NL_PIN_FAILED;
@@ -808,21 +690,24 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 		     path, strerror(-err),
 		     res->refusal == NL_PIN_PRIVILEGE ? " (run unpin as the user who pinned it)" :
 							"");
-		return err;
+		goto out;
 	}
+	nl_untrusted_clean(rec.comm); /* for the messages */
 	nl_bits_to_list(rec.target, NL_MAX_CPUS, res->target, sizeof(res->target));
 	nl_bits_to_list(rec.original, NL_MAX_CPUS, res->original, sizeof(res->original));
 	res->moved_from = rec.moved_from;
 	res->moved_to = rec.moved_to;
+	/* As pin: the process held before its start time is checked. */
+	pidfd = pidfd_of(pid);
 	err = start_of(pid, &start, comm, sizeof(comm));
 	if (err) {
 		res->refusal = NL_PIN_GONE;
 		msgf(res->message, sizeof(res->message),
 		     "pid %d (%s, pinned by numalens) has exited; its record %s is removed", pid,
 		     rec.comm, path);
-		unlink(path);
-		rec_free(&rec);
-		return -ESRCH;
+		nl_pin_record_remove(dirfd, pid);
+		err = -ESRCH;
+		goto out;
 	}
 	if (start != rec.start) {
 		long hz = sysconf(_SC_CLK_TCK);
@@ -833,9 +718,9 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 		     "numalens pinned (%s, started %.2f s after boot); nothing restored, the stale "
 		     "record %s is removed",
 		     pid, comm, (double)start / hz, rec.comm, (double)rec.start / hz, path);
-		unlink(path);
-		rec_free(&rec);
-		return -ESRCH;
+		nl_pin_record_remove(dirfd, pid);
+		err = -ESRCH;
+		goto out;
 	}
 	if (!nl_proc_stat_read(pid, &st) && !nl_has_cap(CAP_SYS_NICE)) {
 		struct nl_proc_limits l = { 0 };
@@ -848,8 +733,8 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 			res->refusal = NL_PIN_PRIVILEGE;
 			msgf(res->message, sizeof(res->message), "%s", msg);
 			free(t);
-			rec_free(&rec);
-			return -EPERM;
+			err = -EPERM;
+			goto out;
 		}
 		free(t);
 	}
@@ -863,7 +748,7 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 			break;
 		res->left_alone = 0;
 		for (i = 0; i < tids.nr; i++) {
-			const struct rec_thread *t = rec_find(&rec, tids.tid[i]);
+			const struct nl_pin_thread *t = nl_pin_record_find(&rec, tids.tid[i]);
 			const uint64_t *back = t ? t->mask : rec.original;
 
 			if (get_mask(&h, tids.tid[i], cur))
@@ -883,9 +768,14 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 				     "cannot restore the affinity of thread %d of pid %d: %s (%d "
 				     "restored so far; the record %s is kept)",
 				     tids.tid[i], pid, strerror(-err), res->restored, path);
-				free(tids.tid);
-				rec_free(&rec);
-				return err;
+				goto out;
+			}
+			err = nl_tids_add(&restored, tids.tid[i]);
+			if (err) {
+				res->refusal = NL_PIN_FAILED;
+				msgf(res->message, sizeof(res->message),
+				     "%s (the record %s is kept)", strerror(-err), path);
+				goto out;
 			}
 			res->restored++;
 			done++;
@@ -893,10 +783,32 @@ int nl_unpin(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res)
 		if (!done)
 			break;
 	}
+	/* The threads were the pinned process's only if its pid still names it. */
+	if (h.same(pid, pidfd, start, h.ctx)) {
+		for (i = 0; i < restored.nr; i++)
+			set_mask(&h, restored.tid[i], effective);
+		res->refusal = NL_PIN_REUSED;
+		msgf(res->message, sizeof(res->message),
+		     "pid %d exited while unpin worked, or names another process now: the %d "
+		     "thread%s it changed %s back on %s, as found; the record %s is removed",
+		     pid, res->restored, res->restored == 1 ? "" : "s",
+		     res->restored == 1 ? "is" : "are", res->target, path);
+		res->restored = 0;
+		nl_pin_record_remove(dirfd, pid);
+		err = -ESRCH;
+		goto out;
+	}
+	nl_pin_record_remove(dirfd, pid);
+	err = 0;
+out:
 	free(tids.tid);
-	unlink(path);
-	rec_free(&rec);
-	return 0;
+	free(restored.tid);
+	nl_pin_record_free(&rec);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return err;
 }
 
 /* ---- auto-pin ---- */

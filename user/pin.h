@@ -6,8 +6,9 @@
  * CPUs on every thread, scanning /proc/PID/task again until a scan finds
  * nothing left to change (threads created meanwhile are caught), and moves
  * the pages with migrate_pages(2) when asked. nl_unpin restores the saved
- * affinity, only if the pid still names the same process. Refusals change
- * nothing and say why.
+ * affinity, only if the pid still names the same process, before and after
+ * acting (what went to another process is undone). Records are kept and
+ * believed only as pin_record.h says. Refusals change nothing and say why.
  *
  * The auto-pin policy (for `numalens export --auto-pin`) sits on top: a rate
  * limit, hysteresis (the same suggestion several refreshes in a row), an
@@ -45,6 +46,7 @@ enum nl_pin_refusal {
 	NL_PIN_NOT_PINNED, /* unpin: no record of a pin */
 	NL_PIN_REUSED,	   /* unpin: the pid names another process now */
 	NL_PIN_FAILED,	   /* an error while applying; what was changed is undone */
+	NL_PIN_UNTRUSTED,  /* the state directory or record may be another user's */
 };
 
 const char *nl_pin_refusal_name(enum nl_pin_refusal r);
@@ -95,6 +97,12 @@ struct nl_pin_hooks {
 	int (*list)(int pid, struct nl_tids *t, void *ctx);
 	int (*get)(int tid, uint64_t *mask, void *ctx);
 	int (*set)(int tid, const uint64_t *mask, void *ctx);
+	/* Asked after acting: does pid still name the process checked, started
+	 * at start (clock ticks)? pidfd: from pidfd_open(2) before the check, -1
+	 * if none. 0, or -ESRCH when it exited or the pid names another process
+	 * (what was applied is then undone). The real one: the pidfd's process
+	 * alive, and /proc/PID/stat's start time the same. */
+	int (*same)(int pid, int pidfd, uint64_t start, void *ctx);
 	void *ctx;
 };
 

@@ -553,6 +553,28 @@ err:
 	return ret;
 }
 
+char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size)
+{
+	size_t used = 0;
+	int i, first;
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < nbits && used < size; i++) {
+		if (!(bits[i / 64] >> (i % 64) & 1))
+			continue;
+		first = i;
+		while (i + 1 < nbits && bits[(i + 1) / 64] >> ((i + 1) % 64) & 1)
+			i++;
+		used += snprintf(buf + used, size - used, i > first ? "%s%d-%d" : "%s%d",
+				 used ? "," : "", first, i);
+	}
+	if (used >= size && size > 4)
+		strcpy(buf + size - 4, "...");
+	return buf;
+}
+
 /* -EFBIG when the file does not fit in size - 1 bytes. */
 int nl_read_file(const char *path, char *buf, size_t size)
 {

@@ -54,6 +54,9 @@ int nl_proc_stat_read(int pid, struct nl_proc_stat *out);
  * malformed text, -ERANGE for an id >= nbits.
  */
 int nl_cpulist_parse(const char *text, size_t len, uint64_t *bits, size_t nbits);
+/* The inverse: a bitmap as a list, "0-3,8" (cut short with "..." when buf is
+ * too small); returns buf. */
+char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 int nl_read_file(const char *path, char *buf, size_t size);

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pin record's format (user/pin_record.c): every byte of a process's
+ * name is written escaped, so no name adds a line, and the reader takes
+ * back exactly what the writer wrote and refuses every other text: a line
+ * twice, a key it does not know, a list or number not in the writer's form,
+ * a file cut short. tests/fuzz/fuzz_pin_record.c checks the same on
+ * arbitrary bytes.
+ */
+#include "fixtures.h"
+
+#include "pin_record.h"
+
+/* A record of pid 1234 started at tick 123456, named comm, pinned from
+ * CPUs 0-1 to 2-3, with threads 1234 and 1235. */
+static void sample(struct nl_pin_record *r, const char *comm)
+{
+	static const uint64_t old[NL_CPU_WORDS] = { 0x3 };
+
+	memset(r, 0, sizeof(*r));
+	r->pid = 1234;
+	r->start = 123456;
+	snprintf(r->comm, sizeof(r->comm), "%s", comm);
+	r->target[0] = 0xc;
+	r->original[0] = 0x3;
+	assert_int_equal(nl_pin_record_add(r, 1234, old), 0);
+	assert_int_equal(nl_pin_record_add(r, 1235, old), 0);
+}
+
+#define HEAD "# numalens pin record: 'numalens unpin 1234' restores these affinities\n"
+#define TAIL "target 2-3\noriginal 0-1\nthread 1234 0-1\nthread 1235 0-1\n"
+
+static void expect_same(const struct nl_pin_record *a, const struct nl_pin_record *b)
+{
+	size_t i;
+
+	assert_int_equal(a->pid, b->pid);
+	assert_int_equal(a->start, b->start);
+	assert_memory_equal(a->comm, b->comm, strlen(a->comm) + 1);
+	assert_memory_equal(a->target, b->target, sizeof(a->target));
+	assert_memory_equal(a->original, b->original, sizeof(a->original));
+	assert_int_equal(a->moved_from, b->moved_from);
+	assert_int_equal(a->moved_to, b->moved_to);
+	assert_int_equal(a->nr, b->nr);
+	for (i = 0; i < a->nr; i++) {
+		assert_int_equal(a->t[i].tid, b->t[i].tid);
+		assert_memory_equal(a->t[i].mask, b->t[i].mask, sizeof(a->t[i].mask));
+	}
+}
+
+/* Writes r, reads it back, and checks it is r; returns the text (to free). */
+static char *round_trip(const struct nl_pin_record *r)
+{
+	struct nl_pin_record back;
+	size_t len;
+	char *text;
+
+	assert_int_equal(nl_pin_record_format(r, &text, &len), 0);
+	assert_int_equal(strlen(text), len);
+	assert_int_equal(nl_pin_record_parse(text, len, &back), 0);
+	expect_same(r, &back);
+	nl_pin_record_free(&back);
+	return text;
+}
+
+/* The name: "a\nstart 1" stays on its comm line, and comes back. */
+static void test_newline_in_comm_is_escaped(void **state)
+{
+	struct nl_pin_record r;
+	char *text;
+
+	sample(&r, "a\nstart 1");
+	text = round_trip(&r);
+	assert_string_equal(text, HEAD "pid 1234\nstart 123456\ncomm a\\x0astart\\x201\n" TAIL);
+	free(text);
+	nl_pin_record_free(&r);
+}
+
+/* Every byte a name can hold (1 to 255), 15 at a time, and a backslash. */
+static void test_every_byte_round_trips(void **state)
+{
+	struct nl_pin_record r;
+	int b = 1;
+
+	while (b < 256) {
+		char comm[16];
+		size_t n;
+
+		for (n = 0; n < 15 && b < 256; n++)
+			comm[n] = (char)b++;
+		comm[n] = '\0';
+		sample(&r, comm);
+		free(round_trip(&r));
+		nl_pin_record_free(&r);
+	}
+}
+
+/* A move of pages, a name with a space and the widest lists. */
+static void test_migrated_and_long_lists(void **state)
+{
+	struct nl_pin_record r;
+	char *text;
+	size_t w;
+
+	sample(&r, "Web Content");
+	r.moved_from = 0x5;
+	r.moved_to = 0x2;
+	for (w = 0; w < NL_CPU_WORDS; w++)
+		r.target[w] = 0x5555555555555555ull; /* every other CPU: 2048 ranges */
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\ncomm Web\\x20Content\n"));
+	assert_non_null(strstr(text, "\nmigrated 0,2 1\n"));
+	assert_null(strstr(text, "..."));
+	free(text);
+	nl_pin_record_free(&r);
+}
+
+/* What the reader could not give back, the writer refuses to write. */
+static void test_writer_refuses_what_reader_would(void **state)
+{
+	struct nl_pin_record r;
+	size_t len;
+	char *text;
+
+	sample(&r, "x");
+	r.start = 0;
+	assert_int_equal(nl_pin_record_format(&r, &text, &len), -EINVAL);
+	r.start = 1;
+	r.moved_from = 1; /* a move from somewhere to nowhere */
+	assert_int_equal(nl_pin_record_format(&r, &text, &len), -EINVAL);
+	r.moved_from = 0;
+	r.t[1].tid = 1234; /* the same thread twice */
+	assert_int_equal(nl_pin_record_format(&r, &text, &len), -EINVAL);
+	assert_null(text);
+	nl_pin_record_free(&r);
+}
+
+/* Texts the writer never writes. */
+static void test_reader_refuses(void **state)
+{
+	static const char *const bad[] = {
+		"",						  /* nothing */
+		"pid 1234\nstart 123456\ncomm a\nstart 1\n" TAIL, /* a line twice */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "target 2-3\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "thread 1234 0-1\n", /* a thread twice */
+		"pid 1234\nstart 123456\n" TAIL,			     /* no comm */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "color red\n",	     /* unknown key */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "\n",		     /* an empty line */
+		"pid 1234\nstart 123456\ncomm a\ntarget 2-3\noriginal 0-1",  /* cut short */
+		"pid 01234\nstart 123456\ncomm a\n" TAIL,		     /* a leading zero */
+		"pid -1\nstart 123456\ncomm a\n" TAIL,
+		"pid 1234\nstart 0\ncomm a\n" TAIL,
+		"pid 1234\nstart 18446744073709551616\ncomm a\n" TAIL, /* 2^64 */
+		"pid 2147483648\nstart 1\ncomm a\n" TAIL,
+		"pid  1234\nstart 123456\ncomm a\n" TAIL,		      /* two spaces */
+		"pid 1234 \nstart 123456\ncomm a\n" TAIL,		      /* a trailing space */
+		"pid 1234\nstart 123456\ncomm a b\n" TAIL,		      /* a raw space */
+		"pid 1234\nstart 123456\ncomm a\\x41\n" TAIL,		      /* 'A' escaped */
+		"pid 1234\nstart 123456\ncomm a\\x0\n" TAIL,		      /* cut short */
+		"pid 1234\nstart 123456\ncomm a\\x0A\n" TAIL,		      /* upper case */
+		"pid 1234\nstart 123456\ncomm \\x00\n" TAIL,		      /* a NUL */
+		"pid 1234\nstart 123456\ncomm a\\n\n" TAIL,		      /* not \xHH */
+		"pid 1234\nstart 123456\ncomm 0123456789abcdef\n" TAIL,	      /* 16 bytes */
+		"pid 1234\nstart 123456\ncomm a\ntarget 2,3\noriginal 0-1\n", /* not canonical */
+		"pid 1234\nstart 123456\ncomm a\ntarget 3-2\noriginal 0-1\n",
+		"pid 1234\nstart 123456\ncomm a\ntarget \noriginal 0-1\n", /* empty */
+		"pid 1234\nstart 123456\ncomm a\ntarget 4096\noriginal 0-1\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "migrated 0\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "migrated 0 1 2\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "migrated 0 64\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "thread 0 0-1\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "thread 77\n",
+	};
+	struct nl_pin_record r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		if (nl_pin_record_parse(bad[i], strlen(bad[i]), &r) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_null(r.t);
+	}
+}
+
+/* A record as numalens wrote it before comm was escaped parses (its comm had
+ * no byte to escape), comment lines anywhere. */
+static void test_reader_accepts(void **state)
+{
+	static const char good[] = HEAD "pid 1234\nstart 123456\ncomm python3\n# note\n" TAIL
+					"migrated 0 1\n";
+	struct nl_pin_record r;
+
+	assert_int_equal(nl_pin_record_parse(good, strlen(good), &r), 0);
+	assert_string_equal(r.comm, "python3");
+	assert_int_equal(r.nr, 2);
+	assert_int_equal(r.moved_from, 1);
+	assert_int_equal(r.moved_to, 2);
+	nl_pin_record_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_newline_in_comm_is_escaped),
+		cmocka_unit_test(test_every_byte_round_trips),
+		cmocka_unit_test(test_migrated_and_long_lists),
+		cmocka_unit_test(test_writer_refuses_what_reader_would),
+		cmocka_unit_test(test_reader_refuses),
+		cmocka_unit_test(test_reader_accepts),
+	};
+
+	return cmocka_run_group_tests_name("pin_record", tests, NULL, NULL);
+}
