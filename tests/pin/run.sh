@@ -8,6 +8,10 @@
 # (a test cgroup), a Kubernetes pod, EPERM without CAP_SYS_NICE (setpriv).
 # The host has one NUMA node, so the target is a subset of its CPUs
 # (--cpus); moving threads between nodes is the VM test's (tests/vm/t-pin.sh).
+# Then what another user could plant (issue 13): state directories of
+# nobody's or writable by everyone with a record in them, a record of
+# nobody's, a symlink at PID.pin.tmp to a root-owned file, and a process
+# named "a\nstart 1".
 # Needs root. Prints a line per check, then what it skipped and "N passed,
 # N failed, N skipped" (tests/results-lib.sh).
 set -u
@@ -287,6 +291,75 @@ check "state directory not writable: exit 3, says nothing changed and what to do
 		grep -q '; nothing changed\$' '$out/stderr' && ! grep -q 'undone' '$out/stderr'"
 check "state directory not writable: every thread still on $all, no record" \
 	untouched "$N" "$out/root-state/$N.pin"
+
+# ---- state directories and records another user could write (issue 13)
+# start_of PID: its start time (field 22 of stat, after the last ')': a
+# comm may hold a newline or a ')').
+start_of() { tr '\n' ' ' <"/proc/$1/stat" | sed 's/.*) //' | awk '{ print $20 }'; }
+chmod 755 "$out"
+printf 'precious\n' >"$out/victim" && chmod 600 "$out/victim"
+# A record planted by nobody for root's process, claiming it ran on CPU 1
+# before a pin: unpin must not believe it (it would move the threads).
+plant() { # DIR: nobody writes DIR/$P.pin
+	nobody sh -c "printf 'pid %s\nstart %s\ncomm x\ntarget %s\noriginal 1\n' $P $(start_of "$P") $all >'$1/$P.pin'"
+}
+mkdir -p "$out/nobodys" && chown 65534:65534 "$out/nobodys" && chmod 700 "$out/nobodys"
+plant "$out/nobodys"
+run env NUMALENS_STATE_DIR="$out/nobodys" "$nl" unpin "$P"
+check "a state directory of another user: unpin exits 6" status_is 6
+check "a state directory of another user: says whose it is and what to do" \
+	stderr_has "the state directory $out/nobodys belongs to uid 65534"
+check "a state directory of another user: the planted record is not obeyed" all_on "$P" "$all"
+mkdir -p "$out/sticky" && chmod 1777 "$out/sticky"
+plant "$out/sticky"
+run env NUMALENS_STATE_DIR="$out/sticky" "$nl" unpin "$P"
+check "a state directory everyone may write (1777): unpin exits 6, says so" \
+	bash -c "[ $status -eq 6 ] && grep -q 'is writable by every user (mode 1777)' '$out/stderr'"
+check "a state directory everyone may write: the planted record is not obeyed" all_on "$P" "$all"
+# Root's own directory, a record owned by nobody in it (root chowns it there,
+# as a stand-in for a record written before the directory was locked).
+mkdir -p "$out/roots" && chmod 700 "$out/roots"
+printf 'pid %s\nstart %s\ncomm x\ntarget %s\noriginal 1\n' "$P" "$(start_of "$P")" "$all" >"$out/roots/$P.pin"
+chown 65534 "$out/roots/$P.pin"
+run env NUMALENS_STATE_DIR="$out/roots" "$nl" unpin "$P"
+check "a record of another user: unpin exits 6, says whose it is, keeps it" \
+	bash -c "[ $status -eq 6 ] && grep -q 'belongs to uid 65534, not to uid 0' '$out/stderr' && [ -e '$out/roots/$P.pin' ]"
+check "a record of another user: not obeyed" all_on "$P" "$all"
+rm -f "$out/roots/$P.pin"
+# A symlink at the temporary name, to a root-owned 0600 file.
+nobody ln -s "$out/victim" "$out/nobodys/$P.pin.tmp"
+run env NUMALENS_STATE_DIR="$out/nobodys" "$nl" pin "$P" --cpus 1 --apply
+check "pin into a directory of another user: exit 6, nothing changed" \
+	bash -c "[ $status -eq 6 ] && grep -q 'belongs to uid 65534.*; nothing changed' '$out/stderr'"
+check "pin into a directory of another user: the symlinked file untouched" grep -qx precious "$out/victim"
+check "pin into a directory of another user: every thread still on $all" all_on "$P" "$all"
+ln -s "$out/victim" "$out/roots/$P.pin.tmp"
+run env NUMALENS_STATE_DIR="$out/roots" "$nl" pin "$P" --cpus 1 --apply
+check "a symlink left at $P.pin.tmp in its own directory: pinned (exit 0)" status_is 0
+check "a symlink at $P.pin.tmp: the file it points to untouched" grep -qx precious "$out/victim"
+check "a symlink at $P.pin.tmp: the record is a regular file, 0600, and the link gone" \
+	bash -c "[ -f '$out/roots/$P.pin' ] && [ ! -L '$out/roots/$P.pin' ] && [ \"\$(stat -c %a '$out/roots/$P.pin')\" = 600 ] && [ ! -e '$out/roots/$P.pin.tmp' ] && [ ! -L '$out/roots/$P.pin.tmp' ]"
+run env NUMALENS_STATE_DIR="$out/roots" "$nl" unpin "$P"
+check "a symlink at $P.pin.tmp: unpin restores $all" all_on "$P" "$all"
+run env NUMALENS_STATE_DIR="$out/fresh" "$nl" pin "$P" --cpus 1 --apply
+check "a state directory numalens makes: 0700, root's" \
+	bash -c "[ \"\$(stat -c %a:%u '$out/fresh')\" = 700:0 ]"
+run env NUMALENS_STATE_DIR="$out/fresh" "$nl" unpin "$P"
+
+# A name with a newline and a second "start": one start line in the record,
+# and unpin restores (it does not take the pid for another process).
+# shellcheck source=tests/hostile-lib.sh
+. "$top/tests/hostile-lib.sh"
+check "a process named 'a\\nstart 1' (prctl)" hostile_start 'a\nstart 1'
+W=${hostile_pids[0]}
+pids+=("$W")
+run "$nl" pin "$W" --cpus 1 --apply
+check "comm 'a\\nstart 1': pinned, one start line in the record" \
+	bash -c "[ $status -eq 0 ] && [ \$(grep -c '^start ' '$state/$W.pin') -eq 1 ] && grep -qx 'start $(start_of "$W")' '$state/$W.pin'"
+run "$nl" unpin "$W"
+check "comm 'a\\nstart 1': unpin exits 0, the record removed" \
+	bash -c "[ $status -eq 0 ] && [ ! -e '$state/$W.pin' ]"
+check "comm 'a\\nstart 1': every thread back on $all" all_on "$W" "$all"
 
 # A pid reused by another process: unpin restores nothing. The new process
 # runs on CPU 1, exactly what the pin had set, so a careless unpin would move it.
