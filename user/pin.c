@@ -380,12 +380,11 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 	size_t i;
 	int err;
 	bool have_effective = false;
-	char msg[8];
 
 	memcpy(want, a->cpus, sizeof(want));
 	/* A record of an earlier pin of the same process keeps what it saved:
 	 * that is the affinity from before numalens touched it. */
-	if (!nl_pin_record_load(dirfd, pid, &rec, msg, sizeof(msg)) && rec.pid == pid &&
+	if (!nl_pin_record_load(dirfd, pid, &rec, NULL, 0) && rec.pid == pid &&
 	    rec.start == start) {
 		res->kept_record = true;
 	} else {
@@ -503,8 +502,8 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 	err = h.same(pid, pidfd, start, h.ctx);
 	if (err) {
 		msgf(res->message, sizeof(res->message),
-		     "pid %d exited while pin worked, or names another process now: the threads "
-		     "it changed may not be the process checked",
+		     "pid %d exited while pin worked, or names another process now (the threads "
+		     "it changed may be another process's)",
 		     pid);
 		res->refusal = NL_PIN_REUSED;
 		goto fail_refusal;
@@ -1150,9 +1149,10 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		memset(&res, 0, sizeof(res));
 		err = ap->h.apply((int)v->pid, l, &adv, &popts, &res, ap->h.ctx);
 		if (err && !res.pinned) {
-			if (res.refusal == NL_PIN_GONE)
-				continue; /* exited meanwhile: nothing to count */
-			if (res.refusal == NL_PIN_CPUSET || res.refusal == NL_PIN_PRIVILEGE)
+			if (res.refusal == NL_PIN_GONE || res.refusal == NL_PIN_REUSED)
+				continue; /* exited meanwhile (undone): nothing to count */
+			if (res.refusal == NL_PIN_CPUSET || res.refusal == NL_PIN_PRIVILEGE ||
+			    res.refusal == NL_PIN_UNTRUSTED)
 				ap->counters.refused++;
 			else
 				ap->counters.failures++;

@@ -72,7 +72,7 @@ int nl_pin_dir_open(const char *dir, bool create, char *msg, size_t size);
  * Reads the record of pid from the directory dirfd: 0, -ENOENT when there is
  * none, -EPERM with msg saying why when it is not to be trusted (a symlink,
  * not a regular file, owned by another user, writable by others), -EINVAL
- * when it does not parse, or what open or read said.
+ * when it does not parse, or what open or read said. msg may be NULL (size 0).
  */
 int nl_pin_record_load(int dirfd, int pid, struct nl_pin_record *r, char *msg, size_t size);
 /* Writes the record of r->pid atomically: a new file PID.pin.tmp (O_EXCL,
