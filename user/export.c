@@ -380,7 +380,7 @@ int cmd_export(int argc, char **argv)
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
 	struct nl_caps_plan plan;
-	bool once = false, keep_caps = false;
+	bool once = false, keep_caps = false, first_ok = false;
 	double interval = 5, next;
 	char where[300] = "";
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
@@ -628,13 +628,24 @@ int cmd_export(int argc, char **argv)
 	x.host.version = NUMALENS_VERSION;
 	nl_buf_init(&x.text);
 
+	nl_stop_on_signals();
+	/* The first metrics (a short window) before serving, so no scrape
+	 * finds none: connections meanwhile wait in the socket's backlog. */
+	next = nl_monotonic_s();
+	if (!once)
+		first_ok = !refresh(&x);
 	if (fd >= 0) {
 		err = nl_http_start(fd, &x.http);
 		fd = -1; /* the server's now, whatever happened */
 		if (err)
 			goto out;
+		if (first_ok) {
+			struct nl_blob *blob = nl_blob_new(x.text.data, x.text.len);
+
+			if (blob)
+				nl_http_publish(x.http, blob);
+		}
 	}
-	nl_stop_on_signals();
 	/* A service manager's reload, or a terminal closing: logged, and
 	 * nothing else (the textfile is written anew at every refresh). */
 	signal(SIGHUP, on_hangup);
@@ -650,8 +661,7 @@ int cmd_export(int argc, char **argv)
 			popts.dry_run ? " (dry run: nothing is changed)" : "",
 			popts.stable_refreshes, popts.min_interval_s,
 			popts.advisor.allow_migrate ? ", memory moved too" : "");
-	/* Metrics right away (a short first window), then every interval. */
-	next = nl_monotonic_s();
+	/* Then every interval. */
 	if (once) {
 		next += interval;
 		nl_sleep_until(next, &nl_stop);
@@ -664,11 +674,12 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, "numalens: SIGHUP: nothing to reload, going on (the "
 					"textfile and /metrics are made anew at every refresh)\n");
 		}
-		refresh(&x);
 		next += interval;
 		if (next < nl_monotonic_s())
 			next = nl_monotonic_s() + interval; /* fell behind: no burst */
 		nl_sleep_until(next, &nl_stop);
+		if (!nl_stop)
+			refresh(&x);
 	}
 	ret = NL_EXIT_OK;
 out:
