@@ -57,7 +57,7 @@ struct nl_conn {
 	struct nl_conn *prev, *next;
 	unsigned char client[16]; /* the address, IPv4 mapped into IPv6 */
 	int fd;
-	bool busy;   /* a request under way */
+	bool busy;    /* a request under way */
 	bool closing; /* closed to make room, not counted any more */
 };
 
@@ -292,7 +292,8 @@ static unsigned int fit_descriptors(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return NL_HTTP_CONNECTIONS;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want :
+										   rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
