@@ -62,6 +62,14 @@ static void usage(FILE *f)
 		"      --keep-caps         keep every capability (default: drop all but those\n"
 		"                          refreshing needs once the programs are attached)\n"
 		"\n"
+		"HTTP limits (fixed): %d connections in all, %d per client address; over\n"
+		"either, the connection idle the longest (none of its requests under way:\n"
+		"kept alive, silent, or still sending its header) is closed to make room;\n"
+		"%d s of silence closes one; a request within %d KiB (414 for a longer\n"
+		"URL, 431 for a larger header); a body is not read: the answer comes at\n"
+		"once, then the connection closes. The first metrics are made before the\n"
+		"port is served.\n"
+		"\n"
 		"Suggestions (numalens_process_suggestion_info, per-pid series) are made for\n"
 		"processes over these thresholds:\n" NL_THRESHOLD_OPTIONS_HELP "\n"
 		"Auto-pin (off by default) applies them, as numalens pin --apply would, to\n"
@@ -94,7 +102,8 @@ static void usage(FILE *f)
 		"  numalens export --textfile /var/lib/node_exporter/textfile/numalens.prom\n"
 		"  numalens export --group-by cgroup --allow-comm 'postgres*'\n"
 		"  numalens export --auto-pin --auto-pin-comm 'postgres*' --auto-pin-dry-run\n",
-		NL_EXPORT_MAX_PROCESSES, NL_EXPORT_PORT, NL_EXPORT_PORT);
+		NL_EXPORT_MAX_PROCESSES, NL_HTTP_CONNECTIONS, NL_HTTP_PER_CLIENT, NL_HTTP_TIMEOUT_S,
+		NL_HTTP_REQUEST_BYTES / 1024, NL_EXPORT_PORT, NL_EXPORT_PORT);
 }
 
 static double realtime_s(void)

@@ -148,9 +148,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	 * is not waited for: answered at once, the connection then closes, so
 	 * a slow or endless one holds nothing. */
 	if (!*state) {
+		const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_CONTENT_LENGTH);
+
 		*state = h;
-		if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+		if ((!len || !strcmp(len, "0")) &&
 		    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_TRANSFER_ENCODING))
 			return MHD_YES;

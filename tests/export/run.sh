@@ -175,6 +175,9 @@ check "dashboard: fleet, host and process rows" \
 		(map(test("^Processes")) | any)' "$top/dashboards/numalens.json" >/dev/null
 
 echo "== usage"
+check "--help lists the HTTP limits (connections in all and per client, timeout, request size)" \
+	bash -c "'$nl' export --help | tr '\n' ' ' |
+		grep -q '1024 connections in all, 128 per client address.*5 s of silence.*16 KiB'"
 "$nl" export --group-by user >/dev/null 2>"$out/err"
 check "--group-by user: exit 2" [ $? -eq 2 ]
 "$nl" export --max-processes -1 >/dev/null 2>&1
