@@ -390,6 +390,7 @@ int cmd_export(int argc, char **argv)
 	struct nl_agent_opts aopts;
 	struct nl_caps_plan plan;
 	bool once = false, keep_caps = false, first_ok = false;
+	int tries;
 	double interval = 5, next;
 	char where[300] = "";
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
@@ -639,10 +640,14 @@ int cmd_export(int argc, char **argv)
 
 	nl_stop_on_signals();
 	/* The first metrics (a short window) before serving, so no scrape
-	 * finds none: connections meanwhile wait in the socket's backlog. */
+	 * finds none: connections meanwhile wait in the socket's backlog. A
+	 * failed refresh (said) is tried again twice, then 503 until one works. */
 	next = nl_monotonic_s();
-	if (!once)
+	for (tries = 0; !once && !first_ok && tries < 3 && !nl_stop; tries++) {
+		if (tries)
+			nl_sleep_until(nl_monotonic_s() + 0.2, &nl_stop);
 		first_ok = !refresh(&x);
+	}
 	if (fd >= 0) {
 		err = nl_http_start(fd, &x.http);
 		fd = -1; /* the server's now, whatever happened */

@@ -752,7 +752,7 @@ first=$!
 pids+=("$first")
 start_exporter first --listen "127.0.0.1:$p5" --interval 1
 wait "$first"
-check "the first scrape, at once: 200, not 503 ($(cat "$out/first.out"))" \
+check "the first scrape, at once: 200, not 503 ($(cat "$out/first.out")$(grep -m 1 'refresh failed' "$out/first.log"))" \
 	grep -q '^HTTP/1.1 200 ' "$out/first.out"
 stop "$exp_pid"
 
