@@ -62,6 +62,14 @@ static void usage(FILE *f)
 		"      --keep-caps         keep every capability (default: drop all but those\n"
 		"                          refreshing needs once the programs are attached)\n"
 		"\n"
+		"HTTP limits (fixed): %d connections in all, %d per client address; over\n"
+		"either, the connection idle the longest (none of its requests under way:\n"
+		"kept alive, silent, or still sending its header) is closed to make room;\n"
+		"%d s of silence closes one; a request within %d KiB (414 for a longer\n"
+		"URL, 431 for a larger header); a body is not read: the answer comes at\n"
+		"once, then the connection closes. The first metrics are made before the\n"
+		"port is served.\n"
+		"\n"
 		"Suggestions (numalens_process_suggestion_info, per-pid series) are made for\n"
 		"processes over these thresholds:\n" NL_THRESHOLD_OPTIONS_HELP "\n"
 		"Auto-pin (off by default) applies them, as numalens pin --apply would, to\n"
@@ -94,7 +102,8 @@ static void usage(FILE *f)
 		"  numalens export --textfile /var/lib/node_exporter/textfile/numalens.prom\n"
 		"  numalens export --group-by cgroup --allow-comm 'postgres*'\n"
 		"  numalens export --auto-pin --auto-pin-comm 'postgres*' --auto-pin-dry-run\n",
-		NL_EXPORT_MAX_PROCESSES, NL_EXPORT_PORT, NL_EXPORT_PORT);
+		NL_EXPORT_MAX_PROCESSES, NL_HTTP_CONNECTIONS, NL_HTTP_PER_CLIENT, NL_HTTP_TIMEOUT_S,
+		NL_HTTP_REQUEST_BYTES / 1024, NL_EXPORT_PORT, NL_EXPORT_PORT);
 }
 
 static double realtime_s(void)
@@ -380,7 +389,8 @@ int cmd_export(int argc, char **argv)
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
 	struct nl_caps_plan plan;
-	bool once = false, keep_caps = false;
+	bool once = false, keep_caps = false, first_ok = false;
+	int tries;
 	double interval = 5, next;
 	char where[300] = "";
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
@@ -628,13 +638,28 @@ int cmd_export(int argc, char **argv)
 	x.host.version = NUMALENS_VERSION;
 	nl_buf_init(&x.text);
 
+	nl_stop_on_signals();
+	/* The first metrics (a short window) before serving, so no scrape
+	 * finds none: connections meanwhile wait in the socket's backlog. A
+	 * failed refresh (said) is tried again twice, then 503 until one works. */
+	next = nl_monotonic_s();
+	for (tries = 0; !once && !first_ok && tries < 3 && !nl_stop; tries++) {
+		if (tries)
+			nl_sleep_until(nl_monotonic_s() + 0.2, &nl_stop);
+		first_ok = !refresh(&x);
+	}
 	if (fd >= 0) {
 		err = nl_http_start(fd, &x.http);
 		fd = -1; /* the server's now, whatever happened */
 		if (err)
 			goto out;
+		if (first_ok) {
+			struct nl_blob *blob = nl_blob_new(x.text.data, x.text.len);
+
+			if (blob)
+				nl_http_publish(x.http, blob);
+		}
 	}
-	nl_stop_on_signals();
 	/* A service manager's reload, or a terminal closing: logged, and
 	 * nothing else (the textfile is written anew at every refresh). */
 	signal(SIGHUP, on_hangup);
@@ -650,8 +675,7 @@ int cmd_export(int argc, char **argv)
 			popts.dry_run ? " (dry run: nothing is changed)" : "",
 			popts.stable_refreshes, popts.min_interval_s,
 			popts.advisor.allow_migrate ? ", memory moved too" : "");
-	/* Metrics right away (a short first window), then every interval. */
-	next = nl_monotonic_s();
+	/* Then every interval. */
 	if (once) {
 		next += interval;
 		nl_sleep_until(next, &nl_stop);
@@ -664,11 +688,12 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, "numalens: SIGHUP: nothing to reload, going on (the "
 					"textfile and /metrics are made anew at every refresh)\n");
 		}
-		refresh(&x);
 		next += interval;
 		if (next < nl_monotonic_s())
 			next = nl_monotonic_s() + interval; /* fell behind: no burst */
 		nl_sleep_until(next, &nl_stop);
+		if (!nl_stop)
+			refresh(&x);
 	}
 	ret = NL_EXIT_OK;
 out:

@@ -266,6 +266,20 @@ void nl_blob_put(struct nl_blob *blob);
 struct nl_http;
 
 /*
+ * Connection limits (shown by numalens export --help): a client address
+ * holds at most NL_HTTP_PER_CLIENT connections, all clients together
+ * NL_HTTP_CONNECTIONS. A new connection over either limit closes the one of
+ * the same client (or any client) idle the longest: one with no request
+ * under way, so one still sending its header (slowloris) or kept alive
+ * between scrapes; when every one has a request under way, the new one is
+ * closed. NL_HTTP_TIMEOUT_S of silence closes a connection in any case.
+ */
+#define NL_HTTP_CONNECTIONS 1024
+#define NL_HTTP_PER_CLIENT 128
+#define NL_HTTP_TIMEOUT_S 5
+#define NL_HTTP_REQUEST_BYTES (16 * 1024)
+
+/*
  * Binds ADDR:PORT ("127.0.0.1:16862", "[::1]:16862", ":16862" for every
  * address, "localhost:16862"): done before capabilities are dropped, so a
  * port below 1024 works. Returns the socket or a negative errno (said).

@@ -4,27 +4,45 @@
  * every connection from the page the refresh loop last published, shared
  * by reference, so a scrape costs a copy to the socket and many clients
  * cost no more memory than one. GET and HEAD only; / is a small page,
- * /metrics the metrics, anything else 404. Limits: 256 connections,
- * 16 KiB of request per connection (a longer URL gets 414), 10 s idle.
+ * /metrics the metrics, anything else 404.
+ *
+ * Hostile clients (issue 13). A connection costs a descriptor and a little
+ * memory, not a thread, so the limits are high: NL_HTTP_CONNECTIONS in
+ * total, NL_HTTP_PER_CLIENT per client address (export.h). Over a limit,
+ * the connection idle the longest (no request under way: kept alive, never
+ * sent one, or still sending its header a line at a time) is closed to
+ * make room, the same client's first; only when every connection has a
+ * request under way is the new one closed. So idle and slow clients cannot
+ * keep a scraper out, whatever their number; a request with a body is
+ * answered without waiting for the body (then closed), so a slow body holds
+ * nothing either. libmicrohttpd closes a connection silent for
+ * NL_HTTP_TIMEOUT_S, and keeps a request within NL_HTTP_REQUEST_BYTES (a
+ * longer URL gets 414, a larger header 431). The descriptor limit is raised
+ * to fit (RLIMIT_NOFILE, up to its hard limit), else the total shrinks.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "export.h"
 #include "log.h"
 
-#define HTTP_CONNECTIONS 256
-#define HTTP_MEMORY (16 * 1024)
-#define HTTP_TIMEOUT_S 10
+/* Closed connections stay counted by libmicrohttpd until its next turn:
+ * its own limit is this much above ours. */
+#define HTTP_SLACK 64
+/* Descriptors kept for everything else (BPF, /proc, the textfile). */
+#define HTTP_FD_RESERVE 256
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct nl_blob {
@@ -33,8 +51,20 @@ struct nl_blob {
 	char data[];
 };
 
+/* A connection, in the order they came (oldest first). Only the server's
+ * thread touches these. */
+struct nl_conn {
+	struct nl_conn *prev, *next;
+	unsigned char client[16]; /* the address, IPv4 mapped into IPv6 */
+	int fd;
+	bool busy;    /* a request under way */
+	bool closing; /* closed to make room, not counted any more */
+};
+
 struct nl_http {
 	struct MHD_Daemon *daemon;
+	struct nl_conn *oldest, *newest;
+	unsigned int open, limit;
 	pthread_mutex_t lock;
 	struct nl_blob *metrics;
 	struct MHD_Response *index, *not_found, *not_allowed, *unavailable;
@@ -100,16 +130,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct nl_blob *b;
 	enum MHD_Result ret;
 
+	(void)version;
+	(void)upload_data;
+	if (!*state) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct nl_conn *c = ci ? ci->socket_context : NULL;
+
+		if (c)
+			c->busy = true; /* until request_done() */
+	}
 	/* Other methods are refused at once (the connection closes then). */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return queue(conn, MHD_HTTP_METHOD_NOT_ALLOWED, h->not_allowed);
-	/* The answer waits for the whole request, so the connection can be
-	 * kept alive; a body sent with GET is read and ignored. */
+	/* Without a body, the answer comes once the request is whole, and the
+	 * connection can be kept alive. A body (which GET and HEAD do not use)
+	 * is not waited for: answered at once, the connection then closes, so
+	 * a slow or endless one holds nothing. */
 	if (!*state) {
+		const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_CONTENT_LENGTH);
+
 		*state = h;
-		return MHD_YES;
-	}
-	if (*upload_size) {
+		if ((!len || !strcmp(len, "0")) &&
+		    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_TRANSFER_ENCODING))
+			return MHD_YES;
+	} else if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -132,6 +179,135 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode why)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct nl_conn *c = ci ? ci->socket_context : NULL;
+
+	(void)cls;
+	(void)why;
+	*state = NULL;
+	if (c)
+		c->busy = false;
+}
+
+static void client_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	}
+}
+
+/* Closes the connection idle the longest (of C's client when SAME): the
+ * server's next turn sees it shut and frees it. C itself is the newest, so
+ * it goes only when every other one has a request under way. */
+static void make_room(struct nl_http *h, const struct nl_conn *c, bool same)
+{
+	struct nl_conn *v;
+
+	for (v = h->oldest; v; v = v->next)
+		if (!v->busy && !v->closing && (!same || !memcmp(v->client, c->client, 16)))
+			break;
+	if (!v)
+		return;
+	shutdown(v->fd, SHUT_RDWR);
+	v->closing = true;
+	h->open--;
+	nl_debug("http: %s: closed the connection idle the longest (%u open)",
+		 same ? "a client over its limit" : "over the limit", h->open);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	struct nl_http *h = cls;
+	struct nl_conn *c = *ctx, *v;
+	const union MHD_ConnectionInfo *ci;
+	unsigned int same = 0;
+
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!c)
+			return;
+		*(c->prev ? &c->prev->next : &h->oldest) = c->next;
+		*(c->next ? &c->next->prev : &h->newest) = c->prev;
+		if (!c->closing)
+			h->open--;
+		free(c);
+		*ctx = NULL;
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!c || !ci) {
+		/* No room to track it: not served. */
+		if (ci)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		free(c);
+		return;
+	}
+	c->fd = ci->connect_fd;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	client_key(ci ? ci->client_addr : NULL, c->client);
+	c->prev = h->newest;
+	*(h->newest ? &h->newest->next : &h->oldest) = c;
+	h->newest = c;
+	h->open++;
+	*ctx = c;
+	for (v = h->oldest; v; v = v->next)
+		same += !v->closing && !memcmp(v->client, c->client, 16);
+	if (same > NL_HTTP_PER_CLIENT)
+		make_room(h, c, true);
+	if (h->open > h->limit)
+		make_room(h, c, false);
+}
+
+/* The descriptors open now. */
+static unsigned int fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	if (!d)
+		return 64;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Room for the connections under RLIMIT_NOFILE, raised up to its hard
+ * limit if need be (no privilege needed); returns the total limit. */
+static unsigned int fit_descriptors(void)
+{
+	unsigned int want = NL_HTTP_CONNECTIONS + HTTP_SLACK + HTTP_FD_RESERVE + fds_open();
+	struct rlimit rl;
+	unsigned int limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return NL_HTTP_CONNECTIONS;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want :
+										   rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return NL_HTTP_CONNECTIONS;
+	limit = rl.rlim_cur > want - NL_HTTP_CONNECTIONS + 16 ?
+			rl.rlim_cur - (want - NL_HTTP_CONNECTIONS) :
+			16;
+	nl_warn("the descriptor limit (ulimit -n %llu, hard limit included) leaves room for "
+		"%u HTTP connections, not %d",
+		(unsigned long long)rl.rlim_cur, limit, NL_HTTP_CONNECTIONS);
+	return limit;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -260,13 +436,18 @@ int nl_http_start(int fd, struct nl_http **out)
 	MHD_add_response_header(h->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	/* MSG_NOSIGNAL on every send, but SIGPIPE stays harmless anyway. */
 	signal(SIGPIPE, SIG_IGN);
-	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-				     NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				     MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+	h->limit = fit_descriptors();
+	/* One thread (the connection list needs no lock), epoll (no
+	 * FD_SETSIZE); libmicrohttpd's own limit is above ours, so it never
+	 * stops accepting: make_room() keeps the count. */
+	h->daemon = MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)(h->limit + HTTP_SLACK), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)NL_HTTP_REQUEST_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)NL_HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
 	if (!h->daemon) {
 		nl_err("cannot start the HTTP server (libmicrohttpd)");
 		nl_http_stop(h);

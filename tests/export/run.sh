@@ -175,6 +175,9 @@ check "dashboard: fleet, host and process rows" \
 		(map(test("^Processes")) | any)' "$top/dashboards/numalens.json" >/dev/null
 
 echo "== usage"
+check "--help lists the HTTP limits (connections in all and per client, timeout, request size)" \
+	bash -c "'$nl' export --help | tr '\n' ' ' |
+		grep -q '1024 connections in all, 128 per client address.*5 s of silence.*16 KiB'"
 "$nl" export --group-by user >/dev/null 2>"$out/err"
 check "--group-by user: exit 2" [ $? -eq 2 ]
 "$nl" export --max-processes -1 >/dev/null 2>&1
@@ -353,6 +356,34 @@ for fd in "${many[@]}"; do exec {fd}>&-; done
 sleep 0.3
 check "after bad requests and many connections, the next scrape works and lints clean" \
 	bash -c "curl -sf 'http://$addr1/metrics' >'$out/m3' && promtool check metrics <'$out/m3' >/dev/null 2>&1 && kill -0 $e1"
+# Hostile clients (issue 13): 1,000 idle connections from ten addresses and
+# 256 slowloris ones (a header line every 2 s) from the scraper's own,
+# reopened whenever closed; scrapes must still get through, and one client
+# keeps at most its share of the connections.
+python3 "$top/tests/workload/http_clients.py" "$p1" --idle 1000 --idle-from 10 --slow 256 \
+	--every 2 >"$out/hostile.out" 2>"$out/hostile.err" &
+hc=$!
+pids+=("$hc")
+for _ in $(seq 100); do grep -q ready "$out/hostile.out" && break; sleep 0.1; done
+sleep 1
+ok=0
+for i in $(seq 6); do
+	curl -sf --max-time 5 "http://$addr1/metrics" -o "$out/h$i" &&
+		tail -n 1 "$out/h$i" | grep -q '^numalens_exporter_refresh_duration_seconds ' &&
+		ok=$((ok + 1))
+done
+check "1,000 idle and 256 slowloris connections open: $ok of 6 scrapes answered in 5 s" [ "$ok" -eq 6 ]
+n=$(ss -Htn state established "( sport = :$p1 and dst 127.0.0.1 )" | wc -l)
+check "one client (256 slow connections, plus its scrapes) keeps at most 128 open ($n)" \
+	[ "$n" -le 128 ]
+kill "$hc" 2>/dev/null
+wait "$hc" 2>/dev/null
+# A declared body is not waited for: a GET announcing 100 MB, then silent,
+# is answered at once and closed.
+check "a GET announcing a 100 MB body that never comes: answered 200 at once" \
+	answers 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc' 200
+check "a chunked GET whose body never comes: answered 200 at once" \
+	answers 'GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' 200
 # Concurrent scrapes all get the same complete page.
 curls=()
 for i in $(seq 20); do
@@ -701,6 +732,30 @@ stop "$ehup"
 check "after SIGHUPs: SIGTERM ends it, exit 0" [ "$stop_status" -eq 0 ]
 
 echo "== IPv6"
+# The first scrape, as soon as the port takes connections, gets metrics:
+# the first refresh comes before serving, never "503 no metrics yet".
+p5=$(free_port)
+python3 -c '
+import socket, sys, time
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    except OSError:
+        time.sleep(0.001)
+        continue
+    s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+    print(s.recv(64).split(b"\r\n")[0].decode())
+    break
+' "$p5" >"$out/first.out" 2>&1 &
+first=$!
+pids+=("$first")
+start_exporter first --listen "127.0.0.1:$p5" --interval 1
+wait "$first"
+check "the first scrape, at once: 200, not 503 ($(cat "$out/first.out")$(grep -m 1 'refresh failed' "$out/first.log"))" \
+	grep -q '^HTTP/1.1 200 ' "$out/first.out"
+stop "$exp_pid"
+
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 	p6=$(free_port)
 	start_exporter v6 --listen "[::1]:$p6" --interval 1
