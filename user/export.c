@@ -649,16 +649,14 @@ int cmd_export(int argc, char **argv)
 		first_ok = !refresh(&x);
 	}
 	if (fd >= 0) {
-		err = nl_http_start(fd, &x.http);
+		/* Given to the server before it starts, or the first connection
+		 * (waiting since we listened) can be served before it. */
+		struct nl_blob *blob = first_ok ? nl_blob_new(x.text.data, x.text.len) : NULL;
+
+		err = nl_http_start(fd, blob, &x.http);
 		fd = -1; /* the server's now, whatever happened */
 		if (err)
 			goto out;
-		if (first_ok) {
-			struct nl_blob *blob = nl_blob_new(x.text.data, x.text.len);
-
-			if (blob)
-				nl_http_publish(x.http, blob);
-		}
 	}
 	/* A service manager's reload, or a terminal closing: logged, and
 	 * nothing else (the textfile is written anew at every refresh). */

@@ -285,8 +285,9 @@ struct nl_http;
  * port below 1024 works. Returns the socket or a negative errno (said).
  */
 int nl_http_listen(const char *spec, char *desc, size_t size);
-/* Serves on the socket from a thread of its own. */
-int nl_http_start(int fd, struct nl_http **out);
+/* Serves on the socket from a thread of its own, first (NULL: none yet,
+ * 503) as the metrics page; takes the caller's reference to it. */
+int nl_http_start(int fd, struct nl_blob *first, struct nl_http **out);
 /* Replaces the metrics page; takes the caller's reference. */
 void nl_http_publish(struct nl_http *h, struct nl_blob *metrics);
 void nl_http_stop(struct nl_http *h);

@@ -415,14 +415,19 @@ int nl_http_listen(const char *spec, char *desc, size_t size)
 	return fd;
 }
 
-int nl_http_start(int fd, struct nl_http **out)
+int nl_http_start(int fd, struct nl_blob *first, struct nl_http **out)
 {
 	struct nl_http *h = calloc(1, sizeof(*h));
 
 	*out = NULL;
-	if (!h)
+	if (!h) {
+		nl_blob_put(first);
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&h->lock, NULL);
+	/* Before the server thread exists: a connection already waiting in
+	 * the backlog is served these, not "no metrics yet". */
+	h->metrics = first;
 	h->index = static_response(index_page, "text/html; charset=utf-8");
 	h->not_found = static_response("404 not found: the metrics are at /metrics\n",
 				       "text/plain; charset=utf-8");
