@@ -49,7 +49,6 @@
 /* Exits after the burst's first drop: the map is full, each is one drop. */
 #define AFTER_FULL MAX_PROCS
 #define CHURN_THREADS 2000
-#define READ_EVERY 250
 
 /* Moves between CPU 0 and 1 `flips` times (one migration each, as the
  * host test of migrations shows), starting from CPU 0. */
