@@ -83,7 +83,10 @@ cat >"$out/make" <<'EOF'
 case $2 in
 unit-test) printf '%s\n' "skipped: t/a: no a" "3 passed, 0 failed, 1 skipped" ;;
 bpf-test) echo "2 passed, 0 failed" ;;
-cli-test) printf '%s\n' "skipped: b: no b" "skipped: c: no c" "1 passed, 1 failed, 2 skipped" ;;
+cli-test) printf '%s\n' "skipped: b: no b" "skipped: c: no c" "1 passed, 1 failed, 2 skipped" \
+	"make[1]: *** [Makefile:1: cli-test] Error 1" ;;
+fuzz-smoke) printf '%s\n' "cc: error: x.c: No such file" "make: *** [Makefile:2: x] Error 1" ;;
+tui-test) printf '%s\n' "4 passed, 0 failed, 0 skipped" "make: *** [Makefile:3: y] Error 2" ;;
 *) echo "1 passed, 0 failed, 0 skipped" ;;
 esac
 EOF
@@ -91,11 +94,17 @@ chmod +x "$out/make"
 MAKE=$out/make NUMALENS_SKIP_VM=1 "$top/tests/run-all.sh" >"$out/suite" 2>&1
 status=$?
 stages=$(grep -c '^==== ' "$out/suite")
-others=$((stages - 4)) # less the summary and the three above
+others=$((stages - 6)) # less the summary and the five above
 check "run-all.sh: the stages' counts added up, exit 1 ($status)" \
-	bash -c "[ $status -eq 1 ] && tail -n 1 '$out/suite' | grep -qxF '$((4 + others)) passed, 2 failed, 3 skipped'"
+	bash -c "[ $status -eq 1 ] && tail -n 1 '$out/suite' | grep -qxF '$((8 + others)) passed, 4 failed, 3 skipped'"
 check "run-all.sh: a stage with the old count line is a failure" \
 	grep -qE '^  bpf-test: 0 passed, 1 failed, 0 skipped \([0-9]+ s\)$' "$out/suite"
+check "run-all.sh: a stage's failures and its make's error are counted once" \
+	grep -qE '^  cli-test: 1 passed, 1 failed, 2 skipped \([0-9]+ s\)$' "$out/suite"
+check "run-all.sh: a make error without a count line is one failure" \
+	grep -qE '^  fuzz-smoke: 0 passed, 1 failed, 0 skipped \([0-9]+ s\)$' "$out/suite"
+check "run-all.sh: a make error after passes only is one failure" \
+	grep -qE '^  tui-test: 4 passed, 1 failed, 0 skipped \([0-9]+ s\)$' "$out/suite"
 check "run-all.sh: lists each stage's skips" \
 	bash -c "grep -qxF 'skipped: unit-test: t/a: no a' '$out/suite' && grep -qxF 'skipped: cli-test: c: no c' '$out/suite'"
 

@@ -33,8 +33,9 @@ for stage in $stages; do
 	set -- $line
 	p=${1:-0} f=${3:-0} s=${5:-0}
 	# A stage that printed no count, or whose make failed (the pipe hides
-	# its status, make's own message does not), counts as a failure.
-	if [ -z "$line" ] || grep -q '^make.*Error' "$log"; then
+	# its status, make's own message does not) with no failure counted to
+	# say why (a build error), counts as one failure.
+	if [ -z "$line" ] || { [ "$f" -eq 0 ] && grep -q '^make.*Error' "$log"; }; then
 		f=$((f + 1))
 	fi
 	passed=$((passed + p))
