@@ -63,6 +63,22 @@ static json_object *json_seconds(double s)
 	return json_object_new_double(round(s * 1e6) / 1e6);
 }
 
+/* When the window began and ended, in Unix seconds: each end is the moment
+ * the threads' CPU times were read, between its time and read_seconds
+ * later (what lets a check hold them against the kernel's own counts). */
+static json_object *window_json(const struct nl_snapshot *snap)
+{
+	json_object *w = json_object_new_object();
+	uint64_t read_ns = snap->start_real_ns[1] - snap->start_real_ns[0];
+
+	if (snap->end_real_ns[1] - snap->end_real_ns[0] > read_ns)
+		read_ns = snap->end_real_ns[1] - snap->end_real_ns[0];
+	json_object_object_add(w, "start", json_seconds(snap->start_real_ns[0] / 1e9));
+	json_object_object_add(w, "end", json_seconds(snap->end_real_ns[0] / 1e9));
+	json_object_object_add(w, "read_seconds", json_seconds(read_ns / 1e9));
+	return w;
+}
+
 static json_object *json_ratio(double r)
 {
 	return json_object_new_double(round(r * 1e4) / 1e4);
@@ -474,6 +490,8 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 	verdict(snap, o, text, sizeof(text), &flagged);
 	json_object_object_add(doc, "version", json_object_new_string(NUMALENS_VERSION));
 	json_object_object_add(doc, "duration_seconds", json_seconds(snap->window_s));
+	if (snap->start_real_ns[0])
+		json_object_object_add(doc, "window", window_json(snap));
 	json_object_object_add(doc, "verdict", json_object_new_string(text));
 	json_object_object_add(doc, "flagged_processes", json_object_new_uint64(flagged));
 	if (snap->topo)

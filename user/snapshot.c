@@ -136,8 +136,11 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 	memset(snap, 0, sizeof(*snap));
 	snap->topo = topo;
 	snap->nr_nodes = nodes;
-	if (before && after->taken_ns > before->taken_ns)
+	if (before && after->taken_ns > before->taken_ns) {
 		snap->window_s = (after->taken_ns - before->taken_ns) / 1e9;
+		memcpy(snap->start_real_ns, before->read_real_ns, sizeof(snap->start_real_ns));
+	}
+	memcpy(snap->end_real_ns, after->read_real_ns, sizeof(snap->end_real_ns));
 	snap->procs = calloc(after->nr ? after->nr : 1, sizeof(*snap->procs));
 	snap->node_arena = calloc((after->nr ? after->nr : 1) * nodes, sizeof(*snap->node_arena));
 	if (!snap->procs || !snap->node_arena) {

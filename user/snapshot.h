@@ -56,6 +56,9 @@ struct nl_sample_table {
 	struct nl_proc_sample *procs; /* sorted by pid */
 	struct nl_node_count *nodes;  /* nr_nodes per process */
 	uint64_t taken_ns;	      /* CLOCK_BOOTTIME when read */
+	/* CLOCK_REALTIME before and after the threads' CPU times were read:
+	 * the moment they stand for is in between. */
+	uint64_t read_real_ns[2];
 };
 
 static inline struct nl_node_count *nl_sample_nodes(const struct nl_sample_table *t, size_t i)
@@ -152,6 +155,9 @@ struct nl_snapshot {
 	const struct nl_topology *topo;
 	int nr_nodes;
 	double window_s;
+	/* When the window began and ended (CLOCK_REALTIME, each the span of
+	 * the read that stands for it), for reports: as read_real_ns. */
+	uint64_t start_real_ns[2], end_real_ns[2];
 	size_t nr;
 	struct nl_proc_view *procs;
 	struct nl_node_stat *node_arena;

@@ -17,6 +17,8 @@ trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; hostile_stop; rm -rf "$out"' E
 
 # shellcheck source=tests/results-lib.sh
 . "$top/tests/results-lib.sh"
+# shellcheck source=tests/cpu-lib.sh
+. "$top/tests/cpu-lib.sh"
 
 # Runs numalens, keeping its status, stdout and stderr.
 run() {
@@ -25,9 +27,6 @@ run() {
 }
 stderr_has() { grep -q -- "$1" "$out/stderr"; }
 jtrue() { jq -e "$@" "$out/stdout" >/dev/null; } # a jq condition on the last stdout
-# The kernel's CPU time of a process's live threads, in seconds (schedstat).
-cpu_of() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.6f", s / 1e9 }'; }
-now_s() { awk '{ print $1 }' /proc/uptime; }
 status_is() { [ "$status" -eq "$1" ] || { echo "  status $status, stderr: $(cat "$out/stderr")"; false; }; }
 
 run "$nl" diagnose --duration 1 --pid 2147483000
@@ -123,25 +122,28 @@ fi
 "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 2 --seconds 30 >"$out/workload" &
 wpid=$!
 for _ in $(seq 50); do grep -q ready "$out/workload" 2>/dev/null && break; sleep 0.1; done
-# The kernel's count over the diagnosis's window: from its "watching" line
-# to its exit (a few ms later than each end of the window).
-"$nl" diagnose --duration 2 --pid "$wpid" --json >"$out/stdout" 2>"$out/stderr" &
-dpid=$!
-for _ in $(seq 1000); do stderr_has "watching for" && break; sleep 0.01; done
-cpu_before=$(cpu_of "$wpid") t_before=$(now_s)
-wait "$dpid"
+# The kernel's on-CPU time of the workload, sampled all along, against
+# numalens's over the window the report gives (its two reads).
+cpu_sampler "$wpid" >"$out/samples.cpu" &
+spid=$!
+t_launch=$EPOCHREALTIME
+"$nl" diagnose --duration 2 --pid "$wpid" --json >"$out/stdout" 2>"$out/stderr"
 status=$?
-cpu_after=$(cpu_of "$wpid") t_after=$(now_s)
+t_exit=$EPOCHREALTIME
+kill "$spid"
 check "diagnose --json: exit 0" status_is 0
 check "diagnose --json: valid JSON" jtrue .
 j() { jq -r "$1" "$out/stdout"; }
-check "one process reported, the one asked for" [ "$(j '.processes | length')" = 1 ] 
+check "one process reported, the one asked for" [ "$(j '.processes | length')" = 1 ]
 check "its pid and comm" [ "$(j '.processes[0].pid') $(j '.processes[0].comm')" = "$wpid numa-workload" ]
-# Both threads are busy all along: CPU per second is the same over both
-# windows. /proc/uptime has 10 ms steps, 1% of the window.
-check "CPU per second on node 0 within 10% of the kernel's (schedstat: $cpu_before -> $cpu_after s in $t_before -> $t_after)" \
-	jtrue --argjson k "$(awk "BEGIN { print ($cpu_after - $cpu_before) / ($t_after - $t_before) }")" \
-	'(.processes[0].cpu_seconds_by_node["0"] / .duration_seconds) as $r | $r > 0.9 * $k and $r < 1.1 * $k'
+check "the window: from its start to its end, inside the run ($t_launch -> $t_exit)" \
+	jtrue --argjson a "$t_launch" --argjson b "$t_exit" \
+	'$a <= .window.start and .window.start < .window.end and .window.end + .window.read_seconds <= $b'
+read -r w0 w1 wr <<<"$(j '"\(.window.start) \(.window.end) \(.window.read_seconds)"')"
+cpu_check "on-CPU seconds on node 0 over the window" "$out/samples.cpu" \
+	0 "$(awk -v t="$w0" -v r="$wr" 'BEGIN { printf "%.6f", t + r }')" "$wr" \
+	"$(j '.processes[0].cpu_seconds_by_node["0"]')" \
+	"$(awk -v t="$w1" -v r="$wr" 'BEGIN { printf "%.6f", t + r }')" "$wr"
 check "its 64 MiB on node 0" jtrue '.processes[0].memory_bytes_by_node["0"] >= 67108864'
 check "one node: remote ratio 0, best node 0" \
 	jtrue '.processes[0].remote_ratio == 0 and .processes[0].best_node == 0'
