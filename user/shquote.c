@@ -143,7 +143,7 @@ void nl_shquote_args(const char *args, size_t len, char *buf, size_t size)
 	if (!size)
 		return;
 	buf[0] = '\0';
-	if (size <= sizeof(more))
+	if (size < sizeof(more))
 		return;
 	while (i < len) {
 		const char *a = args + i;

@@ -92,6 +92,10 @@ static void test_quote_args(void **state)
 	assert_string_equal(buf, "aaaa ...");
 	nl_shquote_args("aaaaaaaaaaaa\0", 13, buf, 12);
 	assert_string_equal(buf, "...");
+	nl_shquote_args("a\0", 2, buf, 5); /* room for the mark alone */
+	assert_string_equal(buf, "...");
+	nl_shquote_args("a\0", 2, buf, 4);
+	assert_string_equal(buf, "");
 	nl_shquote_args("a=b\0c=d\0", 8, buf, sizeof(buf));
 	assert_string_equal(buf, "'a=b' c=d");
 }
