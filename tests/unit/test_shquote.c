@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include "advisor.h"
 #include "cgroup.h"
+#include "fixtures.h"
 #include "shquote.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -336,7 +337,7 @@ static void test_round_trip(void **state)
 	size_t nr;
 
 	if (access("/bin/bash", X_OK))
-		skip();
+		skip_because("no /bin/bash to read the commands back");
 
 	/* A plain process: its command line, every byte of it. */
 	nl_shquote_args(args, sizeof(args) - 1, limits.cmdline, sizeof(limits.cmdline));
