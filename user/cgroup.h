@@ -96,7 +96,7 @@ struct nl_proc_limits {
 	char cpuset_cpus[128], cpuset_mems[64]; /* its effective lists, as written there */
 	char cgroup[512];			/* v2 path, else the v1 systemd or cpuset one */
 	struct nl_cgroup_context ctx;
-	char cmdline[256]; /* for "numactl ... CMD": shell-quoted, cut at a word */
+	char cmdline[256]; /* for "numactl ... CMD": shell-quoted (shquote.h), cut at a word */
 };
 
 /* Where cgroups are mounted, and what says systemd runs (sd_booted());
