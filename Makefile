@@ -120,9 +120,11 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka -lpthread
 
-# The parsers, the untrusted-bytes cleaning they call, the label escaper and
-# the pin record (fuzz_untrusted.c also checks what json-c makes of it).
-FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c
+# The parsers, the untrusted-bytes cleaning they call, the label escaper,
+# the pin record (fuzz_untrusted.c also checks what json-c makes of it) and
+# the shell quoting of suggested commands.
+FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c \
+	user/shquote.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)

@@ -23,6 +23,7 @@
 #include <string.h>
 #include "advisor.h"
 #include "log.h"
+#include "shquote.h"
 
 #define LOCAL_DISTANCE 10
 #define EPS 1e-9
@@ -800,8 +801,8 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 	}
 }
 
-void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
-	       struct nl_advice *out)
+static void advise_plan(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
+			struct nl_advice *out)
 {
 	const struct nl_advice *prev = in->prev;
 	double weight[NL_MAX_NODES] = { 0 };
@@ -888,11 +889,12 @@ void nl_advisor_node_busy(const struct nl_snapshot *snap, uint32_t skip_pid, dou
 	}
 }
 
-/* Appends a command (text cut to fit) unless out is full. */
-static void add_cmd(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
-		    const char *when, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void add_cmd(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
-		    const char *when, const char *fmt, ...)
+/* Appends a line that is not a shell command (Kubernetes prose, a unit
+ * file's lines), text cut to fit, unless out is full. */
+static void add_text(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
+		     const char *when, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void add_text(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
+		     const char *when, const char *fmt, ...)
 {
 	struct nl_command *c;
 	va_list ap;
@@ -907,57 +909,148 @@ static void add_cmd(struct nl_command *out, size_t *nr, size_t max, enum nl_form
 	va_end(ap);
 }
 
+/* Appends a command unless out is full: every word of argv (NULL-ended)
+ * shell-quoted, then tail, a command line quoted already (cgroup.h), if
+ * any. A command that does not fit whole is left out, never cut. */
+static void add_argv(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
+		     const char *when, const char *const *argv, const char *tail)
+{
+	struct nl_command *c;
+	size_t i, used;
+
+	if (*nr >= max)
+		return;
+	c = &out[*nr];
+	c->text[0] = '\0';
+	for (i = 0; argv[i]; i++)
+		if (!nl_shquote_append(c->text, sizeof(c->text), argv[i], strlen(argv[i])))
+			return;
+	used = strlen(c->text);
+	if (tail && used + 1 + strlen(tail) >= sizeof(c->text))
+		return;
+	if (tail)
+		snprintf(c->text + used, sizeof(c->text) - used, " %s", tail);
+	c->form = form;
+	c->when = when;
+	(*nr)++;
+}
+
+/*
+ * Every shell command goes through add_argv, so each line, pasted into
+ * bash, runs the argv built here: names from the cgroup (validated by
+ * nl_cgroup_classify as well) and the process's own name are quoted
+ * where needed, and so are numbers and lists, which never need it. The
+ * two lines that are not commands hold only lists of numbers and a pod
+ * UID, which nl_cgroup_classify keeps to hex digits and dashes.
+ */
 size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid, const struct nl_proc_limits *l,
 			  struct nl_command *out, size_t max)
 {
 	enum nl_runtime rt = l ? l->ctx.runtime : NL_RT_NONE;
-	char cpus[256], nodes[128], from[128];
-	const char *cmd = l && l->cmdline[0] ? l->cmdline : l && l->comm[0] ? l->comm : "COMMAND";
-	size_t nr = 0;
+	char cpus[256], nodes[128], from[128], pid_s[16], container[13];
+	char allowed_cpus[300], allowed_mems[160], bind[300], membind[160];
+	const char *argv[12];
+	size_t nr = 0, n = 0;
 
 	if (a->action == NL_ACT_NONE)
 		return 0;
 	nl_bits_to_list(a->cpus, NL_MAX_CPUS, cpus, sizeof(cpus));
 	nl_nodes_to_list(a->nodes, nodes, sizeof(nodes));
 	nl_nodes_to_list(a->move_from, from, sizeof(from));
+	snprintf(pid_s, sizeof(pid_s), "%u", pid);
 
 	if (rt == NL_RT_KUBERNETES) {
-		add_cmd(out, &nr, max, NL_FORM_KUBERNETES, "cluster",
-			"pod %s: give it Guaranteed QoS with whole-CPU requests equal to its limits "
-			"and run the kubelet with --cpu-manager-policy=static "
-			"--topology-manager-policy=%s --memory-manager-policy=Static; the kubelet "
-			"owns pod cpusets, numalens does not pin pods",
-			l->ctx.pod[0] ? l->ctx.pod : "?",
-			a->multi_node ? "restricted" : "single-numa-node");
+		add_text(out, &nr, max, NL_FORM_KUBERNETES, "cluster",
+			 "pod %s: give it Guaranteed QoS with whole-CPU requests equal to its "
+			 "limits and run the kubelet with --cpu-manager-policy=static "
+			 "--topology-manager-policy=%s --memory-manager-policy=Static; the "
+			 "kubelet owns pod cpusets, numalens does not pin pods",
+			 l->ctx.pod[0] ? l->ctx.pod : "?",
+			 a->multi_node ? "restricted" : "single-numa-node");
 		return nr;
 	}
-	if ((rt == NL_RT_DOCKER || rt == NL_RT_PODMAN) && l->ctx.container[0])
-		add_cmd(out, &nr, max, rt == NL_RT_DOCKER ? NL_FORM_DOCKER : NL_FORM_PODMAN, "now",
-			"%s update --cpuset-cpus %s --cpuset-mems %s %.12s",
-			rt == NL_RT_DOCKER ? "docker" : "podman", cpus, nodes, l->ctx.container);
-	if (rt == NL_RT_SYSTEMD && l->ctx.unit[0]) {
-		add_cmd(out, &nr, max, NL_FORM_SYSTEMCTL, "now",
-			"systemctl %sset-property --runtime %s AllowedCPUs=%s AllowedMemoryNodes=%s",
-			l->ctx.user_unit ? "--user " : "", l->ctx.unit, cpus, nodes);
-		if (strstr(l->ctx.unit, ".service"))
-			add_cmd(out, &nr, max, NL_FORM_UNIT_FILE, "unit file",
-				"[Service] CPUAffinity=%s NUMAPolicy=bind NUMAMask=%s", cpus,
-				nodes);
+	if ((rt == NL_RT_DOCKER || rt == NL_RT_PODMAN) && l->ctx.container[0]) {
+		snprintf(container, sizeof(container), "%.12s", l->ctx.container);
+		add_argv(out, &nr, max, rt == NL_RT_DOCKER ? NL_FORM_DOCKER : NL_FORM_PODMAN, "now",
+			 (const char *[]){ rt == NL_RT_DOCKER ? "docker" : "podman", "update",
+					   "--cpuset-cpus", cpus, "--cpuset-mems", nodes, container,
+					   NULL },
+			 NULL);
 	}
-	add_cmd(out, &nr, max, NL_FORM_TASKSET, "now", "taskset -a -p -c %s %u", cpus, pid);
+	if (rt == NL_RT_SYSTEMD && l->ctx.unit[0]) {
+		snprintf(allowed_cpus, sizeof(allowed_cpus), "AllowedCPUs=%s", cpus);
+		snprintf(allowed_mems, sizeof(allowed_mems), "AllowedMemoryNodes=%s", nodes);
+		argv[n++] = "systemctl";
+		if (l->ctx.user_unit)
+			argv[n++] = "--user";
+		argv[n++] = "set-property";
+		argv[n++] = "--runtime";
+		argv[n++] = l->ctx.unit;
+		argv[n++] = allowed_cpus;
+		argv[n++] = allowed_mems;
+		argv[n] = NULL;
+		add_argv(out, &nr, max, NL_FORM_SYSTEMCTL, "now", argv, NULL);
+		if (strstr(l->ctx.unit, ".service"))
+			add_text(out, &nr, max, NL_FORM_UNIT_FILE, "unit file",
+				 "[Service] CPUAffinity=%s NUMAPolicy=bind NUMAMask=%s", cpus,
+				 nodes);
+	}
+	add_argv(out, &nr, max, NL_FORM_TASKSET, "now",
+		 (const char *[]){ "taskset", "-a", "-p", "-c", cpus, pid_s, NULL }, NULL);
 	if (a->move_bytes)
-		add_cmd(out, &nr, max, NL_FORM_MIGRATEPAGES, "now", "migratepages %u %s %s", pid,
-			from, nodes);
-	add_cmd(out, &nr, max, NL_FORM_NUMALENS, "now", "numalens pin %u --%s %s%s --apply", pid,
-		a->whole_nodes ? "node" : "cpus", a->whole_nodes ? nodes : cpus,
-		a->move_bytes ? " --migrate-memory" : "");
+		add_argv(out, &nr, max, NL_FORM_MIGRATEPAGES, "now",
+			 (const char *[]){ "migratepages", pid_s, from, nodes, NULL }, NULL);
+	n = 0;
+	argv[n++] = "numalens";
+	argv[n++] = "pin";
+	argv[n++] = pid_s;
+	argv[n++] = a->whole_nodes ? "--node" : "--cpus";
+	argv[n++] = a->whole_nodes ? nodes : cpus;
+	if (a->move_bytes)
+		argv[n++] = "--migrate-memory";
+	argv[n++] = "--apply";
+	argv[n] = NULL;
+	add_argv(out, &nr, max, NL_FORM_NUMALENS, "now", argv, NULL);
 	/* Next start: services have their unit file, containers keep their update. */
-	if (rt == NL_RT_NONE || (rt == NL_RT_SYSTEMD && !strstr(l->ctx.unit, ".service")))
-		add_cmd(out, &nr, max, NL_FORM_NUMACTL, "next start",
-			"numactl --%s=%s --membind=%s %s",
-			a->whole_nodes ? "cpunodebind" : "physcpubind",
-			a->whole_nodes ? nodes : cpus, nodes, cmd);
+	if (rt == NL_RT_NONE || (rt == NL_RT_SYSTEMD && !strstr(l->ctx.unit, ".service"))) {
+		const char *tail = "COMMAND"; /* a placeholder to fill in */
+
+		snprintf(bind, sizeof(bind), "--%s=%s",
+			 a->whole_nodes ? "cpunodebind" : "physcpubind",
+			 a->whole_nodes ? nodes : cpus);
+		snprintf(membind, sizeof(membind), "--membind=%s", nodes);
+		n = 0;
+		argv[n++] = "numactl";
+		argv[n++] = bind;
+		argv[n++] = membind;
+		/* The command line is quoted already; the name alone is a word. */
+		if (l && l->cmdline[0]) {
+			tail = l->cmdline;
+		} else if (l && l->comm[0]) {
+			argv[n++] = l->comm;
+			tail = NULL;
+		}
+		argv[n] = NULL;
+		add_argv(out, &nr, max, NL_FORM_NUMACTL, "next start", argv, tail);
+	}
 	return nr;
+}
+
+void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
+	       struct nl_advice *out)
+{
+	const struct nl_cgroup_context *ctx = in->limits ? &in->limits->ctx : NULL;
+
+	advise_plan(in, o, out);
+	if (out->action == NL_ACT_NONE || !ctx)
+		return;
+	/* A form left out (nl_cgroup_classify) is said, not just missing. */
+	if (ctx->runtime == NL_RT_SYSTEMD && ctx->refused == NL_REFUSED_UNIT)
+		say(out, "; its cgroup is not named as a systemd unit may be, so no systemctl "
+			 "form is given");
+	else if (ctx->runtime == NL_RT_KUBERNETES && ctx->refused == NL_REFUSED_POD)
+		say(out, "; its cgroup's pod UID is not in the kubelet's form, so the pod "
+			 "is not named");
 }
 
 /* Binary search by pid in the sorted entries; the insertion point if absent. */

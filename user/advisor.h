@@ -119,7 +119,10 @@ struct nl_command {
 };
 
 const char *nl_form_name(enum nl_form f);
-/* The commands for an advice, most direct first; returns how many (<= max). */
+/* The commands for an advice, most direct first; returns how many (<= max).
+ * A command's text is one bash line with every argument quoted (shquote.h);
+ * the unit file and Kubernetes forms are not commands, and hold no name
+ * that would need quoting. */
 size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid,
 			  const struct nl_proc_limits *limits, struct nl_command *out, size_t max);
 #define NL_MAX_COMMANDS 8

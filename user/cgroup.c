@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "procfs.h"
+#include "shquote.h"
 #include "untrusted.h"
 
 /* PF_KTHREAD in include/linux/sched.h: /proc/PID/stat's flags field. */
@@ -70,7 +71,8 @@ static void copy_span(char *dst, size_t size, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-/* "<prefix><id>.scope" or "<prefix><id>": the id part, if hex of 12+ digits. */
+/* "<prefix><id>.scope" or "<prefix><id>": the id part, if 64 hex digits
+ * (Docker, Podman, containerd and CRI-O ids are all sha256 ones). */
 static bool scope_id(const char *seg, size_t len, const char *prefix, char *id, size_t size)
 {
 	size_t plen = strlen(prefix);
@@ -81,17 +83,38 @@ static bool scope_id(const char *seg, size_t len, const char *prefix, char *id, 
 	len -= plen;
 	if (ends_with(seg, len, ".scope"))
 		len -= strlen(".scope");
-	if (len < 12 || !all_hex(seg, len))
+	if (len != 64 || !all_hex(seg, len))
 		return false;
 	copy_span(id, size, seg, len);
 	return true;
 }
 
+/* A pod UID as the kubelet makes it: a UUID (8-4-4-4-12 hex digits) or,
+ * for a static pod, the 32 hex digits of its manifest's hash. */
+static bool pod_uid_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 32)
+		return all_hex(s, len);
+	if (len != 36)
+		return false;
+	for (i = 0; i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !all_hex(s + i, 1))
+			return false;
+	}
+	return true;
+}
+
 /* A pod segment: "pod<uid>" (cgroupfs driver) or "kubepods-<qos>-pod<uid>.slice"
- * (systemd driver, '-' in the UID written '_'). */
-static bool pod_uid(const char *seg, size_t len, char *uid, size_t size)
+ * (systemd driver, '-' in the UID written '_'). *refused is set for one
+ * whose UID is not valid. */
+static bool pod_uid(const char *seg, size_t len, char *uid, size_t size, bool *refused)
 {
 	const char *p = NULL;
+	char found[72];
 	size_t i, n;
 
 	if (starts_with(seg, len, "pod"))
@@ -105,19 +128,68 @@ static bool pod_uid(const char *seg, size_t len, char *uid, size_t size)
 	n = len - (p - seg);
 	if (ends_with(p, n, ".slice"))
 		n -= strlen(".slice");
-	if (n < 8)
+	copy_span(found, sizeof(found), p, n);
+	for (i = 0; found[i]; i++)
+		if (found[i] == '_')
+			found[i] = '-';
+	if (n >= sizeof(found) || !pod_uid_valid(found, n)) {
+		*refused = true;
 		return false;
-	copy_span(uid, size, p, n);
-	for (i = 0; uid[i]; i++)
-		if (uid[i] == '_')
-			uid[i] = '-';
+	}
+	copy_span(uid, size, found, n);
 	return true;
+}
+
+/* One of the unit types of systemd's unit_type_from_string(). */
+static bool unit_suffix_known(const char *s, size_t len)
+{
+	static const char *const types[] = { "service", "socket",    "target", "device",
+					     "mount",	"automount", "swap",   "timer",
+					     "path",	"slice",     "scope" };
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strlen(types[i]) == len && !memcmp(s, types[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * systemd's unit_name_is_valid() for a plain or instance name (a template,
+ * "foo@.service", names no running unit): shorter than 256 bytes, a known
+ * type after the last dot, before it only [A-Za-z0-9:_.\-@] and a
+ * non-empty prefix before the first '@', a non-empty instance after it.
+ */
+static bool unit_name_valid(const char *s, size_t len)
+{
+	const char *dot = NULL, *at = NULL;
+	size_t i;
+
+	if (!len || len > 255)
+		return false;
+	for (i = len; i > 0; i--)
+		if (s[i - 1] == '.') {
+			dot = s + i - 1;
+			break;
+		}
+	if (!dot || dot == s || !unit_suffix_known(dot + 1, len - (dot + 1 - s)))
+		return false;
+	for (i = 0; s + i < dot; i++) {
+		char ch = s[i];
+
+		if (ch == '@' && !at)
+			at = s + i;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || (ch && strchr(":-_.\\@", ch))))
+			return false;
+	}
+	return at != s && (!at || dot > at + 1);
 }
 
 void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx)
 {
 	const char *seg = path, *end;
-	bool kube = false, under_user = false;
+	bool kube = false, under_user = false, bad_pod = false;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (!path)
@@ -133,7 +205,7 @@ void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx)
 		if (!len)
 			break;
 		if (kube) {
-			pod_uid(seg, len, ctx->pod, sizeof(ctx->pod));
+			pod_uid(seg, len, ctx->pod, sizeof(ctx->pod), &bad_pod);
 			if (!scope_id(seg, len, "cri-containerd-", ctx->container,
 				      sizeof(ctx->container)) &&
 			    !scope_id(seg, len, "crio-", ctx->container, sizeof(ctx->container)) &&
@@ -148,16 +220,23 @@ void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx)
 			ctx->runtime = NL_RT_DOCKER; /* cgroupfs driver: /docker/<id> */
 		} else if (ctx->runtime != NL_RT_DOCKER && ctx->runtime != NL_RT_PODMAN &&
 			   (ends_with(seg, len, ".service") || ends_with(seg, len, ".scope"))) {
-			/* The deepest unit; user@UID.service is the user manager. */
-			if (starts_with(seg, len, "user@") && ends_with(seg, len, ".service") &&
-			    !under_user) {
+			ctx->runtime = NL_RT_SYSTEMD;
+			/* Below a name systemd would not give, no cgroup is
+			 * one of its units either. */
+			if (ctx->refused == NL_REFUSED_UNIT || !unit_name_valid(seg, len)) {
+				ctx->refused = NL_REFUSED_UNIT;
+				ctx->unit[0] = '\0';
+				ctx->user_unit = false;
+			} else if (starts_with(seg, len, "user@") &&
+				   ends_with(seg, len, ".service") && !under_user) {
+				/* The deepest unit; user@UID.service is the user manager. */
 				under_user = true;
 				ctx->user_unit = false;
+				copy_span(ctx->unit, sizeof(ctx->unit), seg, len);
 			} else {
 				ctx->user_unit = under_user;
+				copy_span(ctx->unit, sizeof(ctx->unit), seg, len);
 			}
-			copy_span(ctx->unit, sizeof(ctx->unit), seg, len);
-			ctx->runtime = NL_RT_SYSTEMD;
 		}
 		if (!end)
 			break;
@@ -167,8 +246,10 @@ void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx)
 		ctx->runtime = NL_RT_KUBERNETES;
 		ctx->unit[0] = '\0';
 		ctx->user_unit = false;
+		ctx->refused = NL_REFUSED_NONE;
 	} else if (kube) {
 		ctx->runtime = NL_RT_KUBERNETES; /* the kubepods slice itself */
+		ctx->refused = bad_pod ? NL_REFUSED_POD : NL_REFUSED_NONE;
 	}
 }
 
@@ -439,106 +520,6 @@ out:
 	free(text);
 }
 
-static bool needs_quotes(const char *s)
-{
-	if (!*s)
-		return true;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("-_./=:,+@%", *s)))
-			return true;
-	return false;
-}
-
-/* Whether a terminal may be shown every byte of a[0..len) (untrusted.h). */
-static bool printable(const char *a, size_t len)
-{
-	size_t i = 0, n;
-
-	while (i < len) {
-		n = nl_text_char_len(a + i, len - i);
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/* a as bash's $'...', the bytes a terminal must not see as \xHH (newline
- * and tab as \n and \t): the word stays exact and the line safe to print.
- * Returns the length in word. */
-static size_t ansi_c_quote(const char *a, size_t alen, char *word, size_t size)
-{
-	size_t o = 0, k = 0, n;
-
-	word[o++] = '$';
-	word[o++] = '\'';
-	while (k < alen && o + 8 < size) {
-		n = nl_text_char_len(a + k, alen - k);
-		if (!n && (a[k] == '\n' || a[k] == '\t')) {
-			word[o++] = '\\';
-			word[o++] = a[k++] == '\n' ? 'n' : 't';
-		} else if (!n) {
-			o += snprintf(word + o, size - o, "\\x%02x", (unsigned char)a[k++]);
-		} else if (a[k] == '\'' || a[k] == '\\') {
-			word[o++] = '\\';
-			word[o++] = a[k++];
-		} else if (o + n + 8 < size) {
-			memcpy(word + o, a + k, n);
-			o += n;
-			k += n;
-		} else {
-			break;
-		}
-	}
-	word[o++] = '\'';
-	return o;
-}
-
-/* NUL-separated arguments into one shell-quoted line; cut at a whole word,
- * with "..." when it does not fit. An argument holding bytes a terminal must
- * not see (any byte can be in one) is quoted $'...' with those as \xHH. */
-static void quote_cmdline(const char *args, size_t len, char *buf, size_t size)
-{
-	size_t used = 0, i = 0;
-
-	buf[0] = '\0';
-	while (i < len) {
-		const char *a = args + i;
-		size_t alen = strnlen(a, len - i), need, k;
-		char word[1024];
-		size_t o = 0;
-
-		i += alen + 1;
-		if (!alen && i >= len)
-			break;
-		if (!printable(a, alen)) {
-			o = ansi_c_quote(a, alen, word, sizeof(word));
-		} else if (needs_quotes(a) || alen >= sizeof(word) / 4) {
-			word[o++] = '\'';
-			for (k = 0; k < alen && o + 6 < sizeof(word); k++) {
-				if (a[k] == '\'') {
-					memcpy(word + o, "'\\''", 4);
-					o += 4;
-				} else {
-					word[o++] = a[k];
-				}
-			}
-			word[o++] = '\'';
-		} else {
-			memcpy(word, a, alen);
-			o = alen;
-		}
-		word[o] = '\0';
-		need = o + (used ? 1 : 0);
-		if (used + need + 4 >= size) {
-			snprintf(buf + used, size - used, "%s...", used ? " " : "");
-			return;
-		}
-		used += snprintf(buf + used, size - used, "%s%s", used ? " " : "", word);
-	}
-}
-
 /* Every name in l that came from the process or its cgroup, made text
  * (untrusted.h), once all are read: what the cpuset was read from stays
  * raw in read_cpuset alone. The command line is quoted already. */
@@ -618,6 +599,7 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 	if (out->ctx.runtime == NL_RT_SYSTEMD && access(nl_systemd_marker, F_OK)) {
 		out->ctx.runtime = NL_RT_NONE;
 		out->ctx.unit[0] = '\0';
+		out->ctx.refused = NL_REFUSED_NONE;
 	}
 	for (w = 0; w < NL_CPU_WORDS; w++)
 		if (out->cpus[w])
@@ -634,7 +616,7 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 	snprintf(path, sizeof(path), "%s/%d/cmdline", nl_proc_root, pid);
 	len = nl_read_file(path, text, BIG_FILE);
 	if (len > 0)
-		quote_cmdline(text, len, out->cmdline, sizeof(out->cmdline));
+		nl_shquote_args(text, len, out->cmdline, sizeof(out->cmdline));
 	out->known = true;
 	ret = 0;
 out:

@@ -29,16 +29,34 @@ enum nl_runtime {
 
 const char *nl_runtime_name(enum nl_runtime rt);
 
+/* A name the path gave in the place of a unit or pod that is not one. */
+enum nl_name_refused {
+	NL_REFUSED_NONE,
+	NL_REFUSED_UNIT, /* ends in .service or .scope, not a valid unit name */
+	NL_REFUSED_POD,	 /* a pod segment whose UID is not a UID */
+};
+
 /* Where a cgroup path says the process runs. */
 struct nl_cgroup_context {
 	enum nl_runtime runtime;
-	char container[72]; /* container id (Docker, Podman, a pod's container) */
-	char pod[72];	    /* Kubernetes pod UID */
-	char unit[128];	    /* systemd unit: "foo.service", "session-3.scope" */
+	char container[72]; /* container id: 64 hex digits (Docker, Podman, a pod's) */
+	char pod[72];	    /* Kubernetes pod UID: a UUID, or 32 hex digits (static pod) */
+	char unit[256];	    /* systemd unit: "foo.service", "session-3.scope" */
 	bool user_unit;	    /* under a user manager (systemctl --user) */
+	enum nl_name_refused refused;
 };
 
-/* Classifies a cgroup path ("/system.slice/docker-<id>.scope", "/kubepods/..."). */
+/*
+ * Classifies a cgroup path ("/system.slice/docker-<id>.scope", "/kubepods/...").
+ * Anyone given a delegated subtree (every user@UID.service) can name
+ * cgroups in it as they like, and the names end up in commands a user
+ * pastes, so only names that are what they claim are kept: a unit name by
+ * systemd's own rules (unit_name_is_valid), a container id of 64 hex
+ * digits, a pod UID in the kubelet's form. A unit or pod name that fails is
+ * left out, not replaced by an outer one (user@UID.service would hold every
+ * process of the user), and refused says which it was: the advice then
+ * gives only the forms that need no name, and says why.
+ */
 void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx);
 
 /*
@@ -78,7 +96,7 @@ struct nl_proc_limits {
 	char cpuset_cpus[128], cpuset_mems[64]; /* its effective lists, as written there */
 	char cgroup[512];			/* v2 path, else the v1 systemd or cpuset one */
 	struct nl_cgroup_context ctx;
-	char cmdline[256]; /* for "numactl ... CMD": shell-quoted, cut at a word */
+	char cmdline[256]; /* for "numactl ... CMD": shell-quoted (shquote.h), cut at a word */
 };
 
 /* Where cgroups are mounted, and what says systemd runs (sd_booted());

