@@ -39,7 +39,7 @@ static bool is_space(char c)
 }
 
 /* A decimal number spanning exactly len bytes; false if empty, not digits, or too big. */
-static bool parse_u64(const char *s, size_t len, uint64_t *v)
+bool nl_parse_u64(const char *s, size_t len, uint64_t *v)
 {
 	uint64_t x = 0;
 	size_t i;
@@ -66,7 +66,7 @@ static bool parse_s64(const char *s, size_t len, int64_t min, int64_t max, int64
 	bool neg = len && s[0] == '-';
 	uint64_t u;
 
-	if (!parse_u64(s + neg, len - neg, &u))
+	if (!nl_parse_u64(s + neg, len - neg, &u))
 		return false;
 	if (neg) {
 		if (u > (uint64_t)INT64_MAX + 1)
@@ -175,8 +175,8 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 		if (tok.s[0] == 'N') {
 			const char *eq = memchr(tok.s, '=', tok.len);
 
-			if (!eq || !parse_u64(tok.s + 1, eq - tok.s - 1, &n) ||
-			    !parse_u64(eq + 1, tok.s + tok.len - eq - 1, &v))
+			if (!eq || !nl_parse_u64(tok.s + 1, eq - tok.s - 1, &n) ||
+			    !nl_parse_u64(eq + 1, tok.s + tok.len - eq - 1, &v))
 				goto bad;
 			if (n >= NL_MAX_NODES) {
 				clamped++;
@@ -189,7 +189,7 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 			if (__builtin_add_overflow(pages[n], v, &pages[n]))
 				goto bad;
 		} else if (token_key(&tok, "kernelpagesize_kB=", &val)) {
-			if (!parse_u64(val.s, val.len, &page_kb) || !page_kb)
+			if (!nl_parse_u64(val.s, val.len, &page_kb) || !page_kb)
 				goto bad;
 		} else if (token_key(&tok, "file=", &val)) {
 			/* The path has space, tab, newline and '=' escaped as \ooo:
@@ -200,7 +200,7 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 		} else {
 			for (i = 0; i < sizeof(nm_count_keys) / sizeof(nm_count_keys[0]); i++) {
 				if (token_key(&tok, nm_count_keys[i], &val)) {
-					if (!parse_u64(val.s, val.len, &v))
+					if (!nl_parse_u64(val.s, val.len, &v))
 						goto bad;
 					break;
 				}
@@ -419,16 +419,16 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 			out->ppid = (int)v;
 			break;
 		case 9:
-			if (!parse_u64(s, tlen, &u) || u > UINT_MAX)
+			if (!nl_parse_u64(s, tlen, &u) || u > UINT_MAX)
 				return -EINVAL;
 			out->flags = (unsigned int)u;
 			break;
 		case 14:
-			if (!parse_u64(s, tlen, &out->utime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->utime_ticks))
 				return -EINVAL;
 			break;
 		case 15:
-			if (!parse_u64(s, tlen, &out->stime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->stime_ticks))
 				return -EINVAL;
 			break;
 		case 20:
@@ -437,7 +437,7 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 			out->num_threads = (long)v;
 			break;
 		case 22:
-			if (!parse_u64(s, tlen, &out->starttime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->starttime_ticks))
 				return -EINVAL;
 			break;
 		case 24:

@@ -9,6 +9,7 @@
 #ifndef NUMALENS_PROCFS_H
 #define NUMALENS_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "numalens.h"
@@ -57,6 +58,10 @@ int nl_cpulist_parse(const char *text, size_t len, uint64_t *bits, size_t nbits)
 /* The inverse: a bitmap as a list, "0-3,8" (cut short with "..." when buf is
  * too small); returns buf. */
 char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
+
+/* A decimal number spanning exactly s[0..len): no sign, no blank, no
+ * overflow. False otherwise, *v untouched. */
+bool nl_parse_u64(const char *s, size_t len, uint64_t *v);
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 int nl_read_file(const char *path, char *buf, size_t size);
