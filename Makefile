@@ -125,7 +125,7 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c \
 	user/sysstate.c
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/model.h $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
 		$< $(FUZZ_LIB_SRCS) -o $@ -ljson-c -lm

@@ -302,27 +302,6 @@ int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts
 	return 0;
 }
 
-/* The value of "Key:\tvalue" in status text (a pointer into it, and its length). */
-static bool status_value(const char *text, size_t len, const char *key, const char **val,
-			 size_t *vlen)
-{
-	size_t klen = strlen(key), pos = 0, llen;
-	const char *line;
-
-	while (next_line(text, len, &pos, &line, &llen)) {
-		if (llen <= klen || memcmp(line, key, klen) || line[klen] != ':')
-			continue;
-		*val = line + klen + 1;
-		*vlen = llen - klen - 1;
-		while (*vlen && (**val == '\t' || **val == ' ')) {
-			(*val)++;
-			(*vlen)--;
-		}
-		return true;
-	}
-	return false;
-}
-
 void nl_proc_limits_unrestricted(const struct nl_topology *topo, struct nl_proc_limits *out)
 {
 	int n, w;
@@ -556,10 +535,9 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 {
 	char path[PATH_MAX], *text = malloc(BIG_FILE);
 	struct nl_cgroup_paths paths;
+	struct nl_proc_status status;
 	struct nl_proc_stat st;
-	const char *val;
-	size_t vlen;
-	uint64_t bits[NL_CPU_WORDS], mbits;
+	uint64_t bits[NL_CPU_WORDS];
 	int len, ret, w;
 
 	nl_proc_limits_unrestricted(topo, out);
@@ -578,20 +556,16 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 		ret = len;
 		goto out;
 	}
-	if (status_value(text, len, "Uid", &val, &vlen)) {
-		unsigned int r, e;
-
-		if (sscanf(val, "%u %u", &r, &e) == 2) {
-			out->uid = r;
-			out->euid = e;
+	if (!nl_proc_status_parse(text, len, &status)) {
+		if (status.ids_known) {
+			out->uid = status.uid;
+			out->euid = status.euid;
 		}
+		if (status.affinity_known)
+			memcpy(out->affinity, status.affinity, sizeof(out->affinity));
+		if (status.mems_known)
+			out->mems &= status.mems;
 	}
-	if (status_value(text, len, "Cpus_allowed_list", &val, &vlen) &&
-	    nl_cpulist_parse(val, vlen, bits, NL_MAX_CPUS) > 0)
-		memcpy(out->affinity, bits, sizeof(bits));
-	if (status_value(text, len, "Mems_allowed_list", &val, &vlen) &&
-	    nl_cpulist_parse(val, vlen, &mbits, NL_MAX_NODES) > 0)
-		out->mems &= mbits;
 
 	snprintf(path, sizeof(path), "%s/%d/cgroup", nl_proc_root, pid);
 	len = nl_read_file(path, text, BIG_FILE);

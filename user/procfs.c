@@ -470,6 +470,62 @@ int nl_proc_stat_read(int pid, struct nl_proc_stat *out)
 	return nl_proc_stat_parse(buf, len, out);
 }
 
+/* The value of the first "Key:<blanks>value" line of status text: a
+ * pointer into it and its length, which ends at the line's end. */
+static bool status_value(const char *text, size_t len, const char *key, struct token *val)
+{
+	size_t klen = strlen(key), pos = 0;
+
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+
+		pos += llen + 1;
+		if (llen <= klen || memcmp(line, key, klen) || line[klen] != ':')
+			continue;
+		val->s = line + klen + 1;
+		val->len = llen - klen - 1;
+		while (val->len && is_blank(*val->s)) {
+			val->s++;
+			val->len--;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* "Uid:\treal\teffective\tsaved\tfs": the first two, 32-bit decimal ids. */
+static bool status_ids(const struct token *val, uint32_t *real, uint32_t *effective)
+{
+	struct token tok;
+	uint64_t id[2];
+	size_t pos = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (!next_token(val->s, val->len, &pos, &tok) ||
+		    !nl_parse_u64(tok.s, tok.len, &id[i]) || id[i] > UINT32_MAX)
+			return false;
+	*real = id[0];
+	*effective = id[1];
+	return true;
+}
+
+int nl_proc_status_parse(const char *text, size_t len, struct nl_proc_status *out)
+{
+	struct token val;
+
+	memset(out, 0, sizeof(*out));
+	if (status_value(text, len, "Uid", &val))
+		out->ids_known = status_ids(&val, &out->uid, &out->euid);
+	if (status_value(text, len, "Cpus_allowed_list", &val))
+		out->affinity_known = nl_cpulist_parse(val.s, val.len, out->affinity, NL_MAX_CPUS) >
+				      0;
+	if (status_value(text, len, "Mems_allowed_list", &val))
+		out->mems_known = nl_cpulist_parse(val.s, val.len, &out->mems, NL_MAX_NODES) > 0;
+	return out->ids_known || out->affinity_known || out->mems_known ? 0 : -EINVAL;
+}
+
 /* A decimal id at text[*pos]; saturates at UINT64_MAX (then out of range). */
 static bool parse_list_id(const char *text, size_t end, size_t *pos, uint64_t *id)
 {

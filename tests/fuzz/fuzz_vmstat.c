@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "sysstate.h"
 
 #define UNTOUCHED 0x5a5a5a5a5a5a5a5aull
@@ -24,23 +25,6 @@ static const char *const field_names[] = {
 	"numa_pte_updates",
 };
 #define NR_FIELDS (sizeof(field_names) / sizeof(field_names[0]))
-
-static bool digits_value(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s[i] - '0', &v))
-			return false;
-	}
-	*out = v;
-	return true;
-}
 
 /* What the parser must have made of text. */
 static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS])
@@ -63,7 +47,7 @@ static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS])
 			if (strlen(field_names[f]) != (size_t)(space - line) ||
 			    memcmp(line, field_names[f], space - line))
 				continue;
-			if (digits_value(space + 1, llen - (space + 1 - line), &v)) {
+			if (model_decimal(space + 1, llen - (space + 1 - line), &v)) {
 				want[f] = v;
 				any = true;
 			}
