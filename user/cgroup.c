@@ -70,7 +70,8 @@ static void copy_span(char *dst, size_t size, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-/* "<prefix><id>.scope" or "<prefix><id>": the id part, if hex of 12+ digits. */
+/* "<prefix><id>.scope" or "<prefix><id>": the id part, if hex of 12+ digits
+ * that fit id whole (a cut id would name another container). */
 static bool scope_id(const char *seg, size_t len, const char *prefix, char *id, size_t size)
 {
 	size_t plen = strlen(prefix);
@@ -81,7 +82,7 @@ static bool scope_id(const char *seg, size_t len, const char *prefix, char *id, 
 	len -= plen;
 	if (ends_with(seg, len, ".scope"))
 		len -= strlen(".scope");
-	if (len < 12 || !all_hex(seg, len))
+	if (len < 12 || len >= size || !all_hex(seg, len))
 		return false;
 	copy_span(id, size, seg, len);
 	return true;
@@ -105,8 +106,8 @@ static bool pod_uid(const char *seg, size_t len, char *uid, size_t size)
 	n = len - (p - seg);
 	if (ends_with(p, n, ".slice"))
 		n -= strlen(".slice");
-	if (n < 8)
-		return false;
+	if (n < 8 || n >= size)
+		return false; /* too short for a UID, or too long to keep whole */
 	copy_span(uid, size, p, n);
 	for (i = 0; uid[i]; i++)
 		if (uid[i] == '_')
@@ -147,8 +148,11 @@ void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx)
 			   scope_id(seg, len, "", ctx->container, sizeof(ctx->container))) {
 			ctx->runtime = NL_RT_DOCKER; /* cgroupfs driver: /docker/<id> */
 		} else if (ctx->runtime != NL_RT_DOCKER && ctx->runtime != NL_RT_PODMAN &&
-			   (ends_with(seg, len, ".service") || ends_with(seg, len, ".scope"))) {
-			/* The deepest unit; user@UID.service is the user manager. */
+			   (ends_with(seg, len, ".service") || ends_with(seg, len, ".scope")) &&
+			   len < sizeof(ctx->unit)) {
+			/* The deepest unit; user@UID.service is the user manager.
+			 * One too long to keep whole is none: a cut name would be
+			 * another unit in the command suggested. */
 			if (starts_with(seg, len, "user@") && ends_with(seg, len, ".service") &&
 			    !under_user) {
 				under_user = true;
@@ -204,8 +208,23 @@ static bool list_has(const char *list, size_t len, const char *word)
 	return false;
 }
 
+/*
+ * The path of a hierarchy's line, whole. A cgroup name may hold a newline,
+ * so a line can be forged inside another's path: a hierarchy named twice
+ * is not known, and neither is a path too long to keep whole.
+ */
+static void set_path(char *dst, size_t size, bool *seen, const char *path, size_t plen)
+{
+	if (*seen || plen >= size)
+		dst[0] = '\0';
+	else
+		copy_span(dst, size, path, plen);
+	*seen = true;
+}
+
 int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *out)
 {
+	bool unified = false, cpuset = false, systemd = false;
 	const char *line;
 	size_t llen, pos = 0;
 	int found = 0;
@@ -222,15 +241,16 @@ int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *
 			continue;
 		path = c2 + 1;
 		plen = llen - (path - line);
-		if (!plen || path[0] != '/')
+		/* A NUL would cut the path short, to another cgroup's. */
+		if (!plen || path[0] != '/' || memchr(path, '\0', plen))
 			continue;
 		found++;
 		if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
-			copy_span(out->unified, sizeof(out->unified), path, plen);
+			set_path(out->unified, sizeof(out->unified), &unified, path, plen);
 		else if (list_has(c1 + 1, c2 - c1 - 1, "cpuset"))
-			copy_span(out->cpuset, sizeof(out->cpuset), path, plen);
+			set_path(out->cpuset, sizeof(out->cpuset), &cpuset, path, plen);
 		else if (list_has(c1 + 1, c2 - c1 - 1, "name=systemd"))
-			copy_span(out->systemd, sizeof(out->systemd), path, plen);
+			set_path(out->systemd, sizeof(out->systemd), &systemd, path, plen);
 	}
 	return found ? 0 : -EINVAL;
 }
