@@ -123,7 +123,7 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 # The parsers, the untrusted-bytes cleaning they call, the label escaper and
 # the pin record (fuzz_untrusted.c also checks what json-c makes of it).
 FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c \
-	user/sysstate.c user/cgroup.c user/export_cgroup.c
+	user/sysstate.c user/cgroup.c user/export_cgroup.c user/pmu.c user/privs.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/model.h $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)
