@@ -285,8 +285,23 @@ static bool list_has(const char *list, size_t len, const char *word)
 	return false;
 }
 
+/*
+ * The path of a hierarchy's line, whole. A cgroup name may hold a newline,
+ * so a line can be forged inside another's path: a hierarchy named twice
+ * is not known, and neither is a path too long to keep whole.
+ */
+static void set_path(char *dst, size_t size, bool *seen, const char *path, size_t plen)
+{
+	if (*seen || plen >= size)
+		dst[0] = '\0';
+	else
+		copy_span(dst, size, path, plen);
+	*seen = true;
+}
+
 int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *out)
 {
+	bool unified = false, cpuset = false, systemd = false;
 	const char *line;
 	size_t llen, pos = 0;
 	int found = 0;
@@ -303,15 +318,16 @@ int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *
 			continue;
 		path = c2 + 1;
 		plen = llen - (path - line);
-		if (!plen || path[0] != '/')
+		/* A NUL would cut the path short, to another cgroup's. */
+		if (!plen || path[0] != '/' || memchr(path, '\0', plen))
 			continue;
 		found++;
 		if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
-			copy_span(out->unified, sizeof(out->unified), path, plen);
+			set_path(out->unified, sizeof(out->unified), &unified, path, plen);
 		else if (list_has(c1 + 1, c2 - c1 - 1, "cpuset"))
-			copy_span(out->cpuset, sizeof(out->cpuset), path, plen);
+			set_path(out->cpuset, sizeof(out->cpuset), &cpuset, path, plen);
 		else if (list_has(c1 + 1, c2 - c1 - 1, "name=systemd"))
-			copy_span(out->systemd, sizeof(out->systemd), path, plen);
+			set_path(out->systemd, sizeof(out->systemd), &systemd, path, plen);
 	}
 	return found ? 0 : -EINVAL;
 }
@@ -381,27 +397,6 @@ int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts
 		}
 	}
 	return 0;
-}
-
-/* The value of "Key:\tvalue" in status text (a pointer into it, and its length). */
-static bool status_value(const char *text, size_t len, const char *key, const char **val,
-			 size_t *vlen)
-{
-	size_t klen = strlen(key), pos = 0, llen;
-	const char *line;
-
-	while (next_line(text, len, &pos, &line, &llen)) {
-		if (llen <= klen || memcmp(line, key, klen) || line[klen] != ':')
-			continue;
-		*val = line + klen + 1;
-		*vlen = llen - klen - 1;
-		while (*vlen && (**val == '\t' || **val == ' ')) {
-			(*val)++;
-			(*vlen)--;
-		}
-		return true;
-	}
-	return false;
 }
 
 void nl_proc_limits_unrestricted(const struct nl_topology *topo, struct nl_proc_limits *out)
@@ -537,10 +532,9 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 {
 	char path[PATH_MAX], *text = malloc(BIG_FILE);
 	struct nl_cgroup_paths paths;
+	struct nl_proc_status status;
 	struct nl_proc_stat st;
-	const char *val;
-	size_t vlen;
-	uint64_t bits[NL_CPU_WORDS], mbits;
+	uint64_t bits[NL_CPU_WORDS];
 	int len, ret, w;
 
 	nl_proc_limits_unrestricted(topo, out);
@@ -559,20 +553,16 @@ int nl_proc_limits_read(int pid, const struct nl_topology *topo, struct nl_proc_
 		ret = len;
 		goto out;
 	}
-	if (status_value(text, len, "Uid", &val, &vlen)) {
-		unsigned int r, e;
-
-		if (sscanf(val, "%u %u", &r, &e) == 2) {
-			out->uid = r;
-			out->euid = e;
+	if (!nl_proc_status_parse(text, len, &status)) {
+		if (status.ids_known) {
+			out->uid = status.uid;
+			out->euid = status.euid;
 		}
+		if (status.affinity_known)
+			memcpy(out->affinity, status.affinity, sizeof(out->affinity));
+		if (status.mems_known)
+			out->mems &= status.mems;
 	}
-	if (status_value(text, len, "Cpus_allowed_list", &val, &vlen) &&
-	    nl_cpulist_parse(val, vlen, bits, NL_MAX_CPUS) > 0)
-		memcpy(out->affinity, bits, sizeof(bits));
-	if (status_value(text, len, "Mems_allowed_list", &val, &vlen) &&
-	    nl_cpulist_parse(val, vlen, &mbits, NL_MAX_NODES) > 0)
-		out->mems &= mbits;
 
 	snprintf(path, sizeof(path), "%s/%d/cgroup", nl_proc_root, pid);
 	len = nl_read_file(path, text, BIG_FILE);

@@ -56,13 +56,15 @@ struct nl_cgroup_context {
  * left out, not replaced by an outer one (user@UID.service would hold every
  * process of the user), and refused says which it was: the advice then
  * gives only the forms that need no name, and says why.
+ * Each name found is whole, or left "" when it does not fit.
  */
 void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx);
 
 /*
  * The paths of /proc/PID/cgroup text: the unified (v2) one ("0::/path"), the
- * v1 cpuset hierarchy's and the v1 name=systemd one. Absent ones are "".
- * Returns 0 or -EINVAL when no line parses.
+ * v1 cpuset hierarchy's and the v1 name=systemd one. Absent ones are "", and
+ * so are those named on two lines (a newline in a cgroup name forges one)
+ * or too long to keep whole. Returns 0 or -EINVAL when no line parses.
  */
 struct nl_cgroup_paths {
 	char unified[512];

@@ -81,10 +81,40 @@ static bool sysfs_exists(const char *root, const char *pmu, const char *file)
 	return !stat(path, &st);
 }
 
-/* Puts value into the bits a format such as "config:0-7,32-35" names. */
-static int apply_format(const char *format, uint64_t value, struct perf_event_attr *attr)
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int nl_pmu_parse_type(const char *text)
+{
+	uint64_t type;
+
+	if (!nl_parse_u64(text, strlen(text), &type) || type > INT_MAX)
+		return -EINVAL;
+	return (int)type;
+}
+
+/* A bit number of a format at *p: digits, 0 to 63. */
+static bool format_bit(const char **p, int *bit)
+{
+	long v;
+	char *end;
+
+	if (!is_digit(**p))
+		return false; /* strtol would take " 5", "+5" or "-5" */
+	v = strtol(*p, &end, 10);
+	if (v > 63)
+		return false;
+	*bit = (int)v;
+	*p = end;
+	return true;
+}
+
+int nl_pmu_apply_format(const char *format, uint64_t value, struct perf_event_attr *attr)
 {
 	const char *colon = strchr(format, ':'), *p;
+	uint64_t named = 0;
 	__u64 *field;
 	int shift = 0;
 
@@ -98,36 +128,50 @@ static int apply_format(const char *format, uint64_t value, struct perf_event_at
 		field = &attr->config2;
 	else
 		return -EINVAL;
-	for (p = colon + 1; *p;) {
-		char *end;
-		long lo = strtol(p, &end, 10), hi = lo;
-		int bit;
+	for (p = colon + 1;;) {
+		int lo, hi, bit;
 
-		if (end == p || lo < 0 || lo > 63)
+		if (!format_bit(&p, &lo))
 			return -EINVAL;
-		if (*end == '-') {
-			p = end + 1;
-			hi = strtol(p, &end, 10);
-			if (end == p || hi < lo || hi > 63)
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (!format_bit(&p, &hi) || hi < lo)
 				return -EINVAL;
 		}
+		/* A bit named twice: a value bit would be lost, and past 64
+		 * bits named, the shift below would be undefined. */
 		for (bit = lo; bit <= hi; bit++, shift++) {
+			if (named & (1ull << bit))
+				return -EINVAL;
+			named |= 1ull << bit;
 			if ((value >> shift) & 1)
 				*field |= 1ull << bit;
 			else
 				*field &= ~(1ull << bit);
 		}
-		if (*end == ',')
-			end++;
-		else if (*end)
+		if (!*p)
+			break;
+		if (*p++ != ',')
 			return -EINVAL;
-		p = end;
 	}
 	/* A value wider than its bits does not fit. */
 	return shift < 64 && (value >> shift) ? -ERANGE : 0;
 }
 
-int nl_pmu_parse_event(const char *root, const char *pmu, const char *terms,
+/* A term's name, a file name under format/: no '/' or "..". */
+static bool term_name_ok(const char *name)
+{
+	const char *c;
+
+	for (c = name; *c; c++)
+		if (!is_digit(*c) && !(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') &&
+		    *c != '_')
+			return false;
+	return c != name;
+}
+
+int nl_pmu_parse_terms(const char *terms, nl_pmu_format_fn format_of, void *ctx,
 		       struct perf_event_attr *attr)
 {
 	char copy[256], *term, *save = NULL;
@@ -135,26 +179,52 @@ int nl_pmu_parse_event(const char *root, const char *pmu, const char *terms,
 	if (snprintf(copy, sizeof(copy), "%s", terms) >= (int)sizeof(copy))
 		return -E2BIG;
 	for (term = strtok_r(copy, ",", &save); term; term = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(term, '='), format[128], file[160], *end;
+		char *eq = strchr(term, '='), format[128], *end;
 		uint64_t value = 1; /* a bare term is a flag */
 		int err;
 
 		if (eq) {
 			*eq = '\0';
+			/* strtoull would take " 1", "+1" and "-1" (2^64 - 1). */
+			if (!is_digit(eq[1]))
+				return -EINVAL;
 			errno = 0;
 			value = strtoull(eq + 1, &end, 0);
-			if (errno || end == eq + 1 || *end)
+			if (errno || *end)
 				return -EINVAL;
 		}
-		snprintf(file, sizeof(file), "format/%s", term);
-		err = read_sysfs(root, pmu, file, format, sizeof(format));
+		if (!term_name_ok(term))
+			return -EINVAL;
+		err = format_of(ctx, term, format, sizeof(format));
 		if (err < 0)
-			return err == -ENOENT ? -ENOENT : err;
-		err = apply_format(format, value, attr);
+			return err;
+		err = nl_pmu_apply_format(format, value, attr);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* A format file of the PMU named by ctx, from sysfs. */
+struct sysfs_pmu {
+	const char *root, *pmu;
+};
+
+static int sysfs_format(void *ctx, const char *name, char *buf, size_t size)
+{
+	const struct sysfs_pmu *where = ctx;
+	char file[160];
+
+	snprintf(file, sizeof(file), "format/%s", name);
+	return read_sysfs(where->root, where->pmu, file, buf, size);
+}
+
+int nl_pmu_parse_event(const char *root, const char *pmu, const char *terms,
+		       struct perf_event_attr *attr)
+{
+	struct sysfs_pmu where = { root, pmu };
+
+	return nl_pmu_parse_terms(terms, sysfs_format, &where, attr);
 }
 
 static void all_cpus(uint64_t *cpus)
@@ -185,7 +255,9 @@ static int probe_pebs_pmu(const char *root, const char *pmu, uint64_t period,
 		return -ENOENT;
 	if (read_sysfs(root, pmu, "type", buf + 128, 64) <= 0)
 		return -ENOENT;
-	type = atoi(buf + 128);
+	type = nl_pmu_parse_type(buf + 128);
+	if (type < 0)
+		return type;
 	memset(ev, 0, sizeof(*ev));
 	snprintf(ev->pmu, sizeof(ev->pmu), "%s", pmu);
 	base_attr(&ev->attr, type);
@@ -220,13 +292,16 @@ static int probe_pebs_pmu(const char *root, const char *pmu, uint64_t period,
 static int probe_ibs(const char *root, uint64_t period, struct nl_pmu_event *ev)
 {
 	char buf[64];
-	int err;
+	int err, type;
 
 	if (read_sysfs(root, "ibs_op", "type", buf, sizeof(buf)) <= 0)
 		return -ENOENT;
+	type = nl_pmu_parse_type(buf);
+	if (type < 0)
+		return type;
 	memset(ev, 0, sizeof(*ev));
 	snprintf(ev->pmu, sizeof(ev->pmu), "ibs_op");
-	base_attr(&ev->attr, atoi(buf));
+	base_attr(&ev->attr, type);
 	/* Count dispatched ops rather than cycles, where the PMU can. */
 	if (sysfs_exists(root, "ibs_op", "format/cnt_ctl")) {
 		err = nl_pmu_parse_event(root, "ibs_op", "cnt_ctl=1", &ev->attr);

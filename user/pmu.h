@@ -53,6 +53,21 @@ int nl_pmu_probe(const char *root, uint64_t period, enum nl_pmu_rate rate,
 int nl_pmu_parse_event(const char *root, const char *pmu, const char *terms,
 		       struct perf_event_attr *attr);
 
+/*
+ * The parsers under it, on text (sysfs files, trailing newline removed):
+ * a PMU's type file ("8"): the type, or -EINVAL unless plain decimal below
+ * 2^31; a format ("config:0-7,32-35", "config1:0-15"): value put into the
+ * bits named, in order, 0, -ERANGE when it has more bits than named, or
+ * -EINVAL (a bit named twice too); terms ("event=0xcd,umask=0x1,ldlat=3", a bare term meaning 1),
+ * each name's format got from format_of (0 or a negative errno, returned):
+ * 0, -E2BIG, -EINVAL, or the first error of a format.
+ */
+int nl_pmu_parse_type(const char *text);
+int nl_pmu_apply_format(const char *format, uint64_t value, struct perf_event_attr *attr);
+typedef int (*nl_pmu_format_fn)(void *ctx, const char *name, char *buf, size_t size);
+int nl_pmu_parse_terms(const char *terms, nl_pmu_format_fn format_of, void *ctx,
+		       struct perf_event_attr *attr);
+
 /* The software page-fault event with PERF_SAMPLE_ADDR, one sample per fault. */
 void nl_pmu_software_faults(struct nl_pmu_config *cfg);
 

@@ -39,7 +39,7 @@ static bool is_space(char c)
 }
 
 /* A decimal number spanning exactly len bytes; false if empty, not digits, or too big. */
-static bool parse_u64(const char *s, size_t len, uint64_t *v)
+bool nl_parse_u64(const char *s, size_t len, uint64_t *v)
 {
 	uint64_t x = 0;
 	size_t i;
@@ -66,7 +66,7 @@ static bool parse_s64(const char *s, size_t len, int64_t min, int64_t max, int64
 	bool neg = len && s[0] == '-';
 	uint64_t u;
 
-	if (!parse_u64(s + neg, len - neg, &u))
+	if (!nl_parse_u64(s + neg, len - neg, &u))
 		return false;
 	if (neg) {
 		if (u > (uint64_t)INT64_MAX + 1)
@@ -175,8 +175,8 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 		if (tok.s[0] == 'N') {
 			const char *eq = memchr(tok.s, '=', tok.len);
 
-			if (!eq || !parse_u64(tok.s + 1, eq - tok.s - 1, &n) ||
-			    !parse_u64(eq + 1, tok.s + tok.len - eq - 1, &v))
+			if (!eq || !nl_parse_u64(tok.s + 1, eq - tok.s - 1, &n) ||
+			    !nl_parse_u64(eq + 1, tok.s + tok.len - eq - 1, &v))
 				goto bad;
 			if (n >= NL_MAX_NODES) {
 				clamped++;
@@ -189,7 +189,7 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 			if (__builtin_add_overflow(pages[n], v, &pages[n]))
 				goto bad;
 		} else if (token_key(&tok, "kernelpagesize_kB=", &val)) {
-			if (!parse_u64(val.s, val.len, &page_kb) || !page_kb)
+			if (!nl_parse_u64(val.s, val.len, &page_kb) || !page_kb)
 				goto bad;
 		} else if (token_key(&tok, "file=", &val)) {
 			/* The path has space, tab, newline and '=' escaped as \ooo:
@@ -200,7 +200,7 @@ static void nm_parse_line(const char *s, size_t len, struct nl_numa_maps *out)
 		} else {
 			for (i = 0; i < sizeof(nm_count_keys) / sizeof(nm_count_keys[0]); i++) {
 				if (token_key(&tok, nm_count_keys[i], &val)) {
-					if (!parse_u64(val.s, val.len, &v))
+					if (!nl_parse_u64(val.s, val.len, &v))
 						goto bad;
 					break;
 				}
@@ -419,16 +419,16 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 			out->ppid = (int)v;
 			break;
 		case 9:
-			if (!parse_u64(s, tlen, &u) || u > UINT_MAX)
+			if (!nl_parse_u64(s, tlen, &u) || u > UINT_MAX)
 				return -EINVAL;
 			out->flags = (unsigned int)u;
 			break;
 		case 14:
-			if (!parse_u64(s, tlen, &out->utime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->utime_ticks))
 				return -EINVAL;
 			break;
 		case 15:
-			if (!parse_u64(s, tlen, &out->stime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->stime_ticks))
 				return -EINVAL;
 			break;
 		case 20:
@@ -437,7 +437,7 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 			out->num_threads = (long)v;
 			break;
 		case 22:
-			if (!parse_u64(s, tlen, &out->starttime_ticks))
+			if (!nl_parse_u64(s, tlen, &out->starttime_ticks))
 				return -EINVAL;
 			break;
 		case 24:
@@ -468,6 +468,62 @@ int nl_proc_stat_read(int pid, struct nl_proc_stat *out)
 	if (len < 0)
 		return len;
 	return nl_proc_stat_parse(buf, len, out);
+}
+
+/* The value of the first "Key:<blanks>value" line of status text: a
+ * pointer into it and its length, which ends at the line's end. */
+static bool status_value(const char *text, size_t len, const char *key, struct token *val)
+{
+	size_t klen = strlen(key), pos = 0;
+
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+
+		pos += llen + 1;
+		if (llen <= klen || memcmp(line, key, klen) || line[klen] != ':')
+			continue;
+		val->s = line + klen + 1;
+		val->len = llen - klen - 1;
+		while (val->len && is_blank(*val->s)) {
+			val->s++;
+			val->len--;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* "Uid:\treal\teffective\tsaved\tfs": the first two, 32-bit decimal ids. */
+static bool status_ids(const struct token *val, uint32_t *real, uint32_t *effective)
+{
+	struct token tok;
+	uint64_t id[2];
+	size_t pos = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (!next_token(val->s, val->len, &pos, &tok) ||
+		    !nl_parse_u64(tok.s, tok.len, &id[i]) || id[i] > UINT32_MAX)
+			return false;
+	*real = id[0];
+	*effective = id[1];
+	return true;
+}
+
+int nl_proc_status_parse(const char *text, size_t len, struct nl_proc_status *out)
+{
+	struct token val;
+
+	memset(out, 0, sizeof(*out));
+	if (status_value(text, len, "Uid", &val))
+		out->ids_known = status_ids(&val, &out->uid, &out->euid);
+	if (status_value(text, len, "Cpus_allowed_list", &val))
+		out->affinity_known = nl_cpulist_parse(val.s, val.len, out->affinity, NL_MAX_CPUS) >
+				      0;
+	if (status_value(text, len, "Mems_allowed_list", &val))
+		out->mems_known = nl_cpulist_parse(val.s, val.len, &out->mems, NL_MAX_NODES) > 0;
+	return out->ids_known || out->affinity_known || out->mems_known ? 0 : -EINVAL;
 }
 
 /* A decimal id at text[*pos]; saturates at UINT64_MAX (then out of range). */

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Parsers of kernel text: /proc/PID/numa_maps, /proc/PID/stat, CPU and node
- * lists ("0-3,8,10-11"). Each parser takes a buffer (so it can be unit-tested
- * and fuzzed) and has a reader that fetches the file. Errors are negative
+ * Parsers of kernel text: /proc/PID/numa_maps, /proc/PID/stat, /proc/PID/status,
+ * CPU and node lists ("0-3,8,10-11"). Each parser takes a buffer (so it can
+ * be unit-tested and fuzzed) and has a reader that fetches the file (status:
+ * nl_proc_limits_read, cgroup.h). Errors are negative
  * errno values: -ENOENT when the process is gone, -EINVAL for text that does
  * not parse.
  */
 #ifndef NUMALENS_PROCFS_H
 #define NUMALENS_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "numalens.h"
@@ -48,6 +50,20 @@ struct nl_proc_stat {
 int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out);
 int nl_proc_stat_read(int pid, struct nl_proc_stat *out);
 
+/* What /proc/PID/status says of its owner, affinity and memory nodes; a
+ * field is known only where its line is there and parses whole. */
+struct nl_proc_status {
+	bool ids_known; /* Uid: */
+	uint32_t uid, euid;
+	bool affinity_known; /* Cpus_allowed_list: (a list of at least one CPU) */
+	uint64_t affinity[NL_MAX_CPUS / 64];
+	bool mems_known; /* Mems_allowed_list: (... of at least one node) */
+	uint64_t mems;
+};
+
+/* 0, or -EINVAL when no field is known. */
+int nl_proc_status_parse(const char *text, size_t len, struct nl_proc_status *out);
+
 /*
  * Parses a list such as "0-3,8,10-11\n" into a bitmap of nbits bits
  * (bits[i / 64] bit i % 64). Returns the number of bits set, -EINVAL for
@@ -57,6 +73,10 @@ int nl_cpulist_parse(const char *text, size_t len, uint64_t *bits, size_t nbits)
 /* The inverse: a bitmap as a list, "0-3,8" (cut short with "..." when buf is
  * too small); returns buf. */
 char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
+
+/* A decimal number spanning exactly s[0..len): no sign, no blank, no
+ * overflow. False otherwise, *v untouched. */
+bool nl_parse_u64(const char *s, size_t len, uint64_t *v);
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 int nl_read_file(const char *path, char *buf, size_t size);

@@ -27,10 +27,13 @@ int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 
 		for (i = 0; space && i < sizeof(fields) / sizeof(fields[0]); i++) {
 			size_t n = strlen(fields[i].name);
+			uint64_t value;
 
-			if ((size_t)(space - line) == n && !memcmp(line, fields[i].name, n)) {
-				*(uint64_t *)((char *)s + fields[i].offset) =
-					strtoull(space + 1, NULL, 10);
+			/* "name value", the value all digits: a line such as
+			 * "name -1" or "name 12x" is not taken for a count. */
+			if ((size_t)(space - line) == n && !memcmp(line, fields[i].name, n) &&
+			    nl_parse_u64(space + 1, stop - space - 1, &value)) {
+				*(uint64_t *)((char *)s + fields[i].offset) = value;
 				s->vmstat_valid = 1;
 			}
 		}

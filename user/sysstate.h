@@ -15,7 +15,9 @@ struct nl_system {
 	int vmstat_valid;
 };
 
-/* Fills the vmstat fields from /proc/vmstat text. */
+/* Fills the vmstat fields from /proc/vmstat text, "name value" lines; a
+ * line whose value is not a plain decimal number is skipped. 0, or -ENOENT
+ * when no field was found. */
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
 int nl_system_read(struct nl_system *s);
 

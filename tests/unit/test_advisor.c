@@ -750,6 +750,59 @@ static void test_cgroup_classify(void **state)
 	assert_string_equal(nl_runtime_name(NL_RT_KUBERNETES), "kubernetes");
 }
 
+/* A name too long for its buffer is none, not cut to another unit's,
+ * container's or pod's name. */
+static void test_cgroup_names_whole(void **state)
+{
+	struct nl_cgroup_context c;
+	char path[1024], name[300];
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	/* Longer than systemd's 255 bytes: no unit, and not the outer one. */
+	snprintf(path, sizeof(path), "/system.slice/x.service/%.260s.service", name);
+	nl_cgroup_classify(path, &c);
+	assert_string_equal(c.unit, "");
+	assert_int_equal(c.refused, NL_REFUSED_UNIT);
+
+	/* Not a container id: a scope unit of that name, as systemd has it. */
+	snprintf(path, sizeof(path), "/system.slice/docker-%.200s.scope", name);
+	nl_cgroup_classify(path, &c);
+	assert_int_equal(c.runtime, NL_RT_SYSTEMD);
+	assert_string_equal(c.container, "");
+
+	snprintf(path, sizeof(path), "/kubepods/besteffort/pod%.80s/0123456789ab", name);
+	nl_cgroup_classify(path, &c);
+	assert_int_equal(c.runtime, NL_RT_KUBERNETES);
+	assert_string_equal(c.pod, "");
+	assert_string_equal(c.container, ""); /* 12 hex digits: not a whole id */
+}
+
+/* A cgroup named "a\n0::/system.slice/docker-ID.scope" forges a second
+ * line: the hierarchy is then not known, as is one whose path does not
+ * fit or holds a NUL. */
+static void test_cgroup_paths_forged(void **state)
+{
+	static const char forged[] =
+		"1:name=systemd:/user.slice/a\n"
+		"0::/user.slice/a\n0::/system.slice/docker-0123456789ab.scope\n";
+	static const char nul[] = "0::/user.slice/a\0b\n1:name=systemd:/user.slice\n";
+	struct nl_cgroup_paths p;
+	char text[700];
+
+	assert_int_equal(nl_cgroup_paths_parse(forged, strlen(forged), &p), 0);
+	assert_string_equal(p.unified, "");
+	assert_string_equal(p.systemd, "/user.slice/a");
+
+	snprintf(text, sizeof(text), "0::/%0600d\n", 0);
+	assert_int_equal(nl_cgroup_paths_parse(text, strlen(text), &p), 0);
+	assert_string_equal(p.unified, "");
+
+	assert_int_equal(nl_cgroup_paths_parse(nul, sizeof(nul) - 1, &p), 0);
+	assert_string_equal(p.unified, "");
+	assert_string_equal(p.systemd, "/user.slice");
+}
+
 static void test_cgroup_parsers(void **state)
 {
 	static const char hybrid[] = "12:cpuset:/docker/abc\n"
@@ -1523,12 +1576,14 @@ static void test_autopin_many_not_allowed(void **state)
 	struct nl_snapshot snap = {
 		.topo = &topo, .nr_nodes = 2, .window_s = window, .nr = N, .procs = many
 	};
+	/* Pids clear of this test's own, which auto-pin always skips. */
+	uint32_t base = (uint32_t)getpid() + 1;
 	int i, t;
 
 	memset(many, 0, sizeof(many));
 	memset(many_nodes, 0, sizeof(many_nodes));
 	for (i = 0; i < N; i++) {
-		many[i].pid = 1000 + (uint32_t)(i * 7919 % N); /* a permutation */
+		many[i].pid = base + (uint32_t)(i * 7919 % N); /* a permutation */
 		many[i].start_time_ns = 1;
 		strcpy(many[i].comm, "web");
 		many[i].node = many_nodes[i];
@@ -1574,6 +1629,8 @@ int main(void)
 		cmocka_unit_test_setup(test_commands_by_context, reset),
 		cmocka_unit_test(test_cgroup_classify),
 		cmocka_unit_test(test_cgroup_parsers),
+		cmocka_unit_test(test_cgroup_names_whole),
+		cmocka_unit_test(test_cgroup_paths_forged),
 		cmocka_unit_test_setup_teardown(test_limits_read, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_limits_hostile, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_report_suggestion, tree_setup, tree_teardown),

@@ -151,6 +151,45 @@ static void test_parse_event_formats(void **state)
 	assert_int_equal(nl_pmu_parse_event(tree("zen3"), "cpu", "event=zz", &attr), -EINVAL);
 }
 
+/* Bits named twice made the old parser shift a 64-bit value by 64 or more
+ * (undefined: on x86 the value's bits were used again). */
+static void test_format_bits_once(void **state)
+{
+	struct perf_event_attr attr = { 0 };
+
+	assert_int_equal(nl_pmu_apply_format("config:0-7,32-35", 0x5cd, &attr), 0);
+	assert_int_equal(attr.config, 0xcd | (5ull << 32));
+	assert_int_equal(nl_pmu_apply_format("config:0-63,0-63", 1, &attr), -EINVAL);
+	assert_int_equal(nl_pmu_apply_format("config1:8-15,8", 1, &attr), -EINVAL);
+	assert_int_equal(nl_pmu_apply_format("config2:0-3", 0x10, &attr), -ERANGE);
+	assert_int_equal(nl_pmu_apply_format("config: 5", 1, &attr), -EINVAL);
+	assert_int_equal(nl_pmu_apply_format("config:5,", 1, &attr), -EINVAL);
+	assert_int_equal(nl_pmu_apply_format("config:+5", 1, &attr), -EINVAL);
+}
+
+static int one_format(void *ctx, const char *name, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s", (const char *)ctx);
+}
+
+/* strtoull took "-1" as 2^64 - 1, and atoi took "x" as type 0. */
+static void test_terms_and_type_strict(void **state)
+{
+	struct perf_event_attr attr = { 0 };
+
+	assert_int_equal(
+		nl_pmu_parse_terms("event=0x1f,,ldlat=010", one_format, "config:0-15", &attr), 0);
+	assert_int_equal(attr.config, 8);
+	assert_int_equal(nl_pmu_parse_terms("event=-1", one_format, "config:0-63", &attr), -EINVAL);
+	assert_int_equal(nl_pmu_parse_terms("event= 1", one_format, "config:0-63", &attr), -EINVAL);
+	assert_int_equal(nl_pmu_parse_terms("../type=1", one_format, "config:0-63", &attr),
+			 -EINVAL);
+	assert_int_equal(nl_pmu_parse_type("8"), 8);
+	assert_int_equal(nl_pmu_parse_type("x"), -EINVAL);
+	assert_int_equal(nl_pmu_parse_type("-1"), -EINVAL);
+	assert_int_equal(nl_pmu_parse_type("2147483648"), -EINVAL);
+}
+
 static void test_physmap(void **state)
 {
 	struct nl_physmap m;
@@ -180,6 +219,8 @@ int main(void)
 		cmocka_unit_test(test_vm_has_none),
 		cmocka_unit_test(test_arm_spe_named),
 		cmocka_unit_test(test_parse_event_formats),
+		cmocka_unit_test(test_format_bits_once),
+		cmocka_unit_test(test_terms_and_type_strict),
 		cmocka_unit_test(test_physmap),
 	};
 

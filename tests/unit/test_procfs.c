@@ -556,6 +556,41 @@ static void assert_bits(const uint64_t *bits, size_t nbits, const char *expect)
 	assert_string_equal(got, expect);
 }
 
+static void test_status_fields(void **state)
+{
+	const char text[] = "Name:\tsh\nUid:\t1000\t1001\t1000\t1000\n"
+			    "Cpus_allowed:\tff\nCpus_allowed_list:\t0-3,64\n"
+			    "Mems_allowed_list:\t1\n";
+	struct nl_proc_status st;
+
+	assert_int_equal(nl_proc_status_parse(text, sizeof(text) - 1, &st), 0);
+	assert_true(st.ids_known);
+	assert_int_equal(st.uid, 1000);
+	assert_int_equal(st.euid, 1001);
+	assert_true(st.affinity_known);
+	assert_int_equal(st.affinity[0], 0xf);
+	assert_int_equal(st.affinity[1], 1);
+	assert_true(st.mems_known);
+	assert_int_equal(st.mems, 2);
+}
+
+/* The ids are the Uid line's own: not read from the next line, not a
+ * negative or 33-bit number taken modulo 2^32. */
+static void test_status_bad_ids(void **state)
+{
+	static const char *const bad[] = {
+		"Uid:\t\n1000\t1000\n",	       "Uid:\t1000\n1000\n",  "Uid:\t-1\t-1\t0\t0\n",
+		"Uid:\t4294967296\t0\t0\t0\n", "Uid:\t+5\t5\t5\t5\n",
+	};
+	struct nl_proc_status st;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(nl_proc_status_parse(bad[i], strlen(bad[i]), &st), -EINVAL);
+		assert_false(st.ids_known);
+	}
+}
+
 static void test_cpulist_basic(void **state)
 {
 	uint64_t bits[2];
@@ -701,6 +736,8 @@ int main(void)
 		cmocka_unit_test(test_stat_long_comm),
 		cmocka_unit_test(test_stat_fewer_fields),
 		cmocka_unit_test(test_stat_malformed),
+		cmocka_unit_test(test_status_fields),
+		cmocka_unit_test(test_status_bad_ids),
 		cmocka_unit_test_teardown(test_stat_read, reset_root),
 		cmocka_unit_test_teardown(test_stat_read_self, reset_root),
 		cmocka_unit_test(test_cpulist_basic),

@@ -95,20 +95,35 @@ static void test_snapshot_deltas(void **state)
 	nl_sample_table_free(&after);
 }
 
+static void assert_vmstat(const struct nl_system *s, uint64_t hint_faults, uint64_t local,
+			  uint64_t migrated, uint64_t pte_updates)
+{
+	assert_int_equal(s->numa_hint_faults, hint_faults);
+	assert_int_equal(s->numa_hint_faults_local, local);
+	assert_int_equal(s->numa_pages_migrated, migrated);
+	assert_int_equal(s->numa_pte_updates, pte_updates);
+}
+
 static void test_vmstat_parse(void **state)
 {
 	const char text[] = "nr_free_pages 100\nnuma_hit 5\nnuma_hint_faults 1234\n"
 			    "numa_hint_faults_local 1000\nnuma_pages_migrated 77\n"
 			    "numa_hint_faults_localx 9\nnuma_pte_updates 4321";
+	/* Values that are no count are skipped, not read as 2^64 - 1 or 12;
+	 * nothing is read past len (no NUL after the digits there). */
+	const char bad[] = "numa_hint_faults -1\nnuma_hint_faults_local 12x\n"
+			   "numa_pages_migrated 18446744073709551616\nnuma_pte_updates  5\n"
+			   "numa_pte_updates 42";
 	struct nl_system s = { 0 };
 
 	assert_int_equal(nl_vmstat_parse(text, sizeof(text) - 1, &s), 0);
-	assert_int_equal(s.numa_hint_faults, 1234);
-	assert_int_equal(s.numa_hint_faults_local, 1000);
-	assert_int_equal(s.numa_pages_migrated, 77);
-	assert_int_equal(s.numa_pte_updates, 4321);
+	assert_vmstat(&s, 1234, 1000, 77, 4321);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(nl_vmstat_parse("pgfault 3\n", 10, &s), -ENOENT);
+	assert_int_equal(nl_vmstat_parse(bad, sizeof(bad) - 2, &s), 0);
+	assert_vmstat(&s, 0, 0, 0, 4);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nl_vmstat_parse(bad, sizeof(bad) - 6, &s), -ENOENT);
 }
 
 /* A snapshot of two processes: one remote and busy, one idle. */
