@@ -16,12 +16,16 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "advisor.h"
@@ -59,8 +63,25 @@ static void usage(FILE *f)
 		"                          (repeatable)\n"
 		"      --allow-cgroup GLOB always a series for processes in matching cgroups\n"
 		"      --no-cgroup         no cgroup, container_id or pod_uid labels\n"
-		"      --keep-caps         keep every capability (default: drop all but those\n"
-		"                          refreshing needs once the programs are attached)\n"
+		"      --user NAME|UID     the user to run as once the programs are attached\n"
+		"                          (default: see Privileges)\n"
+		"      --keep-caps         keep the user and every capability (default: drop\n"
+		"                          to --user and what refreshing needs once attached)\n"
+		"\n"
+		"Privileges: loading and attaching need root's CAP_BPF and CAP_PERFMON. Then,\n"
+		"before serving, numalens becomes another user (no supplementary groups,\n"
+		"no_new_privs), which takes CAP_SETUID and CAP_SETGID: --user; else nobody,\n"
+		"or the owner of the --textfile's directory when that is not root (its\n"
+		"files stay that user's); it stays root with --auto-pin (pin records that\n"
+		"root's numalens unpin trusts) and stays who it is when not started as root.\n"
+		"It keeps only, in every set (bounding too), what refreshing needs, probed\n"
+		"at start and logged with why:\n"
+		"  CAP_PERFMON (or CAP_SYS_PTRACE on kernels before 6.18) to read other\n"
+		"  users' /proc/PID/numa_maps (ptrace read access); CAP_BPF only where the\n"
+		"  kernel refuses map reads without it (not 6.18); CAP_SYS_NICE with\n"
+		"  --auto-pin (other processes' affinity); CAP_SYS_PTRACE with\n"
+		"  --auto-pin-migrate (migrate_pages checks ptrace access).\n"
+		"The BPF maps, the port and the --textfile's directory are opened before.\n"
 		"\n"
 		"HTTP limits (fixed): %d connections in all, %d per client address; over\n"
 		"either, the connection idle the longest (none of its requests under way:\n"
@@ -114,34 +135,42 @@ static double realtime_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Creates the temporary file beside path that nl_textfile_write renames
- * over it: its descriptor, or a negative errno; *tmp is its name (free it). */
-static int textfile_tmp(const char *path, char **tmp)
+/* Creates the temporary file beside the textfile that nl_textfile_write
+ * renames over it, relative to the directory held open (so it works once
+ * the path above it is closed to the exporter's user): its descriptor, or
+ * a negative errno; its name in tmp. O_EXCL: nothing planted there is
+ * followed or reused. */
+static int textfile_tmp(const struct nl_textfile *tf, char *tmp, size_t size)
 {
-	char *copy = strdup(path);
-	int fd;
+	unsigned int r;
+	int i, fd;
 
-	*tmp = NULL;
-	if (!copy)
-		return -ENOMEM;
-	/* Hidden and not *.prom: the textfile collector skips it. */
-	if (asprintf(tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
-		*tmp = NULL;
-		free(copy);
-		return -ENOMEM;
+	for (i = 0; i < 100; i++) {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = (unsigned int)getpid() * 2654435761u + i;
+		/* Hidden and not *.prom: the textfile collector skips it. */
+		if ((size_t)snprintf(tmp, size, ".%s.%08x", tf->name, r) >= size)
+			return -ENAMETOOLONG;
+		fd = openat(tf->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
 	}
-	free(copy);
-	fd = mkostemp(*tmp, O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return -EEXIST;
 }
 
-int nl_textfile_check(const char *path, char *why, size_t size)
+int nl_textfile_open(const char *path, struct nl_textfile *tf, char *why, size_t size)
 {
-	char *copy, *tmp, *dir;
+	char *copy, *base;
 	struct stat st;
-	int fd;
+	int err;
 
-	if (!path[0]) {
+	memset(tf, 0, sizeof(*tf));
+	tf->dirfd = -1;
+	tf->path = path;
+	if (!path[0] || path[strlen(path) - 1] == '/') {
 		snprintf(why, size, "--textfile needs a file name");
 		return -EINVAL;
 	}
@@ -155,43 +184,89 @@ int nl_textfile_check(const char *path, char *why, size_t size)
 		return -EINVAL;
 	}
 	copy = strdup(path);
-	if (!copy) {
+	base = strdup(path);
+	if (!copy || !base) {
+		free(copy);
+		free(base);
 		snprintf(why, size, "out of memory");
 		return -ENOMEM;
 	}
-	dir = dirname(copy);
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(why, size, "--textfile %s: its directory %s does not exist", path, dir);
-		free(copy);
-		return -ENOENT;
-	}
-	/* What each refresh does first: a file beside it, to rename over it. */
-	fd = textfile_tmp(path, &tmp);
-	if (fd < 0) {
-		snprintf(why, size, "--textfile %s: cannot create a file in %s: %s", path, dir,
-			 strerror(-fd));
-		free(tmp);
-		free(copy);
-		return fd;
-	}
-	close(fd);
-	unlink(tmp);
-	free(tmp);
+	tf->name = strdup(basename(base));
+	tf->dir = strdup(dirname(copy));
 	free(copy);
+	free(base);
+	if (!tf->name || !tf->dir) {
+		nl_textfile_close(tf);
+		snprintf(why, size, "out of memory");
+		return -ENOMEM;
+	}
+	/* Held open: every write is relative to this directory, whoever the
+	 * exporter is by then and whatever is renamed over its path. */
+	tf->dirfd = open(tf->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tf->dirfd < 0) {
+		err = -errno;
+		snprintf(why, size, "--textfile %s: its directory %s %s", path, tf->dir,
+			 err == -ENOENT || err == -ENOTDIR ? "does not exist" : strerror(-err));
+		nl_textfile_close(tf);
+		return err == -ENOTDIR ? -ENOENT : err;
+	}
 	return 0;
 }
 
-int nl_textfile_write(const char *path, const char *data, size_t len)
+int nl_textfile_check(const struct nl_textfile *tf, char *why, size_t size)
 {
-	char *tmp = NULL;
+	char tmp[NAME_MAX + 1];
+	struct stat dir, st;
+	int fd;
+
+	/* What each refresh does first: a file beside it, to rename over it. */
+	fd = textfile_tmp(tf, tmp, sizeof(tmp));
+	if (fd < 0) {
+		snprintf(why, size, "--textfile %s: cannot create a file in %s: %s", tf->path,
+			 tf->dir, strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	if (unlinkat(tf->dirfd, tmp, 0)) {
+		fd = -errno;
+		snprintf(why, size, "--textfile %s: cannot remove a file in %s: %s", tf->path,
+			 tf->dir, strerror(-fd));
+		return fd;
+	}
+	/* In a sticky directory (/tmp) only its owner replaces a file. */
+	if (!fstat(tf->dirfd, &dir) && (dir.st_mode & S_ISVTX) && dir.st_uid != geteuid() &&
+	    !fstatat(tf->dirfd, tf->name, &st, AT_SYMLINK_NOFOLLOW) && st.st_uid != geteuid()) {
+		snprintf(why, size,
+			 "--textfile %s belongs to uid %u in the sticky directory %s: uid %u "
+			 "cannot replace it; remove it, or use a directory of that user",
+			 tf->path, (unsigned int)st.st_uid, tf->dir, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
+void nl_textfile_close(struct nl_textfile *tf)
+{
+	if (tf->dirfd >= 0)
+		close(tf->dirfd);
+	free(tf->dir);
+	free(tf->name);
+	tf->dirfd = -1;
+	tf->dir = NULL;
+	tf->name = NULL;
+}
+
+int nl_textfile_write(const struct nl_textfile *tf, const char *data, size_t len)
+{
+	char tmp[NAME_MAX + 1];
+	bool made = false;
 	size_t done = 0;
 	int fd, err = 0;
 
-	fd = textfile_tmp(path, &tmp);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
+	fd = textfile_tmp(tf, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	made = true;
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 
@@ -213,14 +288,13 @@ int nl_textfile_write(const char *path, const char *data, size_t len)
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path))
+	if (renameat(tf->dirfd, tmp, tf->dirfd, tf->name))
 		err = -errno;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (err && tmp)
-		unlink(tmp);
-	free(tmp);
+	if (err && made)
+		unlinkat(tf->dirfd, tmp, 0);
 	return err;
 }
 
@@ -250,6 +324,7 @@ struct exporter {
 	struct nl_export *series;
 	struct nl_http *http;
 	const char *textfile;
+	struct nl_textfile tf;
 	struct nl_buf text;
 	struct nl_export_host host;
 	struct nl_prog_info progs[NL_EXPORT_MAX_PROGS];
@@ -314,7 +389,7 @@ static int refresh(struct exporter *x)
 			nl_http_publish(x->http, blob);
 	}
 	if (x->textfile) {
-		err = nl_textfile_write(x->textfile, x->text.data, x->text.len);
+		err = nl_textfile_write(&x->tf, x->text.data, x->text.len);
 		if (err) {
 			x->host.textfile_errors++;
 			nl_warn("cannot write %s: %s", x->textfile, strerror(-err));
@@ -327,6 +402,114 @@ static int refresh(struct exporter *x)
 		 x->series->tracked, x->series->nr_selected, x->series->folded, x->text.len,
 		 x->host.refresh_seconds * 1e3);
 	return err; /* a textfile not written fails --once; the loop goes on */
+}
+
+/* Who the exporter is once attached (--help says why): --user; else who
+ * it is when not root (a service manager's user with ambient capabilities)
+ * or with --auto-pin (root's pin records); else the owner of the
+ * --textfile's directory when not root (node_exporter's user: its files
+ * stay that user's, and no capability bypasses file modes); else nobody.
+ * 0, or an exit status (said). */
+static int choose_identity(const char *user, bool keep_caps, bool auto_pin,
+			   const struct nl_textfile *tf, struct nl_identity *id)
+{
+	char msg[256], num[16], why[300];
+	struct stat st;
+	int err;
+
+	if (keep_caps)
+		return nl_identity_stay("--keep-caps", id);
+	if (user) {
+		snprintf(why, sizeof(why), "--user %s", user);
+		err = nl_identity_user(user, why, id, msg, sizeof(msg));
+	} else if (geteuid()) {
+		return nl_identity_stay("not started as root (already a user of its own)", id);
+	} else if (auto_pin) {
+		return nl_identity_stay("--auto-pin writes pin records, which root's numalens "
+					"unpin trusts only when root's (--user NAME: that user's)",
+					id);
+	} else if (tf && !fstat(tf->dirfd, &st) && st.st_uid) {
+		snprintf(num, sizeof(num), "%u", (unsigned int)st.st_uid);
+		err = nl_identity_user(num,
+				       "the owner of the --textfile's directory (--user to "
+				       "choose)",
+				       id, msg, sizeof(msg));
+		if (!err && !getpwuid(st.st_uid))
+			id->gid = st.st_gid;
+	} else {
+		err = nl_identity_user("nobody", "the default (--user to choose)", id, msg,
+				       sizeof(msg));
+	}
+	if (err) {
+		nl_err("%s", msg);
+		return NL_EXIT_USAGE;
+	}
+	if (id->change && (!nl_has_cap(CAP_SETUID) || !nl_has_cap(CAP_SETGID))) {
+		nl_err("cannot become uid %u (%s) after attaching: that takes CAP_SETUID and "
+		       "CAP_SETGID (add SETUID and SETGID to the container's capabilities), or "
+		       "start numalens as that user with ambient capabilities (as the systemd "
+		       "unit does)",
+		       (unsigned int)id->uid, id->name);
+		return NL_EXIT_PRIVILEGE;
+	}
+	return 0;
+}
+
+#define TEXTFILE_FIX                                                                    \
+	", the user numalens runs as after attaching: give the directory to that user " \
+	"(chown), run as its owner (--user), or keep root (--keep-caps)"
+
+/* nl_textfile_check as the user id, in a child when that is another: 0,
+ * or a negative errno with why saying what is wrong and what to do. */
+static int textfile_check_as(const struct nl_textfile *tf, const struct nl_identity *id, char *why,
+			     size_t size)
+{
+	int status, p[2], err;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (!id->change)
+		return nl_textfile_check(tf, why, size);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (!pid) {
+		close(p[0]);
+		err = nl_identity_become(id);
+		if (err)
+			snprintf(why, size, "--textfile %s: cannot become uid %u to try it: %s",
+				 tf->path, (unsigned int)id->uid, strerror(-err));
+		else
+			err = nl_textfile_check(tf, why, size);
+		if (err && write(p[1], why, strlen(why)) < 0)
+			_exit(2);
+		_exit(err ? 1 : 0);
+	}
+	close(p[1]);
+	while (len < (ssize_t)size - 1) {
+		n = read(p[0], why + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	why[len] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* Said as the child saw it, then whose view that is and the ways out. */
+	snprintf(why + len, size - len, ", as uid %u (%s)%s", (unsigned int)id->uid, id->name,
+		 TEXTFILE_FIX);
+	return -EACCES;
 }
 
 static volatile sig_atomic_t hangups;
@@ -345,6 +528,7 @@ int cmd_export(int argc, char **argv)
 		OPT_ALLOW_CGROUP,
 		OPT_NO_CGROUP,
 		OPT_KEEP_CAPS,
+		OPT_USER,
 		OPT_AUTO_PIN,
 		OPT_AUTO_PIN_COMM,
 		OPT_AUTO_PIN_CGROUP,
@@ -365,6 +549,7 @@ int cmd_export(int argc, char **argv)
 		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
 		{ "no-cgroup", no_argument, NULL, OPT_NO_CGROUP },
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "auto-pin", no_argument, NULL, OPT_AUTO_PIN },
 		{ "auto-pin-comm", required_argument, NULL, OPT_AUTO_PIN_COMM },
 		{ "auto-pin-cgroup", required_argument, NULL, OPT_AUTO_PIN_CGROUP },
@@ -379,16 +564,17 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *listen = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
+	const char *listen = NULL, *user = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
 	const char *pin_comm[MAX_ALLOW], *pin_cgroup[MAX_ALLOW];
 	struct nl_autopin_opts popts;
 	bool auto_pin = false, pin_options = false;
 	char msg[160], why[1024];
 	unsigned long stable;
-	struct exporter x = { 0 };
+	struct exporter x = { .tf.dirfd = -1 };
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
 	struct nl_caps_plan plan;
+	struct nl_identity id;
 	bool once = false, keep_caps = false, first_ok = false;
 	int tries;
 	double interval = 5, next;
@@ -468,6 +654,9 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_KEEP_CAPS:
 			keep_caps = true;
+			break;
+		case OPT_USER:
+			user = optarg;
 			break;
 		case OPT_AUTO_PIN:
 			auto_pin = true;
@@ -558,6 +747,10 @@ int cmd_export(int argc, char **argv)
 		       "or --auto-pin-cgroup PATH (--auto-pin-comm '*' for every process)");
 		return NL_EXIT_USAGE;
 	}
+	if (keep_caps && user) {
+		nl_err("--keep-caps keeps root with every capability: --user goes without it");
+		return NL_EXIT_USAGE;
+	}
 	if (!auto_pin && pin_options) {
 		nl_err("the --auto-pin-* options go with --auto-pin");
 		return NL_EXIT_USAGE;
@@ -568,11 +761,24 @@ int cmd_export(int argc, char **argv)
 		eopts.cgroup_labels = false;
 	if (eopts.cgroup_labels || eopts.group_by == NL_EXPORT_BY_CGROUP || eopts.nr_allow_cgroup)
 		eopts.read_cgroup = read_cgroup;
-	/* A textfile that cannot be written fails now, not at every refresh. */
-	if (x.textfile && nl_textfile_check(x.textfile, why, sizeof(why))) {
+	/* Its directory stays open for the writes. */
+	if (x.textfile && nl_textfile_open(x.textfile, &x.tf, why, sizeof(why))) {
+		nl_textfile_close(&x.tf);
 		nl_err("%s", why);
 		return NL_EXIT_USAGE;
 	}
+	ret = choose_identity(user, keep_caps, auto_pin, x.textfile ? &x.tf : NULL, &id);
+	/* A textfile that cannot be written fails now, not at every refresh,
+	 * tried as the user that will write it. */
+	if (!ret && x.textfile && textfile_check_as(&x.tf, &id, why, sizeof(why))) {
+		nl_err("%s", why);
+		ret = NL_EXIT_USAGE;
+	}
+	if (ret) {
+		nl_textfile_close(&x.tf);
+		return ret;
+	}
+	ret = NL_EXIT_FAILURE;
 
 	/* The port first: a bad address or a port in use fails fast. */
 	if (listen) {
@@ -586,27 +792,37 @@ int cmd_export(int argc, char **argv)
 	if (err) {
 		if (fd >= 0)
 			close(fd);
+		nl_textfile_close(&x.tf);
 		return nl_exit_for_errno(err);
 	}
 
 	/* Attached and bound: what is left to do needs little. */
-	if (!keep_caps) {
-		nl_caps_plan(&plan, auto_pin, auto_pin && popts.advisor.allow_migrate);
-		err = nl_caps_drop(&plan);
+	if (keep_caps) {
+		nl_notice("keeping every capability and uid %u: --keep-caps",
+			  (unsigned int)geteuid());
+	} else {
+		nl_caps_plan(&plan, &id, auto_pin, auto_pin && popts.advisor.allow_migrate);
+		err = nl_caps_drop(&plan, &id);
 		if (err) {
-			nl_err("cannot drop capabilities: %s", strerror(-err));
+			nl_err("cannot drop privileges (to uid %u, %s): %s", (unsigned int)id.uid,
+			       id.name, strerror(-err));
 			goto out;
 		}
+		if (id.change)
+			nl_notice("running as uid %u (%s), gid %u, no supplementary groups: %s",
+				  (unsigned int)id.uid, id.name, (unsigned int)id.gid, id.why);
+		else
+			nl_notice("staying uid %u: %s", (unsigned int)geteuid(), id.why);
 		for (i = 0; i < plan.nr; i++)
-			nl_info("keeping %s: %s", nl_cap_name(plan.keep[i]), plan.why[i]);
+			nl_notice("keeping %s: %s", nl_cap_name(plan.keep[i]), plan.why[i]);
 		if (!nl_has_cap(CAP_PERFMON) && !nl_has_cap(CAP_SYS_PTRACE))
 			nl_warn("without %s the memory of other users' processes is unknown (their "
 				"numa_maps cannot be read)",
 				nl_cap_name(plan.keep[0]));
-		/* Without CAP_DAC_OVERRIDE the directory may be closed to us now. */
-		if (x.textfile && nl_textfile_check(x.textfile, why, sizeof(why))) {
-			nl_err("%s, once the capabilities are dropped (--keep-caps keeps them)",
-			       why);
+		/* As the new user, without CAP_DAC_OVERRIDE: tried before in a
+		 * child, so this is for a directory changed meanwhile. */
+		if (x.textfile && nl_textfile_check(&x.tf, why, sizeof(why))) {
+			nl_err("%s, as uid %u%s", why, (unsigned int)geteuid(), TEXTFILE_FIX);
 			ret = NL_EXIT_USAGE;
 			goto out;
 		}
@@ -703,5 +919,6 @@ out:
 	nl_advisor_memory_free(&x.advice_memory);
 	nl_buf_free(&x.text);
 	nl_agent_close(x.agent);
+	nl_textfile_close(&x.tf);
 	return ret;
 }

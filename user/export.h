@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "collect.h"
 #include "snapshot.h"
 #include "sources.h"
@@ -294,12 +295,26 @@ void nl_http_stop(struct nl_http *h);
 
 /* ---- Textfile (export.c) ---- */
 
-/* Writes data to a temporary file beside path, then renames it over path. */
-int nl_textfile_write(const char *path, const char *data, size_t len);
-/* Whether nl_textfile_write can work: a file name, not a directory or a
- * device, in a directory where a file can be created now. 0, or a negative
- * errno with why saying what is wrong ("--textfile PATH: ..."). */
-int nl_textfile_check(const char *path, char *why, size_t size);
+/* The --textfile: its directory is opened (O_PATH) when the exporter
+ * starts, as root, and every write is relative to it. */
+struct nl_textfile {
+	int dirfd;
+	char *dir;	  /* for messages */
+	char *name;	  /* the file's name in dir */
+	const char *path; /* as given */
+};
+
+/* Opens path's directory: a file name, not a directory or a device, in a
+ * directory that exists. 0, or a negative errno with why saying what is
+ * wrong ("--textfile PATH: ..."); close tf either way. */
+int nl_textfile_open(const char *path, struct nl_textfile *tf, char *why, size_t size);
+/* Whether nl_textfile_write can work, as this user: a file can be
+ * created and removed in the directory now (and replace the file there,
+ * in a sticky directory). 0, or a negative errno with why saying why. */
+int nl_textfile_check(const struct nl_textfile *tf, char *why, size_t size);
+/* Writes data to a temporary file beside it (O_EXCL), then renames it over. */
+int nl_textfile_write(const struct nl_textfile *tf, const char *data, size_t len);
+void nl_textfile_close(struct nl_textfile *tf);
 
 /* ---- Capabilities (export_caps.c) ---- */
 
@@ -311,15 +326,39 @@ struct nl_caps_plan {
 	char why[NL_CAPS_MAX][96]; /* for -v and the README */
 };
 
-/* What refreshing needs here: CAP_SYS_PTRACE (other users' numa_maps),
- * CAP_BPF (or CAP_SYS_ADMIN) only where this kernel refuses map reads
- * without it, CAP_SYS_NICE when pinning, CAP_SYS_PTRACE when migrating
- * memory (migrate_pages checks ptrace access). Probed in a child process. */
-void nl_caps_plan(struct nl_caps_plan *p, bool pinning, bool migrating);
-/* Drops every other capability from every set (the bounding set too
- * where allowed) and sets no_new_privs. Call before starting threads:
- * capabilities are per thread. 0 or a negative errno. */
-int nl_caps_drop(const struct nl_caps_plan *p);
+/* The user the exporter runs as once attached. */
+struct nl_identity {
+	bool change; /* false: stays who it is */
+	uid_t uid;
+	gid_t gid;
+	char name[64]; /* "nobody", or the number */
+	char why[160]; /* for the log */
+};
+
+/* spec: a user name or a number (its group: the passwd entry's, else the
+ * same number; "nobody" is 65534 where no passwd entry names it). 0, or a
+ * negative errno with msg saying why. */
+int nl_identity_user(const char *spec, const char *why, struct nl_identity *id, char *msg,
+		     size_t size);
+/* Stays the user it is. */
+int nl_identity_stay(const char *why, struct nl_identity *id);
+/* Turns this process into id (nothing when !id->change), keeping its
+ * permitted capabilities; the effective set is then empty. 0 or a
+ * negative errno. */
+int nl_identity_become(const struct nl_identity *id);
+
+/* What refreshing needs here, as the user id (NULL: as it is): CAP_PERFMON
+ * or CAP_SYS_PTRACE (other users' numa_maps), CAP_BPF (or CAP_SYS_ADMIN)
+ * only where this kernel refuses map reads without it, CAP_SYS_NICE when
+ * pinning, CAP_SYS_PTRACE when migrating memory (migrate_pages checks
+ * ptrace access). Probed in a child process. */
+void nl_caps_plan(struct nl_caps_plan *p, const struct nl_identity *id, bool pinning,
+		  bool migrating);
+/* Drops every other capability from the bounding set (where allowed),
+ * turns into id (no supplementary groups), drops every other capability
+ * from every set and sets no_new_privs. Call before starting threads:
+ * capabilities and ids are per thread. 0 or a negative errno. */
+int nl_caps_drop(const struct nl_caps_plan *p, const struct nl_identity *id);
 const char *nl_cap_name(int cap);
 
 #endif /* NUMALENS_EXPORT_H */

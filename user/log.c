@@ -31,6 +31,15 @@ void nl_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void nl_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("", fmt, ap);
+	va_end(ap);
+}
+
 void nl_info(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,8 @@ int nl_exit_for_errno(int err);
 
 void nl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* At every verbosity: what an operator must be able to find in the log. */
+void nl_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -182,10 +182,11 @@ check "--once into a full disk: exit 1, says it cannot write ($st)" \
 check "--once into a full disk: no temporary file left" [ -z "$(ls -A "$out/small")" ]
 
 echo "== /metrics with known workloads"
-# One busy thread, 64 MiB on node 0; one of another user, 16 MiB.
+# One busy thread of root's, 64 MiB on node 0; one of another user
+# (daemon: the exporter becomes nobody), 16 MiB.
 start_workload local "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 300
 w1=$wl_pid
-start_workload nobody setpriv --reuid=65534 --regid=65534 --clear-groups \
+start_workload daemon setpriv --reuid=1 --regid=1 --clear-groups \
 	"$workload" --size 16 --threads 1 --seconds 300
 w2=$wl_pid
 p1=$(free_port)
@@ -212,13 +213,14 @@ sleep 0.2 # a sample after the second refresh
 cpu_check "workload: on-CPU seconds on numa_node 0" "$out/samples.cpu" \
 	"$c0" "$t0" "$d0" "$c1" "$t1" "$d1"
 v=$(prom_value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w1\"" 'numa_node="0"')
-check "workload: resident bytes on numa_node 0 >= 64 MiB (got $v)" num_ge "$v" $((64 * MiB))
+check "root's workload, read as nobody: resident bytes on numa_node 0 >= 64 MiB (got $v)" \
+	num_ge "$v" $((64 * MiB))
 check "workload: labels pid, comm, cgroup" \
 	grep -q "^numalens_process_threads{pid=\"$w1\",comm=\"numa-workload\",cgroup=\"/" "$out/m1"
 v=$(prom_value "$out/m1" numalens_process_remote_ratio "pid=\"$w1\"")
 check "workload: remote ratio 0 on one node (got $v)" [ "$v" = 0 ]
 v=$(prom_value "$out/m1" numalens_process_resident_memory_bytes "pid=\"$w2\"" 'numa_node="0"')
-check "another user's workload: resident bytes >= 16 MiB, numa_maps read (got $v)" \
+check "another user's workload, read as nobody: resident bytes >= 16 MiB, numa_maps read (got $v)" \
 	num_ge "$v" $((16 * MiB))
 check "exporter: build info, tracked processes, refresh duration" \
 	bash -c "grep -q '^numalens_exporter_build_info{version=' '$out/m1' &&
@@ -252,6 +254,44 @@ check "the log names the capability kept for numa_maps (${maps_cap:-none}), and 
 check "every thread keeps exactly those ($(echo $kept); $(ls /proc/"$e1"/task | wc -l) threads)" caps_ok
 check "the bounding set is dropped too" \
 	bash -c "[ \$((16#\$(awk '/^CapBnd/ { print \$2 }' /proc/$e1/status))) -eq $allowed ]"
+# Who it is after attaching: nobody (issue 13: it stayed uid 0), on every
+# thread, with no supplementary groups.
+ids_ok() {
+	local st
+	for st in /proc/"$e1"/task/*/status; do
+		grep -q '^Uid:[[:space:]]*65534[[:space:]]*65534[[:space:]]*65534[[:space:]]*65534$' "$st" &&
+			grep -q '^Gid:[[:space:]]*65534[[:space:]]*65534[[:space:]]*65534[[:space:]]*65534$' "$st" &&
+			grep -q '^Groups:[[:space:]]*$' "$st" ||
+			{ echo "  $st: $(grep -E '^(Uid|Gid|Groups)' "$st" | tr '\n\t' '  ')"; return 1; }
+	done
+}
+check "every thread runs as uid and gid 65534 (nobody), no groups" ids_ok
+check "the log says so, and why" \
+	grep -q 'running as uid 65534 (nobody), gid 65534, no supplementary groups: the default' "$out/e1.log"
+# What those credentials can do: the exporter's uid, gid and capabilities
+# (nothing it could gain back: the bounding set is that too) cannot read
+# /etc/shadow or write a root-owned file.
+touch "$out/root-owned"
+chmod 644 "$out/root-owned"
+inh=-all
+amb=
+for c in $kept; do
+	l=$(echo "${c#CAP_}" | tr 'A-Z' 'a-z')
+	inh+=",+$l"
+	amb+="${amb:+,}+$l"
+done
+as_exporter=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="$inh"
+	${amb:+--ambient-caps="$amb"})
+check "kernel: the exporter's credentials ($(echo $kept) as nobody) cannot read /etc/shadow" \
+	bash -c "! $(printf '%q ' "${as_exporter[@]}") cat /etc/shadow >/dev/null 2>&1"
+check "kernel: nor write a root-owned file" \
+	bash -c "! $(printf '%q ' "${as_exporter[@]}") sh -c 'echo x >>$out/root-owned' 2>/dev/null"
+check "kernel: with them another user's numa_maps is read (as the series above)" \
+	bash -c "$(printf '%q ' "${as_exporter[@]}") cat /proc/$w2/numa_maps >/dev/null"
+# Other processes of nobody cannot reach into it: it holds a capability
+# they lack and is not dumpable since it changed its user.
+check "nobody cannot read the exporter's memory map" \
+	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat /proc/$e1/maps >/dev/null 2>&1"
 # Why: root without capabilities cannot read another user's numa_maps;
 # with only the one the exporter keeps, it can.
 lower=$(echo "${maps_cap#CAP_}" | tr 'A-Z' 'a-z')
@@ -491,12 +531,23 @@ stop "$e1"
 for p in "$w1" "$w2"; do kill "$p" 2>/dev/null; done
 
 echo "== textfile"
+# In a directory of another user, as node_exporter's is (issue 13: after
+# the capability drop, root could not write there): the exporter becomes
+# its owner, daemon.
 mkdir -p "$out/tf"
+chown 1:1 "$out/tf"
 tf=$out/tf/numalens.prom
 start_exporter tf --textfile "$tf" --interval 0.1 --max-processes 200
 etf=$exp_pid
 for i in $(seq 100); do [ -s "$tf" ] && break; sleep 0.1; done
 sleep 0.5
+check "textfile: written as the directory's owner (uid 1), who the exporter became" \
+	bash -c "[ \"\$(stat -c %u '$tf')\" = 1 ] && grep -q '^Uid:[[:space:]]*1[[:space:]]*1[[:space:]]*1[[:space:]]*1$' /proc/$etf/status"
+# At the default verbosity (issue 13: only with -v), one line each, with why.
+check "textfile: without -v the log names the user and why" \
+	grep -q "^numalens: running as uid 1 (daemon), gid 1, no supplementary groups: the owner of the --textfile's directory" "$out/tf.log"
+check "textfile: without -v the log names each capability kept and why" \
+	grep -q '^numalens: keeping CAP_[A-Z_]*: [a-z]' "$out/tf.log"
 # A reader that checks every read is whole: it starts with the first
 # family, ends with the last, and has as many TYPE lines as the first read;
 # it counts the versions it saw (numalens_exporter_refreshes_total).
@@ -565,6 +616,40 @@ rm -f "$tf"
 "$nl" export --textfile "$tf" --once --interval 0.3 2>"$out/err"
 check "--once: exit 0, one whole file" \
 	bash -c "[ $? -eq 0 ] && tail -n 1 '$tf' | grep -q '^numalens_exporter_refresh_duration_seconds '"
+# As a container starts it (deploy/kubernetes: root with only these
+# capabilities, no CAP_DAC_OVERRIDE): the directory of another user is
+# written as that user.
+rm -f "$tf"
+timeout 60 setpriv --bounding-set=-all,+bpf,+perfmon,+sys_ptrace,+setuid,+setgid --inh-caps=-all \
+	"$nl" export --textfile "$tf" --once --interval 0.3 2>"$out/err"
+check "--once as the DaemonSet's root (BPF PERFMON SYS_PTRACE SETUID SETGID): exit 0, written by uid 1" \
+	bash -c "[ $? -eq 0 ] && [ \"\$(stat -c %u '$tf')\" = 1 ]"
+timeout 60 setpriv --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --inh-caps=-all \
+	"$nl" export --textfile "$tf" --once --interval 0.3 2>"$out/err"
+check "--once as root without CAP_SETUID: exit 3, names what it needs" \
+	bash -c "[ $? -eq 3 ] && grep -q 'takes CAP_SETUID and CAP_SETGID' '$out/err'"
+# As the systemd unit starts it: a user of its own with ambient
+# capabilities stays that user.
+mkdir -p "$out/nb"
+chown 65534:65534 "$out/nb"
+timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon,+sys_ptrace \
+	--ambient-caps=+bpf,+perfmon,+sys_ptrace "$nl" export --textfile "$out/nb/n.prom" --once \
+	--interval 0.3 2>"$out/err"
+check "--once as nobody with ambient capabilities: exit 0, stays nobody, says so" \
+	bash -c "[ $? -eq 0 ] && [ -s '$out/nb/n.prom' ] && grep -q '^numalens: staying uid 65534: not started as root' '$out/err'"
+# A directory only root may write: refused before loading, with the fixes;
+# --user root or --keep-caps write it.
+mkdir -p "$out/rootdir"
+timeout 20 "$nl" export --textfile "$out/rootdir/n.prom" --once >/dev/null 2>"$out/err"
+check "--textfile in root's 0755 directory: exit 2 at once, as nobody, names the fixes" \
+	bash -c "[ $? -eq 2 ] && [ \$(wc -l <'$out/err') -eq 1 ] &&
+		grep -q 'cannot create a file in $out/rootdir: Permission denied, as uid 65534 (nobody).*chown.*--user.*--keep-caps' '$out/err'"
+"$nl" export --textfile "$out/rootdir/n.prom" --once --interval 0.3 --keep-caps 2>"$out/err"
+check "--textfile there with --keep-caps: exit 0, uid 0 and every capability kept, says so" \
+	bash -c "[ $? -eq 0 ] && [ -s '$out/rootdir/n.prom' ] && grep -q '^numalens: keeping every capability and uid 0: --keep-caps' '$out/err'"
+"$nl" export --user nosuchuser >/dev/null 2>"$out/err"
+check "--user nosuchuser: exit 2, says so" \
+	bash -c "[ $? -eq 2 ] && grep -q 'no such user' '$out/err'"
 
 echo "== auto-pin (what one node allows: the pinning itself is checked in tests/vm/t-autopin.sh)"
 "$nl" export --auto-pin >/dev/null 2>"$out/err"
@@ -606,6 +691,11 @@ nice_kept() {
 	done
 }
 check "--auto-pin: every thread keeps CAP_SYS_NICE (bit 23 of CapEff)" nice_kept
+# Its pin records must be root's for root's numalens unpin to trust them
+# (tests/pin/run.sh: a record of uid 65534 is refused): it stays uid 0.
+check "--auto-pin: stays uid 0, and the log says why" \
+	bash -c "grep -q '^Uid:[[:space:]]*0[[:space:]]*0[[:space:]]*0[[:space:]]*0$' /proc/$eap/status &&
+		grep -q 'staying uid 0: --auto-pin writes pin records, which root.s numalens unpin trusts' '$out/ap.log'"
 check "--auto-pin: numalens_autopin_enabled 1, dry_run 0" \
 	bash -c "grep -q '^numalens_autopin_enabled 1$' '$out/ap' && grep -q '^numalens_autopin_dry_run 0$' '$out/ap'"
 # One node: nothing is remote, so nothing to suggest or pin, even with the
@@ -665,15 +755,15 @@ check "hostile names: each a comm label, made text" bash -c '
 	done' "$out/hostile"
 stop "$eh"
 # By comm, in a textfile: the two "?dup" are one group.
-"$nl" export --textfile "$out/hostile.prom" --once --interval 1 --group-by comm "${allow[@]}" \
+"$nl" export --textfile "$out/tf/hostile.prom" --once --interval 1 --group-by comm "${allow[@]}" \
 	2>"$out/err"
 check "hostile names by comm (textfile): exit 0, promtool clean" \
-	bash -c "[ $? -eq 0 ] && promtool check metrics <'$out/hostile.prom' >'$out/lint-hc' 2>&1 &&
+	bash -c "[ $? -eq 0 ] && promtool check metrics <'$out/tf/hostile.prom' >'$out/lint-hc' 2>&1 &&
 		[ ! -s '$out/lint-hc' ]"
-check "hostile names by comm: no ESC, no control byte" no_ctl "$out/hostile.prom"
-check "hostile names by comm: no duplicate series" no_dup "$out/hostile.prom"
+check "hostile names by comm: no ESC, no control byte" no_ctl "$out/tf/hostile.prom"
+check "hostile names by comm: no duplicate series" no_dup "$out/tf/hostile.prom"
 check "hostile names by comm: the two names that read ?dup are one group" \
-	[ "$(prom_value "$out/hostile.prom" numalens_process_threads 'comm="?dup"')" = 2 ]
+	[ "$(prom_value "$out/tf/hostile.prom" numalens_process_threads 'comm="?dup"')" = 2 ]
 hostile_stop
 
 echo "== SIGHUP"

@@ -494,7 +494,8 @@ static void test_render_inactive_sources(void **state)
 
 static void test_textfile(void **state)
 {
-	char dir[] = "/tmp/numalens-textfile.XXXXXX", path[128], buf[64];
+	char dir[] = "/tmp/numalens-textfile.XXXXXX", moved[64], path[128], buf[64], why[256];
+	struct nl_textfile tf;
 	struct dirent *de;
 	FILE *f;
 	DIR *d;
@@ -502,23 +503,35 @@ static void test_textfile(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/numalens.prom", dir);
-	assert_int_equal(nl_textfile_write(path, "first 1\n", 8), 0);
-	assert_int_equal(nl_textfile_write(path, "second 2\n", 9), 0);
+	assert_int_equal(nl_textfile_open(path, &tf, why, sizeof(why)), 0);
+	assert_int_equal(nl_textfile_check(&tf, why, sizeof(why)), 0);
+	assert_int_equal(nl_textfile_write(&tf, "first 1\n", 8), 0);
+	/* Relative to the directory opened at the start, wherever it went. */
+	snprintf(moved, sizeof(moved), "%s.moved", dir);
+	assert_int_equal(rename(dir, moved), 0);
+	assert_int_equal(nl_textfile_write(&tf, "second 2\n", 9), 0);
+	nl_textfile_close(&tf);
+	snprintf(path, sizeof(path), "%s/numalens.prom", moved);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	fclose(f);
 	assert_string_equal(buf, "second 2\n");
 	/* Nothing left beside it. */
-	d = opendir(dir);
+	d = opendir(moved);
 	while ((de = readdir(d)))
 		files += de->d_name[0] != '.' ||
 			 (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."));
 	closedir(d);
 	assert_int_equal(files, 1);
 	unlink(path);
-	rmdir(dir);
-	assert_int_equal(nl_textfile_write("/nonexistent-dir/x.prom", "x", 1), -ENOENT);
+	rmdir(moved);
+	assert_int_equal(nl_textfile_open("/nonexistent-dir/x.prom", &tf, why, sizeof(why)),
+			 -ENOENT);
+	assert_non_null(strstr(why, "does not exist"));
+	nl_textfile_close(&tf);
+	assert_int_equal(nl_textfile_open("/tmp/", &tf, why, sizeof(why)), -EINVAL);
+	nl_textfile_close(&tf);
 }
 
 int main(void)
