@@ -11,18 +11,18 @@ T_DISTS=""
 T_GUEST=$VM_HERE/guest/export.sh
 
 t_check() {
-	local d=$1 remote loc nobody m b v v1 kept mask eff caps
+	local d=$1 remote loc other m b v v1 kept mask eff caps
 
 	remote=$(vm_v "$d" remote.pid)
 	loc=$(vm_v "$d" local.pid)
-	nobody=$(vm_v "$d" nobody.pid)
+	other=$(vm_v "$d" other.pid)
 	m=$d/metrics.2
 
 	b=$(numa_maps_bytes "$d/numa_maps.remote" 1)
 	check "kernel: numa_maps puts the remote workload's 128 MiB on node 1 (got $b)" \
 		ge "$b" $((128 * 1024 * 1024))
-	b=$(numa_maps_bytes "$d/numa_maps.nobody" 1)
-	check "kernel: numa_maps puts nobody's workload's 32 MiB on node 1 (got $b)" \
+	b=$(numa_maps_bytes "$d/numa_maps.other" 1)
+	check "kernel: numa_maps puts another user's (daemon's) workload's 32 MiB on node 1 (got $b)" \
 		ge "$b" $((32 * 1024 * 1024))
 	check "the exporter served two scrapes (wget: $(vm_v "$d" scrape1.rc) $(vm_v "$d" scrape2.rc))" \
 		[ "$(vm_v "$d" scrape1.rc)$(vm_v "$d" scrape2.rc)" = 00 ]
@@ -49,11 +49,11 @@ t_check() {
 	v=$(prom_value "$m" numalens_process_resident_memory_bytes "pid=\"$loc\"" 'numa_node="0"')
 	check "local workload: resident bytes on numa_node 0 >= 90% of 64 MiB (got $v)" \
 		num_ge "$v" $((64 * 1024 * 1024 * 9 / 10))
-	v=$(prom_value "$m" numalens_process_resident_memory_bytes "pid=\"$nobody\"" 'numa_node="1"')
-	check "nobody's workload: resident bytes on numa_node 1 >= 90% of 32 MiB (got $v)" \
+	v=$(prom_value "$m" numalens_process_resident_memory_bytes "pid=\"$other\"" 'numa_node="1"')
+	check "another user's workload: resident bytes on numa_node 1 >= 90% of 32 MiB (got $v)" \
 		num_ge "$v" $((32 * 1024 * 1024 * 9 / 10))
-	v=$(prom_value "$m" numalens_process_remote_ratio "pid=\"$nobody\"")
-	check "nobody's workload: remote ratio <= 0.1 (got $v)" num_le "$v" 0.1
+	v=$(prom_value "$m" numalens_process_remote_ratio "pid=\"$other\"")
+	check "another user's workload: remote ratio <= 0.1 (got $v)" num_le "$v" 0.1
 
 	check "topology: nodes 0 and 1 with CPUs 0-1 and 2-3" \
 		bash -c "grep -q '^numalens_numa_node_info{numa_node=\"0\",cpus=\"0-1\"} 1$' '$m' &&
@@ -83,6 +83,11 @@ t_check() {
 	eff=$(awk '$2 == "CapEff:" { print $3 }' "$d/export.caps" | head -n 1)
 	check "capabilities kept: ${kept}(unprivileged_bpf_disabled $(vm_v "$d" unprivileged_bpf_disabled)); every thread's CapEff: $caps" \
 		bash -c "[ \$(echo '$caps' | wc -w) = 1 ] && [ \$((16#${eff:-x})) -eq $mask ] && [ $mask -ne 0 ]"
+	check "every thread runs as nobody (uid and gid 65534), no groups: $(grep -E 'Uid|Gid|Groups' "$d/export.caps" | tr -s '\t ' ' ' | tr '\n' ';')" \
+		bash -c "grep -Eq '^ *[0-9]+ Uid:\s+65534\s+65534\s+65534\s+65534$' '$d/export.caps' &&
+			grep -Eq '^ *[0-9]+ Gid:\s+65534\s+65534\s+65534\s+65534$' '$d/export.caps' &&
+			grep -Eq '^ *[0-9]+ Groups:\s*$' '$d/export.caps' &&
+			[ \$(grep -c 'Uid:' '$d/export.caps') = 1 ]"
 	check "no new privileges in every thread" \
 		bash -c "! grep -q 'NoNewPrivs:.*0' '$d/export.caps'"
 
