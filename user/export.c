@@ -488,8 +488,8 @@ static int textfile_check_as(const struct nl_textfile *tf, const struct nl_ident
 		else
 			err = nl_textfile_check(tf, why, size);
 		if (err && write(p[1], why, strlen(why)) < 0)
-			_exit(2);
-		_exit(err ? 1 : 0);
+			_exit(EIO);
+		_exit(err ? -err & 0xff : 0); /* errno values fit */
 	}
 	close(p[1]);
 	while (len < (ssize_t)size - 1) {
@@ -506,10 +506,12 @@ static int textfile_check_as(const struct nl_textfile *tf, const struct nl_ident
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	/* Said as the child saw it, then whose view that is and the ways out. */
+	err = WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+	/* Said as the child saw it, then whose view that is and, when the
+	 * user is what stops it, the ways out. */
 	snprintf(why + len, size - len, ", as uid %u (%s)%s", (unsigned int)id->uid, id->name,
-		 TEXTFILE_FIX);
-	return -EACCES;
+		 err == -EACCES || err == -EPERM ? TEXTFILE_FIX : "");
+	return err;
 }
 
 static volatile sig_atomic_t hangups;

@@ -168,6 +168,8 @@ textfile_refused() { # NAME PATH REASON [OPTIONS...]
 }
 textfile_refused "in /proc" /proc/numalens.prom "cannot create a file in /proc: " --once
 textfile_refused "in /proc" /proc/numalens.prom "cannot create a file in /proc: "
+check "--textfile in /proc: no advice on the directory's owner (the user is not what stops it)" \
+	bash -c "! grep -q 'chown' '$out/err'"
 textfile_refused "on a read-only mount" "$out/ro/numalens.prom" "Read-only file system" --once
 textfile_refused "''" "" "needs a file name" --once
 textfile_refused "naming a directory" "$out" "is a directory" --once
