@@ -15,8 +15,8 @@ PACKAGES="$PACKAGES stress-ng"
 # Processes with hostile names (tests/workload/named.py) and a strict
 # UTF-8 JSON check (python3 -m json.tool) in the CLI and exporter tests.
 PACKAGES="$PACKAGES python3"
-# Holding pin in the middle of its change (a delay before each
-# sched_setaffinity), to signal it there, in the pin test.
+# Signalling pin in the middle of its change (at a chosen
+# sched_setaffinity), in the pin test.
 PACKAGES="$PACKAGES strace"
 
 missing=""
