@@ -119,7 +119,7 @@ if need setpriv "no privileges: exit 3" "no privileges: names the capabilities";
 fi
 
 # A workload with known placement: 2 threads, 64 MiB, all on node 0.
-"$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 2 --seconds 30 >"$out/workload" &
+"$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 2 --seconds 0 >"$out/workload" &
 wpid=$!
 for _ in $(seq 50); do grep -q ready "$out/workload" 2>/dev/null && break; sleep 0.1; done
 # The kernel's on-CPU time of the workload, sampled all along, against

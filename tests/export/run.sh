@@ -186,10 +186,10 @@ check "--once into a full disk: no temporary file left" [ -z "$(ls -A "$out/smal
 echo "== /metrics with known workloads"
 # One busy thread of root's, 64 MiB on node 0; one of another user
 # (daemon: the exporter becomes nobody), 16 MiB.
-start_workload local "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 300
+start_workload local "$workload" --cpu-node 0 --mem-node 0 --size 64 --threads 1 --seconds 0
 w1=$wl_pid
 start_workload daemon setpriv --reuid=1 --regid=1 --clear-groups \
-	"$workload" --size 16 --threads 1 --seconds 300
+	"$workload" --size 16 --threads 1 --seconds 0
 w2=$wl_pid
 p1=$(free_port)
 addr1=127.0.0.1:$p1
@@ -469,7 +469,7 @@ check "all $(wc -l <"$out/named") names are metrics of the exporter${missing:+ (
 	[ -z "$missing" ]
 
 echo "== exited processes"
-start_workload short "$workload" --size 8 --threads 1 --seconds 300
+start_workload short "$workload" --size 8 --threads 1 --seconds 0
 w3=$wl_pid
 for i in $(seq 50); do
 	scrape "$addr1" "$out/m4"
@@ -485,7 +485,7 @@ check "its series are gone after it exited" bash -c "! grep -q 'pid=\"$w3\"' '$o
 
 echo "== cardinality"
 for i in 1 2 3; do
-	start_workload "busy$i" "$workload" --size 4 --threads 1 --seconds 300
+	start_workload "busy$i" "$workload" --size 4 --threads 1 --seconds 0
 done
 p2=$(free_port)
 start_exporter e2 --listen "127.0.0.1:$p2" --interval 1 --max-processes 2
@@ -673,7 +673,7 @@ check "--auto-pin-cgroup /sys/fs/cgroup/...: exit 2, gives the path to use (/sys
 	bash -c "[ $? -eq 2 ] && grep -q 'as in /proc/PID/cgroup (/system.slice)' '$out/err'"
 check "without --auto-pin: numalens_autopin_enabled 0, CAP_SYS_NICE not kept" \
 	bash -c "grep -q '^numalens_autopin_enabled 0$' '$out/m1' && ! grep -q 'keeping CAP_SYS_NICE' '$out/e1.log'"
-start_workload apw "$workload" --cpu-node 0 --mem-node 0 --size 32 --threads 1 --seconds 300
+start_workload apw "$workload" --cpu-node 0 --mem-node 0 --size 32 --threads 1 --seconds 0
 apw=$wl_pid
 aff_before=$(taskset -p -c "$apw" | sed 's/.*: //')
 pa=$(free_port)
