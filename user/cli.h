@@ -59,6 +59,7 @@ void nl_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * getopt_long for a command, quiet: an unknown option, a missing value or a
  * value given to an option that takes none is said in one line naming
  * "CMD --help", and '?' returned (the command then exits with status 2).
+ * CMD is kept for nl_usage_err: the errors in values point at it too.
  * shortopts without the leading ':'.
  */
 int nl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,

@@ -121,7 +121,7 @@ int cmd_diagnose(int argc, char **argv)
 			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(&cl, argc, argv))
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
 	for (i = 0; i < nr_pids; i++) {
 		if (!pid_exists(pids[i])) {

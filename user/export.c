@@ -716,7 +716,7 @@ int cmd_export(int argc, char **argv)
 			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(&cl, argc, argv))
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
 	if (once && !x.textfile) {
 		nl_usage_err("--once writes a --textfile: give one");

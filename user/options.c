@@ -162,9 +162,8 @@ int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv)
 	return -1;
 }
 
-bool nl_cmdline_done(const struct nl_cmdline *c, int argc, char **argv)
+bool nl_cmdline_done(int argc, char **argv)
 {
-	(void)c;
 	if (optind >= argc)
 		return true;
 	nl_usage_err("unexpected argument '%s'", argv[optind]);

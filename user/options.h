@@ -67,8 +67,8 @@ void nl_cmdline_init(struct nl_cmdline *c, const struct option *own);
  * option is taken on the way. '?' for a usage error, said in one line:
  * the command exits with NL_EXIT_USAGE. */
 int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv);
-/* After the options: false, with the first one said, when arguments are
- * left that the command does not take. */
-bool nl_cmdline_done(const struct nl_cmdline *c, int argc, char **argv);
+/* After nl_cmdline_next's -1: false, with the first one said, when
+ * arguments are left (the command takes none). */
+bool nl_cmdline_done(int argc, char **argv);
 
 #endif /* NUMALENS_OPTIONS_H */

@@ -861,7 +861,7 @@ int cmd_top(int argc, char **argv)
 			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(&cl, argc, argv))
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
 	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		nl_err("%s needs a terminal (standard %s is not one); for plain text frames use "

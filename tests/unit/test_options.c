@@ -152,7 +152,7 @@ static void test_cmdline(void **state)
 	assert_int_equal(nl_cmdline_next(&cl, argc, argv), -1);
 	assert_float_equal(o.model.min_cpu, 2, 0);
 	assert_int_equal(o.collect.max_procs, 64);
-	assert_false(SAYING(nl_cmdline_done(&cl, argc, argv)));
+	assert_false(SAYING(nl_cmdline_done(argc, argv)));
 	assert_one_line("unexpected argument 'left' (see numalens top --help)");
 }
 
