@@ -15,7 +15,6 @@
  * nodes), and the thresholds plus hysteresis keep idle or tiny processes out
  * and suggestions from flapping between refreshes.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1134,80 +1133,6 @@ void nl_advisor_memory_free(struct nl_advisor_memory *m)
 {
 	free(m->e);
 	memset(m, 0, sizeof(*m));
-}
-
-static int parse_size(const char *arg, uint64_t *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v *= 1024;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v *= 1024 * 1024;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v *= 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		v *= 1024.0 * 1024 * 1024 * 1024;
-		end++;
-		break;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (*end || v > 1e18)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
-int nl_threshold_option(int opt, const char *arg, struct nl_model_opts *o)
-{
-	char *end;
-	double v;
-
-	switch (opt) {
-	case NL_OPT_MIN_REMOTE_RATIO:
-		v = strtod(arg, &end);
-		if (end == arg || *end || !(v >= 0 && v <= 1)) {
-			nl_err("--min-remote-ratio must be a number from 0 to 1, not '%s'", arg);
-			return -1;
-		}
-		o->min_remote_ratio = v;
-		return 1;
-	case NL_OPT_MIN_CPU:
-		v = strtod(arg, &end);
-		if (end == arg || *end || !(v >= 0 && v <= 1e6)) {
-			nl_err("--min-cpu must be a number of CPUs (0.05 is 5%% of one), not '%s'",
-			       arg);
-			return -1;
-		}
-		o->min_cpu = v;
-		return 1;
-	case NL_OPT_MIN_RSS:
-		if (parse_size(arg, &o->min_rss)) {
-			nl_err("--min-rss must be a size such as 4M, 512K or 1G, not '%s'", arg);
-			return -1;
-		}
-		return 1;
-	}
-	return 0;
 }
 
 bool nl_advisor_candidate(const struct nl_advisor_opts *o, const struct nl_proc_view *v,

@@ -11,7 +11,6 @@
 #ifndef NUMALENS_ADVISOR_H
 #define NUMALENS_ADVISOR_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -187,28 +186,5 @@ int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, str
 /* Is the process whose limits were read the one the snapshot saw (start
  * times within a clock tick)? True when either is unknown. */
 bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l);
-
-/* The thresholds as options, for getopt_long tables of any front end. */
-enum {
-	NL_OPT_MIN_REMOTE_RATIO = 0x180,
-	NL_OPT_MIN_RSS,
-	NL_OPT_MIN_CPU,
-};
-
-/* clang-format off */
-#define NL_THRESHOLD_LONG_OPTIONS                                                   \
-	{ "min-remote-ratio", required_argument, NULL, NL_OPT_MIN_REMOTE_RATIO },   \
-	{ "min-rss", required_argument, NULL, NL_OPT_MIN_RSS },                     \
-	{ "min-cpu", required_argument, NULL, NL_OPT_MIN_CPU }
-/* clang-format on */
-
-#define NL_THRESHOLD_OPTIONS_HELP                                                            \
-	"      --min-remote-ratio R\n"                                                       \
-	"                          flag processes from this remote share up (default 0.3)\n" \
-	"      --min-rss SIZE      ... resident at least SIZE (default 4M; K, M, G)\n"       \
-	"      --min-cpu CPUS      ... busy at least CPUS on average (default 0.05)\n"
-
-/* 1 taken, 0 not a threshold option, -1 a bad value (said on stderr). */
-int nl_threshold_option(int opt, const char *arg, struct nl_model_opts *o);
 
 #endif /* NUMALENS_ADVISOR_H */

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "advisor.h"
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
@@ -40,64 +39,6 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	o->mem_per_refresh = 64;
 	o->mem_max_bytes = 64u << 20;
 	o->mem_max_age_s = 10;
-}
-
-int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o)
-{
-	unsigned long long value;
-	char *end;
-
-	switch (opt) {
-	case NL_OPT_MAX_PROCS:
-	case NL_OPT_SAMPLE_PERIOD:
-		errno = 0;
-		value = strtoull(arg, &end, 10);
-		if (opt == NL_OPT_SAMPLE_PERIOD) {
-			if (errno || end == arg || *end || arg[0] == '-' || !value ||
-			    value > (1ull << 32)) {
-				nl_err("--sample-period must be a whole number from 1 to %llu, not "
-				       "'%s'",
-				       1ull << 32, arg);
-				return -1;
-			}
-			o->collect.sample_period = value;
-			return 1;
-		}
-		if (errno || end == arg || *end || arg[0] == '-' || value < 16 ||
-		    value > (1u << 22)) {
-			nl_err("--max-procs must be a whole number from 16 to %u, not '%s'",
-			       1u << 22, arg);
-			return -1;
-		}
-		o->collect.max_procs = value;
-		return 1;
-	case NL_OPT_NO_FENTRY:
-		o->collect.no_fentry = true;
-		return 1;
-	case NL_OPT_NO_PMU:
-		o->collect.no_pmu = true;
-		return 1;
-	case NL_OPT_PMU_SOFTWARE:
-		o->collect.pmu_software = true;
-		return 1;
-	case NL_OPT_SWITCH_ACCOUNTING:
-		o->collect.switch_accounting = true;
-		return 1;
-	case NL_OPT_PMU_RATE:
-		if (!strcmp(arg, "low"))
-			o->collect.pmu_rate = NL_PMU_RATE_LOW;
-		else if (!strcmp(arg, "normal"))
-			o->collect.pmu_rate = NL_PMU_RATE_NORMAL;
-		else if (!strcmp(arg, "high"))
-			o->collect.pmu_rate = NL_PMU_RATE_HIGH;
-		else {
-			nl_err("--pmu-rate must be low, normal or high, not '%s'", arg);
-			return -1;
-		}
-		return 1;
-	}
-	/* The model's thresholds are the agent's too (diagnose, export). */
-	return nl_threshold_option(opt, arg, &o->model);
 }
 
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)

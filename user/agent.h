@@ -29,44 +29,6 @@ struct nl_agent_opts {
 
 void nl_agent_opts_default(struct nl_agent_opts *o);
 
-/* The data-source options every front end takes, for getopt_long tables. */
-enum {
-	NL_OPT_MAX_PROCS = 0x100,
-	NL_OPT_NO_FENTRY,
-	NL_OPT_NO_PMU,
-	NL_OPT_SAMPLE_PERIOD,
-	NL_OPT_PMU_RATE,
-	NL_OPT_PMU_SOFTWARE,
-	NL_OPT_SWITCH_ACCOUNTING,
-};
-
-/* clang-format off */
-#define NL_AGENT_LONG_OPTIONS                                                  \
-	{ "max-procs", required_argument, NULL, NL_OPT_MAX_PROCS },            \
-	{ "no-fentry", no_argument, NULL, NL_OPT_NO_FENTRY },                  \
-	{ "no-pmu", no_argument, NULL, NL_OPT_NO_PMU },                        \
-	{ "sample-period", required_argument, NULL, NL_OPT_SAMPLE_PERIOD },    \
-	{ "pmu-rate", required_argument, NULL, NL_OPT_PMU_RATE },             \
-	{ "pmu-software", no_argument, NULL, NL_OPT_PMU_SOFTWARE },            \
-	{ "switch-accounting", no_argument, NULL, NL_OPT_SWITCH_ACCOUNTING }
-
-#define NL_AGENT_OPTIONS_HELP                                                                    \
-	"      --max-procs N       processes the BPF maps track (default 8192)\n"                   \
-	"      --no-fentry         read hinting faults from the kernel's snapshot only\n"           \
-	"      --no-pmu            no hardware memory sampling (PEBS, IBS)\n"                       \
-	"      --pmu-rate RATE     sampling rate: low, normal (default) or high\n"                  \
-	"      --sample-period N   one sample every N events (overrides --pmu-rate)\n"            \
-	"      --pmu-software      sample page faults instead of a PMU: checks the sampling\n"     \
-	"                          path on a machine without one (no memory levels result)\n"     \
-	"      --switch-accounting also credit CPU time at every context switch, as kernels\n"     \
-	"                          with proxy execution need (costs more; for comparison)\n"
-/* clang-format on */
-
-/* Handles one of those options, or a threshold (NL_THRESHOLD_LONG_OPTIONS,
- * into o->model): 1 taken, 0 not one of them, -1 a bad value (said on
- * stderr). */
-int nl_agent_option(int opt, const char *arg, struct nl_agent_opts *o);
-
 struct nl_agent;
 
 /* Returns 0 or a negative errno, the reason printed (see nl_exit_for_errno). */

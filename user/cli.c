@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,59 +70,136 @@ void nl_sleep_until(double deadline, const volatile sig_atomic_t *stop)
 	}
 }
 
-int nl_parse_uint(const char *arg, const char *what, unsigned long max, unsigned long *out)
-{
-	char *end;
+/* The command whose --help a usage error points at: nl_getopt's last. */
+static const char *usage_cmd = "numalens";
 
-	errno = 0;
-	*out = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *out > max || arg[0] == '-') {
-		nl_err("%s must be a whole number up to %lu, not '%s'", what, max, arg);
-		return -EINVAL;
-	}
-	return 0;
+void nl_usage_err(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nl_err("%s (see %s --help)", msg, usage_cmd);
 }
 
-int nl_parse_pid(const char *arg, const char *what, int *pid)
-{
-	char *end;
-	long v;
+/* A size's units, each 1024 times the one before. */
+static const char size_units[] = "KMGT";
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > INT_MAX) {
-		nl_err("%s must be a process id, a whole number from 1 to %d, not '%s'", what,
-		       INT_MAX, arg);
-		return -EINVAL;
+/* The factor of a size's unit (1 without one), *end moved past the unit. */
+static double size_suffix(const char **end)
+{
+	const char *unit = **end ? strchr(size_units, toupper((unsigned char)**end)) : NULL;
+	double factor = 1;
+
+	if (unit) {
+		factor = pow(1024, unit - size_units + 1);
+		(*end)++;
 	}
-	*pid = (int)v;
-	return 0;
+	if (!strcmp(*end, "iB") && unit)
+		*end += 2;
+	else if (!strcmp(*end, "B"))
+		*end += 1;
+	return factor;
 }
 
-/* Seconds from min (or above it) to max, the message saying exactly that. */
-static int parse_seconds(const char *arg, const char *what, double min, bool min_too, double max,
-			 double *out)
+/* A bound as the user would write it: 4194304, 0.1, 1024T. */
+static void format_bound(double v, bool size, char *buf, size_t len)
 {
-	char *end;
-	double v = strtod(arg, &end);
+	int unit = -1;
 
-	if (end == arg || *end || !(min_too ? v >= min : v > min) || v > max) {
-		nl_err("%s must be a number of seconds %s %g %s %g, not '%s'", what,
-		       min_too ? "from" : "above", min, min_too ? "to" : "and up to", max, arg);
-		return -EINVAL;
+	while (size && unit < (int)strlen(size_units) - 1 && v >= 1024 && fmod(v, 1024) == 0) {
+		v /= 1024;
+		unit++;
 	}
+	snprintf(buf, len, "%.15g%.*s", v, unit >= 0, unit >= 0 ? &size_units[unit] : "");
+}
+
+static bool number_fits(const char *arg, const struct nl_number_rule *rule, double *out)
+{
+	const char *end;
+	char *num_end;
+	double v;
+
+	/* strtod would take " 5", "0x10", "inf" and "nan": a user means none. */
+	if (!arg[0] || !strchr(rule->whole ? "0123456789" : "0123456789.-+", arg[0]))
+		return false;
+	if (rule->whole && arg[strspn(arg, "0123456789")])
+		return false;
+	errno = 0;
+	v = strtod(arg, &num_end);
+	end = num_end;
+	if (errno || end == arg || strcspn(arg, "xXnN") < (size_t)(end - arg))
+		return false;
+	if (rule->size)
+		v *= size_suffix(&end);
+	if (*end || (rule->above_min ? !(v > rule->min) : !(v >= rule->min)) || !(v <= rule->max))
+		return false;
 	*out = v;
-	return 0;
+	return true;
 }
 
-int nl_parse_seconds(const char *arg, const char *what, double min, double max, double *out)
+int nl_parse_number(const char *arg, const char *option, const struct nl_number_rule *rule,
+		    double *out)
 {
-	return parse_seconds(arg, what, min, true, max, out);
+	const char *what = rule->what ? rule->what : rule->whole ? "a whole number" : "a number";
+	char min[32], max[32];
+
+	if (number_fits(arg, rule, out))
+		return 0;
+	format_bound(rule->min, rule->size, min, sizeof(min));
+	format_bound(rule->max, rule->size, max, sizeof(max));
+	nl_usage_err("%s must be %s %s %s %s %s, not '%s'", option, what,
+		     rule->above_min ? "above" : "from", min, rule->above_min ? "and up to" : "to",
+		     max, arg);
+	return -EINVAL;
 }
 
-int nl_parse_duration(const char *arg, const char *what, double max, double *out)
+int nl_parse_uint(const char *arg, const char *option, unsigned long min, unsigned long max,
+		  unsigned long *out)
 {
-	return parse_seconds(arg, what, 0, false, max, out);
+	struct nl_number_rule rule = { .min = min, .max = max, .whole = true };
+	double v;
+	int err = nl_parse_number(arg, option, &rule, &v);
+
+	if (!err)
+		*out = (unsigned long)v;
+	return err;
+}
+
+int nl_parse_pid(const char *arg, const char *option, int *pid)
+{
+	static const struct nl_number_rule rule = {
+		.what = "a process id, a whole number",
+		.min = 1,
+		.max = INT_MAX,
+		.whole = true,
+	};
+	double v;
+	int err = nl_parse_number(arg, option, &rule, &v);
+
+	if (!err)
+		*pid = (int)v;
+	return err;
+}
+
+int nl_parse_seconds(const char *arg, const char *option, double min, double max, double *out)
+{
+	struct nl_number_rule rule = { .what = "a number of seconds", .min = min, .max = max };
+
+	return nl_parse_number(arg, option, &rule, out);
+}
+
+int nl_parse_duration(const char *arg, const char *option, double max, double *out)
+{
+	struct nl_number_rule rule = {
+		.what = "a number of seconds",
+		.max = max,
+		.above_min = true,
+	};
+
+	return nl_parse_number(arg, option, &rule, out);
 }
 
 /* The long option an erring element names (maybe abbreviated, maybe with
@@ -167,6 +247,7 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 	char quiet[64], which[200];
 	int opt;
 
+	usage_cmd = cmd;
 	/* ':' first: a missing value is told apart from an unknown option. */
 	snprintf(quiet, sizeof(quiet), ":%s", shortopts);
 	opterr = 0;

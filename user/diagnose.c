@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "advisor.h"
 #include "agent.h"
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "options.h"
 #include "procfs.h"
 #include "report.h"
 
@@ -64,8 +64,6 @@ int cmd_diagnose(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
-		NL_AGENT_LONG_OPTIONS,
-		NL_THRESHOLD_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -74,6 +72,12 @@ int cmd_diagnose(int argc, char **argv)
 	struct nl_agent *agent = NULL;
 	struct nl_snapshot snap = { 0 };
 	struct nl_agent_opts aopts;
+	struct nl_cmdline cl = {
+		.cmd = "numalens diagnose",
+		.shortopts = "d:p:n:jvh",
+		.agent = &aopts,
+		.thresholds = true,
+	};
 	double duration = 5;
 	uint32_t pids[MAX_PIDS];
 	size_t nr_pids = 0, i;
@@ -83,8 +87,8 @@ int cmd_diagnose(int argc, char **argv)
 	int opt, err, ret = NL_EXIT_FAILURE;
 
 	nl_agent_opts_default(&aopts);
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "d:p:n:jvh", long_opts, "numalens diagnose")) != -1) {
+	nl_cmdline_init(&cl, long_opts);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (nl_parse_duration(optarg, "--duration", 86400, &duration))
@@ -94,13 +98,13 @@ int cmd_diagnose(int argc, char **argv)
 			if (nl_parse_pid(optarg, "--pid", &pid))
 				return NL_EXIT_USAGE;
 			if (nr_pids == MAX_PIDS) {
-				nl_err("at most %d --pid options", MAX_PIDS);
+				nl_usage_err("at most %d --pid options", MAX_PIDS);
 				return NL_EXIT_USAGE;
 			}
 			pids[nr_pids++] = pid;
 			break;
 		case 'n':
-			if (nl_parse_uint(optarg, "--top", 100000, &value))
+			if (nl_parse_uint(optarg, "--top", 0, 100000, &value))
 				return NL_EXIT_USAGE;
 			ropts.top = value;
 			break;
@@ -114,19 +118,11 @@ int cmd_diagnose(int argc, char **argv)
 			usage(stdout);
 			return NL_EXIT_OK;
 		default:
-			switch (nl_agent_option(opt, optarg, &aopts)) {
-			case 1:
-				continue;
-			case -1:
-				return NL_EXIT_USAGE;
-			}
-			return NL_EXIT_USAGE; /* said by nl_getopt */
+			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (optind < argc) {
-		nl_err("unexpected argument '%s' (see numalens diagnose --help)", argv[optind]);
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	for (i = 0; i < nr_pids; i++) {
 		if (!pid_exists(pids[i])) {
 			nl_err("no process with pid %u", pids[i]);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "options.h"
 #include "privs.h"
 #include "procfs.h"
 
@@ -50,7 +51,6 @@ static void print_environment(const struct nl_topology *topo)
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		NL_AGENT_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -59,31 +59,27 @@ int cmd_doctor(int argc, char **argv)
 	struct nl_health health;
 	struct nl_prog_info progs[32];
 	struct nl_agent_opts aopts;
+	struct nl_cmdline cl = { .cmd = "numalens doctor", .shortopts = "vh", .agent = &aopts };
 	struct nl_agent *agent;
 	const char *ratio_from;
 	int id, err, opt;
 	size_t i, nr;
 
 	nl_agent_opts_default(&aopts);
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "vh", long_opts, "numalens doctor")) != -1) {
+	nl_cmdline_init(&cl, long_opts);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
 		if (opt == 'v') {
 			nl_verbose++;
 			continue;
 		}
-		if (opt != 'h') {
-			err = nl_agent_option(opt, optarg, &aopts);
-			if (err == 1)
-				continue;
-			return NL_EXIT_USAGE; /* said by nl_getopt or nl_agent_option */
-		}
+		if (opt != 'h')
+			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		printf("Usage: numalens doctor [-v] [options]\n"
 		       "Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
 		return NL_EXIT_OK;
 	}
 	if (optind < argc) {
-		nl_err("doctor takes no arguments, not '%s' (see numalens doctor --help)",
-		       argv[optind]);
+		nl_usage_err("doctor takes no arguments, not '%s'", argv[optind]);
 		return NL_EXIT_USAGE;
 	}
 	err = nl_agent_open(&aopts, &agent);

@@ -34,6 +34,7 @@
 #include "commands.h"
 #include "export.h"
 #include "log.h"
+#include "options.h"
 #include "pin.h"
 #include "privs.h"
 
@@ -560,8 +561,6 @@ int cmd_export(int argc, char **argv)
 		{ "auto-pin-cooldown", required_argument, NULL, OPT_AUTO_PIN_COOLDOWN },
 		{ "auto-pin-migrate", no_argument, NULL, OPT_AUTO_PIN_MIGRATE },
 		{ "auto-pin-dry-run", no_argument, NULL, OPT_AUTO_PIN_DRY_RUN },
-		NL_THRESHOLD_LONG_OPTIONS,
-		NL_AGENT_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -571,10 +570,16 @@ int cmd_export(int argc, char **argv)
 	struct nl_autopin_opts popts;
 	bool auto_pin = false, pin_options = false;
 	char msg[160], why[1024];
-	unsigned long stable;
+	unsigned long stable, max_processes;
 	struct exporter x = { .tf.dirfd = -1 };
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
+	struct nl_cmdline cl = {
+		.cmd = "numalens export",
+		.shortopts = "l:t:i:m:g:vh",
+		.agent = &aopts,
+		.thresholds = true,
+	};
 	struct nl_caps_plan plan;
 	struct nl_identity id;
 	bool once = false, keep_caps = false, first_ok = false;
@@ -600,10 +605,8 @@ int cmd_export(int argc, char **argv)
 	popts.cgroups = pin_cgroup;
 	eopts.allow_comm = allow_comm;
 	eopts.allow_cgroup = allow_cgroup;
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "l:t:i:m:g:vh", long_opts, "numalens export")) != -1) {
-		char *end;
-
+	nl_cmdline_init(&cl, long_opts);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
 		switch (opt) {
 		case 'l':
 			listen = optarg;
@@ -618,23 +621,15 @@ int cmd_export(int argc, char **argv)
 		case OPT_ONCE:
 			once = true;
 			break;
-		case 'm': {
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || v > 100000) {
-				nl_err("--max-processes must be a whole number up to 100000, not "
-				       "'%s'",
-				       optarg);
+		case 'm':
+			if (nl_parse_uint(optarg, "--max-processes", 0, 100000, &max_processes))
 				return NL_EXIT_USAGE;
-			}
-			eopts.max_processes = v;
+			eopts.max_processes = max_processes;
 			break;
-		}
 		case 'g':
 			if (nl_export_parse_group_by(optarg, &eopts.group_by)) {
-				nl_err("--group-by must be pid, comm or cgroup, not '%s'", optarg);
+				nl_usage_err("--group-by must be pid, comm or cgroup, not '%s'",
+					     optarg);
 				return NL_EXIT_USAGE;
 			}
 			break;
@@ -642,8 +637,8 @@ int cmd_export(int argc, char **argv)
 		case OPT_ALLOW_CGROUP:
 			if ((opt == OPT_ALLOW_COMM ? eopts.nr_allow_comm : eopts.nr_allow_cgroup) ==
 			    MAX_ALLOW) {
-				nl_err("at most %d --allow-comm and %d --allow-cgroup", MAX_ALLOW,
-				       MAX_ALLOW);
+				nl_usage_err("at most %d --allow-comm and %d --allow-cgroup",
+					     MAX_ALLOW, MAX_ALLOW);
 				return NL_EXIT_USAGE;
 			}
 			if (opt == OPT_ALLOW_COMM)
@@ -667,13 +662,14 @@ int cmd_export(int argc, char **argv)
 		case OPT_AUTO_PIN_CGROUP:
 			if ((opt == OPT_AUTO_PIN_COMM ? popts.nr_comms : popts.nr_cgroups) ==
 			    MAX_ALLOW) {
-				nl_err("at most %d --auto-pin-comm and %d --auto-pin-cgroup",
-				       MAX_ALLOW, MAX_ALLOW);
+				nl_usage_err("at most %d --auto-pin-comm and %d --auto-pin-cgroup",
+					     MAX_ALLOW, MAX_ALLOW);
 				return NL_EXIT_USAGE;
 			}
 			pin_options = true;
 			if (opt == OPT_AUTO_PIN_COMM && !optarg[0]) {
-				nl_err("--auto-pin-comm needs a pattern ('*' for every command)");
+				nl_usage_err(
+					"--auto-pin-comm needs a pattern ('*' for every command)");
 				return NL_EXIT_USAGE;
 			}
 			if (opt == OPT_AUTO_PIN_COMM) {
@@ -681,7 +677,7 @@ int cmd_export(int argc, char **argv)
 				break;
 			}
 			if (nl_autopin_cgroup_normalize(optarg, msg, sizeof(msg))) {
-				nl_err("--auto-pin-cgroup %s: %s", optarg, msg);
+				nl_usage_err("--auto-pin-cgroup %s: %s", optarg, msg);
 				return NL_EXIT_USAGE;
 			}
 			pin_cgroup[popts.nr_cgroups++] = optarg;
@@ -700,12 +696,8 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_AUTO_PIN_STABLE:
 			pin_options = true;
-			if (nl_parse_uint(optarg, "--auto-pin-stable", 1000, &stable))
+			if (nl_parse_uint(optarg, "--auto-pin-stable", 1, 1000, &stable))
 				return NL_EXIT_USAGE;
-			if (!stable) {
-				nl_err("--auto-pin-stable must be at least 1 (refreshes)");
-				return NL_EXIT_USAGE;
-			}
 			popts.stable_refreshes = stable;
 			break;
 		case OPT_AUTO_PIN_MIGRATE:
@@ -723,38 +715,32 @@ int cmd_export(int argc, char **argv)
 			usage(stdout);
 			return NL_EXIT_OK;
 		default:
-			switch (nl_agent_option(opt, optarg, &aopts)) {
-			case 1:
-				continue;
-			case -1:
-				return NL_EXIT_USAGE;
-			}
-			return NL_EXIT_USAGE; /* said by nl_getopt */
+			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (optind < argc) {
-		nl_err("unexpected argument '%s' (see numalens export --help)", argv[optind]);
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	if (once && !x.textfile) {
-		nl_err("--once writes a --textfile: give one");
+		nl_usage_err("--once writes a --textfile: give one");
 		return NL_EXIT_USAGE;
 	}
 	if (once && listen) {
-		nl_err("--once and --listen do not go together");
+		nl_usage_err("--once and --listen do not go together");
 		return NL_EXIT_USAGE;
 	}
 	if (auto_pin && !popts.nr_comms && !popts.nr_cgroups) {
-		nl_err("--auto-pin needs an allowlist of what it may pin: --auto-pin-comm GLOB "
-		       "or --auto-pin-cgroup PATH (--auto-pin-comm '*' for every process)");
+		nl_usage_err(
+			"--auto-pin needs an allowlist of what it may pin: --auto-pin-comm GLOB "
+			"or --auto-pin-cgroup PATH (--auto-pin-comm '*' for every process)");
 		return NL_EXIT_USAGE;
 	}
 	if (keep_caps && user) {
-		nl_err("--keep-caps keeps root with every capability: --user goes without it");
+		nl_usage_err(
+			"--keep-caps keeps root with every capability: --user goes without it");
 		return NL_EXIT_USAGE;
 	}
 	if (!auto_pin && pin_options) {
-		nl_err("the --auto-pin-* options go with --auto-pin");
+		nl_usage_err("the --auto-pin-* options go with --auto-pin");
 		return NL_EXIT_USAGE;
 	}
 	if (!listen && !x.textfile)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 
@@ -36,7 +37,7 @@ static int run(int argc, char **argv)
 	if (!strcmp(name, "numatop-lite"))
 		return cmd_top(argc, argv);
 	if (argc < 2) {
-		usage(stderr);
+		nl_usage_err("which command? diagnose, doctor, top, pin, unpin, export or version");
 		return NL_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "diagnose"))
@@ -65,8 +66,7 @@ static int run(int argc, char **argv)
 		usage(stdout);
 		return NL_EXIT_OK;
 	}
-	nl_err("unknown command '%s'", argv[1]);
-	usage(stderr);
+	nl_usage_err("unknown command '%s'", argv[1]);
 	return NL_EXIT_USAGE;
 }
 

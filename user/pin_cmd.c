@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "log.h"
 #include "model.h"
+#include "options.h"
 #include "pin.h"
 #include "procfs.h"
 
@@ -223,8 +224,6 @@ int cmd_pin(int argc, char **argv)
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
-		NL_THRESHOLD_LONG_OPTIONS,
-		NL_AGENT_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -236,6 +235,12 @@ int cmd_pin(int argc, char **argv)
 	struct nl_node_stat *nodes = NULL;
 	struct nl_advisor_opts ao;
 	struct nl_agent_opts agent_opts;
+	struct nl_cmdline cl = {
+		.cmd = "numalens pin",
+		.shortopts = "n:c:mad:fvh",
+		.agent = &agent_opts,
+		.thresholds = true,
+	};
 	struct nl_agent *agent = NULL;
 	struct nl_snapshot snap = { 0 };
 	struct nl_proc_view view = { 0 }, *v = &view;
@@ -258,8 +263,8 @@ int cmd_pin(int argc, char **argv)
 	nl_advisor_opts_default(&ao);
 	ao.allow_migrate = false;
 	nl_agent_opts_default(&agent_opts);
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "n:c:mad:fvh", long_opts, "numalens pin")) != -1) {
+	nl_cmdline_init(&cl, long_opts);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (!strcmp(optarg, "auto")) {
@@ -269,8 +274,9 @@ int cmd_pin(int argc, char **argv)
 			}
 			if (nl_cpulist_parse(optarg, strlen(optarg), &ao.force_nodes,
 					     NL_MAX_NODES) <= 0) {
-				nl_err("--node takes a node number, a list such as 0,1, or auto; not '%s'",
-				       optarg);
+				nl_usage_err(
+					"--node takes a node number, a list such as 0,1, or auto; not '%s'",
+					optarg);
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
@@ -279,7 +285,8 @@ int cmd_pin(int argc, char **argv)
 		case 'c':
 			if (nl_cpulist_parse(optarg, strlen(optarg), force_cpus, NL_MAX_CPUS) <=
 			    0) {
-				nl_err("--cpus takes a CPU list such as 2-3,6; not '%s'", optarg);
+				nl_usage_err("--cpus takes a CPU list such as 2-3,6; not '%s'",
+					     optarg);
 				ret = NL_EXIT_USAGE;
 				goto out;
 			}
@@ -309,27 +316,12 @@ int cmd_pin(int argc, char **argv)
 			ret = NL_EXIT_OK;
 			goto out;
 		default:
-			switch (nl_threshold_option(opt, optarg, &ao.thresholds)) {
-			case 1:
-				continue;
-			case -1:
-				ret = NL_EXIT_USAGE;
-				goto out;
-			}
-			switch (nl_agent_option(opt, optarg, &agent_opts)) {
-			case 1:
-				continue;
-			case -1:
-				ret = NL_EXIT_USAGE;
-				goto out;
-			}
-			ret = NL_EXIT_USAGE; /* said by nl_getopt */
+			ret = NL_EXIT_USAGE; /* said by nl_cmdline_next */
 			goto out;
 		}
 	}
 	if (optind != argc - 1) {
-		nl_err(optind >= argc ? "which process? numalens pin PID (see --help)" :
-					"one PID only (see numalens pin --help)");
+		nl_usage_err(optind >= argc ? "which process? numalens pin PID" : "one PID only");
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
@@ -338,7 +330,7 @@ int cmd_pin(int argc, char **argv)
 		goto out;
 	}
 	if (have_cpus && !auto_node) {
-		nl_err("--cpus and --node name the target twice: give one of them");
+		nl_usage_err("--cpus and --node name the target twice: give one of them");
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
@@ -346,7 +338,7 @@ int cmd_pin(int argc, char **argv)
 		auto_node = false;
 		ao.force_cpus = force_cpus;
 	}
-	agent_opts.model = ao.thresholds;
+	ao.thresholds = agent_opts.model;
 	/* From here a stop signal sets nl_stop: checked before the change,
 	 * held off during it. */
 	nl_stop_on_signals();
@@ -599,7 +591,7 @@ int cmd_unpin(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		nl_err("numalens unpin takes one PID (see --help)");
+		nl_usage_err("numalens unpin takes one PID");
 		return NL_EXIT_USAGE;
 	}
 	if (nl_parse_pid(argv[optind], "PID", &pid))

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "options.h"
 #include "procfs.h"
 #include "top.h"
 
@@ -103,10 +104,11 @@ static void usage(FILE *f)
 		"  -a, --all                also processes that did not run in the window\n"
 		"  -w, --width COLUMNS      batch line width (default $COLUMNS, else 132)\n"
 		"      --no-color           monochrome (also when NO_COLOR is set)\n"
-		"      --max-procs N        processes the BPF maps track (default %d)\n"
-		"      --no-fentry          read hinting faults from the kernel's snapshot only\n"
 		"  -v, --verbose            more messages (twice: libbpf's too)\n"
 		"      --version            print the version\n"
+		"\n"
+		"Data sources:\n" NL_AGENT_OPTIONS_HELP "\n"
+		"Thresholds (a process over all three is flagged, highlighted):\n" NL_THRESHOLD_OPTIONS_HELP
 		"\n"
 		"Exit status: 0 done (q, -n, or SIGINT/SIGTERM/SIGHUP), 2 bad usage, or without\n"
 		"-b no terminal it can draw on (TERM unset, unknown or dumb), 3 missing\n"
@@ -116,8 +118,7 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  numatop-lite                          # interactive\n"
 		"  numatop-lite -b -n 3 -d 1 > log.txt   # three frames, one second apart\n"
-		"  numatop-lite -b -n 1 -d 5 -p 1234     # one process over 5 seconds\n",
-		NL_DEFAULT_MAX_PROCS);
+		"  numatop-lite -b -n 1 -d 5 -p 1234     # one process over 5 seconds\n");
 }
 
 static void set_clock(struct top *t)
@@ -769,8 +770,6 @@ int cmd_top(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "no-color", no_argument, NULL, 'C' },
-		{ "max-procs", required_argument, NULL, NL_OPT_MAX_PROCS },
-		{ "no-fentry", no_argument, NULL, NL_OPT_NO_FENTRY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -780,6 +779,12 @@ int cmd_top(int argc, char **argv)
 	struct top *t = &top;
 	/* How it was called, for the messages: main() passes "top" first. */
 	const char *self = strcmp(argv[0], "top") ? "numatop-lite" : "numalens top";
+	struct nl_cmdline cl = {
+		.cmd = self,
+		.shortopts = "d:bn:p:s:aw:vh",
+		.agent = &t->aopts,
+		.thresholds = true,
+	};
 	unsigned long value;
 	int pid;
 	const char *columns;
@@ -800,8 +805,8 @@ int cmd_top(int argc, char **argv)
 	if (columns && atoi(columns) >= MIN_COLS)
 		t->width = atoi(columns);
 
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "d:bn:p:s:aw:vh", long_opts, self)) != -1) {
+	nl_cmdline_init(&cl, long_opts);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (nl_parse_seconds(optarg, "--delay", 0.1, 86400, &t->interval))
@@ -811,19 +816,15 @@ int cmd_top(int argc, char **argv)
 			t->batch = true;
 			break;
 		case 'n':
-			if (nl_parse_uint(optarg, "--iterations", 1000000000, &value))
+			if (nl_parse_uint(optarg, "--iterations", 1, 1000000000, &value))
 				return NL_EXIT_USAGE;
-			if (!value) {
-				nl_err("--iterations must be at least 1");
-				return NL_EXIT_USAGE;
-			}
 			t->iterations = value;
 			break;
 		case 'p':
 			if (nl_parse_pid(optarg, "--pid", &pid))
 				return NL_EXIT_USAGE;
 			if (t->nr_pids == MAX_PIDS) {
-				nl_err("at most %d --pid options", MAX_PIDS);
+				nl_usage_err("at most %d --pid options", MAX_PIDS);
 				return NL_EXIT_USAGE;
 			}
 			t->mem_pids[t->nr_pids++] = pid;
@@ -831,7 +832,7 @@ int cmd_top(int argc, char **argv)
 		case 's':
 			s = top_sort_by_name(optarg);
 			if (s < 0) {
-				nl_err("unknown sort '%s' (see --help)", optarg);
+				nl_usage_err("unknown sort '%s'", optarg);
 				return NL_EXIT_USAGE;
 			}
 			t->sort = s;
@@ -840,13 +841,8 @@ int cmd_top(int argc, char **argv)
 			t->filter.all = true;
 			break;
 		case 'w':
-			if (nl_parse_uint(optarg, "--width", TOP_MAX_COLS, &value))
+			if (nl_parse_uint(optarg, "--width", MIN_COLS, TOP_MAX_COLS, &value))
 				return NL_EXIT_USAGE;
-			if (value < MIN_COLS) {
-				nl_err("--width must be a whole number from %d to %d, not '%s'",
-				       MIN_COLS, TOP_MAX_COLS, optarg);
-				return NL_EXIT_USAGE;
-			}
 			t->width = value;
 			break;
 		case 'C':
@@ -862,16 +858,11 @@ int cmd_top(int argc, char **argv)
 			printf("numatop-lite (numalens) %s\n", NUMALENS_VERSION);
 			return NL_EXIT_OK;
 		default:
-			/* --max-procs, --no-fentry; else said by nl_getopt */
-			if (nl_agent_option(opt, optarg, &t->aopts) == 1)
-				break;
-			return NL_EXIT_USAGE;
+			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (optind < argc) {
-		nl_err("unexpected argument '%s' (see %s --help)", argv[optind], self);
+	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		nl_err("%s needs a terminal (standard %s is not one); for plain text frames use "
 		       "batch mode: %s -b -n ITERATIONS",

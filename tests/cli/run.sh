@@ -59,6 +59,11 @@ error_line_is() { # PATTERN: exit 2 and one line on stderr, "numalens: ...PATTER
 	[ "$status" -eq 2 ] && [ "$(wc -l <"$out/stderr")" -eq 1 ] &&
 		grep -q -- "^numalens: .*$1.*--help" "$out/stderr"
 }
+has_options() { # FILE OPTION...: each option is listed in FILE
+	local f=$1 o
+	shift
+	for o in "$@"; do grep -qE -- "^ +$o\b" "$f" || { echo "  missing: $o"; return 1; }; done
+}
 one_line_error() { # NAME PATTERN: the last run
 	check "$1: exit 2, one 'numalens:' line naming --help ($status: $(head -n 3 "$out/stderr" | tr '\n' '|'))" \
 		error_line_is "$2"
@@ -91,6 +96,45 @@ check "top --max-procs abc: exit 2, one line with the range" \
 run "$nl" top -b --width 5
 check "top --width 5: exit 2, one line with the range" \
 	bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ] && grep -q 'from 40 to 1024' '$out/stderr'"
+
+# One option layer (issue 14): a bad number in any command is one line that
+# names the option, the value and the range, and points at that --help.
+bad_number() { # NAME OPTION VALUE RANGE, then the command
+	local name=$1 option=$2 value=$3 range=$4
+	shift 4
+	run "$@"
+	one_line_error "$name" "$option must be .*$range, not '$value' (see numalens [a-z]* "
+}
+bad_number "diagnose --top x" --top x "from 0 to 100000" "$nl" diagnose --top x
+bad_number "doctor --max-procs 8" --max-procs 8 "from 16 to 4194304" "$nl" doctor --max-procs 8
+bad_number "top --iterations 0" --iterations 0 "from 1 to 1000000000" "$nl" top -b -n 0
+bad_number "top --min-rss lots" --min-rss lots "from 0 to 1024T" "$nl" top -b --min-rss lots
+bad_number "export --max-processes 1e3" --max-processes 1e3 "from 0 to 100000" \
+	"$nl" export --max-processes 1e3
+bad_number "pin --sample-period 0" --sample-period 0 "from 1 to 4294967296" \
+	"$nl" pin 1 --sample-period 0
+bad_number "pin --min-remote-ratio 2" --min-remote-ratio 2 "from 0 to 1" \
+	"$nl" pin 1 --min-remote-ratio 2
+run "$nl" unpin 0x10
+one_line_error "unpin 0x10" "PID must be a process id, a whole number from 1 to"
+run "$nl" frobnicate
+one_line_error "unknown command" "unknown command 'frobnicate' (see numalens "
+run "$nl"
+one_line_error "no command" "which command?.*(see numalens "
+# Every front end takes the agent's options, and the thresholds where
+# processes are flagged; its --help lists them.
+for cmd in diagnose doctor top export pin; do
+	want="--no-pmu --pmu-rate --sample-period --max-procs --no-fentry --pmu-software --switch-accounting"
+	[ "$cmd" = doctor ] || want="$want --min-remote-ratio --min-rss --min-cpu"
+	"$nl" $cmd --help >"$out/help" 2>&1
+	# shellcheck disable=SC2086 # the words of want are the options
+	check "$cmd --help lists the shared options" has_options "$out/help" $want
+done
+run "$nl" top --no-pmu --no-fentry --min-remote-ratio 0.5 --min-rss 1M --min-cpu 0 -b -n 1 -d 0.1
+check "top --no-pmu and the thresholds: exit 0, a frame ($status: $(head -n 2 "$out/stderr" | tr '\n' '|'))" \
+	bash -c "[ $status -eq 0 ] && [ -s '$out/stdout' ]"
+run "$top/build/numatop-lite" --pmu-rate low --switch-accounting -b -n 1 -d 0.1
+check "numatop-lite --pmu-rate low --switch-accounting: exit 0" status_is 0
 
 run "$nl" diagnose --duration -3
 check "bad duration: exit 2" status_is 2

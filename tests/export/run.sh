@@ -661,7 +661,8 @@ check "--auto-pin without an allowlist: exit 2, names the allowlist options" \
 check "--auto-pin-comm without --auto-pin: exit 2" \
 	bash -c "[ $? -eq 2 ] && grep -q 'go with --auto-pin' '$out/err'"
 "$nl" export --auto-pin --auto-pin-comm x --auto-pin-stable 0 >/dev/null 2>"$out/err"
-check "--auto-pin-stable 0: exit 2" bash -c "[ $? -eq 2 ] && grep -q 'at least 1' '$out/err'"
+check "--auto-pin-stable 0: exit 2, one line with the range" \
+	bash -c "[ $? -eq 2 ] && [ \$(wc -l <'$out/err') -eq 1 ] && grep -q -- \"--auto-pin-stable must be a whole number from 1 to 1000, not '0' (see numalens export --help)\" '$out/err'"
 "$nl" export --auto-pin --auto-pin-comm x --auto-pin-interval soon >/dev/null 2>"$out/err"
 check "--auto-pin-interval soon: exit 2, says the range" \
 	bash -c "[ $? -eq 2 ] && grep -q 'number of seconds from 0' '$out/err'"

@@ -517,17 +517,6 @@ static void test_thresholds(void **state)
 	nodes[1].mem_bytes = 20 * MIB;
 	advise(&a, NULL, NULL);
 	assert_has(a.reason, "not flagged: 20% remote, under --min-remote-ratio 30%");
-
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "512K", &opts.thresholds), 1);
-	assert_int_equal(opts.thresholds.min_rss, 512 * 1024);
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "1GiB", &opts.thresholds), 1);
-	assert_int_equal(opts.thresholds.min_rss, GIB);
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_RSS, "lots", &opts.thresholds), -1);
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_REMOTE_RATIO, "0.5", &opts.thresholds), 1);
-	assert_near(opts.thresholds.min_remote_ratio, 0.5);
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_REMOTE_RATIO, "1.5", &opts.thresholds), -1);
-	assert_int_equal(nl_threshold_option(NL_OPT_MIN_CPU, "-1", &opts.thresholds), -1);
-	assert_int_equal(nl_threshold_option('x', "1", &opts.thresholds), 0);
 }
 
 static void test_one_node_and_unknown_memory(void **state)
