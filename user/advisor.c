@@ -23,6 +23,7 @@
 #include <string.h>
 #include "advisor.h"
 #include "log.h"
+#include "pidsearch.h"
 #include "shquote.h"
 
 #define LOCAL_DISTANCE 10
@@ -1053,27 +1054,6 @@ void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *
 			 "is not named");
 }
 
-/* Binary search by pid in the sorted entries; the insertion point if absent. */
-static size_t mem_lookup(const struct nl_advisor_memory *m, uint32_t pid, bool *found)
-{
-	size_t lo = 0, hi = m->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->e[mid].pid == pid) {
-			*found = true;
-			return mid;
-		}
-		if (m->e[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
 const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 						 const struct nl_advisor_input *in,
 						 const struct nl_advisor_opts *o,
@@ -1082,7 +1062,7 @@ const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 	struct nl_advisor_input with_prev = *in;
 	struct nl_advisor_entry *e;
 	bool found;
-	size_t i = mem_lookup(m, in->v->pid, &found);
+	size_t i = NL_PID_SEARCH(m->e, m->nr, in->v->pid, &found);
 
 	if (found && m->e[i].start_time_ns != in->v->start_time_ns) {
 		/* The pid names another process now: start over. */

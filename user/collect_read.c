@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "collect_priv.h"
 #include "log.h"
+#include "pidsearch.h"
 #include "untrusted.h"
 
 /* Reads the iterator's whole output. */
@@ -154,12 +155,7 @@ static void merge_threads(struct nl_sample_table *t)
 
 static bool was_stale(const struct nl_collector *c, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < c->nr_stale; i++)
-		if (c->stale[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(c->stale, c->nr_stale, pid);
 }
 
 static int pid_list_add(struct pid_list *l, uint32_t pid)
@@ -179,12 +175,7 @@ static int pid_list_add(struct pid_list *l, uint32_t pid)
 
 bool nl_pid_list_has(const struct pid_list *l, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < l->nr; i++)
-		if (l->pids[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(l->pids, l->nr, pid);
 }
 
 /* Merges the procs map; collects the processes whose entries are to go. */

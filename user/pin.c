@@ -12,7 +12,6 @@
  * at which point every thread has the target and new threads inherit it.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "model.h"
+#include "pidsearch.h"
 #include "pin.h"
 #include "pin_record.h"
 #include "privs.h"
@@ -217,26 +217,14 @@ int nl_tids_add(struct nl_tids *t, int tid)
 	return 0;
 }
 
+static int tids_visit(int tid, void *tids)
+{
+	return nl_tids_add(tids, tid);
+}
+
 static int real_list(int pid, struct nl_tids *t, void *ctx)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	int err = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while (!err && (de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (!*end && tid > 0)
-			err = nl_tids_add(t, (int)tid);
-	}
-	closedir(d);
-	return err;
+	return nl_task_walk(pid, tids_visit, t);
 }
 
 static int real_get(int tid, uint64_t *mask, void *ctx)
@@ -908,18 +896,7 @@ void nl_autopin_free(struct nl_autopin *ap)
  * of processes flagged. Returns the index of pid, or where it would go. */
 static size_t done_lookup(const struct nl_autopin *ap, uint32_t pid, bool *found)
 {
-	size_t lo = 0, hi = ap->nr_done;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ap->done[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < ap->nr_done && ap->done[lo].pid == pid;
-	return lo;
+	return NL_PID_SEARCH(ap->done, ap->nr_done, pid, found);
 }
 
 static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
