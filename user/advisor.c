@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "advisor.h"
+#include "array.h"
 #include "log.h"
 #include "pidsearch.h"
 #include "shquote.h"
@@ -1073,15 +1074,10 @@ const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 	with_prev.prev = found ? &m->e[i].advice : NULL;
 	nl_advise(&with_prev, o, out);
 	if (!found) {
-		if (m->nr == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 64;
-			struct nl_advisor_entry *grown = realloc(m->e, cap * sizeof(*grown));
-
-			if (!grown)
-				return NULL;
-			m->e = grown;
-			m->cap = cap;
-		}
+		e = nl_array_room(m->e, m->nr, &m->cap, sizeof(*e), 64);
+		if (!e)
+			return NULL;
+		m->e = e;
 		memmove(&m->e[i + 1], &m->e[i], (m->nr - i) * sizeof(*m->e));
 		m->nr++;
 		memset(&m->e[i], 0, sizeof(m->e[i]));

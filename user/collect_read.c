@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "collect_priv.h"
 #include "log.h"
 #include "pidsearch.h"
@@ -160,15 +161,11 @@ static bool was_stale(const struct nl_collector *c, uint32_t pid)
 
 static int pid_list_add(struct pid_list *l, uint32_t pid)
 {
-	if (l->nr == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		uint32_t *p = realloc(l->pids, cap * sizeof(*p));
+	uint32_t *room = nl_array_room(l->pids, l->nr, &l->cap, sizeof(*room), 64);
 
-		if (!p)
-			return -ENOMEM;
-		l->pids = p;
-		l->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	l->pids = room;
 	l->pids[l->nr++] = pid;
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "log.h"
 #include "model.h"
 #include "pidsearch.h"
@@ -204,15 +205,11 @@ void nl_pin_undo_command(const struct nl_pin_opts *o, int pid, char *buf, size_t
 
 int nl_tids_add(struct nl_tids *t, int tid)
 {
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		int *grown = realloc(t->tid, cap * sizeof(*grown));
+	int *room = nl_array_room(t->tid, t->nr, &t->cap, sizeof(*room), 64);
 
-		if (!grown)
-			return -ENOMEM;
-		t->tid = grown;
-		t->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	t->tid = room;
 	t->tid[t->nr++] = tid;
 	return 0;
 }
@@ -916,15 +913,10 @@ static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v
 	if (found && ap->done[i].start_time_ns == v->start_time_ns)
 		return &ap->done[i];
 	if (!found) {
-		if (ap->nr_done == ap->cap_done) {
-			size_t cap = ap->cap_done ? ap->cap_done * 2 : 32;
-			struct done *grown = realloc(ap->done, cap * sizeof(*grown));
-
-			if (!grown)
-				return NULL;
-			ap->done = grown;
-			ap->cap_done = cap;
-		}
+		d = nl_array_room(ap->done, ap->nr_done, &ap->cap_done, sizeof(*d), 32);
+		if (!d)
+			return NULL;
+		ap->done = d;
 		memmove(&ap->done[i + 1], &ap->done[i], (ap->nr_done - i) * sizeof(*ap->done));
 		ap->nr_done++;
 	}

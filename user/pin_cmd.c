@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "advisor.h"
+#include "array.h"
 #include "agent.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -81,19 +82,15 @@ struct thread_samples {
 static int sample_visit(int tid, void *samples)
 {
 	struct thread_samples *s = samples;
+	struct thread_sample *room;
 	struct nl_proc_stat st;
 
 	if (nl_thread_stat_read(s->pid, tid, &st))
 		return 0; /* exited meanwhile */
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct thread_sample *grown = realloc(s->sample, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		s->sample = grown;
-		s->cap = cap;
-	}
+	room = nl_array_room(s->sample, s->nr, &s->cap, sizeof(*room), 64);
+	if (!room)
+		return -ENOMEM;
+	s->sample = room;
 	s->sample[s->nr].tid = tid;
 	s->sample[s->nr].ticks = st.utime_ticks + st.stime_ticks;
 	s->sample[s->nr].cpu = st.processor;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "array.h"
 #include "fixtures.h"
 #include "pidsearch.h"
 #include "procfs.h"
@@ -87,6 +88,32 @@ static void test_pid_listed(void **state)
 	assert_true(nl_pid_listed(pids, 3, 17));
 	assert_false(nl_pid_listed(pids, 3, 4));
 	assert_false(nl_pid_listed(pids, 2, 17));
+}
+
+/* ---- Arrays that grow ---- */
+
+static void test_array_room(void **state)
+{
+	size_t cap = 0, nr;
+	int *a = NULL, *room;
+
+	for (nr = 0; nr < 9; nr++) {
+		room = nl_array_room(a, nr, &cap, sizeof(*a), 4);
+		assert_non_null(room);
+		a = room;
+		a[nr] = (int)nr;
+	}
+	assert_int_equal(cap, 16); /* 4, 8, 16 */
+	for (nr = 0; nr < 9; nr++)
+		assert_int_equal(a[nr], nr);
+	/* room left: the same array, cap untouched */
+	assert_ptr_equal(nl_array_room(a, 9, &cap, sizeof(*a), 4), a);
+	assert_int_equal(cap, 16);
+	/* no memory for it: NULL, the array and cap the caller's still */
+	assert_null(nl_array_room(a, 16, &cap, SIZE_MAX / 8, 4));
+	assert_int_equal(cap, 16);
+	assert_int_equal(a[8], 8);
+	free(a);
 }
 
 /* ---- The walk of /proc/PID/task ---- */
@@ -307,15 +334,11 @@ static void test_system_read_seam(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pid_search),
-		cmocka_unit_test(test_pid_search_offsets),
-		cmocka_unit_test(test_pid_listed),
-		cmocka_unit_test(test_task_walk),
-		cmocka_unit_test(test_thread_stat_read),
-		cmocka_unit_test(test_task_walk_self),
-		cmocka_unit_test(test_numa_balancing_read),
-		cmocka_unit_test(test_sysctl_int),
-		cmocka_unit_test(test_system_read_seam),
+		cmocka_unit_test(test_pid_search),     cmocka_unit_test(test_pid_search_offsets),
+		cmocka_unit_test(test_pid_listed),     cmocka_unit_test(test_array_room),
+		cmocka_unit_test(test_task_walk),      cmocka_unit_test(test_thread_stat_read),
+		cmocka_unit_test(test_task_walk_self), cmocka_unit_test(test_numa_balancing_read),
+		cmocka_unit_test(test_sysctl_int),     cmocka_unit_test(test_system_read_seam),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
