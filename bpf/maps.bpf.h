@@ -117,44 +117,61 @@ static __always_inline __u32 clamp_node(int node)
 }
 
 /*
- * The process entry of task's thread group, created on first use. Returns
- * NULL, counted, when the map is full.
+ * Inserts fresh under key in a hash map where key has no entry yet. Two
+ * CPUs may insert the same key at once: the one that loses gets EEXIST and
+ * must use the winner's entry. Returns 0 when fresh went in, 1 when another
+ * CPU's entry is there (look it up), -1 when the map is full (counted in
+ * health as full_counter).
  */
+static __always_inline int map_insert_new(void *map, const void *key, const void *fresh,
+					  __u32 full_counter)
+{
+	long err = bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
+
+	if (!err)
+		return 0;
+	if (err == -NL_EEXIST)
+		return 1;
+	health_inc(full_counter);
+	return -1;
+}
+
+/* The entry of key, created from fresh on first use; NULL, counted, when
+ * the map is full. */
+static __always_inline void *map_get_or_create(void *map, const void *key, const void *fresh,
+					       __u32 full_counter)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value || map_insert_new(map, key, fresh, full_counter) < 0)
+		return value;
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* The process entry of task's thread group, created on first use; NULL,
+ * counted, when the map is full. */
 static __always_inline struct nl_proc *proc_get(struct task_struct *task)
 {
 	struct task_struct *leader = task->group_leader;
 	__u32 tgid = task->tgid;
 	struct nl_proc *proc, fresh = {};
-	long err;
 
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (proc)
 		return proc;
 	fresh.start_time_ns = BPF_CORE_READ(leader, start_boottime);
 	bpf_probe_read_kernel_str(fresh.comm, sizeof(fresh.comm), leader->comm);
-	err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
-	if (err && err != -NL_EEXIST) {
-		health_inc(NL_H_PROCS_FULL);
+	if (map_insert_new(&procs, &tgid, &fresh, NL_H_PROCS_FULL) < 0)
 		return NULL;
-	}
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
 static __always_inline struct nl_proc_node *proc_node_get(__u32 tgid, __u32 node)
 {
 	struct nl_proc_node_key key = { .tgid = tgid, .node = node };
-	struct nl_proc_node *pn, fresh = {};
-	long err;
+	struct nl_proc_node zero = {};
 
-	pn = bpf_map_lookup_elem(&proc_node, &key);
-	if (pn)
-		return pn;
-	err = bpf_map_update_elem(&proc_node, &key, &fresh, BPF_NOEXIST);
-	if (err && err != -NL_EEXIST) {
-		health_inc(NL_H_PROC_NODE_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&proc_node, &key);
+	return map_get_or_create(&proc_node, &key, &zero, NL_H_PROC_NODE_FULL);
 }
 
 #endif /* NUMALENS_MAPS_BPF_H */

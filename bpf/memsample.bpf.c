@@ -69,20 +69,6 @@ struct mem_sample {
 	__u64 addr;
 };
 
-static __always_inline void *get_or_create(void *map, const void *key, const void *zero,
-					   __u32 full_counter)
-{
-	void *value = bpf_map_lookup_elem(map, key);
-
-	if (value)
-		return value;
-	if (bpf_map_update_elem(map, key, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, key)) {
-		health_inc(full_counter);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(map, key);
-}
-
 static __always_inline __u32 log2_bucket(__u64 v)
 {
 	__u32 b = 0;
@@ -137,7 +123,7 @@ static __always_inline int count_sample(struct mem_sample *s)
 		return 0; /* idle */
 	proc = bpf_task_storage_get(&task_pmu, bpf_get_current_task_btf(), 0, 0);
 	if (!proc) /* a thread the iterator has not seen yet, or a busy storage */
-		proc = get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+		proc = map_get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
 	if (!proc)
 		return 0;
 	__sync_fetch_and_add(&proc->samples, 1);
@@ -175,14 +161,14 @@ static __always_inline int count_sample(struct mem_sample *s)
 	mkey.tgid = tgid;
 	mkey.cpu_node = cpu_node;
 	mkey.mem_node = mem_node;
-	cell = get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
+	cell = map_get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
 	if (cell) {
 		__sync_fetch_and_add(&cell->samples, 1);
 		__sync_fetch_and_add(&cell->weight, s->weight);
 	}
 	lkey.cpu_node = cpu_node;
 	lkey.mem_node = mem_node;
-	lat = get_or_create(&pmu_lat, &lkey, &zero_lat, NL_H_PMU_MATRIX_FULL);
+	lat = map_get_or_create(&pmu_lat, &lkey, &zero_lat, NL_H_PMU_MATRIX_FULL);
 	if (lat) {
 		__sync_fetch_and_add(&lat->samples, 1);
 		__sync_fetch_and_add(&lat->weight, s->weight);

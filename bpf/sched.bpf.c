@@ -92,21 +92,10 @@ int BPF_PROG(nl_sched_fork, struct task_struct *parent, struct task_struct *chil
 static __always_inline void pmu_fold(__u32 tgid, const struct nl_pmu_proc *samples)
 {
 	static const struct nl_pmu_proc zero;
-	struct nl_pmu_proc *proc;
-	long err;
+	struct nl_pmu_proc *proc = map_get_or_create(&pmu_procs, &tgid, &zero, NL_H_PMU_PROCS_FULL);
 
-	proc = bpf_map_lookup_elem(&pmu_procs, &tgid);
-	if (!proc) {
-		err = bpf_map_update_elem(&pmu_procs, &tgid, &zero, BPF_NOEXIST);
-		if (err && err != -NL_EEXIST) {
-			health_inc(NL_H_PMU_PROCS_FULL);
-			return;
-		}
-		proc = bpf_map_lookup_elem(&pmu_procs, &tgid);
-		if (!proc)
-			return;
-	}
-	pmu_add(proc, samples);
+	if (proc)
+		pmu_add(proc, samples);
 }
 
 /* Adds ns to the exited time of (tgid, node): one update when the entry is
@@ -116,16 +105,11 @@ static __always_inline void exited_time_add(__u32 tgid, __u32 node, __u64 ns)
 	struct nl_proc_node_key key = { .tgid = tgid, .node = node };
 	struct nl_proc_node *pn = bpf_map_lookup_elem(&proc_node, &key);
 	struct nl_proc_node fresh = { .exited_cpu_ns = ns };
-	long err;
 
 	if (!pn) {
-		err = bpf_map_update_elem(&proc_node, &key, &fresh, BPF_NOEXIST);
-		if (!err)
+		/* Done when fresh went in whole, or when the map is full. */
+		if (map_insert_new(&proc_node, &key, &fresh, NL_H_PROC_NODE_FULL) <= 0)
 			return;
-		if (err != -NL_EEXIST) {
-			health_inc(NL_H_PROC_NODE_FULL);
-			return;
-		}
 		pn = bpf_map_lookup_elem(&proc_node, &key); /* another thread made it */
 		if (!pn)
 			return;
@@ -141,7 +125,6 @@ static __always_inline void exited_proc_add(struct task_struct *task, __u64 migr
 	struct task_struct *leader = task->group_leader;
 	struct nl_proc *proc, fresh = {};
 	__u32 tgid = task->tgid;
-	long err;
 
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (!proc) {
@@ -150,14 +133,10 @@ static __always_inline void exited_proc_add(struct task_struct *task, __u64 migr
 		fresh.exit_ns = last ? bpf_ktime_get_ns() : 0;
 		fresh.start_time_ns = leader->start_boottime;
 		bpf_probe_read_kernel_str(fresh.comm, sizeof(fresh.comm), leader->comm);
-		err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
-		if (!err)
+		/* Done when fresh went in whole, or when the map is full. */
+		if (map_insert_new(&procs, &tgid, &fresh, NL_H_PROCS_FULL) <= 0)
 			return;
-		if (err != -NL_EEXIST) {
-			health_inc(NL_H_PROCS_FULL);
-			return;
-		}
-		proc = bpf_map_lookup_elem(&procs, &tgid);
+		proc = bpf_map_lookup_elem(&procs, &tgid); /* another thread made it */
 		if (!proc)
 			return;
 	}

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "advisor.h"
+#include "array.h"
 #include "log.h"
+#include "pidsearch.h"
 #include "shquote.h"
 
 #define LOCAL_DISTANCE 10
@@ -1052,27 +1054,6 @@ void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *
 			 "is not named");
 }
 
-/* Binary search by pid in the sorted entries; the insertion point if absent. */
-static size_t mem_lookup(const struct nl_advisor_memory *m, uint32_t pid, bool *found)
-{
-	size_t lo = 0, hi = m->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->e[mid].pid == pid) {
-			*found = true;
-			return mid;
-		}
-		if (m->e[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
 const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 						 const struct nl_advisor_input *in,
 						 const struct nl_advisor_opts *o,
@@ -1081,7 +1062,7 @@ const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 	struct nl_advisor_input with_prev = *in;
 	struct nl_advisor_entry *e;
 	bool found;
-	size_t i = mem_lookup(m, in->v->pid, &found);
+	size_t i = NL_PID_SEARCH(m->e, m->nr, in->v->pid, &found);
 
 	if (found && m->e[i].start_time_ns != in->v->start_time_ns) {
 		/* The pid names another process now: start over. */
@@ -1092,15 +1073,10 @@ const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,
 	with_prev.prev = found ? &m->e[i].advice : NULL;
 	nl_advise(&with_prev, o, out);
 	if (!found) {
-		if (m->nr == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 64;
-			struct nl_advisor_entry *grown = realloc(m->e, cap * sizeof(*grown));
-
-			if (!grown)
-				return NULL;
-			m->e = grown;
-			m->cap = cap;
-		}
+		e = nl_array_room(m->e, m->nr, &m->cap, sizeof(*e), 64);
+		if (!e)
+			return NULL;
+		m->e = e;
 		memmove(&m->e[i + 1], &m->e[i], (m->nr - i) * sizeof(*m->e));
 		m->nr++;
 		memset(&m->e[i], 0, sizeof(m->e[i]));

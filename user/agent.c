@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
+#include "pidsearch.h"
 #include "procfs.h"
 
 /* Resident memory per node of one process, as last read. */
@@ -82,19 +83,10 @@ fail:
 
 static long mem_find(const struct nl_agent *a, uint32_t pid)
 {
-	size_t lo = 0, hi = a->nr_mem;
+	bool found;
+	size_t i = NL_PID_SEARCH(a->mem, a->nr_mem, pid, &found);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (a->mem[mid].pid == pid)
-			return mid;
-		if (a->mem[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return found ? (long)i : -1;
 }
 
 /* Keeps the entries of processes still in the table; returns 0 or -ENOMEM. */

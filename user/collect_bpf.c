@@ -23,6 +23,7 @@
 #include "log.h"
 #include "privs.h"
 #include "procfs.h"
+#include "sysstate.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -64,13 +65,6 @@ static bool tracefs_ready(void)
 		return false;
 	}
 	return !stat(TRACEFS "/events", &st);
-}
-
-static int read_sysctl(const char *path)
-{
-	char buf[32];
-
-	return nl_read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : -1;
 }
 
 static void configure(struct nl_collector *c, const struct nl_topology *topo,
@@ -269,7 +263,7 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 		}
 		balancing_on++;
 	}
-	numab = read_sysctl("/proc/sys/kernel/numa_balancing");
+	numab = nl_numa_balancing_read();
 	if (!balancing_on)
 		nl_source_set(s, NL_SRC_BALANCING, false, NULL,
 			      "no NUMA-balancing tracepoint could be used (missing: %s%s%s)", gaps,

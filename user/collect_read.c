@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "collect_priv.h"
 #include "log.h"
+#include "pidsearch.h"
 #include "untrusted.h"
 
 /* Reads the iterator's whole output. */
@@ -154,37 +156,23 @@ static void merge_threads(struct nl_sample_table *t)
 
 static bool was_stale(const struct nl_collector *c, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < c->nr_stale; i++)
-		if (c->stale[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(c->stale, c->nr_stale, pid);
 }
 
 static int pid_list_add(struct pid_list *l, uint32_t pid)
 {
-	if (l->nr == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		uint32_t *p = realloc(l->pids, cap * sizeof(*p));
+	uint32_t *room = nl_array_room(l->pids, l->nr, &l->cap, sizeof(*room), 64);
 
-		if (!p)
-			return -ENOMEM;
-		l->pids = p;
-		l->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	l->pids = room;
 	l->pids[l->nr++] = pid;
 	return 0;
 }
 
 bool nl_pid_list_has(const struct pid_list *l, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < l->nr; i++)
-		if (l->pids[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(l->pids, l->nr, pid);
 }
 
 /* Merges the procs map; collects the processes whose entries are to go. */

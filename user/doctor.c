@@ -18,20 +18,21 @@
 #include "options.h"
 #include "privs.h"
 #include "procfs.h"
+#include "sysstate.h"
 
-static const char *sysctl(const char *path, char *buf, size_t size)
+static const char *int_or_absent(bool known, int value, char *buf, size_t size)
 {
-	int len = nl_read_file(path, buf, size);
-
-	if (len <= 0)
+	if (!known)
 		return "absent";
-	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(buf, size, "%d", value);
 	return buf;
 }
 
 static void print_environment(const struct nl_topology *topo)
 {
-	char numab[16], paranoid[16];
+	int numab = nl_numa_balancing_read(), paranoid;
+	bool paranoid_known = !nl_sysctl_int("kernel/perf_event_paranoid", &paranoid);
+	char numab_text[16], paranoid_text[16];
 	struct utsname uts;
 	struct stat st;
 
@@ -41,8 +42,8 @@ static void print_environment(const struct nl_topology *topo)
 	       topo->nr_nodes == 1 ? ": every access is local, remote ratios are 0" : "");
 	printf("kernel:     %s, BTF %s, kernel.numa_balancing=%s, kernel.perf_event_paranoid=%s\n",
 	       uts.release, stat("/sys/kernel/btf/vmlinux", &st) ? "missing" : "present",
-	       sysctl("/proc/sys/kernel/numa_balancing", numab, sizeof(numab)),
-	       sysctl("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid)));
+	       int_or_absent(numab >= 0, numab, numab_text, sizeof(numab_text)),
+	       int_or_absent(paranoid_known, paranoid, paranoid_text, sizeof(paranoid_text)));
 	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_SYS_NICE %s\n",
 	       nl_has_cap(CAP_BPF) ? "yes" : "no", nl_has_cap(CAP_PERFMON) ? "yes" : "no",
 	       nl_has_cap(CAP_SYS_ADMIN) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE) ? "yes" : "no");

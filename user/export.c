@@ -37,6 +37,7 @@
 #include "options.h"
 #include "pin.h"
 #include "privs.h"
+#include "procfs.h"
 
 #define MAX_ALLOW 64
 
@@ -306,15 +307,9 @@ static int read_cgroup(void *ctx, uint32_t pid, char *path, size_t size)
 
 static bool bpf_stats_enabled(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int on = 0;
+	int on;
 
-	if (f) {
-		if (fscanf(f, "%d", &on) != 1)
-			on = 0;
-		fclose(f);
-	}
-	return on > 0;
+	return !nl_sysctl_int("kernel/bpf_stats_enabled", &on) && on > 0;
 }
 
 struct exporter {

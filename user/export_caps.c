@@ -46,6 +46,7 @@
 #include "export.h"
 #include "log.h"
 #include "privs.h"
+#include "procfs.h"
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -72,14 +73,10 @@ const char *nl_cap_name(int cap)
 
 static int last_cap(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
-	int last = CAP_LAST_CAP;
+	int last;
 
-	if (f) {
-		if (fscanf(f, "%d", &last) != 1)
-			last = CAP_LAST_CAP;
-		fclose(f);
-	}
+	if (nl_sysctl_int("kernel/cap_last_cap", &last))
+		last = CAP_LAST_CAP;
 	return last < 63 ? last : 63;
 }
 

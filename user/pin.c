@@ -12,7 +12,6 @@
  * at which point every thread has the target and new threads inherit it.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -27,8 +26,10 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "log.h"
 #include "model.h"
+#include "pidsearch.h"
 #include "pin.h"
 #include "pin_record.h"
 #include "privs.h"
@@ -204,39 +205,23 @@ void nl_pin_undo_command(const struct nl_pin_opts *o, int pid, char *buf, size_t
 
 int nl_tids_add(struct nl_tids *t, int tid)
 {
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		int *grown = realloc(t->tid, cap * sizeof(*grown));
+	int *room = nl_array_room(t->tid, t->nr, &t->cap, sizeof(*room), 64);
 
-		if (!grown)
-			return -ENOMEM;
-		t->tid = grown;
-		t->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	t->tid = room;
 	t->tid[t->nr++] = tid;
 	return 0;
 }
 
+static int tids_visit(int tid, void *tids)
+{
+	return nl_tids_add(tids, tid);
+}
+
 static int real_list(int pid, struct nl_tids *t, void *ctx)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	int err = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while (!err && (de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (!*end && tid > 0)
-			err = nl_tids_add(t, (int)tid);
-	}
-	closedir(d);
-	return err;
+	return nl_task_walk(pid, tids_visit, t);
 }
 
 static int real_get(int tid, uint64_t *mask, void *ctx)
@@ -908,18 +893,7 @@ void nl_autopin_free(struct nl_autopin *ap)
  * of processes flagged. Returns the index of pid, or where it would go. */
 static size_t done_lookup(const struct nl_autopin *ap, uint32_t pid, bool *found)
 {
-	size_t lo = 0, hi = ap->nr_done;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ap->done[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < ap->nr_done && ap->done[lo].pid == pid;
-	return lo;
+	return NL_PID_SEARCH(ap->done, ap->nr_done, pid, found);
 }
 
 static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
@@ -939,15 +913,10 @@ static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v
 	if (found && ap->done[i].start_time_ns == v->start_time_ns)
 		return &ap->done[i];
 	if (!found) {
-		if (ap->nr_done == ap->cap_done) {
-			size_t cap = ap->cap_done ? ap->cap_done * 2 : 32;
-			struct done *grown = realloc(ap->done, cap * sizeof(*grown));
-
-			if (!grown)
-				return NULL;
-			ap->done = grown;
-			ap->cap_done = cap;
-		}
+		d = nl_array_room(ap->done, ap->nr_done, &ap->cap_done, sizeof(*d), 32);
+		if (!d)
+			return NULL;
+		ap->done = d;
 		memmove(&ap->done[i + 1], &ap->done[i], (ap->nr_done - i) * sizeof(*ap->done));
 		ap->nr_done++;
 	}

@@ -4,7 +4,6 @@
  * (what to do) and user/pin.c (doing it). Without --apply, pin prints
  * exactly what it would do and the equivalent commands, and changes nothing.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "advisor.h"
+#include "array.h"
 #include "agent.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -74,48 +74,39 @@ struct thread_sample {
 	int cpu;
 };
 
+struct thread_samples {
+	int pid;
+	struct thread_sample *sample;
+	size_t nr, cap;
+};
+
+static int sample_visit(int tid, void *samples)
+{
+	struct thread_samples *s = samples;
+	struct thread_sample *room;
+	struct nl_proc_stat st;
+
+	if (nl_thread_stat_read(s->pid, tid, &st))
+		return 0; /* exited meanwhile */
+	room = nl_array_room(s->sample, s->nr, &s->cap, sizeof(*room), 64);
+	if (!room)
+		return -ENOMEM;
+	s->sample = room;
+	s->sample[s->nr].tid = tid;
+	s->sample[s->nr].ticks = st.utime_ticks + st.stime_ticks;
+	s->sample[s->nr].cpu = st.processor;
+	s->nr++;
+	return 0;
+}
+
 static int sample_threads(int pid, struct thread_sample **out, size_t *nr)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
+	struct thread_samples s = { .pid = pid };
+	int err = nl_task_walk(pid, sample_visit, &s);
 
-	*out = NULL;
-	*nr = 0;
-	snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char stat_path[PATH_MAX + 64], buf[4096];
-		struct nl_proc_stat st;
-		int len, tid = atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		snprintf(stat_path, sizeof(stat_path), "%s/%d/stat", path, tid);
-		len = nl_read_file(stat_path, buf, sizeof(buf));
-		if (len < 0 || nl_proc_stat_parse(buf, len, &st))
-			continue;
-		if (*nr == cap) {
-			struct thread_sample *grown;
-
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(*out, cap * sizeof(*grown));
-			if (!grown) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			*out = grown;
-		}
-		(*out)[*nr].tid = tid;
-		(*out)[*nr].ticks = st.utime_ticks + st.stime_ticks;
-		(*out)[*nr].cpu = st.processor;
-		(*nr)++;
-	}
-	closedir(d);
-	return 0;
+	*out = s.sample;
+	*nr = s.nr;
+	return err;
 }
 
 /*

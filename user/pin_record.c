@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "array.h"
 #include "pin_record.h"
 #include "procfs.h"
 
@@ -34,15 +35,11 @@ struct nl_pin_thread *nl_pin_record_find(struct nl_pin_record *r, int tid)
 
 int nl_pin_record_add(struct nl_pin_record *r, int tid, const uint64_t *mask)
 {
-	if (r->nr == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct nl_pin_thread *t = realloc(r->t, cap * sizeof(*t));
+	struct nl_pin_thread *room = nl_array_room(r->t, r->nr, &r->cap, sizeof(*room), 16);
 
-		if (!t)
-			return -ENOMEM;
-		r->t = t;
-		r->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	r->t = room;
 	r->t[r->nr].tid = tid;
 	memcpy(r->t[r->nr].mask, mask, MASK_BYTES);
 	r->nr++;

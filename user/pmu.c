@@ -434,10 +434,10 @@ static int ensure_nofile(int needed, char *reason, size_t size)
 static void explain_open_error(int err, const struct nl_pmu_event *ev, int cpu, char *reason,
 			       size_t size)
 {
-	char buf[32];
-	int paranoid = nl_read_file("/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) > 0 ?
-			       atoi(buf) :
-			       -99;
+	int paranoid;
+
+	if (nl_sysctl_int("kernel/perf_event_paranoid", &paranoid))
+		paranoid = -99;
 
 	switch (err) {
 	case EACCES:

@@ -4,6 +4,7 @@
  * (pointer, length) pair and never looks past the length: the text may lack
  * a final newline, and may hold NUL bytes (the fuzzers feed it anything).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -455,19 +456,69 @@ int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out)
 	return field >= 22 ? 0 : -EINVAL;
 }
 
+static int stat_file_read(const char *path, struct nl_proc_stat *out)
+{
+	char buf[STAT_BUF_SIZE];
+	int len = nl_read_file(path, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	return nl_proc_stat_parse(buf, len, out);
+}
+
 int nl_proc_stat_read(int pid, struct nl_proc_stat *out)
 {
-	char path[PATH_MAX], buf[STAT_BUF_SIZE];
-	int len;
+	char path[PATH_MAX];
 
 	if (!out)
 		return -EINVAL;
 	if (snprintf(path, sizeof(path), "%s/%d/stat", nl_proc_root, pid) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	len = nl_read_file(path, buf, sizeof(buf));
-	if (len < 0)
-		return len;
-	return nl_proc_stat_parse(buf, len, out);
+	return stat_file_read(path, out);
+}
+
+int nl_thread_stat_read(int pid, int tid, struct nl_proc_stat *out)
+{
+	char path[PATH_MAX];
+
+	if (!out)
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s/%d/task/%d/stat", nl_proc_root, pid, tid) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return stat_file_read(path, out);
+}
+
+int nl_task_walk(int pid, int (*visit)(int tid, void *ctx), void *ctx)
+{
+	char path[PATH_MAX];
+	int ret = 0;
+	DIR *dir;
+
+	if (snprintf(path, sizeof(path), "%s/%d/task", nl_proc_root, pid) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	for (;;) {
+		struct dirent *de;
+		uint64_t tid;
+
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			/* The kernel says ENOENT here once the process is gone. */
+			ret = -errno;
+			break;
+		}
+		if (!nl_parse_u64(de->d_name, strlen(de->d_name), &tid) || !tid || tid > INT_MAX)
+			continue; /* ".", "..", anything else that is no thread id */
+		ret = visit((int)tid, ctx);
+		if (ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
 }
 
 /* The value of the first "Key:<blanks>value" line of status text: a
@@ -669,4 +720,23 @@ int nl_read_file(const char *path, char *buf, size_t size)
 	close(fd);
 	buf[ret < 0 ? 0 : len] = '\0';
 	return ret;
+}
+
+int nl_sysctl_int(const char *name, int *value)
+{
+	char path[PATH_MAX], buf[32];
+	int64_t v;
+	int len;
+
+	if (snprintf(path, sizeof(path), "%s/sys/%s", nl_proc_root, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	len = nl_read_file(path, buf, sizeof(buf));
+	if (len < 0)
+		return len == -EFBIG ? -EINVAL : len;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!parse_s64(buf, len, INT_MIN, INT_MAX, &v))
+		return -EINVAL;
+	*value = (int)v;
+	return 0;
 }

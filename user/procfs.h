@@ -49,6 +49,17 @@ struct nl_proc_stat {
 
 int nl_proc_stat_parse(const char *text, size_t len, struct nl_proc_stat *out);
 int nl_proc_stat_read(int pid, struct nl_proc_stat *out);
+/* /proc/PID/task/TID/stat: one thread's; -ENOENT once it has exited. */
+int nl_thread_stat_read(int pid, int tid, struct nl_proc_stat *out);
+
+/*
+ * Calls visit(tid, ctx) for each thread of pid, in the order /proc/PID/task
+ * lists them; entries that are no thread id are passed over. A visit that
+ * returns non-zero ends the walk with that value. Returns 0, -ENOENT when
+ * the process is gone (before the walk, or during it: the threads visited
+ * by then were visited), or another negative errno of the directory.
+ */
+int nl_task_walk(int pid, int (*visit)(int tid, void *ctx), void *ctx);
 
 /* What /proc/PID/status says of its owner, affinity and memory nodes; a
  * field is known only where its line is there and parses whole. */
@@ -80,5 +91,10 @@ bool nl_parse_u64(const char *s, size_t len, uint64_t *v);
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 int nl_read_file(const char *path, char *buf, size_t size);
+
+/* A sysctl that holds one integer, named as under /proc/sys:
+ * "kernel/perf_event_paranoid". 0, -ENOENT when this kernel has none,
+ * -EINVAL when the file holds anything but one decimal integer. */
+int nl_sysctl_int(const char *name, int *value);
 
 #endif /* NUMALENS_PROCFS_H */

@@ -6,17 +6,13 @@
 #include "advisor.h"
 #include "memsrc.h"
 #include "model.h"
+#include "pidsearch.h"
 #include "report.h"
 #include "untrusted.h"
 
 static bool requested(const struct nl_report_opts *o, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < o->nr_pids; i++)
-		if (o->pids[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(o->pids, o->nr_pids, pid);
 }
 
 size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_opts *o,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pidsearch.h"
 #include "snapshot.h"
 
 void nl_sample_table_init(struct nl_sample_table *t, int nr_nodes)
@@ -95,19 +96,10 @@ out:
 
 long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid)
 {
-	size_t lo = 0, hi = t->nr;
+	bool found;
+	size_t i = NL_PID_SEARCH(t->procs, t->nr, pid, &found);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->procs[mid].pid == pid)
-			return mid;
-		if (t->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return found ? (long)i : -1;
 }
 
 static uint64_t since(uint64_t now, uint64_t then)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "procfs.h"
 #include "sysstate.h"
@@ -42,17 +42,22 @@ int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 	return s->vmstat_valid ? 0 : -ENOENT;
 }
 
+int nl_numa_balancing_read(void)
+{
+	int mode;
+
+	return nl_sysctl_int("kernel/numa_balancing", &mode) || mode < 0 ? -1 : mode;
+}
+
 int nl_system_read(struct nl_system *s)
 {
-	char buf[16384];
+	char path[PATH_MAX], buf[16384];
 	int len;
 
 	memset(s, 0, sizeof(*s));
-	s->numa_balancing = -1;
-	len = nl_read_file("/proc/sys/kernel/numa_balancing", buf, sizeof(buf));
-	if (len > 0)
-		s->numa_balancing = atoi(buf);
-	len = nl_read_file("/proc/vmstat", buf, sizeof(buf));
+	s->numa_balancing = nl_numa_balancing_read();
+	snprintf(path, sizeof(path), "%s/vmstat", nl_proc_root);
+	len = nl_read_file(path, buf, sizeof(buf));
 	if (len < 0)
 		return len;
 	return nl_vmstat_parse(buf, len, s);

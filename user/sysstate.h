@@ -21,4 +21,8 @@ struct nl_system {
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
 int nl_system_read(struct nl_system *s);
 
+/* kernel.numa_balancing: 0 off, 1 on, 2 and 3 memory tiering modes; -1
+ * when unknown (no such sysctl in this kernel, or text that is no mode). */
+int nl_numa_balancing_read(void);
+
 #endif /* NUMALENS_SYSSTATE_H */

@@ -4,10 +4,6 @@
  * and the CPU each last ran on (/proc/PID/task/TID/stat), which the
  * per-process snapshot does not keep. Read for the process on screen only.
  */
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,49 +17,50 @@ static int cmp_tid(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+struct thread_walk {
+	uint32_t pid;
+	const struct nl_topology *topo;
+	long hz;
+	struct top_thread *out;
+	size_t max, nr, total;
+};
+
+static int thread_visit(int tid, void *walk)
+{
+	struct thread_walk *w = walk;
+	struct nl_proc_stat st;
+	struct top_thread *t;
+
+	w->total++;
+	if (w->nr == w->max || nl_thread_stat_read(w->pid, tid, &st))
+		return 0; /* only counted, or exited meanwhile */
+	t = &w->out[w->nr++];
+	t->tid = st.pid;
+	memcpy(t->comm, st.comm, sizeof(t->comm));
+	t->comm[NL_COMM_LEN - 1] = '\0';
+	t->state = st.state;
+	t->cpu = st.processor;
+	t->node = -1;
+	if (w->topo && st.processor >= 0 && st.processor < w->topo->nr_cpu_ids &&
+	    st.processor < NL_MAX_CPUS)
+		t->node = w->topo->cpu_node[st.processor];
+	t->cpu_s = (double)(st.utime_ticks + st.stime_ticks) / w->hz;
+	return 0;
+}
+
 int top_threads_read(uint32_t pid, const struct nl_topology *topo, struct top_thread *out,
 		     size_t max, size_t *total)
 {
-	long hz = sysconf(_SC_CLK_TCK);
-	char path[320], buf[4096];
-	struct dirent *de;
-	size_t nr = 0;
-	DIR *dir;
+	struct thread_walk w = { .pid = pid, .topo = topo, .out = out, .max = max };
+	int err;
 
-	*total = 0;
-	snprintf(path, sizeof(path), "%s/%u/task", nl_proc_root, pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	if (hz <= 0)
-		hz = 100;
-	while ((de = readdir(dir))) {
-		struct nl_proc_stat st;
-		struct top_thread *t;
-		int len;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		(*total)++;
-		if (nr == max)
-			continue;
-		snprintf(path, sizeof(path), "%s/%u/task/%s/stat", nl_proc_root, pid, de->d_name);
-		len = nl_read_file(path, buf, sizeof(buf));
-		if (len < 0 || nl_proc_stat_parse(buf, len, &st))
-			continue; /* exited meanwhile */
-		t = &out[nr++];
-		t->tid = st.pid;
-		memcpy(t->comm, st.comm, sizeof(t->comm));
-		t->comm[NL_COMM_LEN - 1] = '\0';
-		t->state = st.state;
-		t->cpu = st.processor;
-		t->node = -1;
-		if (topo && st.processor >= 0 && st.processor < topo->nr_cpu_ids &&
-		    st.processor < NL_MAX_CPUS)
-			t->node = topo->cpu_node[st.processor];
-		t->cpu_s = (double)(st.utime_ticks + st.stime_ticks) / hz;
-	}
-	closedir(dir);
-	qsort(out, nr, sizeof(*out), cmp_tid);
-	return nr;
+	w.hz = sysconf(_SC_CLK_TCK);
+	if (w.hz <= 0)
+		w.hz = 100;
+	err = nl_task_walk(pid, thread_visit, &w);
+	*total = w.total;
+	if (err)
+		return err;
+	qsort(out, w.nr, sizeof(*out), cmp_tid);
+	return w.nr;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pidsearch.h"
 #include "top.h"
 
 /* Frames */
@@ -204,12 +205,7 @@ static void node_accesses(const struct nl_node_stat *s, int src, uint64_t *local
 
 static bool wanted_pid(const struct top_filter *flt, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < flt->nr_pids; i++)
-		if (flt->pids[i] == pid)
-			return true;
-	return false;
+	return nl_pid_listed(flt->pids, flt->nr_pids, pid);
 }
 
 static bool row_wanted(const struct nl_snapshot *snap, const struct nl_proc_view *v,
