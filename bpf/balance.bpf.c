@@ -53,24 +53,45 @@ int BPF_PROG(nl_stick_numa, struct task_struct *task)
 	return 0;
 }
 
-/* This tracepoint carries no pid: a NUMA-misplaced migration runs in the
- * context of the task whose hinting fault asked for it. */
-SEC("tp/migrate/mm_migrate_pages")
-int nl_migrate_pages(struct trace_event_raw_mm_migrate_pages___nl *ctx)
+/*
+ * A NUMA-misplaced migration runs in the context of the task whose hinting
+ * fault asked for it; the tracepoint carries no pid.
+ *
+ * A raw tracepoint, not the classic one: a classic tracepoint's program is
+ * skipped, without a count before v6.7, whenever another tracing program or
+ * a bpf() map call holds this CPU's bpf_prog_active; a raw tracepoint's
+ * guard is its own and its misses are counted (recursion_misses).
+ */
+static __always_inline void migrate_pages_seen(unsigned long succeeded, int reason)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	unsigned long pages;
 	struct nl_proc *proc;
 
-	if (BPF_CORE_READ(ctx, reason) !=
-	    bpf_core_enum_value(enum migrate_reason, MR_NUMA_MISPLACED))
-		return 0;
-	pages = BPF_CORE_READ(ctx, succeeded);
-	if (!pages || (task->flags & NL_PF_KTHREAD))
-		return 0;
+	if (reason != bpf_core_enum_value(enum migrate_reason, MR_NUMA_MISPLACED) || !succeeded ||
+	    (task->flags & NL_PF_KTHREAD))
+		return;
 	proc = proc_get(task);
 	if (proc)
-		__sync_fetch_and_add(&proc->numa_pages_migrated, pages);
+		__sync_fetch_and_add(&proc->numa_pages_migrated, succeeded);
+}
+
+/* Its arguments moved when v6.9 added large_folio_split before mode and
+ * reason: the loader keeps the program whose layout this kernel's BTF has. */
+SEC("tp_btf/mm_migrate_pages")
+int BPF_PROG(nl_migrate_pages, unsigned long succeeded, unsigned long failed,
+	     unsigned long thp_succeeded, unsigned long thp_failed, unsigned long thp_split,
+	     int mode, int reason)
+{
+	migrate_pages_seen(succeeded, reason);
+	return 0;
+}
+
+SEC("tp_btf/mm_migrate_pages")
+int BPF_PROG(nl_migrate_pages_split, unsigned long succeeded, unsigned long failed,
+	     unsigned long thp_succeeded, unsigned long thp_failed, unsigned long thp_split,
+	     unsigned long large_folio_split, int mode, int reason)
+{
+	migrate_pages_seen(succeeded, reason);
 	return 0;
 }
 

@@ -34,14 +34,4 @@ static __always_inline bool task_has_numab(void)
 	return bpf_core_field_exists(struct task_struct___numab, numa_faults_locality);
 }
 
-/*
- * mm_migrate_pages gained arguments over time (large_folio_split in v6.9),
- * so its tp_btf positions move; the classic tracepoint's record is read by
- * field name instead.
- */
-struct trace_event_raw_mm_migrate_pages___nl {
-	unsigned long succeeded;
-	int reason;
-} __attribute__((preserve_access_index));
-
 #endif /* NUMALENS_COMPAT_BPF_H */

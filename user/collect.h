@@ -48,6 +48,9 @@ struct nl_prog_info {
 	bool attached;
 	uint64_t run_cnt; /* with kernel.bpf_stats_enabled=1 */
 	uint64_t run_time_ns;
+	/* runs the kernel skipped: the program was already running on that
+	 * CPU (its recursion guard); counted whether or not bpf_stats is on */
+	uint64_t missed;
 };
 
 /* Machine-wide latency of memory samples per (CPU node, memory node):

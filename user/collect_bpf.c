@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +23,6 @@
 #include "privs.h"
 #include "procfs.h"
 #include "sysstate.h"
-
-#define TRACEFS "/sys/kernel/tracing"
 
 /* Set while loading with fentry, which may fail and is then retried without:
  * libbpf's messages about that first attempt would only alarm. */
@@ -52,19 +49,36 @@ static bool btf_has_function(const char *name)
 	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_FENTRY) > 0;
 }
 
-/* Classic tracepoints are attached by the id tracefs gives: mount it if
- * nothing has (our CI machines boot without it). */
-static bool tracefs_ready(void)
+/*
+ * How many arguments this kernel's mm_migrate_pages has (7, or 8 from v6.9
+ * on), read from its btf_trace_ typedef (a pointer to a prototype whose first
+ * parameter is the tracepoint's data); 0 for a layout whose last two are not
+ * mode (an enum) and reason (an int), which neither program can read.
+ */
+static int migrate_pages_args(const struct btf *vmlinux)
 {
-	struct stat st;
+	const struct btf_type *t, *mode, *reason;
+	const struct btf_param *params;
+	int id, n;
 
-	if (!stat(TRACEFS "/events", &st))
-		return true;
-	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
-		nl_debug("cannot mount tracefs on %s: %s", TRACEFS, strerror(errno));
-		return false;
-	}
-	return !stat(TRACEFS "/events", &st);
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_mm_migrate_pages", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return 0;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return 0;
+	n = btf_vlen(t) - 1;
+	if (n != 7 && n != 8)
+		return 0;
+	params = btf_params(t);
+	mode = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, params[n - 1].type));
+	reason = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, params[n].type));
+	if (!mode || !reason || !btf_is_any_enum(mode) || !btf_is_int(reason))
+		return 0;
+	return n;
 }
 
 static void configure(struct nl_collector *c, const struct nl_topology *topo,
@@ -99,6 +113,7 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 						  c->skel->progs.nl_stick_numa };
 	struct btf *vmlinux;
 	size_t i, used = 0;
+	int nr_args;
 
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!btf_has_tracepoint(required[i])) {
@@ -119,18 +134,17 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 			used = gaps_size - 1;
 	}
 
-	/* mm_migrate_pages is read through its record by CO-RE: it needs the
-	 * record's BTF, the reason enum and tracefs for the id. */
+	/* One program per layout of mm_migrate_pages; the reason enum by CO-RE. */
 	vmlinux = btf__load_vmlinux_btf();
-	if (libbpf_get_error(vmlinux) ||
-	    btf__find_by_name_kind(vmlinux, "trace_event_raw_mm_migrate_pages", BTF_KIND_STRUCT) <
-		    0 ||
-	    btf__find_by_name_kind(vmlinux, "migrate_reason", BTF_KIND_ENUM) < 0 ||
-	    !tracefs_ready()) {
-		bpf_program__set_autoload(c->skel->progs.nl_migrate_pages, false);
+	nr_args = libbpf_get_error(vmlinux) ? 0 : migrate_pages_args(vmlinux);
+	if (!libbpf_get_error(vmlinux) &&
+	    btf__find_by_name_kind(vmlinux, "migrate_reason", BTF_KIND_ENUM) < 0)
+		nr_args = 0;
+	bpf_program__set_autoload(c->skel->progs.nl_migrate_pages, nr_args == 7);
+	bpf_program__set_autoload(c->skel->progs.nl_migrate_pages_split, nr_args == 8);
+	if (!nr_args)
 		snprintf(balancing_gaps + used, gaps_size - used, "%smm_migrate_pages",
 			 used ? ", " : "");
-	}
 
 	/* Proxy execution's migration moves a blocked task without
 	 * sched_migrate_task (cputime.bpf.h): credit at every switch there.
@@ -223,6 +237,7 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 		{ skel->progs.nl_swap_numa, &skel->links.nl_swap_numa },
 		{ skel->progs.nl_stick_numa, &skel->links.nl_stick_numa },
 		{ skel->progs.nl_migrate_pages, &skel->links.nl_migrate_pages },
+		{ skel->progs.nl_migrate_pages_split, &skel->links.nl_migrate_pages_split },
 	};
 	int balancing_on = 0, numab, err;
 	char failed[160] = "";
@@ -269,7 +284,7 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 			      "no NUMA-balancing tracepoint could be used (missing: %s%s%s)", gaps,
 			      *gaps && *failed ? "; failed: " : "", failed);
 	else /* attached either way: the method says so, and they count once it is on */
-		nl_source_set(s, NL_SRC_BALANCING, numab != 0, "tp_btf+tracepoint", "%s%s%s%s%s",
+		nl_source_set(s, NL_SRC_BALANCING, numab != 0, "tp_btf", "%s%s%s%s%s",
 			      numab == 0 ? "kernel.numa_balancing is 0, so the kernel makes no "
 					   "balancing decisions to count (enable it with: sysctl "
 					   "kernel.numa_balancing=1)" :
@@ -386,10 +401,21 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 	__u64 *values;
 	__u32 key;
 
+	struct bpf_program *prog;
+
 	memset(h, 0, sizeof(*h));
 	h->procs_capacity = bpf_map__max_entries(c->skel->maps.procs);
 	h->procs_used = c->procs_used;
 	h->procs_expired = c->expired;
+	bpf_object__for_each_program(prog, c->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int prog_fd = bpf_program__fd(prog);
+
+		if (prog_fd >= 0 && !bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+			h->runs_missed += info.recursion_misses;
+	}
 	if (ncpu <= 0)
 		return;
 	values = calloc(ncpu, sizeof(*values));
@@ -430,11 +456,28 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 	free(values);
 }
 
+/* The other layout's twin of a program this kernel runs (mm_migrate_pages). */
+static bool unused_twin(struct bpf_program *prog, const struct bpf_object *obj)
+{
+	const char *section = bpf_program__section_name(prog);
+	struct bpf_program *other;
+
+	if (bpf_program__fd(prog) >= 0)
+		return false;
+	bpf_object__for_each_program(other, obj)
+	{
+		if (other != prog && bpf_program__fd(other) >= 0 &&
+		    !strcmp(bpf_program__section_name(other), section))
+			return true;
+	}
+	return false;
+}
+
 size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, size_t max)
 {
 	struct bpf_link **links = (struct bpf_link **)&c->skel->links;
 	struct bpf_program *prog;
-	size_t nr = 0;
+	size_t nr = 0, idx = 0;
 
 	/* bpftool lays the skeleton's links out in the order of its programs. */
 	bpf_object__for_each_program(prog, c->skel->obj)
@@ -442,22 +485,26 @@ size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, s
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
+		struct bpf_link *link = links[idx++];
 
 		if (nr == max)
 			break;
+		if (unused_twin(prog, c->skel->obj))
+			continue;
 		out[nr].name = bpf_program__name(prog);
 		out[nr].section = bpf_program__section_name(prog);
 		out[nr].loaded = fd >= 0;
-		out[nr].attached = links[nr] != NULL;
+		out[nr].attached = link != NULL;
 		/* The sampling program has a link per CPU, not the skeleton's. */
 		if ((prog == c->skel->progs.nl_mem_sample ||
 		     prog == c->skel->progs.nl_mem_sample_kctx) &&
 		    fd >= 0)
 			out[nr].attached = c->pmu_links && c->pmu_links[0];
-		out[nr].run_cnt = out[nr].run_time_ns = 0;
+		out[nr].run_cnt = out[nr].run_time_ns = out[nr].missed = 0;
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			out[nr].run_cnt = info.run_cnt;
 			out[nr].run_time_ns = info.run_time_ns;
+			out[nr].missed = info.recursion_misses;
 		}
 		nr++;
 	}

@@ -98,7 +98,7 @@ int cmd_doctor(int argc, char **argv)
 	printf("\nBPF programs\n");
 	nr = nl_collector_programs(nl_agent_collector(agent), progs, 32);
 	for (i = 0; i < nr; i++)
-		printf("  %-20s %-34s %s\n", progs[i].name, progs[i].section,
+		printf("  %-22s %-32s %s\n", progs[i].name, progs[i].section,
 		       progs[i].attached ? "attached" :
 		       progs[i].loaded	 ? "loaded, not attached" :
 					   "not loaded (see its data source)");

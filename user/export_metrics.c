@@ -394,6 +394,15 @@ static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 				       "program", h->progs[i].name, NULL, NULL,
 				       h->progs[i].run_time_ns / 1e9);
 
+	nl_prom_family(b, "numalens_exporter_bpf_program_missed_runs_total", "counter",
+		       "Runs of each BPF program the kernel skipped because it was already "
+		       "running on that CPU; its events are not counted.");
+	for (i = 0; i < h->nr_progs; i++)
+		if (h->progs[i].loaded)
+			nl_prom_sample_u64(b, "numalens_exporter_bpf_program_missed_runs_total",
+					   NULL, "program", h->progs[i].name, NULL, NULL,
+					   h->progs[i].missed);
+
 	nl_prom_family(b, "numalens_exporter_cgroup_reads_total", "counter",
 		       "Reads of /proc/PID/cgroup.");
 	nl_prom_sample_u64(b, "numalens_exporter_cgroup_reads_total", NULL, NULL, NULL, NULL, NULL,

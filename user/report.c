@@ -133,6 +133,21 @@ static json_object *sources_json(const struct nl_sources *s)
 	return obj;
 }
 
+/* Hinting faults numalens counted in the window over every process it saw,
+ * to hold against the kernel's (vmstat). */
+static void hint_faults_seen(const struct nl_snapshot *snap, uint64_t *local, uint64_t *remote)
+{
+	size_t i;
+	int n;
+
+	*local = *remote = 0;
+	for (i = 0; i < snap->nr; i++)
+		for (n = 0; n < snap->nr_nodes; n++) {
+			*local += snap->procs[i].node[n].hint_local;
+			*remote += snap->procs[i].node[n].hint_remote;
+		}
+}
+
 static json_object *system_json(const struct nl_snapshot *snap)
 {
 	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
@@ -153,6 +168,15 @@ static json_object *system_json(const struct nl_snapshot *snap)
 	json_object_object_add(
 		sys, "numa_pages_migrated",
 		json_object_new_uint64(a->numa_pages_migrated - b->numa_pages_migrated));
+	if (snap->sources.src[NL_SRC_HINT_FAULTS].active) {
+		json_object *seen = json_object_new_object();
+		uint64_t local, remote;
+
+		hint_faults_seen(snap, &local, &remote);
+		json_object_object_add(seen, "local", json_object_new_uint64(local));
+		json_object_object_add(seen, "remote", json_object_new_uint64(remote));
+		json_object_object_add(sys, "hint_faults_seen", seen);
+	}
 	return sys;
 }
 
@@ -176,6 +200,7 @@ static json_object *health_json(const struct nl_health *h)
 			       json_object_new_uint64(h->pmu_matrix_full));
 	json_object_object_add(obj, "running_thread_moves",
 			       json_object_new_uint64(h->migrate_running));
+	json_object_object_add(obj, "bpf_runs_missed", json_object_new_uint64(h->runs_missed));
 	return obj;
 }
 
@@ -601,12 +626,27 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 		a->numa_hint_faults - b->numa_hint_faults,
 		a->numa_hint_faults_local - b->numa_hint_faults_local,
 		a->numa_pages_migrated - b->numa_pages_migrated);
+	if (snap->sources.src[NL_SRC_HINT_FAULTS].active) {
+		uint64_t local, remote;
+
+		hint_faults_seen(snap, &local, &remote);
+		fprintf(f,
+			"  numalens counted %" PRIu64 " pages in hinting faults (%" PRIu64
+			" local) in the processes it saw\n",
+			local + remote, local);
+	}
 	if (snap->health.migrate_running)
 		fprintf(f,
 			"Warning: this kernel moved %" PRIu64
 			" running threads between CPUs, which numalens's CPU time per node does "
 			"not expect: run with --switch-accounting, and report the kernel\n",
 			snap->health.migrate_running);
+	if (snap->health.runs_missed)
+		fprintf(f,
+			"Warning: the kernel skipped %" PRIu64
+			" runs of numalens's BPF programs (one was already running on that CPU): "
+			"counts may be short by as many events\n",
+			snap->health.runs_missed);
 	if (snap->health.procs_full || snap->health.proc_node_full)
 		fprintf(f,
 			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64

@@ -140,6 +140,7 @@ struct nl_health {
 	uint64_t pmu_procs_full;
 	uint64_t pmu_matrix_full;
 	uint64_t migrate_running; /* moves of a running thread: cputime.bpf.h's premise broken */
+	uint64_t runs_missed;	  /* BPF program runs the kernel skipped (recursion guard) */
 };
 
 /* Latency of sampled memory loads between two nodes, since the start. */

@@ -96,7 +96,8 @@ diagnose_start() {
 		return 1
 	fi
 	DIAG_T0=$(cut -d' ' -f1 /proc/uptime)
-	numalens diagnose --duration "$_secs" "$@" --json >"/tmp/$_name.json" \
+	# shellcheck disable=SC2086 # DIAG_WRAP: a command and its words
+	${DIAG_WRAP:-} numalens diagnose --duration "$_secs" "$@" --json >"/tmp/$_name.json" \
 		2>"/tmp/$_name.err" &
 	DIAG_PID=$!
 	(
