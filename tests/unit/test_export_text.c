@@ -460,7 +460,7 @@ static void test_render_inactive_sources(void **state)
 	struct nl_export_opts o;
 	struct nl_export_host h = { 0 };
 	struct nl_sources sources = { 0 };
-	struct nl_prog_info progs[1] = { { .name = "nl_switch", .loaded = true } };
+	struct nl_prog_info progs[1] = { { .name = "nl_switch", .loaded = true, .missed = 3 } };
 	struct nl_export *e;
 	struct nl_buf b;
 	char **lines;
@@ -483,6 +483,10 @@ static void test_render_inactive_sources(void **state)
 	assert_true(has_line(lines, nr, "# TYPE numalens_process_numa_hint_faults_total counter"));
 	assert_false(has_prefix(lines, nr, "numalens_process_numa_hint_faults_total{"));
 	assert_false(has_prefix(lines, nr, "numalens_exporter_bpf_program_runs_total{"));
+	/* Skipped runs are the kernel's count, whether bpf_stats is on or not. */
+	assert_true(has_line(
+		lines, nr,
+		"numalens_exporter_bpf_program_missed_runs_total{program=\"nl_switch\"} 3"));
 	assert_false(has_prefix(lines, nr, "numalens_system_numa_hint_faults_total"));
 	/* other is always there, even empty. */
 	assert_true(has_line(
