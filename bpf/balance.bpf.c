@@ -104,6 +104,7 @@ int BPF_PROG(nl_numa_fault, int last_cpupid, int mem_node, int pages, int flags)
 
 	if (pages <= 0)
 		return 0;
+	health_add(flags & NL_TNF_FAULT_LOCAL ? NL_H_HINT_LOCAL : NL_H_HINT_REMOTE, pages);
 	pn = proc_node_get(task->tgid, clamp_node(mem_node));
 	if (pn) {
 		if (flags & NL_TNF_FAULT_LOCAL)

@@ -67,12 +67,17 @@ extern health_map_t health SEC(".maps");
 extern task_pmu_map_t task_pmu SEC(".maps");
 extern pmu_procs_map_t pmu_procs SEC(".maps");
 
-static __always_inline void health_inc(__u32 what)
+static __always_inline void health_add(__u32 what, __u64 n)
 {
 	__u64 *count = bpf_map_lookup_elem(&health, &what);
 
 	if (count)
-		*count += 1;
+		*count += n;
+}
+
+static __always_inline void health_inc(__u32 what)
+{
+	health_add(what, 1);
 }
 
 /* The task-local sample counters, created where memory may be allocated:

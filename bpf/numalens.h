@@ -33,6 +33,10 @@ enum nl_health_counter {
 	NL_H_PMU_PROCS_FULL,	/* pmu_procs map full */
 	NL_H_PMU_MATRIX_FULL,	/* pmu_matrix map full */
 	NL_H_MIGRATE_RUNNING,	/* sched_migrate_task of a thread still on a CPU */
+	/* Every hinting-fault page fentry saw, whatever became of its process:
+	 * the check of the per-process counts against the kernel's. */
+	NL_H_HINT_LOCAL,
+	NL_H_HINT_REMOTE,
 	NL_H_MAX,
 };
 

@@ -451,6 +451,12 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 		case NL_H_MIGRATE_RUNNING:
 			h->migrate_running = sum;
 			break;
+		case NL_H_HINT_LOCAL:
+			h->hint_local_total = sum;
+			break;
+		case NL_H_HINT_REMOTE:
+			h->hint_remote_total = sum;
+			break;
 		}
 	}
 	free(values);

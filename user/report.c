@@ -201,6 +201,10 @@ static json_object *health_json(const struct nl_health *h)
 	json_object_object_add(obj, "running_thread_moves",
 			       json_object_new_uint64(h->migrate_running));
 	json_object_object_add(obj, "bpf_runs_missed", json_object_new_uint64(h->runs_missed));
+	json_object_object_add(obj, "hint_pages_local_since_load",
+			       json_object_new_uint64(h->hint_local_total));
+	json_object_object_add(obj, "hint_pages_remote_since_load",
+			       json_object_new_uint64(h->hint_remote_total));
 	return obj;
 }
 

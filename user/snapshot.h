@@ -141,6 +141,8 @@ struct nl_health {
 	uint64_t pmu_matrix_full;
 	uint64_t migrate_running; /* moves of a running thread: cputime.bpf.h's premise broken */
 	uint64_t runs_missed;	  /* BPF program runs the kernel skipped (recursion guard) */
+	/* hinting-fault pages fentry saw since load, any process */
+	uint64_t hint_local_total, hint_remote_total;
 };
 
 /* Latency of sampled memory loads between two nodes, since the start. */

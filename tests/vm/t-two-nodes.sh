@@ -120,6 +120,8 @@ t_check_balancing() {
 		"$d/$name.json" "proc($tgid).hint_faults.remote" ". == $remote"
 	jq_check "$name: remote hint faults numalens saw in all processes == vmstat's ($remote)" \
 		"$d/$name.json" '.system.hint_faults_seen.remote' ". == $remote"
+	jq_check "$name: remote hint faults fentry saw since load == vmstat's ($remote)" \
+		"$d/$name.json" '.health.hint_pages_remote_since_load' ". == $remote"
 	for ev in move swap stick; do
 		n=$(numa_trace_count "$d/trace.$name" "sched_${ev}_numa" "$tgid")
 		jq_check "$name: numa_balancing.${ev}s == the kernel's sched_${ev}_numa events ($n)" \

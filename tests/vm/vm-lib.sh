@@ -16,6 +16,7 @@ VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-240}
 # A guest that prints nothing for this long has hung (the guest scripts say
 # something at least every minute under emulation on a loaded host).
 VM_SILENCE=${NUMALENS_VM_SILENCE:-120}
+VM_JOBS=${NUMALENS_VM_JOBS:-2}
 TEST_LABEL=""
 
 # vm_size_mib 512M|1G: prints the size in MiB.
