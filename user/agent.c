@@ -250,9 +250,19 @@ const struct nl_sources *nl_agent_sources(const struct nl_agent *a)
 	return &a->sources;
 }
 
-struct nl_collector *nl_agent_collector(struct nl_agent *a)
+size_t nl_agent_programs(struct nl_agent *a, struct nl_prog_info *out, size_t max)
 {
-	return a->collector;
+	return nl_collector_programs(a->collector, out, max);
+}
+
+void nl_agent_health(struct nl_agent *a, struct nl_health *h)
+{
+	nl_collector_health(a->collector, h);
+}
+
+int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix)
+{
+	return nl_collector_pmu_matrix(a->collector, pid, a->nr_nodes, matrix);
 }
 
 void nl_agent_close(struct nl_agent *a)

@@ -38,7 +38,15 @@ int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out);
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a);
 const struct nl_sources *nl_agent_sources(const struct nl_agent *a);
-struct nl_collector *nl_agent_collector(struct nl_agent *a);
+/* The agent's queries besides the snapshot; front ends never see the
+ * collector or its BPF maps. */
+/* Each BPF program: loaded, attached, its statistics; returns how many. */
+size_t nl_agent_programs(struct nl_agent *a, struct nl_prog_info *out, size_t max);
+/* The BPF side's health counters, since load. */
+void nl_agent_health(struct nl_agent *a, struct nl_health *h);
+/* pid's memory samples per (CPU node, memory node), cumulative: as
+ * nl_collector_pmu_matrix, for the agent's nodes. */
+int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix);
 void nl_agent_close(struct nl_agent *a);
 
 #endif /* NUMALENS_AGENT_H */

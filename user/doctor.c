@@ -96,7 +96,7 @@ int cmd_doctor(int argc, char **argv)
 		       sources->src[id].reason);
 
 	printf("\nBPF programs\n");
-	nr = nl_collector_programs(nl_agent_collector(agent), progs, 32);
+	nr = nl_agent_programs(agent, progs, 32);
 	for (i = 0; i < nr; i++)
 		printf("  %-22s %-32s %s\n", progs[i].name, progs[i].section,
 		       progs[i].attached ? "attached" :
@@ -112,7 +112,7 @@ int cmd_doctor(int argc, char **argv)
 		ratio_from = "placement (CPU time and memory per node); no hardware PMU and no "
 			     "hinting faults are used";
 	printf("\nsummary: remote ratios come from %s.\n", ratio_from);
-	nl_collector_health(nl_agent_collector(agent), &health);
+	nl_agent_health(agent, &health);
 	if (health.migrate_running)
 		printf("warning: the kernel moved %" PRIu64 " running threads between CPUs, which "
 		       "CPU time per node does not expect: use --switch-accounting\n",

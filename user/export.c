@@ -352,8 +352,7 @@ static int refresh(struct exporter *x)
 	x->host.sys = &snap.sys_after;
 	health = snap.health;
 	x->host.health = &health;
-	x->host.nr_progs =
-		nl_collector_programs(nl_agent_collector(x->agent), x->progs, NL_EXPORT_MAX_PROGS);
+	x->host.nr_progs = nl_agent_programs(x->agent, x->progs, NL_EXPORT_MAX_PROGS);
 	x->host.progs = x->progs;
 	x->host.bpf_stats = bpf_stats_enabled();
 	nl_buf_reset(&x->text);

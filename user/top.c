@@ -171,8 +171,7 @@ static void read_detail(struct top *t)
 	free(t->matrix);
 	t->matrix = calloc((size_t)nodes * (nodes + 1), sizeof(*t->matrix));
 	if (t->matrix)
-		t->matrix_ok = !nl_collector_pmu_matrix(nl_agent_collector(t->agent), t->detail_pid,
-							nodes, t->matrix);
+		t->matrix_ok = !nl_agent_pmu_matrix(t->agent, t->detail_pid, t->matrix);
 }
 
 static int rebuild_rows(struct top *t)
