@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
@@ -46,15 +45,6 @@ static void usage(FILE *f)
 		"  numalens diagnose                     # the whole machine, 5 seconds\n"
 		"  numalens diagnose -d 30 --pid 1234    # one process, 30 seconds\n"
 		"  numalens diagnose --json | jq '.processes[0]'\n");
-}
-
-static bool pid_exists(uint32_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%u", nl_proc_root, pid);
-	return !stat(path, &st);
 }
 
 int cmd_diagnose(int argc, char **argv)
@@ -123,12 +113,8 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	if (!nl_cmdline_done(argc, argv))
 		return NL_EXIT_USAGE;
-	for (i = 0; i < nr_pids; i++) {
-		if (!pid_exists(pids[i])) {
-			nl_err("no process with pid %u", pids[i]);
-			return NL_EXIT_NO_PID;
-		}
-	}
+	if (nl_pids_exist(pids, nr_pids))
+		return NL_EXIT_NO_PID;
 	ropts.pids = nr_pids ? pids : NULL;
 	ropts.nr_pids = nr_pids;
 	ropts.width = nl_output_width();

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
@@ -787,10 +786,8 @@ int cmd_top(int argc, char **argv)
 	unsigned long value;
 	int pid;
 	const char *columns;
-	struct stat st;
-	char path[64], why[160];
+	char why[160];
 	int opt, err, s;
-	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	nl_agent_opts_default(&t->aopts);
@@ -874,13 +871,8 @@ int cmd_top(int argc, char **argv)
 		       self, why, self);
 		return NL_EXIT_USAGE;
 	}
-	for (i = 0; i < t->nr_pids; i++) {
-		snprintf(path, sizeof(path), "%s/%u", nl_proc_root, t->mem_pids[i]);
-		if (stat(path, &st)) {
-			nl_err("no process with pid %u", t->mem_pids[i]);
-			return NL_EXIT_NO_PID;
-		}
-	}
+	if (nl_pids_exist(t->mem_pids, t->nr_pids))
+		return NL_EXIT_NO_PID;
 	t->filter.pids = t->mem_pids;
 	t->filter.nr_pids = t->nr_pids;
 	t->aopts.pids = t->mem_pids;
