@@ -54,8 +54,6 @@ int cmd_diagnose(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct nl_report_opts ropts = { .top = 10 };
@@ -64,7 +62,8 @@ int cmd_diagnose(int argc, char **argv)
 	struct nl_agent_opts aopts;
 	struct nl_cmdline cl = {
 		.cmd = "numalens diagnose",
-		.shortopts = "d:p:n:jvh",
+		.shortopts = "d:p:n:j",
+		.usage = usage,
 		.agent = &aopts,
 		.thresholds = true,
 	};
@@ -78,7 +77,7 @@ int cmd_diagnose(int argc, char **argv)
 
 	nl_agent_opts_default(&aopts);
 	nl_cmdline_init(&cl, long_opts);
-	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'd':
 			if (nl_parse_duration(optarg, "--duration", 86400, &duration))
@@ -101,18 +100,10 @@ int cmd_diagnose(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'v':
-			nl_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return NL_EXIT_OK;
-		default:
-			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(argc, argv))
-		return NL_EXIT_USAGE;
+	if (opt == NL_CMDLINE_EXIT)
+		return cl.status;
 	if (nl_pids_exist(pids, nr_pids))
 		return NL_EXIT_NO_PID;
 	ropts.pids = nr_pids ? pids : NULL;

@@ -49,18 +49,25 @@ static void print_environment(const struct nl_topology *topo)
 	       nl_has_cap(CAP_SYS_ADMIN) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE) ? "yes" : "no");
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: numalens doctor [-v] [options]\n"
+		"Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const struct nl_sources *sources;
 	struct nl_health health;
 	struct nl_prog_info progs[32];
 	struct nl_agent_opts aopts;
-	struct nl_cmdline cl = { .cmd = "numalens doctor", .shortopts = "vh", .agent = &aopts };
+	struct nl_cmdline cl = {
+		.cmd = "numalens doctor", .shortopts = "", .agent = &aopts, .usage = usage
+	};
 	struct nl_agent *agent;
 	const char *ratio_from;
 	int id, err, opt;
@@ -68,21 +75,10 @@ int cmd_doctor(int argc, char **argv)
 
 	nl_agent_opts_default(&aopts);
 	nl_cmdline_init(&cl, long_opts);
-	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
-		if (opt == 'v') {
-			nl_verbose++;
-			continue;
-		}
-		if (opt != 'h')
-			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
-		printf("Usage: numalens doctor [-v] [options]\n"
-		       "Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
-		return NL_EXIT_OK;
-	}
-	if (optind < argc) {
-		nl_usage_err("doctor takes no arguments, not '%s'", argv[optind]);
-		return NL_EXIT_USAGE;
-	}
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0)
+		; /* it has no options of its own */
+	if (opt == NL_CMDLINE_EXIT)
+		return cl.status;
 	err = nl_agent_open(&aopts, &agent);
 	if (err)
 		return nl_exit_for_errno(err);

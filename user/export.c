@@ -555,8 +555,6 @@ int cmd_export(int argc, char **argv)
 		{ "auto-pin-cooldown", required_argument, NULL, OPT_AUTO_PIN_COOLDOWN },
 		{ "auto-pin-migrate", no_argument, NULL, OPT_AUTO_PIN_MIGRATE },
 		{ "auto-pin-dry-run", no_argument, NULL, OPT_AUTO_PIN_DRY_RUN },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *listen = NULL, *user = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
@@ -570,7 +568,8 @@ int cmd_export(int argc, char **argv)
 	struct nl_agent_opts aopts;
 	struct nl_cmdline cl = {
 		.cmd = "numalens export",
-		.shortopts = "l:t:i:m:g:vh",
+		.shortopts = "l:t:i:m:g:",
+		.usage = usage,
 		.agent = &aopts,
 		.thresholds = true,
 	};
@@ -600,7 +599,7 @@ int cmd_export(int argc, char **argv)
 	eopts.allow_comm = allow_comm;
 	eopts.allow_cgroup = allow_cgroup;
 	nl_cmdline_init(&cl, long_opts);
-	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'l':
 			listen = optarg;
@@ -702,18 +701,10 @@ int cmd_export(int argc, char **argv)
 			pin_options = true;
 			popts.dry_run = true;
 			break;
-		case 'v':
-			nl_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return NL_EXIT_OK;
-		default:
-			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(argc, argv))
-		return NL_EXIT_USAGE;
+	if (opt == NL_CMDLINE_EXIT)
+		return cl.status;
 	if (once && !x.textfile) {
 		nl_usage_err("--once writes a --textfile: give one");
 		return NL_EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "log.h"
 #include "options.h"
 
 /* Where a shared option's value goes, and as what. */
@@ -137,35 +138,54 @@ static void add_option(struct nl_cmdline *c, size_t *n, const struct option *o)
 
 void nl_cmdline_init(struct nl_cmdline *c, const struct option *own)
 {
+	static const struct option everyones[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+	};
 	size_t i, n = 0;
 
 	for (; own->name; own++)
 		add_option(c, &n, own);
-	for (i = 0; i < NR_SHARED; i++)
+	for (i = 0; i < sizeof(everyones) / sizeof(*everyones); i++)
+		add_option(c, &n, &everyones[i]);
+	for (i = 0; c->agent && i < NR_SHARED; i++)
 		if (c->thresholds || !shared_options[i].threshold)
 			add_option(c, &n, &shared_options[i].getopt);
 	memset(&c->longopts[n], 0, sizeof(c->longopts[n]));
+	snprintf(c->all_shortopts, sizeof(c->all_shortopts), "%svh", c->shortopts);
 	optind = 1;
+}
+
+static int cmdline_exit(struct nl_cmdline *c, int status)
+{
+	c->status = status;
+	return NL_CMDLINE_EXIT;
 }
 
 int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv)
 {
 	int opt, taken;
 
-	while ((opt = nl_getopt(argc, argv, c->shortopts, c->longopts, c->cmd)) != -1) {
-		taken = nl_shared_option(opt, optarg, c->agent);
+	while ((opt = nl_getopt(argc, argv, c->all_shortopts, c->longopts, c->cmd)) != -1) {
+		if (opt == 'v') {
+			nl_verbose++;
+			continue;
+		}
+		if (opt == 'h') {
+			c->usage(stdout);
+			return cmdline_exit(c, NL_EXIT_OK);
+		}
+		if (opt == '?')
+			return cmdline_exit(c, NL_EXIT_USAGE); /* said by nl_getopt */
+		taken = c->agent ? nl_shared_option(opt, optarg, c->agent) : 0;
+		if (taken < 0)
+			return cmdline_exit(c, NL_EXIT_USAGE);
 		if (!taken)
 			return opt;
-		if (taken < 0)
-			return '?';
+	}
+	if (!c->args && optind < argc) {
+		nl_usage_err("%s takes no arguments, not '%s'", c->cmd, argv[optind]);
+		return cmdline_exit(c, NL_EXIT_USAGE);
 	}
 	return -1;
-}
-
-bool nl_cmdline_done(int argc, char **argv)
-{
-	if (optind >= argc)
-		return true;
-	nl_usage_err("unexpected argument '%s'", argv[optind]);
-	return false;
 }

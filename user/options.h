@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "agent.h"
 
 /* getopt_long values of the shared options: above every short option. */
@@ -52,23 +53,31 @@ int nl_shared_option(int opt, const char *arg, struct nl_agent_opts *o);
 
 #define NL_CMDLINE_MAX_OPTIONS 48
 
+/* What nl_cmdline_next returns when the command is to exit at once with
+ * status: after --help (0), or a usage error said in one line (2). */
+#define NL_CMDLINE_EXIT (-2)
+
 struct nl_cmdline {
 	const char *cmd;	     /* "numalens diagnose": errors point at its --help */
-	const char *shortopts;	     /* the command's, without a leading ':' */
-	struct nl_agent_opts *agent; /* where the shared options go */
+	const char *shortopts;	     /* its own, without ':'; -v and -h are everyone's */
+	struct nl_agent_opts *agent; /* where the shared options go; NULL: none taken */
 	bool thresholds;	     /* it takes the thresholds too, not only the agent's */
-	struct option longopts[NL_CMDLINE_MAX_OPTIONS + 1]; /* set by nl_cmdline_init */
+	bool args;		     /* it takes arguments after its options */
+	void (*usage)(FILE *f);	     /* its --help */
+	int status;		     /* with NL_CMDLINE_EXIT */
+	/* set by nl_cmdline_init */
+	char all_shortopts[64];
+	struct option longopts[NL_CMDLINE_MAX_OPTIONS + 1];
 };
 
 /* The command's own long options (ending with { 0 }), then the shared
  * ones; starts the scan at argv[1]. */
 void nl_cmdline_init(struct nl_cmdline *c, const struct option *own);
-/* As getopt_long, the next of the command's own options or -1; a shared
- * option is taken on the way. '?' for a usage error, said in one line:
- * the command exits with NL_EXIT_USAGE. */
+/* As getopt_long, the next of the command's own options, or -1 after the
+ * last (then optind is at its arguments, if it takes any). Taken on the
+ * way: the shared options, -v (nl_verbose) and -h (its usage, then
+ * NL_CMDLINE_EXIT); a bad option or value, or an argument where it takes
+ * none, is said in one line and gives NL_CMDLINE_EXIT. */
 int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv);
-/* After nl_cmdline_next's -1: false, with the first one said, when
- * arguments are left (the command takes none). */
-bool nl_cmdline_done(int argc, char **argv);
 
 #endif /* NUMALENS_OPTIONS_H */

@@ -215,8 +215,6 @@ int cmd_pin(int argc, char **argv)
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static uint64_t force_cpus[NL_CPU_WORDS];
@@ -228,9 +226,11 @@ int cmd_pin(int argc, char **argv)
 	struct nl_agent_opts agent_opts;
 	struct nl_cmdline cl = {
 		.cmd = "numalens pin",
-		.shortopts = "n:c:mad:fvh",
+		.shortopts = "n:c:mad:f",
+		.usage = usage,
 		.agent = &agent_opts,
 		.thresholds = true,
+		.args = true,
 	};
 	struct nl_agent *agent = NULL;
 	struct nl_snapshot snap = { 0 };
@@ -255,7 +255,7 @@ int cmd_pin(int argc, char **argv)
 	ao.allow_migrate = false;
 	nl_agent_opts_default(&agent_opts);
 	nl_cmdline_init(&cl, long_opts);
-	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'n':
 			if (!strcmp(optarg, "auto")) {
@@ -299,17 +299,11 @@ int cmd_pin(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'v':
-			nl_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			ret = NL_EXIT_OK;
-			goto out;
-		default:
-			ret = NL_EXIT_USAGE; /* said by nl_cmdline_next */
-			goto out;
 		}
+	}
+	if (opt == NL_CMDLINE_EXIT) {
+		ret = cl.status;
+		goto out;
 	}
 	if (optind != argc - 1) {
 		nl_usage_err(optind >= argc ? "which process? numalens pin PID" : "one PID only");
@@ -559,28 +553,21 @@ static void unpin_usage(FILE *f)
 
 int cmd_unpin(int argc, char **argv)
 {
-	static const struct option long_opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option no_own_options[] = {
 		{ 0 },
+	};
+	struct nl_cmdline cl = {
+		.cmd = "numalens unpin", .shortopts = "", .args = true, .usage = unpin_usage
 	};
 	struct nl_pin_opts popts = { .state_dir = getenv("NUMALENS_STATE_DIR") };
 	struct nl_unpin_result res;
 	int opt, pid;
 
-	optind = 1;
-	while ((opt = nl_getopt(argc, argv, "vh", long_opts, "numalens unpin")) != -1) {
-		switch (opt) {
-		case 'v':
-			nl_verbose++;
-			break;
-		case 'h':
-			unpin_usage(stdout);
-			return NL_EXIT_OK;
-		default:
-			return NL_EXIT_USAGE; /* said by nl_getopt */
-		}
-	}
+	nl_cmdline_init(&cl, no_own_options);
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0)
+		; /* it has no options of its own */
+	if (opt == NL_CMDLINE_EXIT)
+		return cl.status;
 	if (optind != argc - 1) {
 		nl_usage_err("numalens unpin takes one PID");
 		return NL_EXIT_USAGE;

@@ -768,8 +768,6 @@ int cmd_top(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "no-color", no_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
@@ -779,7 +777,8 @@ int cmd_top(int argc, char **argv)
 	const char *self = strcmp(argv[0], "top") ? "numatop-lite" : "numalens top";
 	struct nl_cmdline cl = {
 		.cmd = self,
-		.shortopts = "d:bn:p:s:aw:vh",
+		.shortopts = "d:bn:p:s:aw:",
+		.usage = usage,
 		.agent = &t->aopts,
 		.thresholds = true,
 	};
@@ -802,7 +801,7 @@ int cmd_top(int argc, char **argv)
 		t->width = atoi(columns);
 
 	nl_cmdline_init(&cl, long_opts);
-	while ((opt = nl_cmdline_next(&cl, argc, argv)) != -1) {
+	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'd':
 			if (nl_parse_seconds(optarg, "--delay", 0.1, 86400, &t->interval))
@@ -844,21 +843,13 @@ int cmd_top(int argc, char **argv)
 		case 'C':
 			t->color = false;
 			break;
-		case 'v':
-			nl_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return NL_EXIT_OK;
 		case 'V':
 			printf("numatop-lite (numalens) %s\n", NUMALENS_VERSION);
 			return NL_EXIT_OK;
-		default:
-			return NL_EXIT_USAGE; /* said by nl_cmdline_next */
 		}
 	}
-	if (!nl_cmdline_done(argc, argv))
-		return NL_EXIT_USAGE;
+	if (opt == NL_CMDLINE_EXIT)
+		return cl.status;
 	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		nl_err("%s needs a terminal (standard %s is not one); for plain text frames use "
 		       "batch mode: %s -b -n ITERATIONS",

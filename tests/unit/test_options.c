@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "cli.h"
+#include "log.h"
 #include "options.h"
 
 /* What the last call said on stderr. */
@@ -125,7 +126,16 @@ static void test_shared_options(void **state)
 	assert_int_equal(nl_shared_option('x', "1", &o), 0);
 }
 
-/* A command's own options come back; the shared ones are taken on the way. */
+static int usage_calls;
+
+static void count_usage(FILE *f)
+{
+	(void)f;
+	usage_calls++;
+}
+
+/* A command's own options come back; the shared ones, -v and -h are taken
+ * on the way; what is wrong ends the command, said in one line. */
 static void test_cmdline(void **state)
 {
 	static const struct option own[] = {
@@ -135,25 +145,45 @@ static void test_cmdline(void **state)
 	char *argv[] = { "top", "--no-pmu", "-b", "--min-cpu", "2", "--max-procs=64", "left", NULL };
 	int argc = 7;
 	struct nl_agent_opts o;
-	struct nl_cmdline cl = { .cmd = "numalens top", .shortopts = "b", .agent = &o };
+	struct nl_cmdline cl = {
+		.cmd = "numalens top", .shortopts = "b", .agent = &o, .usage = count_usage
+	};
+	char *help[] = { "top", "-vv", "--help", "-b", NULL };
+	int verbose = nl_verbose;
 
 	nl_agent_opts_default(&o);
 	nl_cmdline_init(&cl, own);
 	/* Without thresholds, --min-cpu is not one of its options. */
 	assert_int_equal(SAYING(nl_cmdline_next(&cl, argc, argv)), 'b');
 	assert_true(o.collect.no_pmu);
-	assert_int_equal(SAYING(nl_cmdline_next(&cl, argc, argv)), '?');
+	assert_int_equal(SAYING(nl_cmdline_next(&cl, argc, argv)), NL_CMDLINE_EXIT);
+	assert_int_equal(cl.status, NL_EXIT_USAGE);
 	assert_one_line("unknown option '--min-cpu' (see numalens top --help)");
 
 	nl_agent_opts_default(&o);
 	cl.thresholds = true;
 	nl_cmdline_init(&cl, own);
 	assert_int_equal(nl_cmdline_next(&cl, argc, argv), 'b');
-	assert_int_equal(nl_cmdline_next(&cl, argc, argv), -1);
+	assert_int_equal(SAYING(nl_cmdline_next(&cl, argc, argv)), NL_CMDLINE_EXIT);
+	assert_int_equal(cl.status, NL_EXIT_USAGE);
 	assert_float_equal(o.model.min_cpu, 2, 0);
 	assert_int_equal(o.collect.max_procs, 64);
-	assert_false(SAYING(nl_cmdline_done(argc, argv)));
-	assert_one_line("unexpected argument 'left' (see numalens top --help)");
+	assert_one_line("numalens top takes no arguments, not 'left' (see numalens top --help)");
+
+	/* One that takes arguments finds them at optind. */
+	cl.args = true;
+	nl_cmdline_init(&cl, own);
+	assert_int_equal(nl_cmdline_next(&cl, argc, argv), 'b');
+	assert_int_equal(nl_cmdline_next(&cl, argc, argv), -1);
+	assert_string_equal(argv[optind], "left");
+
+	/* -v counts, --help prints the usage and ends before -b. */
+	nl_cmdline_init(&cl, own);
+	assert_int_equal(nl_cmdline_next(&cl, 4, help), NL_CMDLINE_EXIT);
+	assert_int_equal(cl.status, NL_EXIT_OK);
+	assert_int_equal(usage_calls, 1);
+	assert_int_equal(nl_verbose, verbose + 2);
+	nl_verbose = verbose;
 }
 
 int main(void)

@@ -7,7 +7,7 @@
 #   KERNEL: 6.1 or 6.12 (default both); TEST: two-nodes, four-nodes (default
 #   every tests/vm/t-*.sh). -r checks the logs of the last run again, without
 #   booting. Logs and handed-back files go to build/vm/ (NUMALENS_VM_OUT).
-#   NUMALENS_VM_TIMEOUT bounds each boot (default 240 s); NUMALENS_VM_JOBS=1
+#   NUMALENS_VM_TIMEOUT bounds each boot (default 480 s); NUMALENS_VM_JOBS=1
 #   boots the kernels' guests one after the other (default: together).
 # Prints one PASS/FAIL/SKIP line per check, then what it skipped and
 # "N passed, N failed, N skipped".

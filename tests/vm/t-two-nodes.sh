@@ -101,8 +101,12 @@ t_check_unbound() {
 # remote hinting faults (vmstat, with small pages: one per fault) and the
 # scheduler's decisions (trace).
 t_check_balancing() {
-	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n
-	migrated=$(($(vm_v "$d" "$name.migrated_stopped") - $(vm_v "$d" "$name.migrated_attached")))
+	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n before after
+	# Empty when the guest did not get that far: then 0, and the checks fail
+	# (an arithmetic error would end the run before the other kernel's).
+	before=$(vm_v "$d" "$name.migrated_attached")
+	after=$(vm_v "$d" "$name.migrated_stopped")
+	migrated=$((${after:-0} - ${before:-0}))
 	check "test: $name was stopped inside the diagnosis's window ($(vm_v "$d" "$name.window_left") s left)" \
 		num_ge "$(vm_v "$d" "$name.window_left")" 0.5
 	check "kernel: $name: NUMA balancing migrated pages of it in the window ($migrated)" \

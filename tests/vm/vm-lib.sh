@@ -12,10 +12,11 @@ VM_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_TOP=$(cd "$VM_HERE/../.." && pwd)
 # shellcheck disable=SC2034 # used by run.sh
 VM_OUT=${NUMALENS_VM_OUT:-$VM_TOP/build/vm}
-VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-240}
+VM_TIMEOUT=${NUMALENS_VM_TIMEOUT:-480}
 # A guest that prints nothing for this long has hung (the guest scripts say
 # something at least every minute under emulation on a loaded host).
 VM_SILENCE=${NUMALENS_VM_SILENCE:-120}
+# shellcheck disable=SC2034 # read by run.sh
 VM_JOBS=${NUMALENS_VM_JOBS:-2}
 TEST_LABEL=""
 
