@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "log.h"
 #include "options.h"
+#include "procfs.h"
 
 /* Where a shared option's value goes, and as what. */
 enum store {
@@ -188,4 +190,22 @@ int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv)
 		return cmdline_exit(c, NL_EXIT_USAGE);
 	}
 	return -1;
+}
+
+int nl_pids_exist(const uint32_t *pids, size_t nr)
+{
+	char path[64];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (!pids[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%u", nl_proc_root, pids[i]);
+		if (stat(path, &st)) {
+			nl_err("no process with pid %u", pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
 }

@@ -80,4 +80,9 @@ void nl_cmdline_init(struct nl_cmdline *c, const struct option *own);
  * none, is said in one line and gives NL_CMDLINE_EXIT. */
 int nl_cmdline_next(struct nl_cmdline *c, int argc, char **argv);
 
+/* 0 when every pid (0 excepted: a slot not used yet) is a process now;
+ * else says "no process with pid N" for the first that is not and returns
+ * -ESRCH. For the --pid options of the front ends. */
+int nl_pids_exist(const uint32_t *pids, size_t nr);
+
 #endif /* NUMALENS_OPTIONS_H */

@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "log.h"
 #include "procfs.h"
 #include "untrusted.h"
 
@@ -740,23 +738,5 @@ int nl_sysctl_int(const char *name, int *value)
 	if (!parse_s64(buf, len, INT_MIN, INT_MAX, &v))
 		return -EINVAL;
 	*value = (int)v;
-	return 0;
-}
-
-int nl_pids_exist(const uint32_t *pids, size_t nr)
-{
-	char path[64];
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		if (!pids[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/%u", nl_proc_root, pids[i]);
-		if (stat(path, &st)) {
-			nl_err("no process with pid %u", pids[i]);
-			return -ESRCH;
-		}
-	}
 	return 0;
 }

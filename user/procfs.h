@@ -89,11 +89,6 @@ char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
  * overflow. False otherwise, *v untouched. */
 bool nl_parse_u64(const char *s, size_t len, uint64_t *v);
 
-/* 0 when every pid (0 excepted: a slot not used yet) is a process now;
- * else says "no process with pid N" for the first that is not and returns
- * -ESRCH. For the --pid options of the front ends. */
-int nl_pids_exist(const uint32_t *pids, size_t nr);
-
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 int nl_read_file(const char *path, char *buf, size_t size);
 

@@ -228,15 +228,26 @@ static void test_running_thread(void **state)
 	struct reading r;
 	struct child c;
 	uint64_t sw0, sw1;
+	int attempt;
 
 	sched_getaffinity(0, sizeof(all), &all);
 	pin(0); /* out of the FIFO thread's way */
 	c = start_child(spin_fifo_on_cpu1, NULL);
 	wait_phase(1);
 	usleep(200000);
-	sw0 = switches(c.pid, c.pid);
-	read_around(collector, c.pid, c.pid, &r);
-	sw1 = switches(c.pid, c.pid);
+	/* The premise, checked: no switch during the read. SCHED_FIFO still
+	 * yields CPU 1 to starved normal tasks (RT throttling, the fair
+	 * server: 50 ms a second), which a read that lasts long on a busy host
+	 * can overlap; then the read is made again, at most 5 times in all. */
+	for (attempt = 1;; attempt++) {
+		sw0 = switches(c.pid, c.pid);
+		read_around(collector, c.pid, c.pid, &r);
+		sw1 = switches(c.pid, c.pid);
+		if (sw0 == sw1 || attempt == 5)
+			break;
+		print_message("read %d: the thread was switched out meanwhile: reading again\n",
+			      attempt);
+	}
 	sh->stop = 1;
 	(void)child_result(&c);
 	end_child(&c);
@@ -246,8 +257,9 @@ static void test_running_thread(void **state)
 	on1_from = sh->mark[2];
 
 	if (sw0 != sw1)
-		fail_msg("the thread was switched out during the read (%llu -> %llu switches)",
-			 (unsigned long long)sw0, (unsigned long long)sw1);
+		fail_msg("the thread was switched out during each of %d reads (%llu -> %llu "
+			 "switches in the last)",
+			 attempt, (unsigned long long)sw0, (unsigned long long)sw1);
 	assert_true(r.before - on1_from > 150000000ull); /* it ran 0.2 s there */
 	assert_between("both nodes", r.node[0] + r.node[1], r.before, r.after);
 	assert_between("node 1, running", r.node[1], r.before - on1_from, r.after - left0_before);
