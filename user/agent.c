@@ -30,6 +30,10 @@ struct nl_agent {
 	struct mem_entry *mem; /* sorted by pid */
 	size_t nr_mem;
 	uint64_t *mem_bytes; /* arena: nr_nodes per entry, parallel to mem */
+	/* The last suggestion per process (opts.advice_remember): state across
+	 * refreshes, like mem, so the agent keeps it and the advice step takes
+	 * it as an input; front ends only read the result. */
+	struct nl_advisor_memory advice_memory;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o)
@@ -40,6 +44,7 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	o->mem_per_refresh = 64;
 	o->mem_max_bytes = 64u << 20;
 	o->mem_max_age_s = 10;
+	nl_advice_step_default(&o->advice);
 }
 
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
@@ -146,16 +151,6 @@ static int cmp_cpu_desc(const void *a, const void *b)
 	return x->cpu_s > y->cpu_s ? -1 : x->cpu_s < y->cpu_s;
 }
 
-static bool requested(const struct nl_agent *a, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < a->opts.nr_pids; i++)
-		if (a->opts.pids[i] == pid)
-			return true;
-	return false;
-}
-
 /* Fresh numa_maps for the processes asked for and the busiest ones whose
  * figures are old, within the per-refresh budget; cached figures for the rest. */
 static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
@@ -176,7 +171,7 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 			v->cpu_s += v->node[n].cpu_s;
 		if (j < 0 || v->exited)
 			continue;
-		if (requested(a, v->pid))
+		if (nl_pid_listed(a->opts.pids, a->opts.nr_pids, v->pid))
 			reads += mem_read(a, &a->mem[j], now);
 		else if (v->cpu_s > 0 && now - a->mem[j].read_at >= a->opts.mem_max_age_s)
 			busy[nr++] = v;
@@ -237,7 +232,17 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	add_memory(a, snap);
 	nl_model_rank(snap, &a->opts.model);
 	a->prev = cur;
-	return 0;
+	err = nl_snapshot_advise(snap, &a->opts.advice, a->opts.pids, a->opts.nr_pids,
+				 a->opts.advice_remember ? &a->advice_memory : NULL);
+	if (err)
+		nl_snapshot_free(snap);
+	return err;
+}
+
+int nl_agent_advise(struct nl_agent *a, struct nl_snapshot *snap, struct nl_proc_view *v)
+{
+	return nl_snapshot_advise_one(snap, v, &a->opts.advice.opts,
+				      a->opts.advice_remember ? &a->advice_memory : NULL);
 }
 
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a)
@@ -264,5 +269,6 @@ void nl_agent_close(struct nl_agent *a)
 	nl_sample_table_free(&a->tables[1]);
 	free(a->mem);
 	free(a->mem_bytes);
+	nl_advisor_memory_free(&a->advice_memory);
 	free(a);
 }

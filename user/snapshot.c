@@ -185,8 +185,19 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 	return 0;
 }
 
+void nl_snapshot_drop_advice(struct nl_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr; i++) {
+		free(snap->procs[i].advice);
+		snap->procs[i].advice = NULL;
+	}
+}
+
 void nl_snapshot_free(struct nl_snapshot *snap)
 {
+	nl_snapshot_drop_advice(snap);
 	free(snap->procs);
 	free(snap->node_arena);
 	free(snap->latency);

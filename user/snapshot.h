@@ -85,6 +85,9 @@ struct nl_node_stat {
 	uint64_t pmu_remote;
 };
 
+/* A process's limits and advice (advisor.h), attached by the agent. */
+struct nl_proc_advice;
+
 struct nl_ratio {
 	bool valid;
 	double value;
@@ -127,6 +130,10 @@ struct nl_proc_view {
 	int main_cpu_node; /* where it ran most */
 	double score;	   /* ranking: remote ratio x busyness */
 	bool flagged;
+
+	/* Attached by the agent's advice step (nl_snapshot_advise) for the
+	 * processes its options name; NULL for the others. */
+	struct nl_proc_advice *advice;
 };
 
 struct nl_health {
@@ -177,6 +184,8 @@ struct nl_snapshot {
 int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
 		      const struct nl_sample_table *after, struct nl_snapshot *snap);
 void nl_snapshot_free(struct nl_snapshot *snap);
+/* Frees the advice attached to the views (nl_snapshot_free does too). */
+void nl_snapshot_drop_advice(struct nl_snapshot *snap);
 struct nl_proc_view *nl_snapshot_find(struct nl_snapshot *snap, uint32_t pid);
 
 #endif /* NUMALENS_SNAPSHOT_H */
