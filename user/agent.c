@@ -14,6 +14,7 @@ struct mem_entry {
 	uint32_t pid;
 	uint64_t start_time_ns;
 	double read_at;
+	int err; /* why this refresh's read failed */
 	bool truncated;
 	uint64_t *bytes; /* [nr_nodes] */
 };
@@ -21,7 +22,8 @@ struct mem_entry {
 struct nl_agent {
 	struct nl_agent_opts opts;
 	struct nl_topology topo;
-	struct nl_collector *collector;
+	struct nl_collector *collector; /* NULL with opts.proc_only */
+	struct nl_proc_collector *proc; /* with opts.proc_only */
 	struct nl_sources sources;
 	struct nl_sample_table tables[2];
 	struct nl_system sys[2];
@@ -47,6 +49,16 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	nl_advice_step_default(&o->advice);
 }
 
+/* The cumulative counters now, from whichever collector it has. */
+static int collect(struct nl_agent *a, struct nl_sample_table *t)
+{
+	int err = a->proc ? nl_proc_collector_read(a->proc, t) : nl_collector_read(a->collector, t);
+
+	if (err)
+		nl_err("cannot read %s: %s", a->proc ? "/proc" : "the BPF maps", strerror(-err));
+	return err;
+}
+
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
 {
 	struct nl_agent *a;
@@ -68,17 +80,18 @@ int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
 			"CPUs); the rest are folded into the last",
 			NL_MAX_NODES, NL_MAX_CPUS);
 	a->nr_nodes = a->topo.nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : a->topo.nr_node_ids;
-	err = nl_collector_open(&a->topo, &o->collect, &a->sources, &a->collector);
+	if (o->proc_only)
+		err = nl_proc_collector_open(&a->topo, a->nr_nodes, o->pids, o->nr_pids, &a->proc);
+	else
+		err = nl_collector_open(&a->topo, &o->collect, &a->sources, &a->collector);
 	if (err)
 		goto fail;
 	nl_sample_table_init(&a->tables[0], a->nr_nodes);
 	nl_sample_table_init(&a->tables[1], a->nr_nodes);
 	nl_system_read(&a->sys[0]);
-	err = nl_collector_read(a->collector, &a->tables[0]);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
+	err = collect(a, &a->tables[0]);
+	if (err)
 		goto fail;
-	}
 	*out = a;
 	return 0;
 fail:
@@ -134,7 +147,8 @@ static bool mem_read(struct nl_agent *a, struct mem_entry *e, double now)
 	struct nl_numa_maps maps;
 	int n;
 
-	if (nl_numa_maps_read(e->pid, a->opts.mem_max_bytes, &maps))
+	e->err = nl_numa_maps_read(e->pid, a->opts.mem_max_bytes, &maps);
+	if (e->err)
 		return false;
 	for (n = 0; n < a->nr_nodes; n++)
 		e->bytes[n] = maps.node_bytes[n];
@@ -183,7 +197,10 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 		struct nl_proc_view *v = &snap->procs[i];
 		long j = mem_find(a, v->pid);
 
-		if (j < 0 || !a->mem[j].read_at)
+		if (j < 0)
+			continue;
+		v->mem_err = a->mem[j].err;
+		if (!a->mem[j].read_at)
 			continue;
 		v->mem_known = true;
 		v->mem_truncated = a->mem[j].truncated;
@@ -211,11 +228,9 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	int cur = !a->prev, err;
 
 	memset(snap, 0, sizeof(*snap));
-	err = nl_collector_read(a->collector, &a->tables[cur]);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
+	err = collect(a, &a->tables[cur]);
+	if (err)
 		return err;
-	}
 	nl_system_read(&a->sys[cur]);
 	err = nl_snapshot_build(&a->topo, &a->tables[a->prev], &a->tables[cur], snap);
 	if (!err)
@@ -227,7 +242,8 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	snap->sources = a->sources;
 	snap->sys_before = a->sys[a->prev];
 	snap->sys_after = a->sys[cur];
-	nl_collector_health(a->collector, &snap->health);
+	if (a->collector)
+		nl_collector_health(a->collector, &snap->health);
 	add_latency(a, snap);
 	add_memory(a, snap);
 	nl_model_rank(snap, &a->opts.model);
@@ -265,6 +281,7 @@ void nl_agent_close(struct nl_agent *a)
 	if (!a)
 		return;
 	nl_collector_free(a->collector);
+	nl_proc_collector_free(a->proc);
 	nl_sample_table_free(&a->tables[0]);
 	nl_sample_table_free(&a->tables[1]);
 	free(a->mem);

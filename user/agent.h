@@ -19,6 +19,9 @@
 
 struct nl_agent_opts {
 	struct nl_collect_opts collect;
+	/* No BPF: the pids below only, their CPU time per node from their
+	 * threads' ticks in /proc (nl_proc_collector), sources all inactive. */
+	bool proc_only;
 	struct nl_model_opts model;
 	const uint32_t *pids; /* always given memory, whatever their CPU use */
 	size_t nr_pids;
@@ -50,6 +53,7 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
 int nl_agent_advise(struct nl_agent *a, struct nl_snapshot *snap, struct nl_proc_view *v);
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a);
 const struct nl_sources *nl_agent_sources(const struct nl_agent *a);
+/* NULL with proc_only. */
 struct nl_collector *nl_agent_collector(struct nl_agent *a);
 void nl_agent_close(struct nl_agent *a);
 

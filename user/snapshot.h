@@ -68,6 +68,10 @@ static inline struct nl_node_count *nl_sample_nodes(const struct nl_sample_table
 
 void nl_sample_table_init(struct nl_sample_table *t, int nr_nodes);
 void nl_sample_table_reset(struct nl_sample_table *t);
+/* A collector's read: resets t and stamps when it begins (taken_ns,
+ * read_real_ns[0]); nl_sample_table_read_end stamps read_real_ns[1]. */
+void nl_sample_table_read_begin(struct nl_sample_table *t);
+void nl_sample_table_read_end(struct nl_sample_table *t);
 void nl_sample_table_free(struct nl_sample_table *t);
 /* Appends a zeroed process; returns its index or -ENOMEM. */
 long nl_sample_table_add(struct nl_sample_table *t, uint32_t pid);
@@ -102,6 +106,7 @@ struct nl_proc_view {
 	bool requested; /* named with --pid */
 	bool mem_known; /* numa_maps was read */
 	bool mem_truncated;
+	int mem_err; /* numa_maps could not be read in this refresh: why (-errno) */
 	int32_t preferred_nid;
 	struct nl_node_stat *node; /* [nr_nodes] */
 	uint64_t migrations;
