@@ -208,16 +208,6 @@ int nl_snapshot_advise(struct nl_snapshot *snap, const struct nl_advice_step *s,
 int nl_snapshot_advise_one(struct nl_snapshot *snap, struct nl_proc_view *v,
 			   const struct nl_advisor_opts *o, struct nl_advisor_memory *m);
 
-/*
- * The plan for one process of a snapshot, read now: what pin --node auto
- * carries out, with the step's default options, so that it cannot disagree
- * with what diagnose and top suggest. Page migration may be part of it (pin
- * asks for --migrate-memory before it moves pages). Returns 0, or -ESRCH
- * when v's pid is gone or names another process now (adv then says so,
- * limits unrestricted).
- */
-int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
-	       struct nl_proc_limits *limits);
 /* Is the process whose limits were read the one the snapshot saw (start
  * times within a clock tick)? True when either is unknown. */
 bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l);

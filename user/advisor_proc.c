@@ -91,15 +91,6 @@ void nl_advice_step_default(struct nl_advice_step *s)
 	s->opts.use_model_flag = true;
 }
 
-int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
-	       struct nl_proc_limits *limits)
-{
-	struct nl_advice_step s;
-
-	nl_advice_step_default(&s);
-	return advise_process(NULL, snap, v, NULL, &s.opts, adv, limits);
-}
-
 static int attach(const struct nl_snapshot *snap, struct nl_proc_view *v, const double *busy,
 		  const struct nl_advisor_opts *o, struct nl_advisor_memory *m)
 {

@@ -297,6 +297,8 @@ int cmd_pin(int argc, char **argv)
 	}
 
 	if (auto_node) {
+		/* The agent advises it as diagnose would (nl_pin_auto_plan). */
+		agent_opts.advice.which = NL_ADVICE_PIDS;
 		ret = watch(pid, &want_pid, &agent_opts, duration, "while watching", &agent, &snap);
 		if (ret)
 			goto out;
@@ -313,10 +315,11 @@ int cmd_pin(int argc, char **argv)
 		plan_limits = calloc(1, sizeof(*plan_limits));
 		if (!plan_limits)
 			goto out;
-		if (nl_pin_auto_plan(&snap, (uint32_t)pid, popts.migrate, &adv, plan_limits,
-				     &held)) {
+		err = nl_pin_auto_plan(&snap, (uint32_t)pid, popts.migrate, &adv, plan_limits,
+				       &held);
+		if (err) {
 			nl_err("pid %d: %s; nothing changed", pid, adv.reason);
-			ret = NL_EXIT_NO_PID;
+			ret = err == -ENOMEM ? NL_EXIT_FAILURE : NL_EXIT_NO_PID;
 			goto out;
 		}
 		threads = v->nr_threads;
