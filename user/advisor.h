@@ -199,12 +199,14 @@ void nl_advice_step_default(struct nl_advice_step *s);
  * the others have none.
  * The load per node is worked out once. m, when not NULL, keeps the last
  * suggestion per process across refreshes (hysteresis) and is swept here:
- * one call per refresh. 0 or -ENOMEM (views advised so far keep theirs).
+ * one call per refresh. Without a topology nothing is advised. 0 or -ENOMEM
+ * (views advised so far keep theirs).
  */
 int nl_snapshot_advise(struct nl_snapshot *snap, const struct nl_advice_step *s,
 		       const uint32_t *pids, size_t nr_pids, struct nl_advisor_memory *m);
 /* The same for one more view of an advised snapshot (top's detail, opened
- * between refreshes); m is not swept. 0 or -ENOMEM. */
+ * between refreshes); m is not swept. 0, -ENOMEM, or -EINVAL without a
+ * topology. */
 int nl_snapshot_advise_one(struct nl_snapshot *snap, struct nl_proc_view *v,
 			   const struct nl_advisor_opts *o, struct nl_advisor_memory *m);
 

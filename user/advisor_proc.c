@@ -166,5 +166,5 @@ int nl_snapshot_advise(struct nl_snapshot *snap, const struct nl_advice_step *s,
 int nl_snapshot_advise_one(struct nl_snapshot *snap, struct nl_proc_view *v,
 			   const struct nl_advisor_opts *o, struct nl_advisor_memory *m)
 {
-	return snap->topo ? attach(snap, v, NULL, o, m) : 0;
+	return snap->topo ? attach(snap, v, NULL, o, m) : -EINVAL;
 }

@@ -160,6 +160,7 @@ int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struc
 {
 	struct nl_proc_view *v = nl_snapshot_find(snap, pid);
 	struct nl_advice_step step;
+	int err;
 
 	*held = false;
 	if (!v) {
@@ -169,10 +170,11 @@ int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struc
 	}
 	/* The agent attached it when asked for this pid; else the same step now. */
 	nl_advice_step_default(&step);
-	if (!v->advice && nl_snapshot_advise_one(snap, v, &step.opts, NULL)) {
+	err = v->advice ? 0 : nl_snapshot_advise_one(snap, v, &step.opts, NULL);
+	if (err) {
 		memset(adv, 0, sizeof(*adv));
-		msgf(adv->reason, sizeof(adv->reason), "out of memory");
-		return -ENOMEM;
+		msgf(adv->reason, sizeof(adv->reason), "no plan: %s", strerror(-err));
+		return err;
 	}
 	*adv = v->advice->advice;
 	*l = v->advice->limits;

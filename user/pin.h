@@ -73,7 +73,7 @@ enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a);
  * and the caller says to add --migrate-memory. A plan that moves the threads
  * and would move a remainder of pages moves only the threads without it.
  * Returns 0, -ESRCH when pid is not in snap, exited, or names another
- * process now (adv->reason says which), or -ENOMEM.
+ * process now (adv->reason says which), or another negative errno.
  */
 int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struct nl_advice *adv,
 		     struct nl_proc_limits *l, bool *held);

@@ -319,7 +319,7 @@ int cmd_pin(int argc, char **argv)
 				       &held);
 		if (err) {
 			nl_err("pid %d: %s; nothing changed", pid, adv.reason);
-			ret = err == -ENOMEM ? NL_EXIT_FAILURE : NL_EXIT_NO_PID;
+			ret = err == -ESRCH ? NL_EXIT_NO_PID : NL_EXIT_FAILURE;
 			goto out;
 		}
 		threads = v->nr_threads;
