@@ -161,28 +161,55 @@ void nl_advisor_memory_free(struct nl_advisor_memory *m);
  * The advisor with its inputs read (user/advisor_proc.c, the one part that
  * does I/O): the process's limits from /proc and its cgroup, checked to be
  * the same process as v (start time), and the load per node from the
- * snapshot (busy: from nl_advisor_node_busy, or NULL to compute it). For the
- * front ends: diagnose, top, export. Returns 0, or -ESRCH when v's pid is
- * gone or names another process now (adv then says so, limits unrestricted).
+ * snapshot. Front ends do not call these: they read what the agent attached
+ * to the snapshot (nl_proc_view.advice, below).
  */
-int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
-		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
-		      struct nl_proc_limits *limits);
-/* The same, with hysteresis across refreshes (m as for nl_advise_tracked;
- * the caller sweeps it after each refresh). */
-int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
-			      const struct nl_proc_view *v, const double *busy,
-			      const struct nl_advisor_opts *o, struct nl_advice *adv,
-			      struct nl_proc_limits *limits);
+
+/* A process's limits and advice, as attached to its view in the snapshot. */
+struct nl_proc_advice {
+	int err; /* 0, or -ESRCH: its pid is gone or names another process now
+		  * (advice then says so, limits unrestricted) */
+	struct nl_advice advice;
+	struct nl_proc_limits limits;
+};
+
+/* Which processes of a snapshot are advised: their limits are read only
+ * when flagged (or for every one advised, without use_model_flag). */
+enum nl_advice_for {
+	NL_ADVICE_NONE,
+	NL_ADVICE_PIDS,	      /* only the pids asked for */
+	NL_ADVICE_LISTED,     /* those asked for, else those that ran (diagnose's list) */
+	NL_ADVICE_CANDIDATES, /* those over the thresholds, less the hysteresis
+			       * (nl_advisor_candidate): the exporter's */
+};
+
+struct nl_advice_step {
+	enum nl_advice_for which;
+	size_t max; /* LISTED, CANDIDATES: at most this many, in rank order; 0: no bound */
+	struct nl_advisor_opts opts;
+};
+
+/* What diagnose, top and pin --node auto plan with: the defaults, with the
+ * model's flag as the snapshot has it (the thresholds the agent was given). */
+void nl_advice_step_default(struct nl_advice_step *s);
+
 /*
- * The plan for one process of a snapshot: what diagnose and top suggest and
- * what pin --node auto carries out, from this one call so that they cannot
- * disagree. Page migration may be part of it (pin asks for --migrate-memory
- * before it moves pages); the model's flag is taken as the snapshot has it,
- * so the thresholds are those the agent was given. As nl_advise_process.
+ * The pipeline's advice step: attaches a struct nl_proc_advice to each view
+ * s selects (pids: those asked for, as the agent's), replacing what it had;
+ * the others have none.
+ * The load per node is worked out once. m, when not NULL, keeps the last
+ * suggestion per process across refreshes (hysteresis) and is swept here:
+ * one call per refresh. Without a topology nothing is advised. 0 or -ENOMEM
+ * (views advised so far keep theirs).
  */
-int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
-	       struct nl_proc_limits *limits);
+int nl_snapshot_advise(struct nl_snapshot *snap, const struct nl_advice_step *s,
+		       const uint32_t *pids, size_t nr_pids, struct nl_advisor_memory *m);
+/* The same for one more view of an advised snapshot (top's detail, opened
+ * between refreshes); m is not swept. 0, -ENOMEM, or -EINVAL without a
+ * topology. */
+int nl_snapshot_advise_one(struct nl_snapshot *snap, struct nl_proc_view *v,
+			   const struct nl_advisor_opts *o, struct nl_advisor_memory *m);
+
 /* Is the process whose limits were read the one the snapshot saw (start
  * times within a clock tick)? True when either is unknown. */
 bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limits *l);

@@ -2,7 +2,9 @@
 /*
  * The advisor's inputs for a live process: what /proc and its cgroup say it
  * may use, and the load per node from the snapshot. Kept apart from
- * advisor.c, which stays pure.
+ * advisor.c, which stays pure. Here too the pipeline's advice step, which
+ * attaches limits and advice to a snapshot's views so that front ends only
+ * read them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "advisor.h"
+#include "pidsearch.h"
 
 /* Is the process behind pid still the one the snapshot saw? Start times
  * agree to within a clock tick (stat has ticks, the snapshot nanoseconds). */
@@ -23,6 +26,13 @@ bool nl_proc_limits_same(const struct nl_proc_view *v, const struct nl_proc_limi
 	a = (double)l->start_ticks * 1e9 / hz;
 	b = (double)v->start_time_ns;
 	return a - b < 2e9 / hz && b - a < 2e9 / hz;
+}
+
+/* Its limits are read (and the load per node weighed) only for these:
+ * a flagged process is worth the reads. */
+static bool reads_limits(const struct nl_advisor_opts *o, const struct nl_proc_view *v)
+{
+	return !v->exited && (v->flagged || !o->use_model_flag);
 }
 
 static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
@@ -49,8 +59,7 @@ static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot 
 		snprintf(adv->reason, sizeof(adv->reason), "it exited during the window");
 		return -ESRCH;
 	}
-	/* Only a flagged process is worth the reads. */
-	if (v->flagged || !o->use_model_flag) {
+	if (reads_limits(o, v)) {
 		if (nl_proc_limits_read((int)v->pid, snap->topo, limits) ||
 		    !nl_proc_limits_same(v, limits)) {
 			nl_proc_limits_unrestricted(snap->topo, limits);
@@ -75,27 +84,87 @@ static int advise_process(struct nl_advisor_memory *m, const struct nl_snapshot 
 	return ret;
 }
 
-int nl_advise_process(const struct nl_snapshot *snap, const struct nl_proc_view *v,
-		      const double *busy, const struct nl_advisor_opts *o, struct nl_advice *adv,
-		      struct nl_proc_limits *limits)
+void nl_advice_step_default(struct nl_advice_step *s)
 {
-	return advise_process(NULL, snap, v, busy, o, adv, limits);
+	memset(s, 0, sizeof(*s));
+	nl_advisor_opts_default(&s->opts);
+	s->opts.use_model_flag = true;
 }
 
-int nl_advise_process_tracked(struct nl_advisor_memory *m, const struct nl_snapshot *snap,
-			      const struct nl_proc_view *v, const double *busy,
-			      const struct nl_advisor_opts *o, struct nl_advice *adv,
-			      struct nl_proc_limits *limits)
+static int attach(const struct nl_snapshot *snap, struct nl_proc_view *v, const double *busy,
+		  const struct nl_advisor_opts *o, struct nl_advisor_memory *m)
 {
-	return advise_process(m, snap, v, busy, o, adv, limits);
+	struct nl_proc_advice *a = v->advice ? v->advice : malloc(sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	v->advice = a;
+	a->err = advise_process(m, snap, v, reads_limits(o, v) ? busy : NULL, o, &a->advice,
+				&a->limits);
+	return 0;
 }
 
-int nl_suggest(const struct nl_snapshot *snap, const struct nl_proc_view *v, struct nl_advice *adv,
-	       struct nl_proc_limits *limits)
+/* Does s advise v? taken counts those chosen by rank so far. */
+static bool chosen(const struct nl_advice_step *s, const struct nl_snapshot *snap,
+		   const struct nl_proc_view *v, const uint32_t *pids, size_t nr_pids,
+		   size_t *taken)
 {
-	struct nl_advisor_opts o;
+	bool ranked;
 
-	nl_advisor_opts_default(&o);
-	o.use_model_flag = true;
-	return nl_advise_process(snap, v, NULL, &o, adv, limits);
+	switch (s->which) {
+	case NL_ADVICE_PIDS:
+		return nl_pid_listed(pids, nr_pids, v->pid);
+	case NL_ADVICE_LISTED:
+		if (nr_pids)
+			return nl_pid_listed(pids, nr_pids, v->pid);
+		ranked = v->cpu_s > 0;
+		break;
+	case NL_ADVICE_CANDIDATES:
+		ranked = nl_advisor_candidate(&s->opts, v, snap->window_s);
+		break;
+	default:
+		return false;
+	}
+	if (!ranked || (s->max && *taken >= s->max))
+		return false;
+	++*taken;
+	return true;
+}
+
+int nl_snapshot_advise(struct nl_snapshot *snap, const struct nl_advice_step *s,
+		       const uint32_t *pids, size_t nr_pids, struct nl_advisor_memory *m)
+{
+	double *busy = NULL;
+	size_t i, taken = 0;
+	int err = 0;
+
+	for (i = 0; snap->topo && i < snap->nr && !err; i++) {
+		struct nl_proc_view *v = &snap->procs[i];
+
+		if (!chosen(s, snap, v, pids, nr_pids, &taken)) {
+			free(v->advice);
+			v->advice = NULL;
+			continue;
+		}
+		/* The same for every process: worked out once. */
+		if (!busy && reads_limits(&s->opts, v)) {
+			busy = calloc(snap->nr_nodes ? snap->nr_nodes : 1, sizeof(*busy));
+			if (!busy) {
+				err = -ENOMEM;
+				break;
+			}
+			nl_advisor_node_busy(snap, (uint32_t)getpid(), busy);
+		}
+		err = attach(snap, v, busy, &s->opts, m);
+	}
+	if (m)
+		nl_advisor_memory_sweep(m);
+	free(busy);
+	return err;
+}
+
+int nl_snapshot_advise_one(struct nl_snapshot *snap, struct nl_proc_view *v,
+			   const struct nl_advisor_opts *o, struct nl_advisor_memory *m)
+{
+	return snap->topo ? attach(snap, v, NULL, o, m) : -EINVAL;
 }

@@ -14,6 +14,7 @@ struct mem_entry {
 	uint32_t pid;
 	uint64_t start_time_ns;
 	double read_at;
+	int err; /* why this refresh's read failed */
 	bool truncated;
 	uint64_t *bytes; /* [nr_nodes] */
 };
@@ -21,7 +22,8 @@ struct mem_entry {
 struct nl_agent {
 	struct nl_agent_opts opts;
 	struct nl_topology topo;
-	struct nl_collector *collector;
+	struct nl_collector *collector; /* NULL with opts.proc_only */
+	struct nl_proc_collector *proc; /* with opts.proc_only */
 	struct nl_sources sources;
 	struct nl_sample_table tables[2];
 	struct nl_system sys[2];
@@ -30,6 +32,10 @@ struct nl_agent {
 	struct mem_entry *mem; /* sorted by pid */
 	size_t nr_mem;
 	uint64_t *mem_bytes; /* arena: nr_nodes per entry, parallel to mem */
+	/* The last suggestion per process (opts.advice_remember): state across
+	 * refreshes, like mem, so the agent keeps it and the advice step takes
+	 * it as an input; front ends only read the result. */
+	struct nl_advisor_memory advice_memory;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o)
@@ -40,6 +46,17 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	o->mem_per_refresh = 64;
 	o->mem_max_bytes = 64u << 20;
 	o->mem_max_age_s = 10;
+	nl_advice_step_default(&o->advice);
+}
+
+/* The cumulative counters now, from whichever collector it has. */
+static int collect(struct nl_agent *a, struct nl_sample_table *t)
+{
+	int err = a->proc ? nl_proc_collector_read(a->proc, t) : nl_collector_read(a->collector, t);
+
+	if (err)
+		nl_err("cannot read %s: %s", a->proc ? "/proc" : "the BPF maps", strerror(-err));
+	return err;
 }
 
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
@@ -63,17 +80,18 @@ int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
 			"CPUs); the rest are folded into the last",
 			NL_MAX_NODES, NL_MAX_CPUS);
 	a->nr_nodes = a->topo.nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : a->topo.nr_node_ids;
-	err = nl_collector_open(&a->topo, &o->collect, &a->sources, &a->collector);
+	if (o->proc_only)
+		err = nl_proc_collector_open(&a->topo, a->nr_nodes, o->pids, o->nr_pids, &a->proc);
+	else
+		err = nl_collector_open(&a->topo, &o->collect, &a->sources, &a->collector);
 	if (err)
 		goto fail;
 	nl_sample_table_init(&a->tables[0], a->nr_nodes);
 	nl_sample_table_init(&a->tables[1], a->nr_nodes);
 	nl_system_read(&a->sys[0]);
-	err = nl_collector_read(a->collector, &a->tables[0]);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
+	err = collect(a, &a->tables[0]);
+	if (err)
 		goto fail;
-	}
 	*out = a;
 	return 0;
 fail:
@@ -129,7 +147,8 @@ static bool mem_read(struct nl_agent *a, struct mem_entry *e, double now)
 	struct nl_numa_maps maps;
 	int n;
 
-	if (nl_numa_maps_read(e->pid, a->opts.mem_max_bytes, &maps))
+	e->err = nl_numa_maps_read(e->pid, a->opts.mem_max_bytes, &maps);
+	if (e->err)
 		return false;
 	for (n = 0; n < a->nr_nodes; n++)
 		e->bytes[n] = maps.node_bytes[n];
@@ -144,16 +163,6 @@ static int cmp_cpu_desc(const void *a, const void *b)
 	const struct nl_proc_view *y = *(const struct nl_proc_view *const *)b;
 
 	return x->cpu_s > y->cpu_s ? -1 : x->cpu_s < y->cpu_s;
-}
-
-static bool requested(const struct nl_agent *a, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < a->opts.nr_pids; i++)
-		if (a->opts.pids[i] == pid)
-			return true;
-	return false;
 }
 
 /* Fresh numa_maps for the processes asked for and the busiest ones whose
@@ -176,7 +185,7 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 			v->cpu_s += v->node[n].cpu_s;
 		if (j < 0 || v->exited)
 			continue;
-		if (requested(a, v->pid))
+		if (nl_pid_listed(a->opts.pids, a->opts.nr_pids, v->pid))
 			reads += mem_read(a, &a->mem[j], now);
 		else if (v->cpu_s > 0 && now - a->mem[j].read_at >= a->opts.mem_max_age_s)
 			busy[nr++] = v;
@@ -188,7 +197,10 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 		struct nl_proc_view *v = &snap->procs[i];
 		long j = mem_find(a, v->pid);
 
-		if (j < 0 || !a->mem[j].read_at)
+		if (j < 0)
+			continue;
+		v->mem_err = a->mem[j].err;
+		if (!a->mem[j].read_at)
 			continue;
 		v->mem_known = true;
 		v->mem_truncated = a->mem[j].truncated;
@@ -216,11 +228,9 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	int cur = !a->prev, err;
 
 	memset(snap, 0, sizeof(*snap));
-	err = nl_collector_read(a->collector, &a->tables[cur]);
-	if (err) {
-		nl_err("cannot read the BPF maps: %s", strerror(-err));
+	err = collect(a, &a->tables[cur]);
+	if (err)
 		return err;
-	}
 	nl_system_read(&a->sys[cur]);
 	err = nl_snapshot_build(&a->topo, &a->tables[a->prev], &a->tables[cur], snap);
 	if (!err)
@@ -232,12 +242,23 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	snap->sources = a->sources;
 	snap->sys_before = a->sys[a->prev];
 	snap->sys_after = a->sys[cur];
-	nl_collector_health(a->collector, &snap->health);
+	if (a->collector)
+		nl_collector_health(a->collector, &snap->health);
 	add_latency(a, snap);
 	add_memory(a, snap);
 	nl_model_rank(snap, &a->opts.model);
 	a->prev = cur;
-	return 0;
+	err = nl_snapshot_advise(snap, &a->opts.advice, a->opts.pids, a->opts.nr_pids,
+				 a->opts.advice_remember ? &a->advice_memory : NULL);
+	if (err)
+		nl_snapshot_free(snap);
+	return err;
+}
+
+int nl_agent_advise(struct nl_agent *a, struct nl_snapshot *snap, struct nl_proc_view *v)
+{
+	return nl_snapshot_advise_one(snap, v, &a->opts.advice.opts,
+				      a->opts.advice_remember ? &a->advice_memory : NULL);
 }
 
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a)
@@ -250,18 +271,23 @@ const struct nl_sources *nl_agent_sources(const struct nl_agent *a)
 	return &a->sources;
 }
 
+/* With proc_only there is no BPF side: no programs, no health, no samples. */
 size_t nl_agent_programs(struct nl_agent *a, struct nl_prog_info *out, size_t max)
 {
-	return nl_collector_programs(a->collector, out, max);
+	return a->collector ? nl_collector_programs(a->collector, out, max) : 0;
 }
 
 void nl_agent_health(struct nl_agent *a, struct nl_health *h)
 {
-	nl_collector_health(a->collector, h);
+	memset(h, 0, sizeof(*h));
+	if (a->collector)
+		nl_collector_health(a->collector, h);
 }
 
 int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix)
 {
+	if (!a->collector)
+		return -ENOENT;
 	return nl_collector_pmu_matrix(a->collector, pid, a->nr_nodes, matrix);
 }
 
@@ -270,9 +296,11 @@ void nl_agent_close(struct nl_agent *a)
 	if (!a)
 		return;
 	nl_collector_free(a->collector);
+	nl_proc_collector_free(a->proc);
 	nl_sample_table_free(&a->tables[0]);
 	nl_sample_table_free(&a->tables[1]);
 	free(a->mem);
 	free(a->mem_bytes);
+	nl_advisor_memory_free(&a->advice_memory);
 	free(a);
 }

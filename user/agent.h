@@ -2,20 +2,26 @@
 /*
  * The refresh loop every front end shares: topology and collector once,
  * then per refresh the counters since the previous one, resident memory
- * for the processes that matter (rate-limited), the system counters, and
- * the model's ratios and ranking. Front ends read the snapshot it returns.
+ * for the processes that matter (rate-limited), the system counters, the
+ * model's ratios and ranking, and the advice (limits read from /proc and the
+ * cgroup, then the advisor's plan) for the processes its options name. Front
+ * ends read the snapshot it returns, and do no I/O of their own for it.
  */
 #ifndef NUMALENS_AGENT_H
 #define NUMALENS_AGENT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "advisor.h"
 #include "collect.h"
 #include "model.h"
 #include "snapshot.h"
 
 struct nl_agent_opts {
 	struct nl_collect_opts collect;
+	/* No BPF: the pids below only, their CPU time per node from their
+	 * threads' ticks in /proc (nl_proc_collector), sources all inactive. */
+	bool proc_only;
 	struct nl_model_opts model;
 	const uint32_t *pids; /* always given memory, whatever their CPU use */
 	size_t nr_pids;
@@ -25,6 +31,12 @@ struct nl_agent_opts {
 	size_t mem_per_refresh;
 	size_t mem_max_bytes;
 	double mem_max_age_s;
+	/* Advice attached to the views (nl_proc_view.advice): for which
+	 * processes (pids: those above), at most how many, with which advisor
+	 * options. Default: none. With advice_remember the agent keeps the
+	 * last suggestion per process across refreshes, for the hysteresis. */
+	struct nl_advice_step advice;
+	bool advice_remember;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o);
@@ -36,6 +48,9 @@ int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out);
 /* The window since the previous refresh (or since open). snap is the
  * caller's; free it with nl_snapshot_free. */
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
+/* Attaches advice to one more view of the snapshot the agent returned last
+ * (one its options did not name), as the refresh would have. 0 or -ENOMEM. */
+int nl_agent_advise(struct nl_agent *a, struct nl_snapshot *snap, struct nl_proc_view *v);
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a);
 const struct nl_sources *nl_agent_sources(const struct nl_agent *a);
 /* The agent's queries besides the snapshot; front ends never see the

@@ -2,7 +2,8 @@
 /*
  * The BPF collector: loads and attaches the numalens BPF programs, probing
  * each data source, and reads their maps into sample tables. The only code
- * that touches BPF.
+ * that touches BPF. And, at the end, the collector for named processes
+ * that needs no BPF.
  */
 #ifndef NUMALENS_COLLECT_H
 #define NUMALENS_COLLECT_H
@@ -63,5 +64,16 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 
 /* The BPF programs, whether each is loaded and attached, and their stats. */
 size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, size_t max);
+
+/*
+ * The collector without BPF (collect_proc.c): the named processes only, CPU
+ * time per node from their threads' ticks in /proc between reads. Tables as
+ * nl_collector_read's; a process gone is not in them. 0 or a negative errno.
+ */
+struct nl_proc_collector;
+int nl_proc_collector_open(const struct nl_topology *topo, int nr_nodes, const uint32_t *pids,
+			   size_t nr_pids, struct nl_proc_collector **out);
+int nl_proc_collector_read(struct nl_proc_collector *c, struct nl_sample_table *t);
+void nl_proc_collector_free(struct nl_proc_collector *c);
 
 #endif /* NUMALENS_COLLECT_H */

@@ -279,29 +279,17 @@ static int read_proc_nodes(struct nl_collector *c, struct nl_sample_table *t,
 	return nr_gone;
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t)
 {
 	struct pid_list gone = { 0 }, stale = { 0 };
 	struct nl_proc_node_key *gone_keys = NULL;
-	struct timespec now;
 	char *buf = NULL;
 	size_t len = 0, i;
 	int err, nr;
 
-	nl_sample_table_reset(t);
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	t->taken_ns = now.tv_sec * 1000000000ull + now.tv_nsec;
-	t->read_real_ns[0] = realtime_ns();
+	nl_sample_table_read_begin(t);
 	err = read_iter(c, &buf, &len);
-	t->read_real_ns[1] = realtime_ns();
+	nl_sample_table_read_end(t);
 	if (err)
 		goto out;
 	err = parse_threads(buf, len, t);

@@ -114,6 +114,7 @@ int cmd_diagnose(int argc, char **argv)
 	aopts.nr_pids = nr_pids;
 	/* A diagnosis reads memory once, at the end: give it the whole budget. */
 	aopts.mem_max_age_s = 0;
+	nl_report_advice_step(&ropts, &aopts.advice);
 
 	err = nl_agent_open(&aopts, &agent);
 	if (err)

@@ -314,8 +314,6 @@ static bool bpf_stats_enabled(void)
 
 struct exporter {
 	struct nl_agent *agent;
-	struct nl_advisor_opts advise;
-	struct nl_advisor_memory advice_memory;
 	struct nl_autopin *autopin; /* NULL without --auto-pin */
 	struct nl_export *series;
 	struct nl_http *http;
@@ -338,7 +336,7 @@ static int refresh(struct exporter *x)
 	if (!err)
 		err = nl_export_update(x->series, &snap, start);
 	if (!err)
-		err = nl_export_advise(x->series, &snap, &x->advise, &x->advice_memory);
+		nl_export_advise(x->series, &snap);
 	if (err) {
 		nl_snapshot_free(&snap);
 		x->host.refresh_errors++;
@@ -759,6 +757,7 @@ int cmd_export(int argc, char **argv)
 		if (fd < 0)
 			return fd == -EINVAL ? NL_EXIT_USAGE : NL_EXIT_FAILURE;
 	}
+	nl_export_agent_advice(&eopts, &aopts);
 	/* The memory of every process with a series is read, in turn. */
 	aopts.mem_per_refresh = eopts.max_processes + 16 > 64 ? eopts.max_processes + 16 : 64;
 	err = nl_agent_open(&aopts, &x.agent);
@@ -810,8 +809,6 @@ int cmd_export(int argc, char **argv)
 		nl_err("out of memory");
 		goto out;
 	}
-	nl_advisor_opts_default(&x.advise);
-	x.advise.thresholds = aopts.model;
 	if (auto_pin) {
 		popts.advisor.thresholds = aopts.model;
 		x.autopin = nl_autopin_new(&popts, NULL);
@@ -889,7 +886,6 @@ out:
 	nl_http_stop(x.http);
 	nl_export_free(x.series);
 	nl_autopin_free(x.autopin);
-	nl_advisor_memory_free(&x.advice_memory);
 	nl_buf_free(&x.text);
 	nl_agent_close(x.agent);
 	nl_textfile_close(&x.tf);

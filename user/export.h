@@ -218,15 +218,16 @@ void nl_export_free(struct nl_export *e);
 
 /* ---- Suggestions (export_advice.c) ---- */
 
-struct nl_advisor_opts;
-struct nl_advisor_memory;
 struct nl_autopin_counters;
 
-/* Sets the suggestion of every per-pid series from this snapshot (the same
- * one nl_export_update was given), with hysteresis kept in m. Reads /proc
- * only for processes over the thresholds. 0 or -ENOMEM. */
-int nl_export_advise(struct nl_export *e, const struct nl_snapshot *snap,
-		     const struct nl_advisor_opts *o, struct nl_advisor_memory *m);
+/* Advice for the exporter's agent: the processes over the thresholds, at
+ * most as many as there can be per-pid series, with hysteresis. */
+struct nl_agent_opts;
+void nl_export_agent_advice(const struct nl_export_opts *o, struct nl_agent_opts *a);
+
+/* Sets the suggestion of every per-pid series from the advice the agent
+ * attached to this snapshot (the one nl_export_update was given). No I/O. */
+void nl_export_advise(struct nl_export *e, const struct nl_snapshot *snap);
 
 /* ---- Metrics (export_metrics.c) ---- */
 

@@ -158,7 +158,9 @@ enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a)
 int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struct nl_advice *adv,
 		     struct nl_proc_limits *l, bool *held)
 {
-	const struct nl_proc_view *v = nl_snapshot_find(snap, pid);
+	struct nl_proc_view *v = nl_snapshot_find(snap, pid);
+	struct nl_advice_step step;
+	int err;
 
 	*held = false;
 	if (!v) {
@@ -166,7 +168,17 @@ int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struc
 		msgf(adv->reason, sizeof(adv->reason), "pid %u did not run in the window", pid);
 		return -ESRCH;
 	}
-	if (nl_suggest(snap, v, adv, l))
+	/* The agent attached it when asked for this pid; else the same step now. */
+	nl_advice_step_default(&step);
+	err = v->advice ? 0 : nl_snapshot_advise_one(snap, v, &step.opts, NULL);
+	if (err) {
+		memset(adv, 0, sizeof(*adv));
+		msgf(adv->reason, sizeof(adv->reason), "no plan: %s", strerror(-err));
+		return err;
+	}
+	*adv = v->advice->advice;
+	*l = v->advice->limits;
+	if (v->advice->err)
 		return -ESRCH;
 	*held = adv->action == NL_ACT_MIGRATE && !migrate;
 	return 0;

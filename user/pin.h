@@ -66,13 +66,14 @@ enum nl_pin_refusal nl_pin_check(int pid, const struct nl_proc_limits *l, bool f
 enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a);
 
 /*
- * pin --node auto: the plan for pid in snap, the very one diagnose suggests
- * (nl_suggest), limits read into l. A plan that exists to move pages
+ * pin --node auto: the plan for pid in snap, the very one diagnose suggests:
+ * the advice the agent attached to its view (nl_snapshot_advise, the step's
+ * default options), worked out now if none was; its limits copied into l. A plan that exists to move pages
  * (NL_ACT_MIGRATE) is not carried out without migrate: *held is then true
  * and the caller says to add --migrate-memory. A plan that moves the threads
  * and would move a remainder of pages moves only the threads without it.
- * Returns 0, or -ESRCH when pid is not in snap, exited, or names another
- * process now (adv->reason says which).
+ * Returns 0, -ESRCH when pid is not in snap, exited, or names another
+ * process now (adv->reason says which), or another negative errno.
  */
 int nl_pin_auto_plan(struct nl_snapshot *snap, uint32_t pid, bool migrate, struct nl_advice *adv,
 		     struct nl_proc_limits *l, bool *held);

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "advisor.h"
-#include "array.h"
 #include "agent.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -67,96 +66,6 @@ static void usage(FILE *f)
 		"  numalens unpin 1234                    # back to the affinity before the pin\n");
 }
 
-/* CPU ticks and last CPU of every thread. */
-struct thread_sample {
-	int tid;
-	uint64_t ticks;
-	int cpu;
-};
-
-struct thread_samples {
-	int pid;
-	struct thread_sample *sample;
-	size_t nr, cap;
-};
-
-static int sample_visit(int tid, void *samples)
-{
-	struct thread_samples *s = samples;
-	struct thread_sample *room;
-	struct nl_proc_stat st;
-
-	if (nl_thread_stat_read(s->pid, tid, &st))
-		return 0; /* exited meanwhile */
-	room = nl_array_room(s->sample, s->nr, &s->cap, sizeof(*room), 64);
-	if (!room)
-		return -ENOMEM;
-	s->sample = room;
-	s->sample[s->nr].tid = tid;
-	s->sample[s->nr].ticks = st.utime_ticks + st.stime_ticks;
-	s->sample[s->nr].cpu = st.processor;
-	s->nr++;
-	return 0;
-}
-
-static int sample_threads(int pid, struct thread_sample **out, size_t *nr)
-{
-	struct thread_samples s = { .pid = pid };
-	int err = nl_task_walk(pid, sample_visit, &s);
-
-	*out = s.sample;
-	*nr = s.nr;
-	return err;
-}
-
-/*
- * The process's window without BPF, for a named target: memory per node from
- * numa_maps, CPU time per node from each thread's ticks over a short sample,
- * on the CPU it last ran on.
- */
-static int view_from_proc(int pid, const struct nl_topology *topo, int nr_nodes,
-			  struct nl_proc_view *v, double *window, size_t *threads)
-{
-	struct thread_sample *a = NULL, *b = NULL;
-	struct nl_numa_maps maps;
-	size_t na, nb, i, j;
-	long hz = sysconf(_SC_CLK_TCK);
-	double t0, t1;
-	int err, n;
-
-	err = nl_numa_maps_read(pid, 0, &maps);
-	if (err)
-		return err;
-	for (n = 0; n < nr_nodes; n++)
-		v->node[n].mem_bytes = maps.node_bytes[n];
-	v->mem_known = true;
-	t0 = nl_monotonic_s();
-	err = sample_threads(pid, &a, &na);
-	if (!err) {
-		nl_sleep_until(nl_monotonic_s() + SAMPLE_S, &nl_stop);
-		err = sample_threads(pid, &b, &nb);
-	}
-	t1 = nl_monotonic_s();
-	if (err)
-		goto out;
-	*threads = nb;
-	for (i = 0; i < nb; i++) {
-		uint64_t before = 0;
-		int node = b[i].cpu >= 0 && b[i].cpu < NL_MAX_CPUS ? topo->cpu_node[b[i].cpu] : -1;
-
-		for (j = 0; j < na; j++)
-			if (a[j].tid == b[i].tid)
-				before = a[j].ticks;
-		if (node >= 0 && node < nr_nodes && b[i].ticks > before)
-			v->node[node].cpu_s += (double)(b[i].ticks - before) / hz;
-	}
-	*window = t1 - t0;
-out:
-	free(a);
-	free(b);
-	return err;
-}
-
 static void print_memory(const struct nl_proc_view *v, const struct nl_topology *t, int nr_nodes)
 {
 	char b[32];
@@ -206,6 +115,34 @@ static int stopped(int pid, const char *when)
 	return 128 + nl_stop;
 }
 
+/*
+ * The agent's window over pid alone, duration seconds long: with BPF for
+ * --node auto, else from /proc (o->proc_only). 0, or an exit status (said).
+ */
+static int watch(int pid, uint32_t *want, struct nl_agent_opts *o, double duration,
+		 const char *when, struct nl_agent **agent, struct nl_snapshot *snap)
+{
+	int err;
+
+	*want = (uint32_t)pid;
+	o->pids = want;
+	o->nr_pids = 1;
+	o->mem_max_age_s = 0;
+	err = nl_agent_open(o, agent);
+	if (err) {
+		if (!o->proc_only)
+			nl_err("--node auto watches the process with BPF; without that, name the "
+			       "target with --node N or --cpus LIST");
+		return nl_exit_for_errno(err);
+	}
+	if (!o->proc_only)
+		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
+	nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
+	if (nl_stop)
+		return stopped(pid, when);
+	return nl_agent_refresh(*agent, snap) ? NL_EXIT_FAILURE : 0;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -221,7 +158,6 @@ int cmd_pin(int argc, char **argv)
 	struct nl_pin_opts popts = { .state_dir = getenv("NUMALENS_STATE_DIR") };
 	struct nl_topology *topo = calloc(1, sizeof(*topo));
 	struct nl_proc_limits *l = calloc(1, sizeof(*l)), *plan_limits = NULL;
-	struct nl_node_stat *nodes = NULL;
 	struct nl_advisor_opts ao;
 	struct nl_agent_opts agent_opts;
 	struct nl_cmdline cl = {
@@ -234,13 +170,13 @@ int cmd_pin(int argc, char **argv)
 	};
 	struct nl_agent *agent = NULL;
 	struct nl_snapshot snap = { 0 };
-	struct nl_proc_view view = { 0 }, *v = &view;
+	struct nl_proc_view *v = NULL;
 	struct nl_advisor_input in = { 0 };
 	struct nl_advice adv;
 	struct nl_pin_result res;
 	enum nl_pin_refusal refusal;
 	sigset_t stop_signals, old_mask;
-	double duration = 3, window = 0;
+	double duration = 3;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
 	char msg[512], list[256], cur[256], undo[PATH_MAX + 64];
 	size_t threads = 0;
@@ -355,26 +291,12 @@ int cmd_pin(int argc, char **argv)
 	}
 
 	if (auto_node) {
-		want_pid = (uint32_t)pid;
-		agent_opts.pids = &want_pid;
-		agent_opts.nr_pids = 1;
-		agent_opts.mem_max_age_s = 0;
-		err = nl_agent_open(&agent_opts, &agent);
-		if (err) {
-			nl_err("--node auto watches the process with BPF; without that, name the "
-			       "target with --node N or --cpus LIST");
-			ret = nl_exit_for_errno(err);
+		/* The agent advises it as diagnose would (nl_pin_auto_plan). */
+		agent_opts.advice.which = NL_ADVICE_PIDS;
+		ret = watch(pid, &want_pid, &agent_opts, duration, "while watching", &agent, &snap);
+		if (ret)
 			goto out;
-		}
-		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
-		nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
-		if (nl_stop) {
-			ret = stopped(pid, "while watching");
-			goto out;
-		}
-		err = nl_agent_refresh(agent, &snap);
-		if (err)
-			goto out;
+		ret = NL_EXIT_FAILURE;
 		v = nl_snapshot_find(&snap, (uint32_t)pid);
 		if (!v || v->exited) {
 			printf("numalens pin: pid %d %s in the window: nothing to decide from; name the "
@@ -387,25 +309,25 @@ int cmd_pin(int argc, char **argv)
 		plan_limits = calloc(1, sizeof(*plan_limits));
 		if (!plan_limits)
 			goto out;
-		if (nl_pin_auto_plan(&snap, (uint32_t)pid, popts.migrate, &adv, plan_limits,
-				     &held)) {
+		err = nl_pin_auto_plan(&snap, (uint32_t)pid, popts.migrate, &adv, plan_limits,
+				       &held);
+		if (err) {
 			nl_err("pid %d: %s; nothing changed", pid, adv.reason);
-			ret = NL_EXIT_NO_PID;
+			ret = err == -ESRCH ? NL_EXIT_NO_PID : NL_EXIT_FAILURE;
 			goto out;
 		}
 		threads = v->nr_threads;
 	} else {
-		nodes = calloc(nr_nodes, sizeof(*nodes));
-		if (!nodes)
+		/* The same path without BPF: its threads' ticks over a short
+		 * sample, its whole numa_maps. */
+		agent_opts.proc_only = true;
+		agent_opts.mem_max_bytes = 0;
+		ret = watch(pid, &want_pid, &agent_opts, SAMPLE_S, "while sampling", &agent, &snap);
+		if (ret)
 			goto out;
-		view.pid = pid;
-		view.node = nodes;
-		snprintf(view.comm, sizeof(view.comm), "%s", l->comm);
-		err = view_from_proc(pid, topo, nr_nodes, &view, &window, &threads);
-		if (nl_stop) {
-			ret = stopped(pid, "while sampling");
-			goto out;
-		}
+		ret = NL_EXIT_FAILURE;
+		v = nl_snapshot_find(&snap, (uint32_t)pid);
+		err = !v ? -ESRCH : v->mem_known ? 0 : v->mem_err ? v->mem_err : -EIO;
 		if (err == -ENOENT || err == -ESRCH) {
 			nl_err("no process with pid %d", pid);
 			ret = NL_EXIT_NO_PID;
@@ -416,10 +338,10 @@ int cmd_pin(int argc, char **argv)
 			ret = nl_exit_for_errno(err == -EACCES ? -EPERM : err);
 			goto out;
 		}
-		nl_model_evaluate(&view, nr_nodes, topo, window, &ao.thresholds);
+		threads = v->nr_threads;
 		in.topo = topo;
-		in.nr_nodes = nr_nodes;
-		in.window_s = window;
+		in.nr_nodes = snap.nr_nodes;
+		in.window_s = snap.window_s;
 		in.v = v;
 		in.limits = l;
 		nl_advise(&in, &ao, &adv);
@@ -532,7 +454,6 @@ int cmd_pin(int argc, char **argv)
 out:
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);
-	free(nodes);
 	free(topo);
 	free(l);
 	free(plan_limits);

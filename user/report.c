@@ -32,6 +32,13 @@ size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_o
 	return nr;
 }
 
+void nl_report_advice_step(const struct nl_report_opts *o, struct nl_advice_step *s)
+{
+	nl_advice_step_default(s);
+	s->which = NL_ADVICE_LISTED;
+	s->max = o->top;
+}
+
 /*
  * A string holding another process's bytes (its comm, cgroup, unit,
  * container, pod, command line, or text that quotes them): valid UTF-8
@@ -363,50 +370,51 @@ static json_object *node_list_json(uint64_t nodes)
 	return arr;
 }
 
+/* The advice the agent attached (NULL: none was). */
 static json_object *suggestion_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
 {
-	json_object *s = json_object_new_object(), *cmds = json_object_new_array(), *obj;
+	json_object *s, *cmds, *obj;
 	struct nl_command list[NL_MAX_COMMANDS];
-	struct nl_proc_limits *l = calloc(1, sizeof(*l));
-	struct nl_advice adv;
+	const struct nl_proc_limits *l;
+	const struct nl_advice *adv;
 	char buf[512];
 	size_t i, nr;
 
-	if (!l || !snap->topo) {
-		free(l);
-		json_object_put(cmds);
-		json_object_put(s);
+	if (!v->advice || !snap->topo)
 		return NULL;
-	}
-	nl_suggest(snap, v, &adv, l);
-	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv.action)));
-	json_object_object_add(s, "reason", json_text(adv.reason));
+	s = json_object_new_object();
+	cmds = json_object_new_array();
+	adv = &v->advice->advice;
+	l = &v->advice->limits;
+	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv->action)));
+	json_object_object_add(s, "reason", json_text(adv->reason));
 	json_object_object_add(s, "blocked",
-			       adv.block ? json_object_new_string(nl_block_name(adv.block)) : NULL);
-	if (adv.action != NL_ACT_NONE) {
-		json_object_object_add(s, "nodes", node_list_json(adv.nodes));
+			       adv->block ? json_object_new_string(nl_block_name(adv->block)) :
+					    NULL);
+	if (adv->action != NL_ACT_NONE) {
+		json_object_object_add(s, "nodes", node_list_json(adv->nodes));
 		json_object_object_add(s, "cpus",
-				       json_object_new_string(nl_bits_to_list(adv.cpus, NL_MAX_CPUS,
-									      buf, sizeof(buf))));
-		json_object_object_add(s, "multi_node", json_object_new_boolean(adv.multi_node));
-		json_object_object_add(s, "move_from", node_list_json(adv.move_from));
-		json_object_object_add(s, "move_bytes", json_object_new_uint64(adv.move_bytes));
-		json_object_object_add(s, "remote_ratio_after", json_ratio(adv.remote_after));
+				       json_object_new_string(nl_bits_to_list(
+					       adv->cpus, NL_MAX_CPUS, buf, sizeof(buf))));
+		json_object_object_add(s, "multi_node", json_object_new_boolean(adv->multi_node));
+		json_object_object_add(s, "move_from", node_list_json(adv->move_from));
+		json_object_object_add(s, "move_bytes", json_object_new_uint64(adv->move_bytes));
+		json_object_object_add(s, "remote_ratio_after", json_ratio(adv->remote_after));
 		json_object_object_add(s, "mean_distance",
-				       json_object_new_double(round(adv.dist_now * 10) / 10));
+				       json_object_new_double(round(adv->dist_now * 10) / 10));
 		json_object_object_add(s, "mean_distance_after",
-				       json_object_new_double(round(adv.dist_after * 10) / 10));
+				       json_object_new_double(round(adv->dist_after * 10) / 10));
 		json_object_object_add(s, "cpus_used",
-				       json_object_new_double(round(adv.cpus_used * 100) / 100));
+				       json_object_new_double(round(adv->cpus_used * 100) / 100));
 		json_object_object_add(
 			s, "target_load",
-			adv.target_load >= 0 ?
-				json_object_new_double(round(adv.target_load * 100) / 100) :
+			adv->target_load >= 0 ?
+				json_object_new_double(round(adv->target_load * 100) / 100) :
 				NULL);
 		json_object_object_add(
 			s, "load_now",
-			adv.load_now >= 0 ?
-				json_object_new_double(round(adv.load_now * 100) / 100) :
+			adv->load_now >= 0 ?
+				json_object_new_double(round(adv->load_now * 100) / 100) :
 				NULL);
 	}
 	obj = json_object_new_object();
@@ -426,7 +434,7 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 	if (l->cpuset_known)
 		json_object_object_add(obj, "cpuset_cgroup", json_text(l->cpuset_cgroup));
 	json_object_object_add(s, "context", obj);
-	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);
+	nr = nl_advice_commands(adv, v->pid, l, list, NL_MAX_COMMANDS);
 	for (i = 0; i < nr; i++) {
 		obj = json_object_new_object();
 		json_object_object_add(obj, "form",
@@ -436,7 +444,6 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 		json_object_array_add(cmds, obj);
 	}
 	json_object_object_add(s, "commands", cmds);
-	free(l);
 	return s;
 }
 
@@ -445,22 +452,18 @@ static void text_suggestion(FILE *f, const struct nl_snapshot *snap, const struc
 			    bool asked)
 {
 	struct nl_command list[NL_MAX_COMMANDS];
-	struct nl_proc_limits *l;
-	struct nl_advice adv;
+	const struct nl_advice *adv;
 	size_t i, nr;
 
-	if (!snap->topo || snap->topo->nr_nodes < 2 || (!v->flagged && !asked) || v->exited)
+	if (!snap->topo || snap->topo->nr_nodes < 2 || (!v->flagged && !asked) || v->exited ||
+	    !v->advice)
 		return;
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return;
-	nl_suggest(snap, v, &adv, l);
-	fprintf(f, "           suggest: %s%s\n", adv.action == NL_ACT_NONE ? "nothing: " : "",
-		adv.reason);
-	nr = nl_advice_commands(&adv, v->pid, l, list, NL_MAX_COMMANDS);
+	adv = &v->advice->advice;
+	fprintf(f, "           suggest: %s%s\n", adv->action == NL_ACT_NONE ? "nothing: " : "",
+		adv->reason);
+	nr = nl_advice_commands(adv, v->pid, &v->advice->limits, list, NL_MAX_COMMANDS);
 	for (i = 0; i < nr; i++)
 		fprintf(f, "             %-11s %s\n", list[i].when, list[i].text);
-	free(l);
 }
 
 /*

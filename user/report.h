@@ -20,6 +20,11 @@ struct nl_report_opts {
 /* The processes the report lists, in rank order; returns how many. */
 size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_opts *o,
 			const struct nl_proc_view **out, size_t max);
+/* The advice the report shows: the agent's step for every process it lists
+ * (limits read for the flagged ones). */
+struct nl_advice_step;
+void nl_report_advice_step(const struct nl_report_opts *o, struct nl_advice_step *s);
+/* Both read the advice attached to the views: they do no I/O for it. */
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
 

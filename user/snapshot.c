@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "pidsearch.h"
 #include "snapshot.h"
 
@@ -14,6 +15,26 @@ void nl_sample_table_init(struct nl_sample_table *t, int nr_nodes)
 void nl_sample_table_reset(struct nl_sample_table *t)
 {
 	t->nr = 0;
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void nl_sample_table_read_begin(struct nl_sample_table *t)
+{
+	nl_sample_table_reset(t);
+	t->taken_ns = clock_ns(CLOCK_BOOTTIME);
+	t->read_real_ns[0] = clock_ns(CLOCK_REALTIME);
+}
+
+void nl_sample_table_read_end(struct nl_sample_table *t)
+{
+	t->read_real_ns[1] = clock_ns(CLOCK_REALTIME);
 }
 
 void nl_sample_table_free(struct nl_sample_table *t)
@@ -185,8 +206,19 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 	return 0;
 }
 
+void nl_snapshot_drop_advice(struct nl_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr; i++) {
+		free(snap->procs[i].advice);
+		snap->procs[i].advice = NULL;
+	}
+}
+
 void nl_snapshot_free(struct nl_snapshot *snap)
 {
+	nl_snapshot_drop_advice(snap);
 	free(snap->procs);
 	free(snap->node_arena);
 	free(snap->latency);

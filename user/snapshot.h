@@ -68,6 +68,10 @@ static inline struct nl_node_count *nl_sample_nodes(const struct nl_sample_table
 
 void nl_sample_table_init(struct nl_sample_table *t, int nr_nodes);
 void nl_sample_table_reset(struct nl_sample_table *t);
+/* A collector's read: resets t and stamps when it begins (taken_ns,
+ * read_real_ns[0]); nl_sample_table_read_end stamps read_real_ns[1]. */
+void nl_sample_table_read_begin(struct nl_sample_table *t);
+void nl_sample_table_read_end(struct nl_sample_table *t);
 void nl_sample_table_free(struct nl_sample_table *t);
 /* Appends a zeroed process; returns its index or -ENOMEM. */
 long nl_sample_table_add(struct nl_sample_table *t, uint32_t pid);
@@ -85,6 +89,9 @@ struct nl_node_stat {
 	uint64_t pmu_remote;
 };
 
+/* A process's limits and advice (advisor.h), attached by the agent. */
+struct nl_proc_advice;
+
 struct nl_ratio {
 	bool valid;
 	double value;
@@ -99,6 +106,7 @@ struct nl_proc_view {
 	bool requested; /* named with --pid */
 	bool mem_known; /* numa_maps was read */
 	bool mem_truncated;
+	int mem_err; /* numa_maps could not be read in this refresh: why (-errno) */
 	int32_t preferred_nid;
 	struct nl_node_stat *node; /* [nr_nodes] */
 	uint64_t migrations;
@@ -127,6 +135,10 @@ struct nl_proc_view {
 	int main_cpu_node; /* where it ran most */
 	double score;	   /* ranking: remote ratio x busyness */
 	bool flagged;
+
+	/* Attached by the agent's advice step (nl_snapshot_advise) for the
+	 * processes its options name; NULL for the others. */
+	struct nl_proc_advice *advice;
 };
 
 struct nl_health {
@@ -179,6 +191,8 @@ struct nl_snapshot {
 int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
 		      const struct nl_sample_table *after, struct nl_snapshot *snap);
 void nl_snapshot_free(struct nl_snapshot *snap);
+/* Frees the advice attached to the views (nl_snapshot_free does too). */
+void nl_snapshot_drop_advice(struct nl_snapshot *snap);
 struct nl_proc_view *nl_snapshot_find(struct nl_snapshot *snap, uint32_t pid);
 
 #endif /* NUMALENS_SNAPSHOT_H */

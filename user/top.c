@@ -129,28 +129,27 @@ static void set_clock(struct top *t)
 	strftime(t->clock, sizeof(t->clock), "%H:%M:%S", &tm);
 }
 
-/* The advisor's suggestion for the detail's process (it reads /proc and the
- * cgroup, so here and not in the pure view). */
+/* The advisor's suggestion for the detail's process, as the agent attached
+ * it: at each refresh (the detail's pid is one it is asked for), or now for
+ * a detail opened between refreshes. */
 static void read_advice(struct top *t)
 {
-	const struct nl_proc_view *v = nl_snapshot_find(&t->snap, t->detail_pid);
-	struct nl_proc_limits *limits;
-	struct nl_advice adv;
+	struct nl_proc_view *v = nl_snapshot_find(&t->snap, t->detail_pid);
+	const struct nl_proc_advice *a;
 
 	t->suggestion[0] = '\0';
 	t->nr_commands = 0;
 	if (!v || v->exited || !t->snap.topo || t->snap.topo->nr_nodes < 2)
 		return;
-	limits = calloc(1, sizeof(*limits));
-	if (!limits)
+	if (!v->advice && nl_agent_advise(t->agent, &t->snap, v))
 		return;
-	if (!nl_suggest(&t->snap, v, &adv, limits)) {
+	a = v->advice;
+	if (a && !a->err) {
 		snprintf(t->suggestion, sizeof(t->suggestion), "%s%s",
-			 adv.action == NL_ACT_NONE ? "nothing: " : "", adv.reason);
-		t->nr_commands =
-			nl_advice_commands(&adv, v->pid, limits, t->commands, NL_MAX_COMMANDS);
+			 a->advice.action == NL_ACT_NONE ? "nothing: " : "", a->advice.reason);
+		t->nr_commands = nl_advice_commands(&a->advice, v->pid, &a->limits, t->commands,
+						    NL_MAX_COMMANDS);
 	}
-	free(limits);
 }
 
 /* What the detail screen shows besides the snapshot: threads, samples, advice. */
@@ -868,6 +867,7 @@ int cmd_top(int argc, char **argv)
 	t->filter.nr_pids = t->nr_pids;
 	t->aopts.pids = t->mem_pids;
 	t->aopts.nr_pids = t->nr_pids + 1; /* the detail slot, 0 until used */
+	t->aopts.advice.which = NL_ADVICE_PIDS;
 
 	err = nl_agent_open(&t->aopts, &t->agent);
 	if (err)

@@ -1028,6 +1028,15 @@ static void test_limits_hostile(void **state)
 	assert_has(msg, "???[31mRED");
 }
 
+/* The agent's advice step as diagnose runs it for the report ro. */
+static void advise_for_report(struct nl_snapshot *snap, const struct nl_report_opts *ro)
+{
+	struct nl_advice_step step;
+
+	nl_report_advice_step(ro, &step);
+	assert_int_equal(nl_snapshot_advise(snap, &step, ro->pids, ro->nr_pids, NULL), 0);
+}
+
 /* diagnose: the suggestion in the JSON and under the finding in the text. */
 static void test_report_suggestion(void **state)
 {
@@ -1049,6 +1058,7 @@ static void test_report_suggestion(void **state)
 	snap.nr = 1;
 	snap.procs = &view;
 
+	advise_for_report(&snap, &ro);
 	doc = nl_report_json(&snap, &ro);
 	p = json_object_array_get_idx(json_object_object_get(doc, "processes"), 0);
 	s = json_object_object_get(p, "suggestion");
@@ -1084,12 +1094,14 @@ static void test_report_suggestion(void **state)
 
 	/* A process that is gone (or another now): no commands. */
 	view.pid = 4343;
+	advise_for_report(&snap, &ro);
 	doc = nl_report_json(&snap, &ro);
 	p = json_object_array_get_idx(json_object_object_get(doc, "processes"), 0);
 	s = json_object_object_get(p, "suggestion");
 	assert_string_equal(json_object_get_string(json_object_object_get(s, "action")), "none");
 	assert_int_equal(json_object_array_length(json_object_object_get(s, "commands")), 0);
 	json_object_put(doc);
+	nl_snapshot_drop_advice(&snap);
 }
 
 /* The suggestion diagnose shows for pid in snap (JSON), checked field by
@@ -1106,6 +1118,7 @@ static void assert_same_plan(struct nl_snapshot *snap, uint32_t pid, const struc
 	FILE *f;
 	int n;
 
+	advise_for_report(snap, &ro);
 	doc = nl_report_json(snap, &ro);
 	s = json_object_object_get(
 		json_object_array_get_idx(json_object_object_get(doc, "processes"), 0),
@@ -1144,6 +1157,7 @@ static void assert_same_plan(struct nl_snapshot *snap, uint32_t pid, const struc
 		 a->reason);
 	assert_has(text, line);
 	free(text);
+	nl_snapshot_drop_advice(snap);
 }
 
 /*
@@ -1229,6 +1243,145 @@ static void test_pin_auto_plan_is_diagnose_plan(void **state)
 	assert_int_equal(nl_pin_auto_plan(&snap, 4747, true, &a, &l, &held), -ESRCH);
 	assert_string_equal(a.reason, "pid 4747 did not run in the window");
 #undef EVALUATE
+}
+
+/* One process of a sample table: cpu_s on node 0, its memory (MiB) given
+ * after the build, as the agent reads it. Started 1000 ticks after boot,
+ * as the fake /proc says of 4242, 4343 and 4545. */
+static void table_add(struct nl_sample_table *t, uint32_t pid, double cpu_s)
+{
+	long i = nl_sample_table_add(t, pid);
+
+	assert_true(i >= 0);
+	t->procs[i].start_time_ns = 1000 * (uint64_t)1000000000 / sysconf(_SC_CLK_TCK);
+	snprintf(t->procs[i].comm, sizeof(t->procs[i].comm), "p%u", pid);
+	nl_sample_nodes(t, i)[0].cpu_ns = (uint64_t)(cpu_s * 1e9);
+}
+
+static struct nl_proc_view *find_mem(struct nl_snapshot *snap, uint32_t pid, uint64_t mem0,
+				     uint64_t mem1)
+{
+	struct nl_proc_view *v = nl_snapshot_find(snap, pid);
+
+	assert_non_null(v);
+	v->mem_known = true;
+	v->node[0].mem_bytes = mem0 * MIB;
+	v->node[1].mem_bytes = mem1 * MIB;
+	return v;
+}
+
+static const struct nl_proc_advice *advice_of(struct nl_snapshot *snap, uint32_t pid)
+{
+	return nl_snapshot_find(snap, pid)->advice;
+}
+
+/*
+ * The agent's advice step on a snapshot built from sample tables: 4242
+ * (threads on node 0, memory on node 1) and 999 (the same, but gone from
+ * /proc) flagged, 4545 local, 4343 idle. Each front end's options choose
+ * whom it advises; limits are read only for the flagged; the gone pid is
+ * reported as gone, its limits unknown.
+ */
+static void test_advice_step(void **state)
+{
+	struct nl_sample_table before, after;
+	struct nl_advisor_memory memory = { 0 };
+	struct nl_report_opts ro = { .top = 10 };
+	struct nl_model_opts model;
+	struct nl_advice_step step;
+	const struct nl_proc_advice *a;
+	struct nl_snapshot snap;
+	uint32_t pid;
+
+	nl_sample_table_init(&before, 2);
+	nl_sample_table_init(&after, 2);
+	before.taken_ns = 1000000000;
+	after.taken_ns = 2000000000;
+	table_add(&after, 4242, 1.0);
+	table_add(&after, 999, 0.5);
+	table_add(&after, 4545, 1.0);
+	table_add(&after, 4343, 0);
+	nl_sample_table_sort(&after);
+	assert_int_equal(nl_snapshot_build(&topo, &before, &after, &snap), 0);
+	find_mem(&snap, 4242, 0, 128);
+	find_mem(&snap, 999, 0, 128);
+	find_mem(&snap, 4545, 128, 0);
+	find_mem(&snap, 4343, 0, 128);
+	nl_model_opts_default(&model);
+	nl_model_rank(&snap, &model);
+	assert_true(nl_snapshot_find(&snap, 4242)->flagged);
+	assert_true(nl_snapshot_find(&snap, 999)->flagged);
+	assert_false(nl_snapshot_find(&snap, 4545)->flagged);
+	assert_false(nl_snapshot_find(&snap, 4343)->flagged);
+
+	/* The exporter's: those over the thresholds, with hysteresis. */
+	nl_advisor_opts_default(&step.opts);
+	step.which = NL_ADVICE_CANDIDATES;
+	step.max = 0;
+	assert_int_equal(nl_snapshot_advise(&snap, &step, NULL, 0, &memory), 0);
+	assert_null(advice_of(&snap, 4545));
+	assert_null(advice_of(&snap, 4343));
+	a = advice_of(&snap, 4242);
+	assert_non_null(a);
+	assert_int_equal(a->err, 0);
+	assert_true(a->limits.known);
+	assert_int_equal(a->limits.ctx.runtime, NL_RT_DOCKER);
+	assert_int_equal(a->advice.action, NL_ACT_AFFINITY);
+	assert_int_equal(a->advice.nodes, 1u << 1);
+	a = advice_of(&snap, 999);
+	assert_non_null(a);
+	assert_int_equal(a->err, -ESRCH);
+	assert_false(a->limits.known);
+	assert_int_equal(a->advice.action, NL_ACT_NONE);
+	assert_string_equal(a->advice.reason, "it has exited since the window");
+	assert_int_equal(memory.nr, 2);
+	/* Bounded: the first in rank order only; the other's advice goes. */
+	step.max = 1;
+	assert_int_equal(nl_snapshot_advise(&snap, &step, NULL, 0, &memory), 0);
+	assert_non_null(advice_of(&snap, 4242));
+	assert_null(advice_of(&snap, 999));
+	assert_int_equal(memory.nr, 1);
+	nl_advisor_memory_free(&memory);
+
+	/* diagnose's: every process the report lists; limits read for the
+	 * flagged only. */
+	nl_report_advice_step(&ro, &step);
+	assert_int_equal(nl_snapshot_advise(&snap, &step, NULL, 0, NULL), 0);
+	assert_null(advice_of(&snap, 4343)); /* idle: not listed */
+	assert_true(advice_of(&snap, 4242)->limits.known);
+	assert_int_equal(advice_of(&snap, 999)->err, -ESRCH);
+	a = advice_of(&snap, 4545);
+	assert_non_null(a);
+	assert_int_equal(a->err, 0);
+	assert_false(a->limits.known);
+	assert_int_equal(a->advice.action, NL_ACT_NONE);
+	/* With --pid, those only, idle or not. */
+	pid = 4343;
+	assert_int_equal(nl_snapshot_advise(&snap, &step, &pid, 1, NULL), 0);
+	assert_non_null(advice_of(&snap, 4343));
+	assert_null(advice_of(&snap, 4242));
+	assert_null(advice_of(&snap, 4545));
+
+	/* top's: the pids asked for; one more on demand (a detail opened
+	 * between refreshes). */
+	step.which = NL_ADVICE_PIDS;
+	pid = 4545;
+	assert_int_equal(nl_snapshot_advise(&snap, &step, &pid, 1, NULL), 0);
+	assert_non_null(advice_of(&snap, 4545));
+	assert_null(advice_of(&snap, 4343));
+	assert_null(advice_of(&snap, 4242));
+	assert_int_equal(
+		nl_snapshot_advise_one(&snap, nl_snapshot_find(&snap, 4242), &step.opts, NULL), 0);
+	assert_int_equal(advice_of(&snap, 4242)->advice.action, NL_ACT_AFFINITY);
+
+	/* None asked for: none kept. */
+	step.which = NL_ADVICE_NONE;
+	assert_int_equal(nl_snapshot_advise(&snap, &step, &pid, 1, NULL), 0);
+	assert_null(advice_of(&snap, 4545));
+	assert_null(advice_of(&snap, 4242));
+	nl_snapshot_free(&snap);
+	nl_sample_table_free(&before);
+	nl_sample_table_free(&after);
 }
 
 /* The hysteresis memory: streaks, a reused pid, forgetting. */
@@ -1625,6 +1778,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report_suggestion, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_auto_plan_is_diagnose_plan, tree_setup,
 						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_advice_step, tree_setup, tree_teardown),
 		cmocka_unit_test_setup(test_tracked, reset),
 		cmocka_unit_test_setup(test_autopin_hysteresis_allowlist, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_rate_limit, autopin_reset),

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include "fixtures.h"
 #include "advisor.h"
+#include "agent.h"
 #include "export.h"
 #include "pin.h"
 
@@ -37,6 +38,7 @@ static int reset(void **state)
 {
 	int c;
 
+	nl_snapshot_drop_advice(&snap);
 	memset(&topo, 0, sizeof(topo));
 	for (c = 0; c < NL_MAX_CPUS; c++)
 		topo.cpu_node[c] = -1;
@@ -83,6 +85,20 @@ static struct nl_proc_view *add(uint32_t pid, const char *comm, double cpu, uint
 	v->mem_known = true;
 	nl_model_evaluate(v, NODES, &topo, snap.window_s, &opts.thresholds);
 	return v;
+}
+
+/* A refresh's advice step as the exporter's agent is set up to run it (the
+ * processes over the thresholds, hysteresis in memory), then the series. */
+static void advise(struct nl_export *e)
+{
+	struct nl_agent_opts a;
+
+	nl_agent_opts_default(&a);
+	a.model = opts.thresholds;
+	nl_export_agent_advice(&e->opts, &a);
+	assert_true(a.advice_remember);
+	assert_int_equal(nl_snapshot_advise(&snap, &a.advice, a.pids, a.nr_pids, &memory), 0);
+	nl_export_advise(e, &snap);
 }
 
 static struct nl_export *new_export(enum nl_export_group_by by)
@@ -143,7 +159,7 @@ static void test_suggestion_per_pid(void **state)
 	/* Busy and remote but tiny: under --min-rss. */
 	add(999999, "tiny", 1.0, 0, 1);
 	assert_int_equal(nl_export_update(e, &snap, 1.0), 0);
-	assert_int_equal(nl_export_advise(e, &snap, &opts, &memory), 0);
+	advise(e);
 	text = render(e, NULL, false);
 	snprintf(line, sizeof(line),
 		 "numalens_process_suggestion_info{pid=\"%d\",comm=\"worker\",action=\"affinity\","
@@ -167,7 +183,7 @@ static void test_suggestion_per_pid(void **state)
 	procs[0].remote_ratio = 0;
 	nl_model_evaluate(&procs[0], NODES, &topo, snap.window_s, &opts.thresholds);
 	assert_int_equal(nl_export_update(e, &snap, 2.0), 0);
-	assert_int_equal(nl_export_advise(e, &snap, &opts, &memory), 0);
+	advise(e);
 	text = render(e, NULL, false);
 	assert_lacks(text, "numalens_process_suggestion_info{");
 	assert_has(text, "# TYPE numalens_process_suggestion_info gauge\n");
@@ -187,7 +203,7 @@ static void test_suggestion_reused_pid(void **state)
 	v->remote_ratio = 1.0;
 	v->start_time_ns = 1; /* booted a nanosecond before it: not this process */
 	assert_int_equal(nl_export_update(e, &snap, 1.0), 0);
-	assert_int_equal(nl_export_advise(e, &snap, &opts, &memory), 0);
+	advise(e);
 	text = render(e, NULL, false);
 	assert_lacks(text, "numalens_process_suggestion_info{");
 	free(text);
@@ -202,7 +218,7 @@ static void test_no_suggestion_for_groups(void **state)
 
 	add((uint32_t)getpid(), "worker", 1.0, 0, 128)->remote_ratio = 1.0;
 	assert_int_equal(nl_export_update(e, &snap, 1.0), 0);
-	assert_int_equal(nl_export_advise(e, &snap, &opts, &memory), 0);
+	advise(e);
 	text = render(e, NULL, false);
 	assert_has(text, "numalens_process_threads{comm=\"worker\"} 1\n");
 	assert_lacks(text, "numalens_process_suggestion_info{");

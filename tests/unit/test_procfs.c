@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sys/prctl.h>
 
+#include "collect.h"
 #include "procfs.h"
 
 #define PG 4096ULL /* kernelpagesize_kB=4 */
@@ -706,6 +707,95 @@ static void test_read_file(void **state)
 	assert_int_equal(nl_read_file("/proc/self/stat", buf, sizeof(buf)), -EFBIG);
 }
 
+/* A thread's stat: utime ticks (stime 0), the CPU it last ran on, and its
+ * process's start (ticks after boot). */
+static void write_thread(const char *dir, int pid, int tid, uint64_t ticks, int cpu, int start)
+{
+	char rel[64], text[512];
+	int i;
+
+	snprintf(text, sizeof(text),
+		 "%d (w) S 1 %d %d 0 -1 4194304 100 0 0 0 %llu 0 0 0 20 0 3 0 %d 123456 300 "
+		 "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 %d 0 0 0 0 0\n",
+		 tid, pid, pid, (unsigned long long)ticks, start, cpu);
+	for (i = 0; i < 2; i++) {
+		if (i)
+			snprintf(rel, sizeof(rel), "%d/task/%d/stat", pid, tid);
+		else if (tid == pid)
+			snprintf(rel, sizeof(rel), "%d/stat", pid);
+		else
+			continue;
+		scratch_write(dir, rel, text, strlen(text));
+	}
+}
+
+/*
+ * The collector without BPF (pin --node N): a thread's ticks since the last
+ * read go to the node of the CPU it last ran on, a new thread's all of
+ * them; a pid reused starts from zero; a process gone leaves the table.
+ */
+static void test_proc_collector(void **state)
+{
+	static struct nl_topology topo;
+	const uint32_t pids[] = { 77, 88 };
+	struct nl_proc_collector *c;
+	struct nl_sample_table t;
+	char dir[256], path[512];
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(&topo, 0, sizeof(topo));
+	topo.nr_node_ids = topo.nr_nodes = 2;
+	topo.nr_cpu_ids = 2;
+	topo.cpu_node[0] = 0;
+	topo.cpu_node[1] = 1;
+	scratch_dir(dir, sizeof(dir));
+	nl_proc_root = dir;
+	write_thread(dir, 77, 77, 10, 0, 500);
+	write_thread(dir, 77, 78, 20, 1, 500);
+	nl_sample_table_init(&t, 2);
+	assert_int_equal(nl_proc_collector_open(&topo, 2, pids, 2, &c), 0);
+
+	/* The first read is where the counting starts; 88 is not there. */
+	assert_int_equal(nl_proc_collector_read(c, &t), 0);
+	assert_int_equal(t.nr, 1);
+	assert_int_equal(t.procs[0].pid, 77);
+	assert_int_equal(t.procs[0].nr_threads, 2);
+	assert_int_equal(t.procs[0].start_time_ns, 500 * 1000000000ull / hz);
+	assert_string_equal(t.procs[0].comm, "w");
+	assert_int_equal(nl_sample_nodes(&t, 0)[0].cpu_ns, 0);
+	assert_int_equal(nl_sample_nodes(&t, 0)[1].cpu_ns, 0);
+
+	/* 77 ran 20 ticks, now on CPU 1; 78 ran 5, now on CPU 0; 79 is new
+	 * with 7, on CPU 0. */
+	write_thread(dir, 77, 77, 30, 1, 500);
+	write_thread(dir, 77, 78, 25, 0, 500);
+	write_thread(dir, 77, 79, 7, 0, 500);
+	assert_int_equal(nl_proc_collector_read(c, &t), 0);
+	assert_int_equal(t.nr, 1);
+	assert_int_equal(t.procs[0].nr_threads, 3);
+	assert_int_equal(nl_sample_nodes(&t, 0)[0].cpu_ns, 12 * 1000000000ull / hz);
+	assert_int_equal(nl_sample_nodes(&t, 0)[1].cpu_ns, 20 * 1000000000ull / hz);
+
+	/* The pid names another process now: from zero again. */
+	snprintf(path, sizeof(path), "%s/77", dir);
+	scratch_remove(path);
+	write_thread(dir, 77, 77, 90, 1, 600);
+	assert_int_equal(nl_proc_collector_read(c, &t), 0);
+	assert_int_equal(t.nr, 1);
+	assert_int_equal(t.procs[0].nr_threads, 1);
+	assert_int_equal(nl_sample_nodes(&t, 0)[0].cpu_ns, 0);
+	assert_int_equal(nl_sample_nodes(&t, 0)[1].cpu_ns, 0);
+
+	/* Gone. */
+	scratch_remove(path);
+	assert_int_equal(nl_proc_collector_read(c, &t), 0);
+	assert_int_equal(t.nr, 0);
+
+	nl_proc_collector_free(c);
+	nl_sample_table_free(&t);
+	scratch_remove(dir);
+}
+
 static int reset_root(void **state)
 {
 	nl_proc_root = "/proc";
@@ -726,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_numa_maps_overflow),
 		cmocka_unit_test(test_numa_maps_null),
 		cmocka_unit_test_teardown(test_numa_maps_read_fixture, reset_root),
+		cmocka_unit_test_teardown(test_proc_collector, reset_root),
 		cmocka_unit_test_teardown(test_numa_maps_read_missing, reset_root),
 		cmocka_unit_test_teardown(test_numa_maps_read_large, reset_root),
 		cmocka_unit_test_teardown(test_numa_maps_read_max_bytes, reset_root),
