@@ -30,6 +30,7 @@ struct nl_agent {
 	struct mem_entry *mem; /* sorted by pid */
 	size_t nr_mem;
 	uint64_t *mem_bytes; /* arena: nr_nodes per entry, parallel to mem */
+	struct nl_agent_times times;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o)
@@ -184,6 +185,7 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 	qsort(busy, nr, sizeof(*busy), cmp_cpu_desc);
 	for (i = 0; i < nr && reads < a->opts.mem_per_refresh; i++)
 		reads += mem_read(a, &a->mem[mem_find(a, busy[i]->pid)], now);
+	a->times.mem_reads = reads;
 	for (i = 0; i < snap->nr; i++) {
 		struct nl_proc_view *v = &snap->procs[i];
 		long j = mem_find(a, v->pid);
@@ -213,15 +215,22 @@ static void add_latency(struct nl_agent *a, struct nl_snapshot *snap)
 
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 {
+	struct nl_agent_times *tm = &a->times;
 	int cur = !a->prev, err;
+	double t = nl_monotonic_s(), t2;
 
 	memset(snap, 0, sizeof(*snap));
+	memset(tm, 0, sizeof(*tm));
 	err = nl_collector_read(a->collector, &a->tables[cur]);
+	t2 = nl_monotonic_s();
+	tm->collect_s = t2 - t;
 	if (err) {
 		nl_err("cannot read the BPF maps: %s", strerror(-err));
 		return err;
 	}
 	nl_system_read(&a->sys[cur]);
+	t = nl_monotonic_s();
+	tm->proc_s = t - t2;
 	err = nl_snapshot_build(&a->topo, &a->tables[a->prev], &a->tables[cur], snap);
 	if (!err)
 		err = mem_rebuild(a, &a->tables[cur]);
@@ -234,8 +243,13 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	snap->sys_after = a->sys[cur];
 	nl_collector_health(a->collector, &snap->health);
 	add_latency(a, snap);
+	t2 = nl_monotonic_s();
+	tm->snapshot_s = t2 - t;
 	add_memory(a, snap);
+	t = nl_monotonic_s();
+	tm->proc_s += t - t2;
 	nl_model_rank(snap, &a->opts.model);
+	tm->model_s = nl_monotonic_s() - t;
 	a->prev = cur;
 	return 0;
 }
@@ -263,6 +277,11 @@ void nl_agent_health(struct nl_agent *a, struct nl_health *h)
 int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix)
 {
 	return nl_collector_pmu_matrix(a->collector, pid, a->nr_nodes, matrix);
+}
+
+const struct nl_agent_times *nl_agent_times(const struct nl_agent *a)
+{
+	return &a->times;
 }
 
 void nl_agent_close(struct nl_agent *a)
