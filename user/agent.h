@@ -44,7 +44,8 @@ struct nl_agent;
 /* Returns 0 or a negative errno, the reason printed (see nl_exit_for_errno). */
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out);
 /* The window since the previous refresh (or since open). snap is the
- * caller's; free it with nl_snapshot_free. */
+ * caller's; free it with nl_snapshot_free, before nl_agent_close (its
+ * arrays go back to the agent, for the next refresh). */
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
 const struct nl_topology *nl_agent_topology(const struct nl_agent *a);
 const struct nl_sources *nl_agent_sources(const struct nl_agent *a);
