@@ -172,7 +172,8 @@ test: deps
 # The benchmarks: the empty programs to compare with, on sched_switch and
 # on perf_event (each built like bpf/, with its own skeleton, bench_NAME),
 # and the programs that measure.
-BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/sample $(BUILD)/bench/read
+BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/sample $(BUILD)/bench/read \
+	$(BUILD)/bench/refresh
 BENCH_SKELS := $(BUILD)/bench/empty.skel.h $(BUILD)/bench/empty_perf.skel.h
 
 $(BUILD)/bench:

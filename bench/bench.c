@@ -4,12 +4,17 @@
  * the collector, a program's stats, the medians of the windows, the way out.
  */
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
@@ -199,4 +204,76 @@ uint64_t bench_median_u64(const uint64_t *values, int windows)
 	memcpy(v, values, windows * sizeof(v[0]));
 	qsort(v, windows, sizeof(v[0]), cmp_u64);
 	return v[windows / 2];
+}
+
+static pid_t *idle_pids;
+static volatile size_t nr_idle;
+static int idle_release_fd = -1;
+static struct rlimit idle_old_nproc;
+static bool idle_nproc_raised;
+
+int bench_idle_start(size_t n)
+{
+	struct rlimit want = { RLIM_INFINITY, RLIM_INFINITY };
+	int fds[2];
+	size_t i;
+
+	if (!getrlimit(RLIMIT_NPROC, &idle_old_nproc) && idle_old_nproc.rlim_cur != RLIM_INFINITY &&
+	    idle_old_nproc.rlim_cur < n + 1024 && !setrlimit(RLIMIT_NPROC, &want))
+		idle_nproc_raised = true;
+	idle_pids = calloc(n ? n : 1, sizeof(*idle_pids));
+	if (!idle_pids || pipe(fds)) {
+		fprintf(stderr, "bench: %s\n", strerror(errno));
+		return -1;
+	}
+	idle_release_fd = fds[1];
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			fprintf(stderr, "bench: fork after %zu processes: %s\n", i,
+				strerror(errno));
+			close(fds[0]);
+			return -1;
+		}
+		if (pid == 0) {
+			char byte;
+
+			close(fds[1]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			(void)!read(fds[0], &byte, 1);
+			_exit(0);
+		}
+		idle_pids[nr_idle++] = pid;
+	}
+	close(fds[0]);
+	return 0;
+}
+
+/* Closing the pipe's write end lets every child's read() return: they exit. */
+void bench_idle_end(void)
+{
+	size_t i;
+
+	if (idle_release_fd >= 0)
+		close(idle_release_fd);
+	idle_release_fd = -1;
+	for (i = 0; i < nr_idle; i++)
+		waitpid(idle_pids[i], NULL, 0);
+	nr_idle = 0;
+	free(idle_pids);
+	idle_pids = NULL;
+	if (idle_nproc_raised)
+		setrlimit(RLIMIT_NPROC, &idle_old_nproc);
+	idle_nproc_raised = false;
+}
+
+void bench_idle_kill(void)
+{
+	size_t i;
+
+	for (i = 0; i < nr_idle; i++)
+		kill(idle_pids[i], SIGKILL);
 }

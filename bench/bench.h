@@ -64,6 +64,17 @@ void bench_split_nodes(struct nl_topology *topo);
  * does not give them. */
 void bench_prog_stats(int prog_fd, uint64_t *cnt, uint64_t *ns);
 
+/*
+ * Starts n idle processes, each blocked in read() on a pipe only this one
+ * writes to (PR_SET_PDEATHSIG too: they die with the benchmark), RLIMIT_NPROC
+ * raised for them where needed (put back by bench_idle_end). 0, or -1 said.
+ */
+int bench_idle_start(size_t n);
+/* Ends them (the pipe closed) and waits for every one. */
+void bench_idle_end(void);
+/* SIGKILL to each; async-signal-safe, for bench_on_signals. */
+void bench_idle_kill(void);
+
 /* qsort() order of doubles. */
 int bench_cmp_double(const void *a, const void *b);
 

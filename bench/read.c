@@ -8,78 +8,15 @@
  * usage: read [EXTRA_PROCESSES [READS]]
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
 #include "collect.h"
 #include "topology.h"
 
 #define MAX_READS 101
-
-static pid_t *children;
-static size_t nr_children;
-static int release_fd = -1;
-
-/* Closing the pipe's write end lets every child's read() return: they exit. */
-static void end_children(void)
-{
-	size_t i;
-
-	if (release_fd >= 0)
-		close(release_fd);
-	release_fd = -1;
-	for (i = 0; i < nr_children; i++)
-		waitpid(children[i], NULL, 0);
-	nr_children = 0;
-}
-
-/* Async-signal-safe: only kill(). */
-static void kill_children(void)
-{
-	size_t i;
-
-	for (i = 0; i < nr_children; i++)
-		kill(children[i], SIGKILL);
-}
-
-/* Starts n processes that sleep in read() until the pipe closes. */
-static int start_children(size_t n)
-{
-	int fds[2];
-	size_t i;
-
-	children = calloc(n, sizeof(*children));
-	if (!children || pipe(fds))
-		return -1;
-	release_fd = fds[1];
-	for (i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0) {
-			fprintf(stderr, "bench: fork after %zu processes: %s\n", i,
-				strerror(errno));
-			return -1;
-		}
-		if (pid == 0) {
-			char byte;
-
-			close(fds[1]);
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() == 1)
-				_exit(0);
-			(void)!read(fds[0], &byte, 1);
-			_exit(0);
-		}
-		children[nr_children++] = pid;
-	}
-	close(fds[0]);
-	return 0;
-}
 
 struct result {
 	double ms; /* median per read */
@@ -141,16 +78,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [EXTRA_PROCESSES [READS<=%d]]\n", argv[0], MAX_READS);
 		return 2;
 	}
-	bench_on_signals(kill_children);
+	bench_on_signals(bench_idle_kill);
 	c = bench_collector_open(&topo, &opts, &sources);
 	err = measure(c, topo.nr_node_ids, reads, &live);
-	if (!err && start_children(extra)) {
-		end_children();
+	if (!err && bench_idle_start(extra)) {
+		bench_idle_end();
 		err = -1;
 	}
 	if (!err)
 		err = measure(c, topo.nr_node_ids, reads, &more);
-	end_children();
+	bench_idle_end();
 	nl_collector_free(c);
 	if (err) {
 		fprintf(stderr, "bench: collector read failed: %s\n", strerror(-err));

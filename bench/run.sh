@@ -3,12 +3,15 @@
 # sched_switch program on each side of it and bpftrace attached at once,
 # under perf bench sched pipe and messaging), the cost per
 # sample of the memory-sampling program (next to an empty perf_event
-# program, both on software page-fault events), then the cost of a
-# collector read. Prints tables; exits non-zero only when a benchmark
+# program, both on software page-fault events), the cost of a collector
+# read, then the exporter's refresh with 10,000 idle processes, phase by
+# phase. Prints tables; exits non-zero only when a benchmark
 # could not run, never because a target was missed.
 #   BENCH_SECONDS   length of each load window, both cost benchmarks (default 10)
 #   BENCH_WINDOWS   load windows, the median is reported (default 3)
 #   BENCH_EXTRA     idle processes added for the read benchmark (default 2000)
+#   BENCH_REFRESH_PROCS  idle processes added for the refresh benchmark (10000)
+#   BENCH_REFRESHES      refreshes timed, 1 s apart (default 10)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,5 +33,6 @@ echo "numalens bench on $(uname -r), $(nproc) CPUs"
 "$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}" split
 "$bin/sample" "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
 "$bin/read" "${BENCH_EXTRA:-2000}"
+"$bin/refresh" "${BENCH_REFRESH_PROCS:-10000}" "${BENCH_REFRESHES:-10}" 1
 "$top/bench/top.sh"
 "$top/bench/export.sh"

@@ -30,12 +30,19 @@ struct nl_agent {
 	int prev; /* index of the previous refresh's table */
 	int nr_nodes;
 	struct mem_entry *mem; /* sorted by pid */
-	size_t nr_mem;
+	size_t nr_mem, cap_mem;
 	uint64_t *mem_bytes; /* arena: nr_nodes per entry, parallel to mem */
 	/* The last suggestion per process (opts.advice_remember): state across
 	 * refreshes, like mem, so the agent keeps it and the advice step takes
 	 * it as an input; front ends only read the result. */
 	struct nl_advisor_memory advice_memory;
+	/* The previous refresh's arrays, rebuilt into next time: new ones at
+	 * every refresh would be fresh pages to fault in. */
+	struct mem_entry *old_mem;
+	uint64_t *old_mem_bytes;
+	size_t cap_old_mem;
+	struct nl_snapshot_pool pool; /* the snapshots' arrays */
+	struct nl_agent_times times;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o)
@@ -110,20 +117,31 @@ static long mem_find(const struct nl_agent *a, uint32_t pid)
 /* Keeps the entries of processes still in the table; returns 0 or -ENOMEM. */
 static int mem_rebuild(struct nl_agent *a, const struct nl_sample_table *t)
 {
-	struct mem_entry *mem = calloc(t->nr ? t->nr : 1, sizeof(*mem));
-	uint64_t *bytes = calloc((t->nr ? t->nr : 1) * a->nr_nodes, sizeof(*bytes));
-	size_t i;
+	struct mem_entry *mem = a->old_mem, *spare;
+	uint64_t *bytes = a->old_mem_bytes, *spare_bytes;
+	size_t i, cap = a->cap_old_mem;
 
-	if (!mem || !bytes) {
+	if (cap < t->nr || !mem) {
+		cap = t->nr + t->nr / 8 + 1;
 		free(mem);
 		free(bytes);
-		return -ENOMEM;
+		a->old_mem = NULL;
+		a->old_mem_bytes = NULL;
+		a->cap_old_mem = 0;
+		mem = malloc(cap * sizeof(*mem));
+		bytes = malloc(cap * a->nr_nodes * sizeof(*bytes));
+		if (!mem || !bytes) {
+			free(mem);
+			free(bytes);
+			return -ENOMEM;
+		}
 	}
 	/* Both are sorted by pid: one entry per live process, old figures kept
 	 * where the same process (same start time) had some. */
 	for (i = 0; i < t->nr; i++) {
 		long j = mem_find(a, t->procs[i].pid);
 
+		memset(&mem[i], 0, sizeof(mem[i]));
 		mem[i].pid = t->procs[i].pid;
 		mem[i].start_time_ns = t->procs[i].start_time_ns;
 		mem[i].bytes = &bytes[i * a->nr_nodes];
@@ -132,12 +150,18 @@ static int mem_rebuild(struct nl_agent *a, const struct nl_sample_table *t)
 			mem[i].read_at = a->mem[j].read_at;
 			mem[i].truncated = a->mem[j].truncated;
 			memcpy(mem[i].bytes, a->mem[j].bytes, a->nr_nodes * sizeof(*bytes));
+		} else {
+			memset(mem[i].bytes, 0, a->nr_nodes * sizeof(*bytes));
 		}
 	}
-	free(a->mem);
-	free(a->mem_bytes);
+	spare = a->mem;
+	spare_bytes = a->mem_bytes;
+	a->old_mem = spare;
+	a->old_mem_bytes = spare_bytes;
+	a->cap_old_mem = spare ? a->cap_mem : 0;
 	a->mem = mem;
 	a->mem_bytes = bytes;
+	a->cap_mem = cap;
 	a->nr_mem = t->nr;
 	return 0;
 }
@@ -193,6 +217,7 @@ static void add_memory(struct nl_agent *a, struct nl_snapshot *snap)
 	qsort(busy, nr, sizeof(*busy), cmp_cpu_desc);
 	for (i = 0; i < nr && reads < a->opts.mem_per_refresh; i++)
 		reads += mem_read(a, &a->mem[mem_find(a, busy[i]->pid)], now);
+	a->times.mem_reads = reads;
 	for (i = 0; i < snap->nr; i++) {
 		struct nl_proc_view *v = &snap->procs[i];
 		long j = mem_find(a, v->pid);
@@ -225,14 +250,22 @@ static void add_latency(struct nl_agent *a, struct nl_snapshot *snap)
 
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 {
+	struct nl_agent_times *tm = &a->times;
 	int cur = !a->prev, err;
+	double t = nl_monotonic_s(), t2;
 
 	memset(snap, 0, sizeof(*snap));
+	memset(tm, 0, sizeof(*tm));
 	err = collect(a, &a->tables[cur]);
+	t2 = nl_monotonic_s();
+	tm->collect_s = t2 - t;
 	if (err)
 		return err;
 	nl_system_read(&a->sys[cur]);
-	err = nl_snapshot_build(&a->topo, &a->tables[a->prev], &a->tables[cur], snap);
+	t = nl_monotonic_s();
+	tm->proc_s = t - t2;
+	err = nl_snapshot_build_pooled(&a->pool, &a->topo, &a->tables[a->prev], &a->tables[cur],
+				       snap);
 	if (!err)
 		err = mem_rebuild(a, &a->tables[cur]);
 	if (err) {
@@ -245,11 +278,18 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	if (a->collector)
 		nl_collector_health(a->collector, &snap->health);
 	add_latency(a, snap);
+	t2 = nl_monotonic_s();
+	tm->snapshot_s = t2 - t;
 	add_memory(a, snap);
+	t = nl_monotonic_s();
+	tm->proc_s += t - t2;
 	nl_model_rank(snap, &a->opts.model);
+	t2 = nl_monotonic_s();
+	tm->model_s = t2 - t;
 	a->prev = cur;
 	err = nl_snapshot_advise(snap, &a->opts.advice, a->opts.pids, a->opts.nr_pids,
 				 a->opts.advice_remember ? &a->advice_memory : NULL);
+	tm->advice_s = nl_monotonic_s() - t2;
 	if (err)
 		nl_snapshot_free(snap);
 	return err;
@@ -291,6 +331,11 @@ int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix)
 	return nl_collector_pmu_matrix(a->collector, pid, a->nr_nodes, matrix);
 }
 
+const struct nl_agent_times *nl_agent_times(const struct nl_agent *a)
+{
+	return &a->times;
+}
+
 void nl_agent_close(struct nl_agent *a)
 {
 	if (!a)
@@ -302,5 +347,8 @@ void nl_agent_close(struct nl_agent *a)
 	free(a->mem);
 	free(a->mem_bytes);
 	nl_advisor_memory_free(&a->advice_memory);
+	free(a->old_mem);
+	free(a->old_mem_bytes);
+	nl_snapshot_pool_free(&a->pool);
 	free(a);
 }

@@ -41,12 +41,24 @@ struct nl_agent_opts {
 
 void nl_agent_opts_default(struct nl_agent_opts *o);
 
+/* Where the latest refresh's time went, in seconds (bench/refresh.c reads
+ * it): always measured, a few clock reads per refresh. */
+struct nl_agent_times {
+	double collect_s;  /* nl_collector_read: the task iterator, the maps */
+	double snapshot_s; /* the window: two tables into per-process views */
+	double proc_s;	   /* /proc: numa_maps, vmstat */
+	double model_s;	   /* ratios and ranking */
+	double advice_s;   /* limits and advice of the processes that get it */
+	size_t mem_reads;  /* numa_maps read */
+};
+
 struct nl_agent;
 
 /* Returns 0 or a negative errno, the reason printed (see nl_exit_for_errno). */
 int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out);
 /* The window since the previous refresh (or since open). snap is the
- * caller's; free it with nl_snapshot_free. */
+ * caller's; free it with nl_snapshot_free, before nl_agent_close (its
+ * arrays go back to the agent, for the next refresh). */
 int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap);
 /* Attaches advice to one more view of the snapshot the agent returned last
  * (one its options did not name), as the refresh would have. 0 or -ENOMEM. */
@@ -62,6 +74,7 @@ void nl_agent_health(struct nl_agent *a, struct nl_health *h);
 /* pid's memory samples per (CPU node, memory node), cumulative: as
  * nl_collector_pmu_matrix, for the agent's nodes. */
 int nl_agent_pmu_matrix(struct nl_agent *a, uint32_t pid, uint64_t *matrix);
+const struct nl_agent_times *nl_agent_times(const struct nl_agent *a);
 void nl_agent_close(struct nl_agent *a);
 
 #endif /* NUMALENS_AGENT_H */

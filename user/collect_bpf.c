@@ -530,5 +530,6 @@ void nl_collector_free(struct nl_collector *c)
 	nl_physmap_free(&c->physmap);
 	numalens__destroy(c->skel);
 	free(c->stale);
+	free(c->iter_buf);
 	free(c);
 }

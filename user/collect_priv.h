@@ -25,6 +25,10 @@ struct nl_collector {
 	size_t nr_stale;
 	uint64_t expired;
 	uint64_t procs_used;
+	/* The task iterator's output, kept between reads: a new buffer each
+	 * read would be a new mapping to fault in (megabytes at 10,000 tasks). */
+	char *iter_buf;
+	size_t iter_cap;
 	/* Hardware memory sampling: events per CPU, their program links. */
 	struct nl_pmu_config pmu;
 	struct nl_pmu_fds pmu_fds;

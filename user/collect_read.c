@@ -22,33 +22,34 @@
 #include "pidsearch.h"
 #include "untrusted.h"
 
-/* Reads the iterator's whole output. */
-static int read_iter(struct nl_collector *c, char **buf, size_t *len)
+/* Reads the iterator's whole output into the collector's buffer. */
+static int read_iter(struct nl_collector *c, size_t *len)
 {
-	size_t cap = 1 << 16, used = 0;
-	char *data = malloc(cap);
+	size_t used = 0;
 	int fd, err = 0;
 	ssize_t n;
 
-	if (!data)
-		return -ENOMEM;
-	fd = bpf_iter_create(bpf_link__fd(c->skel->links.nl_iter_task));
-	if (fd < 0) {
-		free(data);
-		return -errno;
+	if (!c->iter_buf) {
+		c->iter_buf = malloc(1 << 16);
+		if (!c->iter_buf)
+			return -ENOMEM;
+		c->iter_cap = 1 << 16;
 	}
+	fd = bpf_iter_create(bpf_link__fd(c->skel->links.nl_iter_task));
+	if (fd < 0)
+		return -errno;
 	for (;;) {
-		if (used == cap) {
-			char *bigger = realloc(data, cap * 2);
+		if (used == c->iter_cap) {
+			char *bigger = realloc(c->iter_buf, c->iter_cap * 2);
 
 			if (!bigger) {
 				err = -ENOMEM;
 				break;
 			}
-			data = bigger;
-			cap *= 2;
+			c->iter_buf = bigger;
+			c->iter_cap *= 2;
 		}
-		n = read(fd, data + used, cap - used);
+		n = read(fd, c->iter_buf + used, c->iter_cap - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -60,13 +61,8 @@ static int read_iter(struct nl_collector *c, char **buf, size_t *len)
 		used += n;
 	}
 	close(fd);
-	if (err) {
-		free(data);
-		return err;
-	}
-	*buf = data;
 	*len = used;
-	return 0;
+	return err;
 }
 
 /* One sample per thread, keyed by tgid; merged per process afterwards. */
@@ -283,16 +279,15 @@ int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t)
 {
 	struct pid_list gone = { 0 }, stale = { 0 };
 	struct nl_proc_node_key *gone_keys = NULL;
-	char *buf = NULL;
 	size_t len = 0, i;
 	int err, nr;
 
 	nl_sample_table_read_begin(t);
-	err = read_iter(c, &buf, &len);
+	err = read_iter(c, &len);
 	nl_sample_table_read_end(t);
 	if (err)
 		goto out;
-	err = parse_threads(buf, len, t);
+	err = parse_threads(c->iter_buf, len, t);
 	if (err)
 		goto out;
 	nl_sample_table_sort(t);
@@ -318,7 +313,6 @@ int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t)
 	c->nr_stale = stale.nr;
 	stale.pids = NULL;
 out:
-	free(buf);
 	free(gone.pids);
 	free(stale.pids);
 	free(gone_keys);

@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "export.h"
+#include "exporter.h"
 #include "log.h"
 #include "options.h"
 #include "pin.h"
@@ -300,9 +301,16 @@ out:
 	return err;
 }
 
+/* Timed: the cgroup phase of the refresh. */
 static int read_cgroup(void *ctx, uint32_t pid, char *path, size_t size)
 {
-	return nl_export_cgroup_read(pid, path, size);
+	struct nl_exporter_times *tm = ctx;
+	double start = nl_monotonic_s();
+	int err = nl_export_cgroup_read(pid, path, size);
+
+	tm->cgroup_s += nl_monotonic_s() - start;
+	tm->cgroup_reads++;
+	return err;
 }
 
 static bool bpf_stats_enabled(void)
@@ -312,31 +320,64 @@ static bool bpf_stats_enabled(void)
 	return !nl_sysctl_int("kernel/bpf_stats_enabled", &on) && on > 0;
 }
 
-struct exporter {
-	struct nl_agent *agent;
-	struct nl_autopin *autopin; /* NULL without --auto-pin */
-	struct nl_export *series;
-	struct nl_http *http;
-	const char *textfile;
-	struct nl_textfile tf;
-	struct nl_buf text;
-	struct nl_export_host host;
-	struct nl_prog_info progs[NL_EXPORT_MAX_PROGS];
-};
+void nl_exporter_prepare(struct nl_exporter *x, struct nl_export_opts *eopts,
+			 struct nl_agent_opts *aopts)
+{
+	/* A long-running process whose big arrays (sample tables, snapshots of
+	 * thousands of processes) come and go each refresh: keep them out of
+	 * the heap, so their memory goes back to the system when freed instead
+	 * of fragmenting it (the dynamic threshold would move them in). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
+	if (eopts->group_by == NL_EXPORT_BY_COMM && eopts->nr_allow_cgroup == 0)
+		eopts->cgroup_labels = false;
+	if (eopts->cgroup_labels || eopts->group_by == NL_EXPORT_BY_CGROUP ||
+	    eopts->nr_allow_cgroup) {
+		eopts->read_cgroup = read_cgroup;
+		eopts->read_cgroup_ctx = &x->times;
+	}
+	nl_export_agent_advice(eopts, aopts);
+	/* The memory of every process with a series is read, in turn. */
+	aopts->mem_per_refresh = eopts->max_processes + 16 > 64 ? eopts->max_processes + 16 : 64;
+}
+
+int nl_exporter_setup(struct nl_exporter *x, const struct nl_export_opts *eopts,
+		      const struct nl_agent_opts *aopts)
+{
+	const struct nl_topology *topo = nl_agent_topology(x->agent);
+	int err;
+
+	err = nl_export_new(eopts,
+			    topo->nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : topo->nr_node_ids,
+			    &x->series);
+	if (err)
+		return err;
+	x->host.topo = topo;
+	x->host.sources = nl_agent_sources(x->agent);
+	x->host.version = NUMALENS_VERSION;
+	nl_buf_init(&x->text);
+	return 0;
+}
 
 /* One refresh: window, series, text; published where it goes. */
-static int refresh(struct exporter *x)
+int nl_exporter_refresh(struct nl_exporter *x)
 {
+	struct nl_exporter_times *tm = &x->times;
 	struct nl_snapshot snap = { 0 };
-	double start = nl_monotonic_s();
+	double start = nl_monotonic_s(), t;
 	struct nl_health health;
 	int err;
 
+	memset(tm, 0, sizeof(*tm));
 	err = nl_agent_refresh(x->agent, &snap);
+	t = nl_monotonic_s();
 	if (!err)
 		err = nl_export_update(x->series, &snap, start);
+	tm->series_s = nl_monotonic_s() - t - tm->cgroup_s;
+	t = nl_monotonic_s();
 	if (!err)
 		nl_export_advise(x->series, &snap);
+	tm->advice_s = nl_monotonic_s() - t;
 	if (err) {
 		nl_snapshot_free(&snap);
 		x->host.refresh_errors++;
@@ -353,8 +394,10 @@ static int refresh(struct exporter *x)
 	x->host.nr_progs = nl_agent_programs(x->agent, x->progs, NL_EXPORT_MAX_PROGS);
 	x->host.progs = x->progs;
 	x->host.bpf_stats = bpf_stats_enabled();
+	t = nl_monotonic_s();
 	nl_buf_reset(&x->text);
 	nl_export_render(x->series, &x->host, &x->text);
+	tm->render_s = nl_monotonic_s() - t;
 	/* The time it took goes into the next rendering; it is also the last
 	 * line, rewritten here so this one is not off by a refresh. */
 	x->host.refresh_seconds = nl_monotonic_s() - start;
@@ -369,6 +412,7 @@ static int refresh(struct exporter *x)
 	}
 	x->host.sys = NULL;
 	x->host.health = NULL;
+	t = nl_monotonic_s();
 	nl_snapshot_free(&snap);
 	if (x->text.failed) {
 		x->host.refresh_errors++;
@@ -391,6 +435,8 @@ static int refresh(struct exporter *x)
 	/* What the snapshot and the HTTP connections freed goes back to the
 	 * system, so resident memory follows what is in use. */
 	malloc_trim(0);
+	tm->publish_s = nl_monotonic_s() - t;
+	tm->total_s = nl_monotonic_s() - start;
 	nl_debug("refresh: %zu processes, %zu series, %zu folded, %zu bytes, %.1f ms",
 		 x->series->tracked, x->series->nr_selected, x->series->folded, x->text.len,
 		 x->host.refresh_seconds * 1e3);
@@ -561,7 +607,7 @@ int cmd_export(int argc, char **argv)
 	bool auto_pin = false, pin_options = false;
 	char msg[160], why[1024];
 	unsigned long stable, max_processes;
-	struct exporter x = { .tf.dirfd = -1 };
+	struct nl_exporter x = { .tf.dirfd = -1 };
 	struct nl_export_opts eopts;
 	struct nl_agent_opts aopts;
 	struct nl_cmdline cl = {
@@ -580,12 +626,6 @@ int cmd_export(int argc, char **argv)
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
 	size_t i;
 
-	/* A long-running process whose big arrays (sample tables, snapshots of
-	 * thousands of processes) come and go each refresh: keep them out of
-	 * the heap, so their memory goes back to the system when freed instead
-	 * of fragmenting it (the dynamic threshold would move them in). */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-	mallopt(M_ARENA_MAX, 2);
 	/* From the start: loading the programs takes a while. */
 	signal(SIGHUP, on_hangup);
 	nl_agent_opts_default(&aopts);
@@ -728,10 +768,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!listen && !x.textfile)
 		listen = NL_EXPORT_DEFAULT_LISTEN;
-	if (eopts.group_by == NL_EXPORT_BY_COMM && eopts.nr_allow_cgroup == 0)
-		eopts.cgroup_labels = false;
-	if (eopts.cgroup_labels || eopts.group_by == NL_EXPORT_BY_CGROUP || eopts.nr_allow_cgroup)
-		eopts.read_cgroup = read_cgroup;
+	nl_exporter_prepare(&x, &eopts, &aopts);
 	/* Its directory stays open for the writes. */
 	if (x.textfile && nl_textfile_open(x.textfile, &x.tf, why, sizeof(why))) {
 		nl_textfile_close(&x.tf);
@@ -757,9 +794,6 @@ int cmd_export(int argc, char **argv)
 		if (fd < 0)
 			return fd == -EINVAL ? NL_EXIT_USAGE : NL_EXIT_FAILURE;
 	}
-	nl_export_agent_advice(&eopts, &aopts);
-	/* The memory of every process with a series is read, in turn. */
-	aopts.mem_per_refresh = eopts.max_processes + 16 > 64 ? eopts.max_processes + 16 : 64;
 	err = nl_agent_open(&aopts, &x.agent);
 	if (err) {
 		if (fd >= 0)
@@ -800,11 +834,7 @@ int cmd_export(int argc, char **argv)
 		}
 	}
 
-	err = nl_export_new(&eopts,
-			    nl_agent_topology(x.agent)->nr_node_ids > NL_MAX_NODES ?
-				    NL_MAX_NODES :
-				    nl_agent_topology(x.agent)->nr_node_ids,
-			    &x.series);
+	err = nl_exporter_setup(&x, &eopts, &aopts);
 	if (err) {
 		nl_err("out of memory");
 		goto out;
@@ -819,10 +849,6 @@ int cmd_export(int argc, char **argv)
 		x.host.autopin = nl_autopin_counters(x.autopin);
 		x.host.autopin_dry_run = popts.dry_run;
 	}
-	x.host.topo = nl_agent_topology(x.agent);
-	x.host.sources = nl_agent_sources(x.agent);
-	x.host.version = NUMALENS_VERSION;
-	nl_buf_init(&x.text);
 
 	nl_stop_on_signals();
 	/* The first metrics (a short window) before serving, so no scrape
@@ -832,7 +858,7 @@ int cmd_export(int argc, char **argv)
 	for (tries = 0; !once && !first_ok && tries < 3 && !nl_stop; tries++) {
 		if (tries)
 			nl_sleep_until(nl_monotonic_s() + 0.2, &nl_stop);
-		first_ok = !refresh(&x);
+		first_ok = !nl_exporter_refresh(&x);
 	}
 	if (fd >= 0) {
 		/* Given to the server before it starts, or the first connection
@@ -863,7 +889,7 @@ int cmd_export(int argc, char **argv)
 	if (once) {
 		next += interval;
 		nl_sleep_until(next, &nl_stop);
-		ret = nl_stop || refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
+		ret = nl_stop || nl_exporter_refresh(&x) ? NL_EXIT_FAILURE : NL_EXIT_OK;
 		goto out;
 	}
 	while (!nl_stop) {
@@ -877,7 +903,7 @@ int cmd_export(int argc, char **argv)
 			next = nl_monotonic_s() + interval; /* fell behind: no burst */
 		nl_sleep_until(next, &nl_stop);
 		if (!nl_stop)
-			refresh(&x);
+			nl_exporter_refresh(&x);
 	}
 	ret = NL_EXIT_OK;
 out:

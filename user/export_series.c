@@ -623,9 +623,23 @@ static size_t sweep_groups(struct nl_export *e, double window_s, struct nl_expor
  * command named "other" would collide with the folded series: folded too. */
 static int select_groups(struct nl_export *e, struct nl_export_group **cand, size_t nr)
 {
-	size_t i, allowed = 0, by_activity = 0;
+	size_t i, allowed = 0, by_activity = 0, ranked = 0;
 
-	qsort(cand, nr, sizeof(*cand), by_rank);
+	/* Only the groups that may get a series need an order: those that ran
+	 * (or still have some activity), had a series or are allowlisted. The
+	 * rest (idle processes, thousands of them) are folded whatever their
+	 * order, and what they fold is exact (counts, and zeros). */
+	for (i = 0; i < nr; i++) {
+		const struct nl_export_group *c = cand[i];
+
+		if (c->activity > 0 || c->win_cpu > 0 || c->selected || c->allowed) {
+			struct nl_export_group *g = cand[ranked];
+
+			cand[ranked++] = cand[i];
+			cand[i] = g;
+		}
+	}
+	qsort(cand, ranked, sizeof(*cand), by_rank);
 	e->nr_selected = 0;
 	e->folded = 0;
 	e->allowed_over = 0;

@@ -78,41 +78,48 @@ static int cmp_slot_pid(const void *a, const void *b, void *table)
 	return x < y ? -1 : x > y;
 }
 
-/* Sorts by pid, moving each process's node array along with it. */
+/* Sorts by pid, moving each process's node array along with it: the order
+ * sorted apart, then applied in place, cycle by cycle (no second copy of
+ * the table, which would be megabytes to fault in at every read). */
 void nl_sample_table_sort(struct nl_sample_table *t)
 {
 	size_t node_size = t->nr_nodes * sizeof(struct nl_node_count);
-	struct nl_proc_sample *procs = NULL;
-	struct nl_node_count *nodes = NULL;
+	struct nl_node_count *node_tmp;
+	struct nl_proc_sample tmp;
 	uint32_t *order;
-	size_t i;
+	size_t i, j, k;
 
 	for (i = 1; i < t->nr && t->procs[i - 1].pid < t->procs[i].pid; i++)
 		;
 	if (i >= t->nr)
 		return; /* already sorted, the usual case */
 	order = malloc(t->nr * sizeof(*order));
-	procs = malloc(t->cap * sizeof(*procs));
-	nodes = malloc(t->cap * node_size);
-	if (!order || !procs || !nodes)
-		goto out;
+	node_tmp = malloc(node_size);
+	if (!order || !node_tmp) {
+		free(order);
+		free(node_tmp);
+		return;
+	}
 	for (i = 0; i < t->nr; i++)
 		order[i] = i;
 	qsort_r(order, t->nr, sizeof(*order), cmp_slot_pid, t);
+	/* Slot i takes what is in slot order[i]; a slot done points at itself. */
 	for (i = 0; i < t->nr; i++) {
-		procs[i] = t->procs[order[i]];
-		memcpy(&nodes[i * t->nr_nodes], nl_sample_nodes(t, order[i]), node_size);
+		if (order[i] == i)
+			continue;
+		tmp = t->procs[i];
+		memcpy(node_tmp, nl_sample_nodes(t, i), node_size);
+		for (j = i; (k = order[j]) != i; j = k) {
+			t->procs[j] = t->procs[k];
+			memcpy(nl_sample_nodes(t, j), nl_sample_nodes(t, k), node_size);
+			order[j] = j;
+		}
+		t->procs[j] = tmp;
+		memcpy(nl_sample_nodes(t, j), node_tmp, node_size);
+		order[j] = j;
 	}
-	free(t->procs);
-	free(t->nodes);
-	t->procs = procs;
-	t->nodes = nodes;
-	procs = NULL;
-	nodes = NULL;
-out:
 	free(order);
-	free(procs);
-	free(nodes);
+	free(node_tmp);
 }
 
 long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid)
@@ -140,11 +147,47 @@ static void pmu_since(struct nl_pmu_proc *out, const struct nl_pmu_proc *now,
 		o[i] = since(a[i], b[i]);
 }
 
+/* The pool's arrays when they fit, zeroed as calloc would; else new ones. */
+static int snapshot_arrays(struct nl_snapshot_pool *pool, size_t nr, int nodes,
+			   struct nl_snapshot *snap)
+{
+	size_t cap = nr ? nr : 1;
+
+	if (pool && pool->procs && pool->cap >= cap && pool->nr_nodes == nodes) {
+		snap->procs = pool->procs;
+		snap->node_arena = pool->node_arena;
+		cap = pool->cap;
+		pool->procs = NULL;
+		pool->node_arena = NULL;
+		memset(snap->procs, 0, nr * sizeof(*snap->procs));
+		memset(snap->node_arena, 0, nr * nodes * sizeof(*snap->node_arena));
+	} else {
+		if (pool) {
+			nl_snapshot_pool_free(pool); /* too small */
+			cap += cap / 8;		     /* room for a few more processes next time */
+		}
+		snap->procs = calloc(cap, sizeof(*snap->procs));
+		snap->node_arena = calloc(cap * nodes, sizeof(*snap->node_arena));
+		if (!snap->procs || !snap->node_arena)
+			return -ENOMEM;
+	}
+	snap->pool = pool;
+	snap->cap = cap;
+	return 0;
+}
+
 int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
 		      const struct nl_sample_table *after, struct nl_snapshot *snap)
 {
+	return nl_snapshot_build_pooled(NULL, topo, before, after, snap);
+}
+
+int nl_snapshot_build_pooled(struct nl_snapshot_pool *pool, const struct nl_topology *topo,
+			     const struct nl_sample_table *before,
+			     const struct nl_sample_table *after, struct nl_snapshot *snap)
+{
 	int nodes = after->nr_nodes;
-	size_t i;
+	size_t i, next = 0; /* both tables are sorted by pid: one walk */
 
 	memset(snap, 0, sizeof(*snap));
 	snap->topo = topo;
@@ -154,9 +197,7 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 		memcpy(snap->start_real_ns, before->read_real_ns, sizeof(snap->start_real_ns));
 	}
 	memcpy(snap->end_real_ns, after->read_real_ns, sizeof(snap->end_real_ns));
-	snap->procs = calloc(after->nr ? after->nr : 1, sizeof(*snap->procs));
-	snap->node_arena = calloc((after->nr ? after->nr : 1) * nodes, sizeof(*snap->node_arena));
-	if (!snap->procs || !snap->node_arena) {
+	if (snapshot_arrays(pool, after->nr, nodes, snap)) {
 		nl_snapshot_free(snap);
 		return -ENOMEM;
 	}
@@ -164,10 +205,14 @@ int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_tab
 		const struct nl_proc_sample *a = &after->procs[i], *b = NULL;
 		const struct nl_node_count *an = nl_sample_nodes(after, i), *bn = NULL;
 		struct nl_proc_view *v = &snap->procs[snap->nr];
-		struct nl_proc_sample zero = { 0 };
-		long j = before ? nl_sample_table_find(before, a->pid) : -1;
+		static const struct nl_proc_sample zero;
+		long j = -1;
 		int n;
 
+		while (before && next < before->nr && before->procs[next].pid < a->pid)
+			next++;
+		if (before && next < before->nr && before->procs[next].pid == a->pid)
+			j = next;
 		if (j >= 0 && before->procs[j].start_time_ns == a->start_time_ns &&
 		    before->nr_nodes == nodes) {
 			b = &before->procs[j];
@@ -219,14 +264,33 @@ void nl_snapshot_drop_advice(struct nl_snapshot *snap)
 void nl_snapshot_free(struct nl_snapshot *snap)
 {
 	nl_snapshot_drop_advice(snap);
-	free(snap->procs);
-	free(snap->node_arena);
+	struct nl_snapshot_pool *pool = snap->pool;
+
+	if (pool && !pool->procs && snap->procs && snap->node_arena) {
+		/* Back to the pool, for the next one. */
+		pool->procs = snap->procs;
+		pool->node_arena = snap->node_arena;
+		pool->cap = snap->cap;
+		pool->nr_nodes = snap->nr_nodes;
+	} else {
+		free(snap->procs);
+		free(snap->node_arena);
+	}
+	snap->pool = NULL;
+	snap->cap = 0;
 	free(snap->latency);
 	snap->latency = NULL;
 	snap->nr_latency = 0;
 	snap->procs = NULL;
 	snap->node_arena = NULL;
 	snap->nr = 0;
+}
+
+void nl_snapshot_pool_free(struct nl_snapshot_pool *pool)
+{
+	free(pool->procs);
+	free(pool->node_arena);
+	memset(pool, 0, sizeof(*pool));
 }
 
 struct nl_proc_view *nl_snapshot_find(struct nl_snapshot *snap, uint32_t pid)

@@ -166,6 +166,8 @@ struct nl_latency_cell {
 	uint64_t hist[NL_LAT_BUCKETS];
 };
 
+struct nl_snapshot_pool;
+
 struct nl_snapshot {
 	const struct nl_topology *topo;
 	int nr_nodes;
@@ -181,6 +183,19 @@ struct nl_snapshot {
 	struct nl_health health;
 	struct nl_latency_cell *latency; /* when hardware sampling is active */
 	size_t nr_latency;
+	/* Where procs and node_arena go back when freed (NULL: freed), and
+	 * how many views they hold. */
+	struct nl_snapshot_pool *pool;
+	size_t cap;
+};
+
+/* The arrays of a freed snapshot, kept for the next: at 10,000 processes
+ * new ones each refresh are megabytes of fresh pages to fault in. */
+struct nl_snapshot_pool {
+	struct nl_proc_view *procs;
+	struct nl_node_stat *node_arena;
+	size_t cap;
+	int nr_nodes;
 };
 
 /*
@@ -190,9 +205,15 @@ struct nl_snapshot {
  */
 int nl_snapshot_build(const struct nl_topology *topo, const struct nl_sample_table *before,
 		      const struct nl_sample_table *after, struct nl_snapshot *snap);
+/* The same, its arrays taken from the pool when they fit; freeing the
+ * snapshot gives them back, so it must be freed before the pool is. */
+int nl_snapshot_build_pooled(struct nl_snapshot_pool *pool, const struct nl_topology *topo,
+			     const struct nl_sample_table *before,
+			     const struct nl_sample_table *after, struct nl_snapshot *snap);
 void nl_snapshot_free(struct nl_snapshot *snap);
 /* Frees the advice attached to the views (nl_snapshot_free does too). */
 void nl_snapshot_drop_advice(struct nl_snapshot *snap);
+void nl_snapshot_pool_free(struct nl_snapshot_pool *pool);
 struct nl_proc_view *nl_snapshot_find(struct nl_snapshot *snap, uint32_t pid);
 
 #endif /* NUMALENS_SNAPSHOT_H */
