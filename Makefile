@@ -36,19 +36,23 @@ BPF_HDRS := $(wildcard bpf/*.h)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Werror
 
-USER_SRCS := $(wildcard user/*.c)
+# The loader in layers, each a folder: a file includes its own folder's
+# headers and the layers' below (make check-layers, tests/check-layers.sh).
+USER_LAYERS := base kernel collect core act cmd top export
+USER_SRCS := $(wildcard $(USER_LAYERS:%=user/%/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
-USER_HDRS := $(wildcard user/*.h) bpf/numalens.h
+LIB_OBJS := $(filter-out $(BUILD)/user/cmd/main.o,$(USER_OBJS))
+USER_HDRS := $(wildcard $(USER_LAYERS:%=user/%/*.h)) bpf/numalens.h
+USER_INCLUDES := $(USER_LAYERS:%=-Iuser/%)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
+	-Werror -D_GNU_SOURCE $(USER_INCLUDES) -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
 # libbpf statically, so the binary runs where libbpf is not installed.
 LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
-# The live view (user/top.c).
+# The live view (user/top/).
 LDLIBS += -lncursesw
-# The exporter's HTTP server (user/export_http.c).
+# The exporter's HTTP server (user/export/export_http.c).
 LDLIBS += -lmicrohttpd
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -60,7 +64,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps diagnose test unit-test bpf-test cli-test results-test vm-test fuzz fuzz-smoke bench format check-format
+.PHONY: all clean deps diagnose test unit-test bpf-test cli-test results-test vm-test fuzz fuzz-smoke bench format check-format check-layers static-test
 
 all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
 
@@ -92,8 +96,9 @@ $(BUILD)/numalens.skel.h: $(BUILD)/numalens.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name numalens > $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BUILD)/numalens.skel.h | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BUILD)/numalens.skel.h
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/numalens: $(USER_OBJS)
@@ -123,12 +128,13 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 # The parsers, the untrusted-bytes cleaning they call, the label escaper,
 # the pin record (fuzz_untrusted.c also checks what json-c makes of it) and
 # the shell quoting of suggested commands.
-FUZZ_LIB_SRCS := user/procfs.c user/untrusted.c user/export_text.c user/pin_record.c \
-	user/shquote.c user/sysstate.c user/cgroup.c user/export_cgroup.c user/pmu.c user/privs.c
+FUZZ_LIB_SRCS := user/kernel/procfs.c user/base/untrusted.c user/export/export_text.c \
+	user/act/pin_record.c user/base/shquote.c user/kernel/sysstate.c user/kernel/cgroup.c \
+	user/export/export_cgroup.c user/kernel/pmu.c user/kernel/privs.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/model.h $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)
-	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE $(USER_INCLUDES) -Ibpf \
 		$< $(FUZZ_LIB_SRCS) -o $@ -ljson-c -lm
 
 deps:
@@ -202,11 +208,19 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
 
+# The layers of user/ (tests/check-layers.sh): run by make test (static-test).
+check-layers:
+	$(Q)tests/check-layers.sh
+
+# What is checked without running anything: the layers and the format.
+static-test:
+	$(Q)tests/static.sh
+
 check-format:
-	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c
 
 format:
-	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -13,9 +13,10 @@
 # collector's own (collect.h, collect_priv.h) nor a BPF skeleton: it sees the
 # snapshot and the agent's queries. bpf/'s shared type headers (numalens.h,
 # memsrc.h) may be included anywhere. Prints each breach; exit status 1 if any.
+# Usage: tests/check-layers.sh [ROOT] (default: this tree).
 set -eu
 
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 
 rank() {
 	case $1 in

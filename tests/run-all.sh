@@ -13,7 +13,7 @@ make=${MAKE:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
 trap 'rm -f "$log"' EXIT INT TERM
 
-stages="results-test unit-test bpf-test cli-test fuzz-smoke"
+stages="results-test static-test unit-test bpf-test cli-test fuzz-smoke"
 stages="$stages tui-test"
 stages="$stages pin-test"
 stages="$stages export-test"

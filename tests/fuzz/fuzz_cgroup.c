@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of the cgroup parsers (user/cgroup.c, export_cgroup.c)
+ * libFuzzer target of the cgroup parsers (user/kernel/cgroup.c, export_cgroup.c)
  * on any bytes, as a delegated cgroup can be given any name:
  *   /proc/PID/cgroup text: each path is exactly the one of the line naming
  *     its hierarchy (model below), or "" when no line, two lines (a forged

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of the pin record (user/pin_record.c). The first byte
+ * libFuzzer target of the pin record (user/act/pin_record.c). The first byte
  * picks what the rest is:
  *   even: a record's text, as planted in a state directory. The parser must
  *     not crash, and a text it takes must be one whose record the writer

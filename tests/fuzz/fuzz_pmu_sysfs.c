@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of the PMU sysfs parsers (user/pmu.c), against a model
+ * libFuzzer target of the PMU sysfs parsers (user/kernel/pmu.c), against a model
  * written here. The input's first line is an event's terms ("event=0xcd,
  * umask=0x1"), read also as a type file; each later line "name=format"
  * is the PMU's format/name file ("config:0-7,32-35").

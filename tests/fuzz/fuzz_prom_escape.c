@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of the Prometheus text writer (user/export_text.c) on
+ * libFuzzer target of the Prometheus text writer (user/export/export_text.c) on
  * any bytes, as a comm or a cgroup path can hold:
  *   a label value, escaped and put between quotes, holds no raw newline,
  *   quote or lone backslash, and unescaped as Prometheus reads it (tiny

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of user/shquote.c, the quoting of every suggested
+ * libFuzzer target of user/base/shquote.c, the quoting of every suggested
  * command. The first byte picks a short line buffer (0..255 bytes); the
  * rest is NUL-separated arguments, as /proc/PID/cmdline holds them.
  *   one word: read back by the strict bash word reader below, it is the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of user/untrusted.c and the Prometheus label escaper:
+ * libFuzzer target of user/base/untrusted.c and the Prometheus label escaper:
  * any bytes, as a comm, cgroup path or command line can hold. The first
  * byte sets a short buffer size; the rest is the name.
  *   text sanitiser: well-formed UTF-8 (checked here on the Unicode table of

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pin record's format (user/pin_record.c): every byte of a process's
+ * The pin record's format (user/act/pin_record.c): every byte of a process's
  * name is written escaped, so no name adds a line, and the reader takes
  * back exactly what the writer wrote and refuses every other text: a line
  * twice, a key it does not know, a list or number not in the writer's form,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Another process's bytes made text (user/untrusted.c): the sanitiser for
+ * Another process's bytes made text (user/base/untrusted.c): the sanitiser for
  * terminals, the UTF-8 repair for JSON, and the edges where such bytes come
  * in (/proc/PID/stat, the exporter's cgroup path) giving text and nothing
  * else; test_advisor.c's test_limits_hostile has the limits pin and the

@@ -6,7 +6,7 @@
  * threads move to its memory (affinity) or its memory moves to its threads
  * (page migration), how much would move, and the commands that do it in
  * every form that fits the process. No I/O: every rule is unit-tested on
- * synthetic topologies. Applying a recommendation is user/pin.c's business.
+ * synthetic topologies. Applying a recommendation is user/act/pin.c's business.
  */
 #ifndef NUMALENS_ADVISOR_H
 #define NUMALENS_ADVISOR_H
@@ -158,7 +158,7 @@ void nl_advisor_memory_sweep(struct nl_advisor_memory *m);
 void nl_advisor_memory_free(struct nl_advisor_memory *m);
 
 /*
- * The advisor with its inputs read (user/advisor_proc.c, the one part that
+ * The advisor with its inputs read (user/core/advisor_proc.c, the one part that
  * does I/O): the process's limits from /proc and its cgroup, checked to be
  * the same process as v (start time), and the load per node from the
  * snapshot. Front ends do not call these: they read what the agent attached

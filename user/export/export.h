@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "collect.h"
+#include "sample.h"
 #include "snapshot.h"
 #include "sources.h"
 #include "sysstate.h"

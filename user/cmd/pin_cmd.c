@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `numalens pin` and `numalens unpin`: the command line around the advisor
- * (what to do) and user/pin.c (doing it). Without --apply, pin prints
+ * (what to do) and user/act/pin.c (doing it). Without --apply, pin prints
  * exactly what it would do and the equivalent commands, and changes nothing.
  */
 #include <errno.h>

@@ -9,7 +9,7 @@
 #define NUMALENS_COLLECT_H
 
 #include <stdbool.h>
-#include "snapshot.h"
+#include "sample.h"
 #include "sources.h"
 #include "pmu.h"
 #include "topology.h"
@@ -41,18 +41,6 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t);
 void nl_collector_health(struct nl_collector *c, struct nl_health *h);
 void nl_collector_free(struct nl_collector *c);
-
-struct nl_prog_info {
-	const char *name;
-	const char *section; /* where it attaches, e.g. "tp_btf/sched_switch" */
-	bool loaded;
-	bool attached;
-	uint64_t run_cnt; /* with kernel.bpf_stats_enabled=1 */
-	uint64_t run_time_ns;
-	/* runs the kernel skipped: the program was already running on that
-	 * CPU (its recursion guard); counted whether or not bpf_stats is on */
-	uint64_t missed;
-};
 
 /* Machine-wide latency of memory samples per (CPU node, memory node):
  * fills up to max cells, returns how many there are. */
