@@ -40,18 +40,38 @@ enum nl_health_counter {
 	NL_H_MAX,
 };
 
+/*
+ * The per-process counters, each declared once here: struct nl_proc, the
+ * collector's sample, the snapshot's window and the report's JSON are
+ * generated from these lists, and tests/unit/test_counters.c checks that
+ * the metrics and numatop-lite show every one.
+ * X(field, JSON object, JSON key, what it counts); a NULL JSON object: not
+ * in the report.
+ *
+ * Counted per thread too (nl_task, nl_thread_rec): the procs map holds
+ * those of the threads that exited, the task iterator the live ones'.
+ */
+#define NL_THREAD_COUNTERS(X)                                              \
+	X(migrations, "migrations", "total", "CPU changes of the threads") \
+	X(cross_node_migrations, "migrations", "cross_node", "... where the node changed")
+/* Counted per process only, in the procs map. */
+#define NL_EVENT_COUNTERS(X)                                                                   \
+	X(numa_moves, "numa_balancing", "moves", "sched_move_numa")                            \
+	X(numa_swaps, "numa_balancing", "swaps", "sched_swap_numa (either side)")              \
+	X(numa_sticks, "numa_balancing", "sticks", "sched_stick_numa")                         \
+	X(numa_pages_migrated, "numa_balancing", "pages_migrated",                             \
+	  "mm_migrate_pages, reason numa_misplaced")                                           \
+	X(hint_migrated_pages, "hint_faults", "migrated", "task_numa_fault with TNF_MIGRATED") \
+	X(hint_failed_pages, NULL, NULL, "task_numa_fault with TNF_MIGRATE_FAIL")
+#define NL_PROC_COUNTERS(X) NL_THREAD_COUNTERS(X) NL_EVENT_COUNTERS(X)
+
+#define NL_U64_FIELD(field, ...) __u64 field;
+
 /* Per-process counters of rare events, keyed by tgid in `procs`. */
 struct nl_proc {
-	__u64 migrations;	     /* CPU changes of threads that exited */
-	__u64 cross_node_migrations; /* ... where the node changed */
-	__u64 numa_moves;	     /* sched_move_numa */
-	__u64 numa_swaps;	     /* sched_swap_numa (either side) */
-	__u64 numa_sticks;	     /* sched_stick_numa */
-	__u64 numa_pages_migrated;   /* mm_migrate_pages, reason numa_misplaced */
-	__u64 hint_migrated_pages;   /* task_numa_fault with TNF_MIGRATED */
-	__u64 hint_failed_pages;     /* task_numa_fault with TNF_MIGRATE_FAIL */
-	__u64 start_time_ns;	     /* group leader's start time (pid reuse) */
-	__u64 exit_ns;		     /* set when the last thread exits */
+	NL_PROC_COUNTERS(NL_U64_FIELD)
+	__u64 start_time_ns; /* group leader's start time (pid reuse) */
+	__u64 exit_ns;	     /* set when the last thread exits */
 	char comm[NL_COMM_LEN];
 };
 
@@ -96,8 +116,8 @@ struct nl_thread_rec {
 	__u32 tid;
 	__u64 start_time_ns;	  /* group leader's start time */
 	__u64 faults_locality[3]; /* remote, local, failed (snapshot source) */
-	__u64 migrations;	  /* this thread's CPU changes, since the agent saw it */
-	__u64 cross_node_migrations;
+	/* this thread's, since the agent saw it */
+	NL_THREAD_COUNTERS(NL_U64_FIELD)
 	__s32 preferred_nid; /* -1 when NUMA balancing has no preference */
 	__u32 cpu;	     /* CPU it last ran on */
 	__u32 flags;	     /* NL_THREAD_* */

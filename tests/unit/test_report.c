@@ -64,11 +64,13 @@ static void test_snapshot_deltas(void **state)
 	after.taken_ns = 3000000000;
 	i = add(&before, 10, 5, 1000000000, 0);
 	before.procs[i].migrations = 7;
+	nl_sample_nodes(&before, i)[1].pmu_remote = 5;
 	add(&before, 20, 5, 500000000, 0);
 	i = add(&after, 20, 6, 0, 200000000); /* pid 20 reused */
 	i = add(&after, 10, 5, 1500000000, 250000000);
 	after.procs[i].migrations = 10;
 	after.procs[i].locality[0] = 4;
+	nl_sample_nodes(&after, i)[1].pmu_remote = 12;
 	add(&after, 30, 9, 0, 100000000); /* new */
 	nl_sample_table_sort(&after);
 	assert_int_equal(after.procs[0].pid, 10);
@@ -84,6 +86,8 @@ static void test_snapshot_deltas(void **state)
 	assert_true(v->node[0].cpu_s > 0.4999 && v->node[0].cpu_s < 0.5001);
 	assert_true(v->node[1].cpu_s > 0.2499 && v->node[1].cpu_s < 0.2501);
 	assert_int_equal(v->migrations, 3);
+	/* the per-node sampled loads too: numatop-lite's rates with the PMU */
+	assert_int_equal(v->node[1].pmu_remote, 7);
 	assert_int_equal(v->locality_remote, 4);
 	v = nl_snapshot_find(&snap, 20);
 	assert_true(v->node[1].cpu_s > 0.1999 && v->node[1].cpu_s < 0.2001);

@@ -286,6 +286,21 @@ static json_object *latency_json(const struct nl_snapshot *snap)
 
 static json_object *suggestion_json(const struct nl_snapshot *snap, const struct nl_proc_view *v);
 
+static bool in_object(const char *object, const char *name)
+{
+	return object && !strcmp(object, name);
+}
+
+/* Adds the counters the table (NL_PROC_COUNTERS) puts in JSON object name. */
+static void counters_json(json_object *obj, const char *name, const struct nl_proc_view *v)
+{
+#define ADD(field, object, key, ...) \
+	if (in_object(object, name)) \
+		json_object_object_add(obj, key, json_object_new_uint64(v->field));
+	NL_PROC_COUNTERS(ADD)
+#undef ADD
+}
+
 static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
 {
 	json_object *p = json_object_new_object(), *cpu = json_object_new_object();
@@ -328,15 +343,10 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	json_object_object_add(p, "sources_disagree", json_object_new_boolean(v->disagree));
 
 	obj = json_object_new_object();
-	json_object_object_add(obj, "total", json_object_new_uint64(v->migrations));
-	json_object_object_add(obj, "cross_node", json_object_new_uint64(v->cross_node_migrations));
+	counters_json(obj, "migrations", v);
 	json_object_object_add(p, "migrations", obj);
 	obj = json_object_new_object();
-	json_object_object_add(obj, "moves", json_object_new_uint64(v->numa_moves));
-	json_object_object_add(obj, "swaps", json_object_new_uint64(v->numa_swaps));
-	json_object_object_add(obj, "sticks", json_object_new_uint64(v->numa_sticks));
-	json_object_object_add(obj, "pages_migrated",
-			       json_object_new_uint64(v->numa_pages_migrated));
+	counters_json(obj, "numa_balancing", v);
 	json_object_object_add(obj, "preferred_node", json_object_new_int(v->preferred_nid));
 	json_object_object_add(p, "numa_balancing", obj);
 	obj = json_object_new_object();
@@ -347,7 +357,7 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	}
 	json_object_object_add(obj, "local", json_object_new_uint64(local));
 	json_object_object_add(obj, "remote", json_object_new_uint64(remote));
-	json_object_object_add(obj, "migrated", json_object_new_uint64(v->hint_migrated_pages));
+	counters_json(obj, "hint_faults", v);
 	json_object_object_add(p, "hint_faults", obj);
 	if (snap->sources.src[NL_SRC_PMU].active)
 		json_object_object_add(p, "pmu", pmu_json(&v->pmu));

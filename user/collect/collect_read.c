@@ -96,8 +96,9 @@ static int parse_threads(const char *buf, size_t len, struct nl_sample_table *t)
 		if (rec.tid == rec.tgid)
 			p->preferred_nid = rec.preferred_nid;
 		memcpy(p->locality, rec.faults_locality, sizeof(p->locality));
-		p->migrations = rec.migrations;
-		p->cross_node_migrations = rec.cross_node_migrations;
+#define COPY(field, ...) p->field = rec.field;
+		NL_THREAD_COUNTERS(COPY)
+#undef COPY
 		for (n = 0; n < rec.nr_nodes; n++) {
 			__u64 ns;
 
@@ -134,8 +135,9 @@ static void merge_threads(struct nl_sample_table *t)
 				dst->preferred_nid = src->preferred_nid;
 			for (n = 0; n < 3; n++)
 				dst->locality[n] += src->locality[n];
-			dst->migrations += src->migrations;
-			dst->cross_node_migrations += src->cross_node_migrations;
+#define ADD(field, ...) dst->field += src->field;
+			NL_THREAD_COUNTERS(ADD)
+#undef ADD
 			nl_pmu_add(&dst->pmu, &src->pmu);
 			for (n = 0; n < t->nr_nodes; n++)
 				dn[n].cpu_ns += sn[n].cpu_ns;
@@ -226,15 +228,13 @@ static int read_procs(struct nl_collector *c, struct nl_sample_table *t, struct 
 				return err;
 		}
 		/* Live threads' moves came from the iterator: add those of the
-		 * threads that exited. */
-		p->migrations += val.migrations;
-		p->cross_node_migrations += val.cross_node_migrations;
-		p->numa_moves = val.numa_moves;
-		p->numa_swaps = val.numa_swaps;
-		p->numa_sticks = val.numa_sticks;
-		p->numa_pages_migrated = val.numa_pages_migrated;
-		p->hint_migrated_pages = val.hint_migrated_pages;
-		p->hint_failed_pages = val.hint_failed_pages;
+		 * threads that exited. The events are the map's alone. */
+#define ADD(field, ...) p->field += val.field;
+#define COPY(field, ...) p->field = val.field;
+		NL_THREAD_COUNTERS(ADD)
+		NL_EVENT_COUNTERS(COPY)
+#undef ADD
+#undef COPY
 	}
 	nl_sample_table_sort(t);
 	return 0;

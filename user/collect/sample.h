@@ -12,13 +12,22 @@
 #include <stdint.h>
 #include "numalens.h"
 
+/* A counter of the tables (NL_PROC_COUNTERS, NL_NODE_COUNTERS) as a field. */
+#define NL_COUNTER_FIELD(field, ...) uint64_t field;
+
+/* The per-node counters kept as they are in both the sample and the
+ * snapshot's window (struct nl_node_stat), which is their difference.
+ * X(field, what it counts) */
+#define NL_NODE_COUNTERS(X)                                                    \
+	X(hint_local, "hinting-fault pages on this node's memory, local")      \
+	X(hint_remote, "... remote")                                           \
+	X(pmu_local, "sampled loads from this node's memory, by its own CPUs") \
+	X(pmu_remote, "... by other nodes' CPUs")
+
 /* Cumulative per-node counters of one process. */
 struct nl_node_count {
-	uint64_t cpu_ns;      /* on-CPU time on this node's CPUs */
-	uint64_t hint_local;  /* hinting-fault pages on this node's memory, local */
-	uint64_t hint_remote; /* ... remote */
-	uint64_t pmu_local;   /* sampled loads from this node's memory, by its own CPUs */
-	uint64_t pmu_remote;  /* ... by other nodes' CPUs */
+	uint64_t cpu_ns; /* on-CPU time on this node's CPUs */
+	NL_NODE_COUNTERS(NL_COUNTER_FIELD)
 };
 
 #define NL_PS_EXITED 0x1 /* the last thread has exited */
@@ -31,14 +40,7 @@ struct nl_proc_sample {
 	char comm[NL_COMM_LEN];
 	int32_t preferred_nid;
 	uint32_t flags;
-	uint64_t migrations;
-	uint64_t cross_node_migrations;
-	uint64_t numa_moves;
-	uint64_t numa_swaps;
-	uint64_t numa_sticks;
-	uint64_t numa_pages_migrated;
-	uint64_t hint_migrated_pages;
-	uint64_t hint_failed_pages;
+	NL_PROC_COUNTERS(NL_COUNTER_FIELD) /* numalens.h */
 	/* task_struct->numa_faults_locality[] summed over threads: remote,
 	 * local, failed. Reset by the kernel every scan window: not cumulative. */
 	uint64_t locality[3];

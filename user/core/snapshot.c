@@ -104,22 +104,17 @@ int nl_snapshot_build_pooled(struct nl_snapshot_pool *pool, const struct nl_topo
 		v->preferred_nid = a->preferred_nid;
 		v->best_node = -1;
 		v->main_cpu_node = -1;
-		v->migrations = since(a->migrations, b->migrations);
-		v->cross_node_migrations =
-			since(a->cross_node_migrations, b->cross_node_migrations);
-		v->numa_moves = since(a->numa_moves, b->numa_moves);
-		v->numa_swaps = since(a->numa_swaps, b->numa_swaps);
-		v->numa_sticks = since(a->numa_sticks, b->numa_sticks);
-		v->numa_pages_migrated = since(a->numa_pages_migrated, b->numa_pages_migrated);
-		v->hint_migrated_pages = since(a->hint_migrated_pages, b->hint_migrated_pages);
+#define SINCE(field, ...) v->field = since(a->field, b->field);
+		NL_PROC_COUNTERS(SINCE)
+#undef SINCE
 		v->locality_remote = a->locality[0];
 		v->locality_local = a->locality[1];
 		pmu_since(&v->pmu, &a->pmu, &b->pmu);
 		for (n = 0; n < nodes; n++) {
 			v->node[n].cpu_s = since(an[n].cpu_ns, bn ? bn[n].cpu_ns : 0) / 1e9;
-			v->node[n].hint_local = since(an[n].hint_local, bn ? bn[n].hint_local : 0);
-			v->node[n].hint_remote =
-				since(an[n].hint_remote, bn ? bn[n].hint_remote : 0);
+#define SINCE(field, ...) v->node[n].field = since(an[n].field, bn ? bn[n].field : 0);
+			NL_NODE_COUNTERS(SINCE)
+#undef SINCE
 		}
 		snap->nr++;
 	}

@@ -22,10 +22,7 @@
 struct nl_node_stat {
 	double cpu_s;
 	uint64_t mem_bytes;
-	uint64_t hint_local;
-	uint64_t hint_remote;
-	uint64_t pmu_local;
-	uint64_t pmu_remote;
+	NL_NODE_COUNTERS(NL_COUNTER_FIELD) /* sample.h */
 };
 
 /* A process's limits and advice (advisor.h), attached by the agent. */
@@ -47,15 +44,9 @@ struct nl_proc_view {
 	bool mem_truncated;
 	int mem_err; /* numa_maps could not be read in this refresh: why (-errno) */
 	int32_t preferred_nid;
-	struct nl_node_stat *node; /* [nr_nodes] */
-	uint64_t migrations;
-	uint64_t cross_node_migrations;
-	uint64_t numa_moves;
-	uint64_t numa_swaps;
-	uint64_t numa_sticks;
-	uint64_t numa_pages_migrated;
-	uint64_t hint_migrated_pages;
-	uint64_t locality_local; /* snapshot source, latest scan window */
+	struct nl_node_stat *node;	   /* [nr_nodes] */
+	NL_PROC_COUNTERS(NL_COUNTER_FIELD) /* numalens.h */
+	uint64_t locality_local;	   /* snapshot source, latest scan window */
 	uint64_t locality_remote;
 	struct nl_pmu_proc pmu; /* hardware memory samples in the window */
 
