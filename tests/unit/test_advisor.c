@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 #include "advisor.h"
+#include "autopin.h"
 #include "cgroup.h"
 #include "log.h"
 #include "model.h"

@@ -20,9 +20,9 @@
 #include <cmocka.h>
 #include "fixtures.h"
 #include "advisor.h"
+#include "autopin.h"
 #include "agent.h"
 #include "export.h"
-#include "pin.h"
 
 #define NODES 2
 

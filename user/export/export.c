@@ -36,7 +36,7 @@
 #include "exporter.h"
 #include "log.h"
 #include "options.h"
-#include "pin.h"
+#include "autopin.h"
 #include "privs.h"
 #include "procfs.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include "advisor.h"
 #include "export.h"
-#include "pin.h"
+#include "autopin.h"
 
 /* The series to write: every group that has one, then other. */
 struct series {
