@@ -10,6 +10,7 @@
 #include "fixtures.h"
 
 #include <json-c/json.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "autopin.h"
 #include "cgroup.h"

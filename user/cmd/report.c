@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "memsrc.h"
 #include "model.h"
