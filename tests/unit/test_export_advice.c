@@ -20,8 +20,8 @@
 #include <cmocka.h>
 #include "fixtures.h"
 #include "advisor.h"
-#include "autopin.h"
 #include "agent.h"
+#include "autopin.h"
 #include "export.h"
 
 #define NODES 2

@@ -30,13 +30,13 @@
 #include <unistd.h>
 #include "advisor.h"
 #include "agent.h"
+#include "autopin.h"
 #include "cli.h"
 #include "commands.h"
 #include "export.h"
 #include "exporter.h"
 #include "log.h"
 #include "options.h"
-#include "autopin.h"
 #include "privs.h"
 #include "procfs.h"
 

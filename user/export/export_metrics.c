@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "advisor.h"
-#include "export.h"
 #include "autopin.h"
+#include "export.h"
 
 /* The series to write: every group that has one, then other. */
 struct series {
