@@ -4,8 +4,8 @@
  * top of pin.c. Each refresh it advises the candidates, keeps those whose
  * suggestion held for stable_refreshes in a row and are on the allowlist,
  * and applies at most one, no sooner than min_interval_s after the last;
- * a process acted on is left alone for cooldown_s. Every decision is logged
- * once and counted for the metrics.
+ * a process acted on is left alone for cooldown_s. What it does or holds
+ * back is logged and counted for the metrics.
  */
 #include <errno.h>
 #include <fnmatch.h>
