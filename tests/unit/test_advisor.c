@@ -10,7 +10,9 @@
 #include "fixtures.h"
 
 #include <json-c/json.h>
+#include "advice_text.h"
 #include "advisor.h"
+#include "autopin.h"
 #include "cgroup.h"
 #include "log.h"
 #include "model.h"

@@ -21,8 +21,8 @@
 #include "fixtures.h"
 #include "advisor.h"
 #include "agent.h"
+#include "autopin.h"
 #include "export.h"
-#include "pin.h"
 
 #define NODES 2
 

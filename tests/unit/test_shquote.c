@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "cgroup.h"
 #include "fixtures.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shell quoting for the commands numalens prints for a user to paste: every
- * argument of every suggested command (advisor.c) and the command line a
+ * argument of every suggested command (advice_text.c) and the command line a
  * numactl form restarts (cgroup.c). Names in them come from processes and
  * cgroups other users control (untrusted.h), so a printed line must run
  * exactly the argv meant, in bash, and must be safe to show on a terminal.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "agent.h"
 #include "cgroup.h"

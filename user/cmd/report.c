@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "memsrc.h"
 #include "model.h"
@@ -189,29 +191,33 @@ static json_object *system_json(const struct nl_snapshot *snap)
 
 static json_object *health_json(const struct nl_health *h)
 {
+	/* Every counter of struct nl_health (a uint64_t) and its key. */
+	static const struct {
+		const char *key;
+		size_t offset;
+	} counters[] = {
+		{ "procs_map_capacity", offsetof(struct nl_health, procs_capacity) },
+		{ "procs_map_used", offsetof(struct nl_health, procs_used) },
+		{ "procs_map_full", offsetof(struct nl_health, procs_full) },
+		{ "proc_node_map_full", offsetof(struct nl_health, proc_node_full) },
+		{ "task_storage_failures", offsetof(struct nl_health, task_storage_fail) },
+		{ "nodes_clamped", offsetof(struct nl_health, node_clamped) },
+		{ "procs_expired", offsetof(struct nl_health, procs_expired) },
+		{ "pmu_procs_map_full", offsetof(struct nl_health, pmu_procs_full) },
+		{ "pmu_matrix_map_full", offsetof(struct nl_health, pmu_matrix_full) },
+		{ "running_thread_moves", offsetof(struct nl_health, migrate_running) },
+		{ "bpf_runs_missed", offsetof(struct nl_health, runs_missed) },
+		{ "hint_pages_local_since_load", offsetof(struct nl_health, hint_local_total) },
+		{ "hint_pages_remote_since_load", offsetof(struct nl_health, hint_remote_total) },
+	};
 	json_object *obj = json_object_new_object();
+	size_t i;
 
-	json_object_object_add(obj, "procs_map_capacity",
-			       json_object_new_uint64(h->procs_capacity));
-	json_object_object_add(obj, "procs_map_used", json_object_new_uint64(h->procs_used));
-	json_object_object_add(obj, "procs_map_full", json_object_new_uint64(h->procs_full));
-	json_object_object_add(obj, "proc_node_map_full",
-			       json_object_new_uint64(h->proc_node_full));
-	json_object_object_add(obj, "task_storage_failures",
-			       json_object_new_uint64(h->task_storage_fail));
-	json_object_object_add(obj, "nodes_clamped", json_object_new_uint64(h->node_clamped));
-	json_object_object_add(obj, "procs_expired", json_object_new_uint64(h->procs_expired));
-	json_object_object_add(obj, "pmu_procs_map_full",
-			       json_object_new_uint64(h->pmu_procs_full));
-	json_object_object_add(obj, "pmu_matrix_map_full",
-			       json_object_new_uint64(h->pmu_matrix_full));
-	json_object_object_add(obj, "running_thread_moves",
-			       json_object_new_uint64(h->migrate_running));
-	json_object_object_add(obj, "bpf_runs_missed", json_object_new_uint64(h->runs_missed));
-	json_object_object_add(obj, "hint_pages_local_since_load",
-			       json_object_new_uint64(h->hint_local_total));
-	json_object_object_add(obj, "hint_pages_remote_since_load",
-			       json_object_new_uint64(h->hint_remote_total));
+	for (i = 0; i < sizeof(counters) / sizeof(*counters); i++) {
+		uint64_t v = *(const uint64_t *)((const char *)h + counters[i].offset);
+
+		json_object_object_add(obj, counters[i].key, json_object_new_uint64(v));
+	}
 	return obj;
 }
 

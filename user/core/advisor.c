@@ -16,15 +16,12 @@
  * and suggestions from flapping between refreshes.
  */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "advice_text.h"
 #include "advisor.h"
 #include "array.h"
-#include "log.h"
 #include "pidsearch.h"
-#include "shquote.h"
 
 #define LOCAL_DISTANCE 10
 #define EPS 1e-9
@@ -78,24 +75,6 @@ const char *nl_block_name(enum nl_block b)
 	default:
 		return "none";
 	}
-}
-
-const char *nl_form_name(enum nl_form f)
-{
-	static const char *const names[] = {
-		[NL_FORM_TASKSET] = "taskset",	     [NL_FORM_MIGRATEPAGES] = "migratepages",
-		[NL_FORM_NUMALENS] = "numalens",     [NL_FORM_NUMACTL] = "numactl",
-		[NL_FORM_DOCKER] = "docker",	     [NL_FORM_PODMAN] = "podman",
-		[NL_FORM_SYSTEMCTL] = "systemctl",   [NL_FORM_UNIT_FILE] = "unit_file",
-		[NL_FORM_KUBERNETES] = "kubernetes",
-	};
-
-	return (unsigned int)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
-}
-
-char *nl_nodes_to_list(uint64_t nodes, char *buf, size_t size)
-{
-	return nl_bits_to_list(&nodes, NL_MAX_NODES, buf, size);
 }
 
 static int popcount_cpus(const uint64_t *bits)
@@ -338,62 +317,10 @@ static void set_target(const struct ctx *c, uint64_t nodes, bool migrate, struct
 	out->action = out->move_bytes ? NL_ACT_MIGRATE : NL_ACT_AFFINITY;
 }
 
-/* "node 1" or "nodes 0,1" */
-static const char *nodes_phrase(uint64_t nodes, char *buf, size_t size)
-{
-	char list[128];
-
-	snprintf(buf, size, "%s %s", __builtin_popcountll(nodes) > 1 ? "nodes" : "node",
-		 nl_nodes_to_list(nodes, list, sizeof(list)));
-	return buf;
-}
-
-static int pct(double x)
-{
-	return (int)lround(x * 100);
-}
-
-/* Appends to the reason. */
-static void say(struct nl_advice *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct nl_advice *out, const char *fmt, ...)
-{
-	size_t used = strlen(out->reason);
-	va_list ap;
-
-	if (used + 1 >= sizeof(out->reason))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out->reason + used, sizeof(out->reason) - used, fmt, ap);
-	va_end(ap);
-}
-
 /* What the plan does and to what end, in one sentence. */
 static void describe(const struct ctx *c, struct nl_advice *out)
 {
-	char where[160], cpus[160], moved[32], total[32], from[128];
-
-	nodes_phrase(out->nodes, where, sizeof(where));
-	nl_bits_to_list(out->cpus, NL_MAX_CPUS, cpus, sizeof(cpus));
-	nl_format_bytes((uint64_t)c->mem, total, sizeof(total));
-	if (out->move_bytes) {
-		nl_format_bytes(out->move_bytes, moved, sizeof(moved));
-		say(out, "move %s of its %s from %s to %s and hold its threads there (%s %s)",
-		    moved, total, nodes_phrase(out->move_from, from, sizeof(from)), where,
-		    out->nr_cpus == 1 ? "CPU" : "CPUs", cpus);
-	} else {
-		say(out,
-		    "run its threads on %s (%s %s), which hold%s %d%% of its %s; no memory moves",
-		    where, out->nr_cpus == 1 ? "CPU" : "CPUs", cpus, out->multi_node ? "" : "s",
-		    pct(1 - (double)bytes_outside(c, out->nodes) / (c->mem > 0 ? c->mem : 1)),
-		    total);
-	}
-	if (c->cpu > 0)
-		say(out, "; estimated remote %d%% -> %d%%", pct(out->remote_now),
-		    pct(out->remote_after));
-	else
-		say(out, "; estimated remote after it: %d%%", pct(out->remote_after));
-	if (out->multi_node || fabs(out->dist_now - out->dist_after) > 0.5)
-		say(out, ", mean distance %.0f -> %.0f", out->dist_now, out->dist_after);
+	nl_advice_describe(out, c->mem, bytes_outside(c, out->nodes), c->cpu > 0);
 }
 
 static void block(struct nl_advice *out, enum nl_block b)
@@ -402,31 +329,10 @@ static void block(struct nl_advice *out, enum nl_block b)
 	out->block = b;
 }
 
-/* snprintf whose output may be cut: messages, not data. */
-static void strf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void strf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
-/* The cpuset in a sentence: "the cpuset of /x (cpus 0-1, mems 0)". */
+/* The cpuset in a sentence: "its cpuset (cgroup /x: cpus 0-1, mems 0)". */
 static void cpuset_phrase(const struct ctx *c, char *buf, size_t size)
 {
-	const struct nl_proc_limits *l = c->in->limits;
-	char cpus[160], mems[64];
-
-	if (l && l->cpuset_known)
-		strf(buf, size, "its cpuset (cgroup %s: cpus %s, mems %s)", l->cpuset_cgroup,
-		     l->cpuset_cpus, l->cpuset_mems);
-	else
-		strf(buf, size, "what it may use (cpus %s, mems %s)",
-		     nl_bits_to_list(c->cpus, NL_MAX_CPUS, cpus, sizeof(cpus)),
-		     nl_nodes_to_list(c->mems, mems, sizeof(mems)));
+	nl_cpuset_phrase(c->in->limits, c->cpus, c->mems, buf, size);
 }
 
 /* pin --node / --cpus: the plan for the nodes named, or why it cannot be. */
@@ -444,7 +350,7 @@ static void plan_forced(const struct ctx *c, struct nl_advice *out)
 				continue;
 			if (cpu >= c->t->nr_cpu_ids || c->t->cpu_node[cpu] < 0) {
 				block(out, NL_BLOCK_NO_NODE);
-				say(out, "CPU %d does not exist here", cpu);
+				nl_advice_say(out, "CPU %d does not exist here", cpu);
 				return;
 			}
 			nodes |= 1ull << c->t->cpu_node[cpu];
@@ -456,13 +362,15 @@ static void plan_forced(const struct ctx *c, struct nl_advice *out)
 			continue;
 		if (!present(c, n)) {
 			block(out, NL_BLOCK_NO_NODE);
-			say(out, "node %d does not exist here (%d node%s)", n, c->t->nr_nodes,
-			    c->t->nr_nodes == 1 ? "" : "s");
+			nl_advice_say(out, "node %d does not exist here (%d node%s)", n,
+				      c->t->nr_nodes, c->t->nr_nodes == 1 ? "" : "s");
 			return;
 		}
 		if (!c->t->node_nr_cpus[n]) {
 			block(out, NL_BLOCK_NO_CPUS);
-			say(out, "node %d has no CPUs (memory only): threads cannot run there", n);
+			nl_advice_say(out,
+				      "node %d has no CPUs (memory only): threads cannot run there",
+				      n);
 			return;
 		}
 		if (!o->force_cpus)
@@ -475,17 +383,18 @@ static void plan_forced(const struct ctx *c, struct nl_advice *out)
 		partial |= bad[w] != 0;
 	}
 	cpuset_phrase(c, set, sizeof(set));
-	nodes_phrase(nodes, where, sizeof(where));
+	nl_nodes_phrase(nodes, where, sizeof(where));
 	if (!any || (o->force_cpus && partial)) {
 		block(out, NL_BLOCK_CPUSET_CPUS);
-		say(out, "%s does not allow CPU%s %s of %s", set, popcount_cpus(bad) > 1 ? "s" : "",
-		    nl_bits_to_list(bad, NL_MAX_CPUS, list, sizeof(list)), where);
+		nl_advice_say(out, "%s does not allow CPU%s %s of %s", set,
+			      popcount_cpus(bad) > 1 ? "s" : "",
+			      nl_bits_to_list(bad, NL_MAX_CPUS, list, sizeof(list)), where);
 		return;
 	}
 	if (o->allow_migrate && !mems_allowed(c, nodes)) {
 		block(out, NL_BLOCK_CPUSET_MEMS);
-		say(out, "%s does not allow memory on %s", set,
-		    nodes_phrase(nodes & ~c->mems, where, sizeof(where)));
+		nl_advice_say(out, "%s does not allow memory on %s", set,
+			      nl_nodes_phrase(nodes & ~c->mems, where, sizeof(where)));
 		return;
 	}
 	set_target(c, nodes, o->allow_migrate, out);
@@ -496,16 +405,19 @@ static void plan_forced(const struct ctx *c, struct nl_advice *out)
 	out->nr_cpus = popcount_cpus(out->cpus);
 	describe(c, out);
 	if (partial)
-		say(out, "; %s allows only CPU%s %s of them", set, out->nr_cpus == 1 ? "" : "s",
-		    nl_bits_to_list(out->cpus, NL_MAX_CPUS, list, sizeof(list)));
+		nl_advice_say(out, "; %s allows only CPU%s %s of them", set,
+			      out->nr_cpus == 1 ? "" : "s",
+			      nl_bits_to_list(out->cpus, NL_MAX_CPUS, list, sizeof(list)));
 	if (out->move_bytes && !mem_fits(c, nodes, out->move_bytes)) {
 		char free_[32];
 
 		nl_format_bytes(c->t->node_mem_free[__builtin_ctzll(nodes)], free_, sizeof(free_));
-		say(out, "; warning: %s has %s free, pages that do not fit stay", where, free_);
+		nl_advice_say(out, "; warning: %s has %s free, pages that do not fit stay", where,
+			      free_);
 	}
 	if (out->target_load > c->o->max_load + EPS)
-		say(out, "; warning: %s would be busy %.0f%%", where, 100 * out->target_load);
+		nl_advice_say(out, "; warning: %s would be busy %.0f%%", where,
+			      100 * out->target_load);
 }
 
 static bool flagged_now(const struct ctx *c, const struct nl_advice *prev)
@@ -523,23 +435,6 @@ static bool flagged_now(const struct ctx *c, const struct nl_advice *prev)
 		return true;
 	return v->remote_ratio >= min_ratio - EPS && c->used >= th->min_cpu &&
 	       c->mem >= th->min_rss;
-}
-
-static void why_not_flagged(const struct ctx *c, struct nl_advice *out)
-{
-	const struct nl_model_opts *th = &c->o->thresholds;
-	char a[32], b[32];
-
-	if (c->used < c->o->thresholds.min_cpu)
-		say(out, "not flagged: %.2f CPUs busy, under --min-cpu %.2f", c->used, th->min_cpu);
-	else if (c->mem < th->min_rss) {
-		nl_format_bytes((uint64_t)c->mem, a, sizeof(a));
-		nl_format_bytes(th->min_rss, b, sizeof(b));
-		say(out, "not flagged: %s resident, under --min-rss %s", a, b);
-	} else {
-		say(out, "not flagged: %d%% remote, under --min-remote-ratio %d%%",
-		    pct(c->v->remote_ratio), pct(th->min_remote_ratio));
-	}
 }
 
 struct single {
@@ -701,7 +596,7 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 	if (any.node < 0) {
 		block(out, NL_BLOCK_CPUSET_CPUS);
 		cpuset_phrase(c, set, sizeof(set));
-		say(out, "no node it may run on: %s", set);
+		nl_advice_say(out, "no node it may run on: %s", set);
 		return;
 	}
 	if (!too_large(c)) {
@@ -728,22 +623,26 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 			set_target(c, 1ull << mig.node, true, out);
 			describe(c, out);
 			if (aff.node != any.node)
-				say(out, "; node %d, nearest its memory, has no CPU headroom",
-				    any.node);
+				nl_advice_say(out,
+					      "; node %d, nearest its memory, has no CPU headroom",
+					      any.node);
 			else
-				say(out,
-				    "; moving the threads alone (to node %d) would leave %d%% remote",
-				    aff.node, pct(cand.remote_after));
+				nl_advice_say(
+					out,
+					"; moving the threads alone (to node %d) would leave %d%% remote",
+					aff.node, nl_percent(cand.remote_after));
 			return;
 		}
 		if (aff.node >= 0 && improves(c, &cand)) {
 			*out = cand;
 			describe(c, out);
 			if (!o->allow_migrate)
-				say(out,
-				    "; moving its memory too (--migrate-memory) would make it local");
+				nl_advice_say(
+					out,
+					"; moving its memory too (--migrate-memory) would make it local");
 			else
-				say(out, "; no node has the free memory to take the rest");
+				nl_advice_say(out,
+					      "; no node has the free memory to take the rest");
 			return;
 		}
 	}
@@ -759,11 +658,11 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 			*out = cand;
 			nl_format_bytes((uint64_t)c->mem, moved, sizeof(moved));
 			if (too_large(c))
-				say(out,
-				    "it is too large for one node (%s, %.1f CPUs busy): ", moved,
-				    c->used);
+				nl_advice_say(out,
+					      "it is too large for one node (%s, %.1f CPUs busy): ",
+					      moved, c->used);
 			else
-				say(out, "no single node has room for it: ");
+				nl_advice_say(out, "no single node has room for it: ");
 			describe(c, out);
 			return;
 		}
@@ -773,32 +672,40 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 	cpuset_phrase(c, set, sizeof(set));
 	if (best.node >= 0 && !c->ncpus[best.node]) {
 		block(out, NL_BLOCK_CPUSET_CPUS);
-		say(out, "node %d, nearest its memory, is outside %s", best.node, set);
+		nl_advice_say(out, "node %d, nearest its memory, is outside %s", best.node, set);
 		if (!o->allow_migrate)
-			say(out, "; moving its memory instead (--migrate-memory) may be allowed");
+			nl_advice_say(
+				out,
+				"; moving its memory instead (--migrate-memory) may be allowed");
 		else
-			say(out, "; and no node it may use has the free memory to take its pages");
+			nl_advice_say(
+				out,
+				"; and no node it may use has the free memory to take its pages");
 		return;
 	}
 	block(out, NL_BLOCK_NO_ROOM);
 	if (!cpu_fits(c, 1ull << any.node)) {
-		nodes_phrase(1ull << any.node, where, sizeof(where));
-		say(out,
-		    "%s, nearest its memory, has no CPU headroom (%.1f of %d CPUs busy by others, it "
-		    "needs %.1f): %d%% busy after the move, above both the %d%% limit and the %d%% "
-		    "where it runs now",
-		    where, c->other[any.node], c->ncpus[any.node], c->used,
-		    pct(load_on(c, 1ull << any.node)), pct(o->max_load), pct(c->load_now));
+		nl_nodes_phrase(1ull << any.node, where, sizeof(where));
+		nl_advice_say(
+			out,
+			"%s, nearest its memory, has no CPU headroom (%.1f of %d CPUs busy by others, it "
+			"needs %.1f): %d%% busy after the move, above both the %d%% limit and the %d%% "
+			"where it runs now",
+			where, c->other[any.node], c->ncpus[any.node], c->used,
+			nl_percent(load_on(c, 1ull << any.node)), nl_percent(o->max_load),
+			nl_percent(c->load_now));
 		if (o->allow_migrate)
-			say(out, ", and no node has the free memory to take its pages");
+			nl_advice_say(out, ", and no node has the free memory to take its pages");
 	} else if (too_large(c)) {
 		nl_format_bytes((uint64_t)c->mem, moved, sizeof(moved));
-		say(out,
-		    "it is too large for one node (%s, %.1f CPUs busy) and the closest set of nodes "
-		    "that holds it is every node it may use: no pin would help",
-		    moved, c->used);
+		nl_advice_say(
+			out,
+			"it is too large for one node (%s, %.1f CPUs busy) and the closest set of nodes "
+			"that holds it is every node it may use: no pin would help",
+			moved, c->used);
 	} else {
-		say(out, "no move would cut its remote share by %d points", pct(o->min_gain));
+		nl_advice_say(out, "no move would cut its remote share by %d points",
+			      nl_percent(o->min_gain));
 	}
 }
 
@@ -828,16 +735,16 @@ static void advise_plan(const struct nl_advisor_input *in, const struct nl_advis
 		return;
 	}
 	if (in->topo->nr_nodes < 2) {
-		say(out, "one NUMA node: every memory access is local");
+		nl_advice_say(out, "one NUMA node: every memory access is local");
 		return;
 	}
 	out->flagged = flagged_now(&c, prev);
 	if (!out->flagged) {
-		why_not_flagged(&c, out);
+		nl_advice_why_not_flagged(out, &o->thresholds, c.used, c.mem, in->v->remote_ratio);
 		return;
 	}
 	if (!in->v->mem_known || c.mem <= 0) {
-		say(out, "its memory per node is unknown (numa_maps was not read)");
+		nl_advice_say(out, "its memory per node is unknown (numa_maps was not read)");
 		return;
 	}
 	plan_auto(&c, out);
@@ -864,9 +771,10 @@ static void advise_plan(const struct nl_advisor_input *in, const struct nl_advis
 		if (old.action != NL_ACT_NONE && cpu_fits(&c, prev->nodes) &&
 		    old.remote_after <= out->remote_after + o->switch_margin + EPS) {
 			*out = old;
-			say(out,
-			    " (kept from before: the new best target is not better by %d points)",
-			    pct(o->switch_margin));
+			nl_advice_say(
+				out,
+				" (kept from before: the new best target is not better by %d points)",
+				nl_percent(o->switch_margin));
 		}
 	}
 }
@@ -890,153 +798,6 @@ void nl_advisor_node_busy(const struct nl_snapshot *snap, uint32_t skip_pid, dou
 	}
 }
 
-/* Appends a line that is not a shell command (Kubernetes prose, a unit
- * file's lines), text cut to fit, unless out is full. */
-static void add_text(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
-		     const char *when, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void add_text(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
-		     const char *when, const char *fmt, ...)
-{
-	struct nl_command *c;
-	va_list ap;
-
-	if (*nr >= max)
-		return;
-	c = &out[(*nr)++];
-	c->form = form;
-	c->when = when;
-	va_start(ap, fmt);
-	vsnprintf(c->text, sizeof(c->text), fmt, ap);
-	va_end(ap);
-}
-
-/* Appends a command unless out is full: every word of argv (NULL-ended)
- * shell-quoted, then tail, a command line quoted already (cgroup.h), if
- * any. A command that does not fit whole is left out, never cut. */
-static void add_argv(struct nl_command *out, size_t *nr, size_t max, enum nl_form form,
-		     const char *when, const char *const *argv, const char *tail)
-{
-	struct nl_command *c;
-	size_t i, used;
-
-	if (*nr >= max)
-		return;
-	c = &out[*nr];
-	c->text[0] = '\0';
-	for (i = 0; argv[i]; i++)
-		if (!nl_shquote_append(c->text, sizeof(c->text), argv[i], strlen(argv[i])))
-			return;
-	used = strlen(c->text);
-	if (tail && used + 1 + strlen(tail) >= sizeof(c->text))
-		return;
-	if (tail)
-		snprintf(c->text + used, sizeof(c->text) - used, " %s", tail);
-	c->form = form;
-	c->when = when;
-	(*nr)++;
-}
-
-/*
- * Every shell command goes through add_argv, so each line, pasted into
- * bash, runs the argv built here: names from the cgroup (validated by
- * nl_cgroup_classify as well) and the process's own name are quoted
- * where needed, and so are numbers and lists, which never need it. The
- * two lines that are not commands hold only lists of numbers and a pod
- * UID, which nl_cgroup_classify keeps to hex digits and dashes.
- */
-size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid, const struct nl_proc_limits *l,
-			  struct nl_command *out, size_t max)
-{
-	enum nl_runtime rt = l ? l->ctx.runtime : NL_RT_NONE;
-	char cpus[256], nodes[128], from[128], pid_s[16], container[13];
-	char allowed_cpus[300], allowed_mems[160], bind[300], membind[160];
-	const char *argv[12];
-	size_t nr = 0, n = 0;
-
-	if (a->action == NL_ACT_NONE)
-		return 0;
-	nl_bits_to_list(a->cpus, NL_MAX_CPUS, cpus, sizeof(cpus));
-	nl_nodes_to_list(a->nodes, nodes, sizeof(nodes));
-	nl_nodes_to_list(a->move_from, from, sizeof(from));
-	snprintf(pid_s, sizeof(pid_s), "%u", pid);
-
-	if (rt == NL_RT_KUBERNETES) {
-		add_text(out, &nr, max, NL_FORM_KUBERNETES, "cluster",
-			 "pod %s: give it Guaranteed QoS with whole-CPU requests equal to its "
-			 "limits and run the kubelet with --cpu-manager-policy=static "
-			 "--topology-manager-policy=%s --memory-manager-policy=Static; the "
-			 "kubelet owns pod cpusets, numalens does not pin pods",
-			 l->ctx.pod[0] ? l->ctx.pod : "?",
-			 a->multi_node ? "restricted" : "single-numa-node");
-		return nr;
-	}
-	if ((rt == NL_RT_DOCKER || rt == NL_RT_PODMAN) && l->ctx.container[0]) {
-		snprintf(container, sizeof(container), "%.12s", l->ctx.container);
-		add_argv(out, &nr, max, rt == NL_RT_DOCKER ? NL_FORM_DOCKER : NL_FORM_PODMAN, "now",
-			 (const char *[]){ rt == NL_RT_DOCKER ? "docker" : "podman", "update",
-					   "--cpuset-cpus", cpus, "--cpuset-mems", nodes, container,
-					   NULL },
-			 NULL);
-	}
-	if (rt == NL_RT_SYSTEMD && l->ctx.unit[0]) {
-		snprintf(allowed_cpus, sizeof(allowed_cpus), "AllowedCPUs=%s", cpus);
-		snprintf(allowed_mems, sizeof(allowed_mems), "AllowedMemoryNodes=%s", nodes);
-		argv[n++] = "systemctl";
-		if (l->ctx.user_unit)
-			argv[n++] = "--user";
-		argv[n++] = "set-property";
-		argv[n++] = "--runtime";
-		argv[n++] = l->ctx.unit;
-		argv[n++] = allowed_cpus;
-		argv[n++] = allowed_mems;
-		argv[n] = NULL;
-		add_argv(out, &nr, max, NL_FORM_SYSTEMCTL, "now", argv, NULL);
-		if (strstr(l->ctx.unit, ".service"))
-			add_text(out, &nr, max, NL_FORM_UNIT_FILE, "unit file",
-				 "[Service] CPUAffinity=%s NUMAPolicy=bind NUMAMask=%s", cpus,
-				 nodes);
-	}
-	add_argv(out, &nr, max, NL_FORM_TASKSET, "now",
-		 (const char *[]){ "taskset", "-a", "-p", "-c", cpus, pid_s, NULL }, NULL);
-	if (a->move_bytes)
-		add_argv(out, &nr, max, NL_FORM_MIGRATEPAGES, "now",
-			 (const char *[]){ "migratepages", pid_s, from, nodes, NULL }, NULL);
-	n = 0;
-	argv[n++] = "numalens";
-	argv[n++] = "pin";
-	argv[n++] = pid_s;
-	argv[n++] = a->whole_nodes ? "--node" : "--cpus";
-	argv[n++] = a->whole_nodes ? nodes : cpus;
-	if (a->move_bytes)
-		argv[n++] = "--migrate-memory";
-	argv[n++] = "--apply";
-	argv[n] = NULL;
-	add_argv(out, &nr, max, NL_FORM_NUMALENS, "now", argv, NULL);
-	/* Next start: services have their unit file, containers keep their update. */
-	if (rt == NL_RT_NONE || (rt == NL_RT_SYSTEMD && !strstr(l->ctx.unit, ".service"))) {
-		const char *tail = "COMMAND"; /* a placeholder to fill in */
-
-		snprintf(bind, sizeof(bind), "--%s=%s",
-			 a->whole_nodes ? "cpunodebind" : "physcpubind",
-			 a->whole_nodes ? nodes : cpus);
-		snprintf(membind, sizeof(membind), "--membind=%s", nodes);
-		n = 0;
-		argv[n++] = "numactl";
-		argv[n++] = bind;
-		argv[n++] = membind;
-		/* The command line is quoted already; the name alone is a word. */
-		if (l && l->cmdline[0]) {
-			tail = l->cmdline;
-		} else if (l && l->comm[0]) {
-			argv[n++] = l->comm;
-			tail = NULL;
-		}
-		argv[n] = NULL;
-		add_argv(out, &nr, max, NL_FORM_NUMACTL, "next start", argv, tail);
-	}
-	return nr;
-}
-
 void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *o,
 	       struct nl_advice *out)
 {
@@ -1045,13 +806,7 @@ void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *
 	advise_plan(in, o, out);
 	if (out->action == NL_ACT_NONE || !ctx)
 		return;
-	/* A form left out (nl_cgroup_classify) is said, not just missing. */
-	if (ctx->runtime == NL_RT_SYSTEMD && ctx->refused == NL_REFUSED_UNIT)
-		say(out, "; its cgroup is not named as a systemd unit may be, so no systemctl "
-			 "form is given");
-	else if (ctx->runtime == NL_RT_KUBERNETES && ctx->refused == NL_REFUSED_POD)
-		say(out, "; its cgroup's pod UID is not in the kubelet's form, so the pod "
-			 "is not named");
+	nl_advice_note_left_out(out, ctx);
 }
 
 const struct nl_advisor_entry *nl_advise_tracked(struct nl_advisor_memory *m,

@@ -4,9 +4,10 @@
  * memory per node, its remote ratio), the topology, the load per node and
  * what the process may use, to a recommendation: which node(s), whether its
  * threads move to its memory (affinity) or its memory moves to its threads
- * (page migration), how much would move, and the commands that do it in
- * every form that fits the process. No I/O: every rule is unit-tested on
- * synthetic topologies. Applying a recommendation is user/act/pin.c's business.
+ * (page migration), how much would move, and why, in a sentence or two.
+ * No I/O: every rule is unit-tested on synthetic topologies. The commands
+ * that carry it out are advice_text.h's; applying a recommendation is
+ * user/act/pin.c's business.
  */
 #ifndef NUMALENS_ADVISOR_H
 #define NUMALENS_ADVISOR_H
@@ -97,37 +98,6 @@ bool nl_advisor_candidate(const struct nl_advisor_opts *o, const struct nl_proc_
 
 /* Average busy CPUs per node over the window, every process but skip_pid. */
 void nl_advisor_node_busy(const struct nl_snapshot *snap, uint32_t skip_pid, double *busy);
-
-/* The forms a suggestion takes. */
-enum nl_form {
-	NL_FORM_TASKSET,      /* taskset -a -p -c CPUS PID */
-	NL_FORM_MIGRATEPAGES, /* migratepages PID FROM TO */
-	NL_FORM_NUMALENS,     /* numalens pin PID --node N --apply */
-	NL_FORM_NUMACTL,      /* numactl --cpunodebind --membind CMD */
-	NL_FORM_DOCKER,	      /* docker update --cpuset-cpus --cpuset-mems */
-	NL_FORM_PODMAN,	      /* podman update --cpuset-cpus --cpuset-mems */
-	NL_FORM_SYSTEMCTL,    /* systemctl set-property --runtime UNIT AllowedCPUs= ... */
-	NL_FORM_UNIT_FILE,    /* CPUAffinity= NUMAPolicy= NUMAMask= */
-	NL_FORM_KUBERNETES,   /* CPU manager static + topology manager single-numa-node */
-};
-
-struct nl_command {
-	enum nl_form form;
-	const char *when; /* "now", "next start", "unit file", "cluster" */
-	char text[512];
-};
-
-const char *nl_form_name(enum nl_form f);
-/* The commands for an advice, most direct first; returns how many (<= max).
- * A command's text is one bash line with every argument quoted (shquote.h);
- * the unit file and Kubernetes forms are not commands, and hold no name
- * that would need quoting. */
-size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid,
-			  const struct nl_proc_limits *limits, struct nl_command *out, size_t max);
-#define NL_MAX_COMMANDS 8
-
-/* Node set as "0,2" and CPU set as "2-3" (NULL-safe). */
-char *nl_nodes_to_list(uint64_t nodes, char *buf, size_t size);
 
 /*
  * Last suggestions per process (pid + start time), for hysteresis across

@@ -30,13 +30,13 @@
 #include <unistd.h>
 #include "advisor.h"
 #include "agent.h"
+#include "autopin.h"
 #include "cli.h"
 #include "commands.h"
 #include "export.h"
 #include "exporter.h"
 #include "log.h"
 #include "options.h"
-#include "pin.h"
 #include "privs.h"
 #include "procfs.h"
 
@@ -553,6 +553,16 @@ static int textfile_check_as(const struct nl_textfile *tf, const struct nl_ident
 	return err;
 }
 
+/* An allowlist (by command, by cgroup: MAX_ALLOW each) that holds nr
+ * entries takes no more: says so for the pair of options that fill them. */
+static bool allowlist_full(size_t nr, const char *comm_option, const char *cgroup_option)
+{
+	if (nr < MAX_ALLOW)
+		return false;
+	nl_usage_err("at most %d %s and %d %s", MAX_ALLOW, comm_option, MAX_ALLOW, cgroup_option);
+	return true;
+}
+
 static volatile sig_atomic_t hangups;
 static sig_atomic_t hangups_seen;
 
@@ -666,12 +676,10 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_ALLOW_COMM:
 		case OPT_ALLOW_CGROUP:
-			if ((opt == OPT_ALLOW_COMM ? eopts.nr_allow_comm : eopts.nr_allow_cgroup) ==
-			    MAX_ALLOW) {
-				nl_usage_err("at most %d --allow-comm and %d --allow-cgroup",
-					     MAX_ALLOW, MAX_ALLOW);
+			if (allowlist_full(opt == OPT_ALLOW_COMM ? eopts.nr_allow_comm :
+								   eopts.nr_allow_cgroup,
+					   "--allow-comm", "--allow-cgroup"))
 				return NL_EXIT_USAGE;
-			}
 			if (opt == OPT_ALLOW_COMM)
 				allow_comm[eopts.nr_allow_comm++] = optarg;
 			else
@@ -691,12 +699,10 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_AUTO_PIN_COMM:
 		case OPT_AUTO_PIN_CGROUP:
-			if ((opt == OPT_AUTO_PIN_COMM ? popts.nr_comms : popts.nr_cgroups) ==
-			    MAX_ALLOW) {
-				nl_usage_err("at most %d --auto-pin-comm and %d --auto-pin-cgroup",
-					     MAX_ALLOW, MAX_ALLOW);
+			if (allowlist_full(opt == OPT_AUTO_PIN_COMM ? popts.nr_comms :
+								      popts.nr_cgroups,
+					   "--auto-pin-comm", "--auto-pin-cgroup"))
 				return NL_EXIT_USAGE;
-			}
 			pin_options = true;
 			if (opt == OPT_AUTO_PIN_COMM && !optarg[0]) {
 				nl_usage_err(

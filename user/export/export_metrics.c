@@ -10,12 +10,13 @@
  * fentry, memory samples a PMU), so dashboards and rules can name every
  * metric whatever the machine.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "advisor.h"
+#include "autopin.h"
 #include "export.h"
-#include "pin.h"
 
 /* The series to write: every group that has one, then other. */
 struct series {
@@ -32,6 +33,49 @@ static const char *source_label(int source)
 	if (source == NL_EXPORT_SOURCE_MIXED)
 		return "mixed";
 	return nl_source_name(source);
+}
+
+/* A counter of struct nl_export_counts (a uint64_t) as one value of a label. */
+struct split {
+	const char *value; /* NULL ends a list */
+	size_t offset;	   /* in struct nl_export_counts */
+};
+
+static const struct split by_locality[] = {
+	{ "local", offsetof(struct nl_export_counts, pmu_local) },
+	{ "remote", offsetof(struct nl_export_counts, pmu_remote) },
+	{ NULL },
+};
+static const struct split by_kind[] = {
+	{ "same_node", offsetof(struct nl_export_counts, migrations_same) },
+	{ "cross_node", offsetof(struct nl_export_counts, migrations_cross) },
+	{ NULL },
+};
+static const struct split by_event[] = {
+	{ "move", offsetof(struct nl_export_counts, moves) },
+	{ "swap", offsetof(struct nl_export_counts, swaps) },
+	{ "stick", offsetof(struct nl_export_counts, sticks) },
+	{ NULL },
+};
+
+/* A counter family split by one label: per series, a sample per value
+ * (none when the source is not active). */
+static void split_family(struct nl_buf *b, const struct series *s, bool active, const char *name,
+			 const char *help, const char *label, const struct split *split)
+{
+	size_t i, k;
+
+	nl_prom_family(b, name, "counter", help);
+	for (i = 0; active && i < s->nr; i++) {
+		const struct nl_export_series *se = s->list[i]->s;
+
+		for (k = 0; split[k].value; k++) {
+			uint64_t v = *(const uint64_t *)((const char *)&se->acc + split[k].offset);
+
+			nl_prom_sample_u64(b, name, se->labels, label, split[k].value, NULL, NULL,
+					   v);
+		}
+	}
 }
 
 static void process_families(struct nl_buf *b, const struct series *s,
@@ -83,44 +127,18 @@ static void process_families(struct nl_buf *b, const struct series *s,
 		}
 	}
 
-	nl_prom_family(b, "numalens_process_memory_samples_total", "counter",
-		       "Sampled loads served from memory (DRAM, PMEM, CXL) by locality (source "
-		       "pmu: Intel PEBS or AMD IBS).");
-	for (i = 0; pmu && i < s->nr; i++) {
-		nl_prom_sample_u64(b, "numalens_process_memory_samples_total",
-				   s->list[i]->s->labels, "locality", "local", NULL, NULL,
-				   s->list[i]->s->acc.pmu_local);
-		nl_prom_sample_u64(b, "numalens_process_memory_samples_total",
-				   s->list[i]->s->labels, "locality", "remote", NULL, NULL,
-				   s->list[i]->s->acc.pmu_remote);
-	}
-
-	nl_prom_family(b, "numalens_process_migrations_total", "counter",
-		       "Migrations of the process's threads between CPUs, within a NUMA node "
-		       "or across nodes.");
-	for (i = 0; i < s->nr; i++) {
-		nl_prom_sample_u64(b, "numalens_process_migrations_total", s->list[i]->s->labels,
-				   "kind", "same_node", NULL, NULL,
-				   s->list[i]->s->acc.migrations_same);
-		nl_prom_sample_u64(b, "numalens_process_migrations_total", s->list[i]->s->labels,
-				   "kind", "cross_node", NULL, NULL,
-				   s->list[i]->s->acc.migrations_cross);
-	}
-
-	nl_prom_family(b, "numalens_process_numa_balancing_events_total", "counter",
-		       "NUMA balancing decisions about the process's threads: moved to another "
-		       "node, swapped with a thread there, or kept (stick).");
-	for (i = 0; balancing && i < s->nr; i++) {
-		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
-				   s->list[i]->s->labels, "event", "move", NULL, NULL,
-				   s->list[i]->s->acc.moves);
-		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
-				   s->list[i]->s->labels, "event", "swap", NULL, NULL,
-				   s->list[i]->s->acc.swaps);
-		nl_prom_sample_u64(b, "numalens_process_numa_balancing_events_total",
-				   s->list[i]->s->labels, "event", "stick", NULL, NULL,
-				   s->list[i]->s->acc.sticks);
-	}
+	split_family(b, s, pmu, "numalens_process_memory_samples_total",
+		     "Sampled loads served from memory (DRAM, PMEM, CXL) by locality (source "
+		     "pmu: Intel PEBS or AMD IBS).",
+		     "locality", by_locality);
+	split_family(b, s, true, "numalens_process_migrations_total",
+		     "Migrations of the process's threads between CPUs, within a NUMA node "
+		     "or across nodes.",
+		     "kind", by_kind);
+	split_family(b, s, balancing, "numalens_process_numa_balancing_events_total",
+		     "NUMA balancing decisions about the process's threads: moved to another "
+		     "node, swapped with a thread there, or kept (stick).",
+		     "event", by_event);
 
 	nl_prom_family(b, "numalens_process_numa_pages_migrated_total", "counter",
 		       "Pages NUMA balancing migrated for the process (mm_migrate_pages, "

@@ -682,6 +682,11 @@ char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size)
 	return buf;
 }
 
+char *nl_nodes_to_list(uint64_t nodes, char *buf, size_t size)
+{
+	return nl_bits_to_list(&nodes, NL_MAX_NODES, buf, size);
+}
+
 /* -EFBIG when the file does not fit in size - 1 bytes. */
 int nl_read_file(const char *path, char *buf, size_t size)
 {

@@ -84,6 +84,8 @@ int nl_cpulist_parse(const char *text, size_t len, uint64_t *bits, size_t nbits)
 /* The inverse: a bitmap as a list, "0-3,8" (cut short with "..." when buf is
  * too small); returns buf. */
 char *nl_bits_to_list(const uint64_t *bits, int nbits, char *buf, size_t size);
+/* A node set the same way: "0,2". */
+char *nl_nodes_to_list(uint64_t nodes, char *buf, size_t size);
 
 /* A decimal number spanning exactly s[0..len): no sign, no blank, no
  * overflow. False otherwise, *v untouched. */

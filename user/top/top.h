@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "model.h"
+#include "advice_text.h"
 #include "advisor.h"
 #include "snapshot.h"
 
