@@ -9,7 +9,9 @@
 
 #include "numalens.h"
 
-#define NL_EEXIST 17 /* errno values are not in vmlinux.h */
+/* errno values are not in vmlinux.h */
+#define NL_E2BIG 7
+#define NL_EEXIST 17
 
 /* Set by the loader before load (frozen rodata: the verifier sees the values). */
 extern const volatile __u8 cpu_node[NL_MAX_CPUS];
@@ -80,6 +82,14 @@ static __always_inline void health_inc(__u32 what)
 	health_add(what, 1);
 }
 
+static __always_inline void health_set(__u32 what, __u64 value)
+{
+	__u64 *slot = bpf_map_lookup_elem(&health, &what);
+
+	if (slot)
+		*slot = value;
+}
+
 /* The task-local sample counters, created where memory may be allocated:
  * at fork and by the iterator, never in the NMI the samples arrive in. */
 static __always_inline void task_pmu_create(struct task_struct *task)
@@ -125,19 +135,27 @@ static __always_inline __u32 clamp_node(int node)
  * Inserts fresh under key in a hash map where key has no entry yet. Two
  * CPUs may insert the same key at once: the one that loses gets EEXIST and
  * must use the winner's entry. Returns 0 when fresh went in, 1 when another
- * CPU's entry is there (look it up), -1 when the map is full (counted in
- * health as full_counter).
+ * CPU's entry is there (look it up), -1 when the map is full (E2BIG, counted
+ * in health as full_counter) or the kernel refused the update otherwise
+ * twice (EBUSY: this CPU held the bucket's lock; counted with its errno).
  */
 static __always_inline int map_insert_new(void *map, const void *key, const void *fresh,
 					  __u32 full_counter)
 {
 	long err = bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
 
+	if (err && err != -NL_EEXIST && err != -NL_E2BIG)
+		err = bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
 	if (!err)
 		return 0;
 	if (err == -NL_EEXIST)
 		return 1;
-	health_inc(full_counter);
+	if (err == -NL_E2BIG) {
+		health_inc(full_counter);
+	} else {
+		health_inc(NL_H_MAP_REFUSED);
+		health_set(NL_H_MAP_REFUSED_ERRNO, -err);
+	}
 	return -1;
 }
 

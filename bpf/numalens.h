@@ -37,6 +37,10 @@ enum nl_health_counter {
 	 * the check of the per-process counts against the kernel's. */
 	NL_H_HINT_LOCAL,
 	NL_H_HINT_REMOTE,
+	/* Map updates the kernel refused with room left (twice in a row), and
+	 * the errno of the last: their events were dropped. */
+	NL_H_MAP_REFUSED,
+	NL_H_MAP_REFUSED_ERRNO,
 	NL_H_MAX,
 };
 

@@ -386,6 +386,8 @@ static void test_render(void **state)
 	h.topo = &topo;
 	h.sources = &sources;
 	h.sys = &sys;
+	health.proc_node_full = 2;
+	health.map_refused = 1;
 	h.health = &health;
 	h.progs = progs;
 	h.nr_progs = 1;
@@ -403,6 +405,10 @@ static void test_render(void **state)
 			     "\xef\xbf\xbd\",cgroup=\"/system.slice/docker-" HEX64 ".scope\","
 			     "container_id=\"" HEX64 "\",numa_node=\"0\"} 1.5"));
 	assert_true(has_prefix(lines, nr, "numalens_process_cpu_seconds_total{pid=\"101\""));
+	/* Dropped events: on a full map, and refused with room left. */
+	assert_true(has_line(lines, nr,
+			     "numalens_exporter_bpf_map_full_events_total{map=\"proc_node\"} 2"));
+	assert_true(has_line(lines, nr, "numalens_exporter_bpf_map_refused_updates_total 1"));
 	assert_false(has_prefix(lines, nr, "numalens_process_cpu_seconds_total{pid=\"102\""));
 	assert_true(
 		has_line(lines, nr,

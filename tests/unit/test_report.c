@@ -293,6 +293,34 @@ static void test_text_report(void **state)
 	assert_non_null(strstr(buf, "50 hinting faults"));
 	assert_non_null(strstr(buf, "!     4321 p4321              100% placement"));
 	assert_null(strstr(buf, "p99 "));
+	assert_null(strstr(buf, "Warning"));
+	free(buf);
+	free_fixture(f);
+}
+
+/* Events the BPF side dropped are said, with the kernel's reason. */
+static void test_dropped_events(void **state)
+{
+	struct nl_report_opts o = { .top = 10 };
+	struct fixture *f = make_fixture();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	json_object *doc;
+
+	f->snap.health.proc_node_full = 2;
+	f->snap.health.map_refused = 1;
+	f->snap.health.map_refused_errno = EBUSY;
+	nl_report_text(out, &f->snap, &o);
+	fclose(out);
+	assert_non_null(strstr(buf, "Warning: BPF maps were full (0 + 2 events dropped)"));
+	assert_non_null(strstr(buf, "Warning: the kernel refused 1 BPF map updates with room "
+				    "left (last: Device or resource busy)"));
+	doc = round_trip(f, &o);
+	assert_int_equal(json_object_get_int(get(doc, "health.map_updates_refused")), 1);
+	assert_int_equal(json_object_get_int(get(doc, "health.map_update_refused_errno")), EBUSY);
+	assert_int_equal(json_object_get_int(get(doc, "health.proc_node_map_full")), 2);
+	json_object_put(doc);
 	free(buf);
 	free_fixture(f);
 }
@@ -302,7 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_deltas), cmocka_unit_test(test_vmstat_parse),
 		cmocka_unit_test(test_json_document),	cmocka_unit_test(test_json_requested_pids),
-		cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_text_report),	cmocka_unit_test(test_dropped_events),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -84,15 +84,17 @@ t_check() {
 
 # t_check_unbound DIR: the --unbound workload (a second t_check stage).
 t_check_unbound() {
-	local d=$1 n
+	local d=$1 n dropped
 	UNBOUND=$(vm_v "$d" unbound.pid)
 	export UNBOUND
 	diag_check "$d" unbound
 	t_check_balancing "$d" unbound "$UNBOUND" vmstat.unbound_attached vmstat.unbound_stopped
 	n=$(vmstat_delta "$d" vmstat.unbound_attached vmstat.unbound_stopped numa_hint_faults)
-	jq_check "unbound workload: every hint fault of the window counted (vmstat: $n, or <= 2 less)" \
+	dropped=$(jq '.health | .procs_map_full + .proc_node_map_full + .map_updates_refused' \
+		"$d/unbound.json" 2>/dev/null)
+	jq_check "unbound workload: every hint fault of the window counted (vmstat: $n, less ${dropped:-0} dropped)" \
 		"$d/unbound.json" 'proc($ENV.UNBOUND).hint_faults | .local + .remote' \
-		". <= $n and . >= $n - 2"
+		". <= $n and . >= $n - ${dropped:-0}"
 }
 
 # t_check_balancing DIR NAME TGID FROM TO: NAME's NUMA-balancing counters in
@@ -102,7 +104,7 @@ t_check_unbound() {
 # remote hinting faults (vmstat, with small pages: one per fault) and the
 # scheduler's decisions (trace).
 t_check_balancing() {
-	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n before after
+	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n before after dropped
 	# Empty when the guest did not get that far: then 0, and the checks fail
 	# (an arithmetic error would end the run before the other kernel's).
 	before=$(vm_v "$d" "$name.migrated_attached")
@@ -114,23 +116,39 @@ t_check_balancing() {
 		[ "$migrated" -gt 0 ]
 	jq_check "$name: the kernel skipped no run of numalens's BPF programs" "$d/$name.json" \
 		'.health.bpf_runs_missed' '. == 0'
-	# Exact, or at most 2 events short (never over): on 6.1, 2 of ~12 runs
-	# lost 1-2 of ~11,000 with no BPF run skipped (cause open, issue 11;
-	# the since-load count below tells fentry's loss from the window's).
-	jq_check "$name: numa_balancing.pages_migrated == the kernel's $migrated (or <= 2 less)" \
+	# Exact, but for the events numalens says it dropped (a full map, or an
+	# update the kernel refused twice; seen once in ~30 runs on 6.1: 1 of
+	# 16,386 faults, with proc_node "full" at 23 of 16,384 entries): its
+	# per-process counts are short by at most those, never over.
+	dropped=$(jq '.health | .procs_map_full + .proc_node_map_full + .map_updates_refused' \
+		"$d/$name.json" 2>/dev/null)
+	dropped=${dropped:-0}
+	jq_check "$name: numa_balancing.pages_migrated == the kernel's $migrated (less $dropped dropped)" \
 		"$d/$name.json" "proc($tgid).numa_balancing.pages_migrated" \
-		". <= $migrated and . >= $migrated - 2"
-	jq_check "$name: hint_faults.migrated == the kernel's $migrated" "$d/$name.json" \
-		"proc($tgid).hint_faults.migrated" ". == $migrated"
+		". <= $migrated and . >= $migrated - $dropped"
+	jq_check "$name: hint_faults.migrated == the kernel's $migrated (less $dropped dropped)" \
+		"$d/$name.json" "proc($tgid).hint_faults.migrated" \
+		". <= $migrated and . >= $migrated - $dropped"
 	# numalens ran under a memory policy NUMA balancing leaves alone, so
 	# the workload is the only process that faults (guest/two-nodes.sh).
 	remote=$(vmstat_delta "$d" "$from" "$to" numa_hint_faults -numa_hint_faults_local)
-	jq_check "$name: hint_faults.remote == vmstat's remote hinting faults ($remote, or <= 2 less)" \
-		"$d/$name.json" "proc($tgid).hint_faults.remote" ". <= $remote and . >= $remote - 2"
-	jq_check "$name: remote hint faults numalens saw in all processes == vmstat's ($remote, or <= 2 less)" \
-		"$d/$name.json" '.system.hint_faults_seen.remote' ". <= $remote and . >= $remote - 2"
+	jq_check "$name: hint_faults.remote == vmstat's remote hinting faults ($remote, less $dropped dropped)" \
+		"$d/$name.json" "proc($tgid).hint_faults.remote" ". <= $remote and . >= $remote - $dropped"
+	jq_check "$name: remote hint faults numalens saw in all processes == vmstat's ($remote, less $dropped dropped)" \
+		"$d/$name.json" '.system.hint_faults_seen.remote' ". <= $remote and . >= $remote - $dropped"
+	# fentry's own per-CPU count, no map involved. At most 2 short: once in
+	# ~12 runs of 6.1 it was 1 short of vmstat (10927 against 10928) while
+	# the trace of migrations matched; whether vmstat or fentry erred is
+	# open (issue 11).
 	jq_check "$name: remote hint faults fentry saw since load == vmstat's ($remote, or <= 2 less)" \
 		"$d/$name.json" '.health.hint_pages_remote_since_load' ". <= $remote and . >= $remote - 2"
+	# The kernel's account of this process's migrations, event by event
+	# (guest-lib.sh's trace).
+	check "kernel: the trace of $name is whole (events lost: $(vm_v "$d" "trace.$name.overrun"))" \
+		[ "$(vm_v "$d" "trace.$name.overrun")" = 0 ]
+	n=$(trace_misplaced "$d/trace.$name" "$tgid")
+	check "kernel: mm_migrate_pages's numa_misplaced pages in its threads == their numa_pages_migrated ($n, $migrated)" \
+		[ "$n" = "$migrated" ]
 	for ev in move swap stick; do
 		n=$(numa_trace_count "$d/trace.$name" "sched_${ev}_numa" "$tgid")
 		jq_check "$name: numa_balancing.${ev}s == the kernel's sched_${ev}_numa events ($n)" \

@@ -146,7 +146,11 @@ int cmd_diagnose(int argc, char **argv)
 	} else {
 		nl_report_text(stdout, &snap, &ropts);
 	}
-	ret = NL_EXIT_OK; /* main() checks that the report was written */
+	/* Out before the programs are detached, which can take seconds on a
+	 * busy machine: a run stopped meanwhile still leaves its report.
+	 * main() checks that it was written. */
+	fflush(stdout);
+	ret = NL_EXIT_OK;
 out:
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);

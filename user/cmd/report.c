@@ -209,6 +209,8 @@ static json_object *health_json(const struct nl_health *h)
 		{ "bpf_runs_missed", offsetof(struct nl_health, runs_missed) },
 		{ "hint_pages_local_since_load", offsetof(struct nl_health, hint_local_total) },
 		{ "hint_pages_remote_since_load", offsetof(struct nl_health, hint_remote_total) },
+		{ "map_updates_refused", offsetof(struct nl_health, map_refused) },
+		{ "map_update_refused_errno", offsetof(struct nl_health, map_refused_errno) },
 	};
 	json_object *obj = json_object_new_object();
 	size_t i;
@@ -675,6 +677,12 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
 			" events dropped); raise --max-procs\n",
 			snap->health.procs_full, snap->health.proc_node_full);
+	if (snap->health.map_refused)
+		fprintf(f,
+			"Warning: the kernel refused %" PRIu64
+			" BPF map updates with room left (last: %s): counts may be short by as "
+			"many events\n",
+			snap->health.map_refused, strerror((int)snap->health.map_refused_errno));
 
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
 	fprintf(f, "\nProcesses, most remote traffic first\n");

@@ -457,6 +457,15 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 		case NL_H_HINT_REMOTE:
 			h->hint_remote_total = sum;
 			break;
+		case NL_H_MAP_REFUSED:
+			h->map_refused = sum;
+			break;
+		case NL_H_MAP_REFUSED_ERRNO:
+			/* A value per CPU, not a count: any CPU's will do. */
+			for (cpu = 0; cpu < ncpu; cpu++)
+				if (values[cpu])
+					h->map_refused_errno = values[cpu];
+			break;
 		}
 	}
 	free(values);

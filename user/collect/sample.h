@@ -90,6 +90,8 @@ struct nl_health {
 	uint64_t runs_missed;	  /* BPF program runs the kernel skipped (recursion guard) */
 	/* hinting-fault pages fentry saw since load, any process */
 	uint64_t hint_local_total, hint_remote_total;
+	uint64_t map_refused;	    /* updates refused with room left: events lost */
+	uint64_t map_refused_errno; /* the errno of one of them */
 };
 
 /* Latency of sampled memory loads between two nodes, since the start. */

@@ -321,6 +321,59 @@ static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
 			   NULL, c ? c->pages_not_moved : 0);
 }
 
+/* The BPF side's own counters: one sample each, or one per map; the
+ * families without samples when the collector gave no health. */
+#define FULL_EVENTS "numalens_exporter_bpf_map_full_events_total"
+#define FULL_HELP "Events the BPF programs dropped because a map was full (raise --max-procs)."
+static const struct {
+	const char *name, *type, *help, *map;
+	size_t offset;
+} health_series[] = {
+	{ FULL_EVENTS, "counter", FULL_HELP, "procs", offsetof(struct nl_health, procs_full) },
+	{ FULL_EVENTS, "counter", FULL_HELP, "proc_node",
+	  offsetof(struct nl_health, proc_node_full) },
+	{ FULL_EVENTS, "counter", FULL_HELP, "pmu_procs",
+	  offsetof(struct nl_health, pmu_procs_full) },
+	{ FULL_EVENTS, "counter", FULL_HELP, "pmu_matrix",
+	  offsetof(struct nl_health, pmu_matrix_full) },
+	{ "numalens_exporter_bpf_map_refused_updates_total", "counter",
+	  "Map updates the kernel refused although the map had room (as EBUSY): their events "
+	  "were dropped.",
+	  NULL, offsetof(struct nl_health, map_refused) },
+	{ "numalens_exporter_task_storage_failures_total", "counter",
+	  "Threads whose BPF task storage could not be created.", NULL,
+	  offsetof(struct nl_health, task_storage_fail) },
+	{ "numalens_exporter_running_thread_moves_total", "counter",
+	  "sched_migrate_task events of a thread still on a CPU: CPU time per node is not exact "
+	  "on this kernel (see numalens doctor).",
+	  NULL, offsetof(struct nl_health, migrate_running) },
+	{ "numalens_exporter_expired_processes_total", "counter",
+	  "Processes removed from the BPF maps without their exit being seen.", NULL,
+	  offsetof(struct nl_health, procs_expired) },
+	{ "numalens_exporter_bpf_map_entries", "gauge", "Processes in the BPF procs map.", "procs",
+	  offsetof(struct nl_health, procs_used) },
+	{ "numalens_exporter_bpf_map_max_entries", "gauge",
+	  "Capacity of the BPF procs map (--max-procs).", "procs",
+	  offsetof(struct nl_health, procs_capacity) },
+};
+
+static void health_samples(struct nl_buf *b, const struct nl_health *hl)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(health_series) / sizeof(*health_series); i++) {
+		const char *name = health_series[i].name;
+
+		if (!i || strcmp(name, health_series[i - 1].name))
+			nl_prom_family(b, name, health_series[i].type, health_series[i].help);
+		if (hl)
+			nl_prom_sample_u64(
+				b, name, NULL, health_series[i].map ? "map" : NULL,
+				health_series[i].map, NULL, NULL,
+				*(const uint64_t *)((const char *)hl + health_series[i].offset));
+	}
+}
+
 static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 			      const struct nl_export_host *h)
 {
@@ -357,45 +410,7 @@ static void exporter_families(struct nl_buf *b, const struct nl_export *e,
 	nl_prom_sample_u64(b, "numalens_exporter_folded_processes", NULL, NULL, NULL, NULL, NULL,
 			   e->folded);
 
-	nl_prom_family(b, "numalens_exporter_bpf_map_full_events_total", "counter",
-		       "Events the BPF programs dropped because a map was full (raise "
-		       "--max-procs).");
-	if (hl) {
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
-				   "procs", NULL, NULL, hl->procs_full);
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
-				   "proc_node", NULL, NULL, hl->proc_node_full);
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
-				   "pmu_procs", NULL, NULL, hl->pmu_procs_full);
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_full_events_total", NULL, "map",
-				   "pmu_matrix", NULL, NULL, hl->pmu_matrix_full);
-	}
-	nl_prom_family(b, "numalens_exporter_task_storage_failures_total", "counter",
-		       "Threads whose BPF task storage could not be created.");
-	if (hl)
-		nl_prom_sample_u64(b, "numalens_exporter_task_storage_failures_total", NULL, NULL,
-				   NULL, NULL, NULL, hl->task_storage_fail);
-	nl_prom_family(b, "numalens_exporter_running_thread_moves_total", "counter",
-		       "sched_migrate_task events of a thread still on a CPU: CPU time per node "
-		       "is not exact on this kernel (see numalens doctor).");
-	if (hl)
-		nl_prom_sample_u64(b, "numalens_exporter_running_thread_moves_total", NULL, NULL,
-				   NULL, NULL, NULL, hl->migrate_running);
-	nl_prom_family(b, "numalens_exporter_expired_processes_total", "counter",
-		       "Processes removed from the BPF maps without their exit being seen.");
-	if (hl)
-		nl_prom_sample_u64(b, "numalens_exporter_expired_processes_total", NULL, NULL, NULL,
-				   NULL, NULL, hl->procs_expired);
-	nl_prom_family(b, "numalens_exporter_bpf_map_entries", "gauge",
-		       "Processes in the BPF procs map.");
-	if (hl)
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_entries", NULL, "map", "procs",
-				   NULL, NULL, hl->procs_used);
-	nl_prom_family(b, "numalens_exporter_bpf_map_max_entries", "gauge",
-		       "Capacity of the BPF procs map (--max-procs).");
-	if (hl)
-		nl_prom_sample_u64(b, "numalens_exporter_bpf_map_max_entries", NULL, "map", "procs",
-				   NULL, NULL, hl->procs_capacity);
+	health_samples(b, hl);
 
 	nl_prom_family(b, "numalens_exporter_bpf_program_runs_total", "counter",
 		       "Runs of each BPF program, while kernel.bpf_stats_enabled is 1.");
