@@ -132,6 +132,17 @@ static __always_inline __u32 clamp_node(int node)
 }
 
 /*
+ * An update's result as the int the map's code returned: before v6.4 the
+ * maps' update functions returned int, and the helper's 64-bit result holds
+ * it zero-extended (-EEXIST read as 4294967279), so a comparison with a
+ * negative long never matched there.
+ */
+static __always_inline int map_update(void *map, const void *key, const void *value, __u64 flags)
+{
+	return (int)bpf_map_update_elem(map, key, value, flags);
+}
+
+/*
  * Inserts fresh under key in a hash map where key has no entry yet. Two
  * CPUs may insert the same key at once: the one that loses gets EEXIST and
  * must use the winner's entry. Returns 0 when fresh went in, 1 when another
@@ -142,10 +153,10 @@ static __always_inline __u32 clamp_node(int node)
 static __always_inline int map_insert_new(void *map, const void *key, const void *fresh,
 					  __u32 full_counter)
 {
-	long err = bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
+	int err = map_update(map, key, fresh, BPF_NOEXIST);
 
 	if (err && err != -NL_EEXIST && err != -NL_E2BIG)
-		err = bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
+		err = map_update(map, key, fresh, BPF_NOEXIST);
 	if (!err)
 		return 0;
 	if (err == -NL_EEXIST)

@@ -84,17 +84,15 @@ t_check() {
 
 # t_check_unbound DIR: the --unbound workload (a second t_check stage).
 t_check_unbound() {
-	local d=$1 n dropped
+	local d=$1 n
 	UNBOUND=$(vm_v "$d" unbound.pid)
 	export UNBOUND
 	diag_check "$d" unbound
 	t_check_balancing "$d" unbound "$UNBOUND" vmstat.unbound_attached vmstat.unbound_stopped
 	n=$(vmstat_delta "$d" vmstat.unbound_attached vmstat.unbound_stopped numa_hint_faults)
-	dropped=$(jq '.health | .procs_map_full + .proc_node_map_full + .map_updates_refused' \
-		"$d/unbound.json" 2>/dev/null)
-	jq_check "unbound workload: every hint fault of the window counted (vmstat: $n, less ${dropped:-0} dropped)" \
+	jq_check "unbound workload: every hint fault of the window counted (vmstat: $n, or <= 2 less: see t_check_balancing)" \
 		"$d/unbound.json" 'proc($ENV.UNBOUND).hint_faults | .local + .remote' \
-		". <= $n and . >= $n - ${dropped:-0}"
+		". <= $n and . >= $n - 2"
 }
 
 # t_check_balancing DIR NAME TGID FROM TO: NAME's NUMA-balancing counters in
@@ -104,7 +102,7 @@ t_check_unbound() {
 # remote hinting faults (vmstat, with small pages: one per fault) and the
 # scheduler's decisions (trace).
 t_check_balancing() {
-	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n before after dropped
+	local d=$1 name=$2 tgid=$3 from=$4 to=$5 migrated remote ev n before after
 	# Empty when the guest did not get that far: then 0, and the checks fail
 	# (an arithmetic error would end the run before the other kernel's).
 	before=$(vm_v "$d" "$name.migrated_attached")
@@ -116,30 +114,28 @@ t_check_balancing() {
 		[ "$migrated" -gt 0 ]
 	jq_check "$name: the kernel skipped no run of numalens's BPF programs" "$d/$name.json" \
 		'.health.bpf_runs_missed' '. == 0'
-	# Exact, but for the events numalens says it dropped (a full map, or an
-	# update the kernel refused twice; seen once in ~30 runs on 6.1: 1 of
-	# 16,386 faults, with proc_node "full" at 23 of 16,384 entries): its
-	# per-process counts are short by at most those, never over.
-	dropped=$(jq '.health | .procs_map_full + .proc_node_map_full + .map_updates_refused' \
-		"$d/$name.json" 2>/dev/null)
-	dropped=${dropped:-0}
-	jq_check "$name: numa_balancing.pages_migrated == the kernel's $migrated (less $dropped dropped)" \
-		"$d/$name.json" "proc($tgid).numa_balancing.pages_migrated" \
-		". <= $migrated and . >= $migrated - $dropped"
-	jq_check "$name: hint_faults.migrated == the kernel's $migrated (less $dropped dropped)" \
-		"$d/$name.json" "proc($tgid).hint_faults.migrated" \
-		". <= $migrated and . >= $migrated - $dropped"
-	# numalens ran under a memory policy NUMA balancing leaves alone, so
-	# the workload is the only process that faults (guest/two-nodes.sh).
+	# Nothing dropped: before v6.4 a map update's error came back
+	# zero-extended, and an insert that lost a race to another CPU (EEXIST)
+	# was once taken for a full map, its event dropped (issue 11).
+	jq_check "$name: numalens dropped no event (full maps, refused updates)" "$d/$name.json" \
+		'.health | .procs_map_full + .proc_node_map_full + .map_updates_refused' '. == 0'
+	jq_check "$name: numa_balancing.pages_migrated == the kernel's $migrated" "$d/$name.json" \
+		"proc($tgid).numa_balancing.pages_migrated" ". == $migrated"
+	jq_check "$name: hint_faults.migrated == the kernel's $migrated" "$d/$name.json" \
+		"proc($tgid).hint_faults.migrated" ". == $migrated"
+	# numalens ran under a memory policy NUMA balancing leaves alone, so the
+	# workload is the only process that faults (guest/two-nodes.sh): its
+	# faults are every fault fentry saw since load, in the window or not.
+	for ev in local remote; do
+		jq_check "$name: hint_faults.$ev == all processes' == the $ev faults fentry saw since load" "$d/$name.json" \
+			"[proc($tgid).hint_faults.$ev, .system.hint_faults_seen.$ev, .health.hint_pages_${ev}_since_load]" \
+			'unique | length == 1'
+	done
+	# And those against the kernel's count. vmstat counts a hinting fault as
+	# it begins: one whose page another thread migrated meanwhile (its PTE
+	# changed) is accounted to no task, and task_numa_fault() never sees
+	# it. 0 to 2 such races a run here, with 2-3 threads on one buffer.
 	remote=$(vmstat_delta "$d" "$from" "$to" numa_hint_faults -numa_hint_faults_local)
-	jq_check "$name: hint_faults.remote == vmstat's remote hinting faults ($remote, less $dropped dropped)" \
-		"$d/$name.json" "proc($tgid).hint_faults.remote" ". <= $remote and . >= $remote - $dropped"
-	jq_check "$name: remote hint faults numalens saw in all processes == vmstat's ($remote, less $dropped dropped)" \
-		"$d/$name.json" '.system.hint_faults_seen.remote' ". <= $remote and . >= $remote - $dropped"
-	# fentry's own per-CPU count, no map involved. At most 2 short: once in
-	# ~12 runs of 6.1 it was 1 short of vmstat (10927 against 10928) while
-	# the trace of migrations matched; whether vmstat or fentry erred is
-	# open (issue 11).
 	jq_check "$name: remote hint faults fentry saw since load == vmstat's ($remote, or <= 2 less)" \
 		"$d/$name.json" '.health.hint_pages_remote_since_load' ". <= $remote and . >= $remote - 2"
 	# The kernel's account of this process's migrations, event by event
