@@ -633,11 +633,65 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			     dir, strerror(-err));
 		}
 	} else {
+		res->start = start;
 		err = pin_threads(pid, start, comm, a, o, res, dirfd, pidfd);
 		close(dirfd);
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	return err;
+}
+
+int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		     int *threads_off)
+{
+	struct nl_pin_hooks h = hooks_of(o);
+	struct nl_tids tids = { 0 };
+	uint64_t mask[NL_CPU_WORDS];
+	size_t i;
+	int err = start_of(pid, start, NULL, 0);
+
+	*threads_off = 0;
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	err = list_tids(&h, pid, &tids);
+	for (i = 0; !err && i < tids.nr; i++) {
+		/* A thread that exited since the scan has no affinity to lose. */
+		int e = get_mask(&h, tids.tid[i], mask);
+
+		if (e && e != -ESRCH)
+			err = e;
+		else if (!e && !same_mask(mask, target))
+			(*threads_off)++;
+	}
+	free(tids.tid);
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+int nl_pin_save_verified(int pid, uint64_t start, const struct nl_pin_opts *o,
+			 const struct nl_pin_verified *v, char *msg, size_t size)
+{
+	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	struct nl_pin_record rec;
+	int dirfd, err;
+
+	msg[0] = '\0';
+	dirfd = nl_pin_dir_open(dir, false, msg, size);
+	if (dirfd < 0)
+		return dirfd;
+	err = nl_pin_record_load(dirfd, pid, &rec, msg, size);
+	if (err) {
+		close(dirfd);
+		return err;
+	}
+	if (rec.start == start) {
+		rec.verified = *v;
+		err = nl_pin_record_save(dirfd, &rec);
+	} else {
+		err = -ESRCH; /* the record is of another process now */
+	}
+	nl_pin_record_free(&rec);
+	close(dirfd);
 	return err;
 }
 

@@ -21,6 +21,7 @@
 #include "advisor.h"
 #include "cgroup.h"
 #include "log.h"
+#include "pin_record.h"
 #include "snapshot.h"
 
 #define NL_PIN_STATE_DIR "/run/numalens"
@@ -120,6 +121,7 @@ struct nl_pin_result {
 	int passes;	     /* scans of /proc/PID/task */
 	bool kept_record;    /* an earlier pin's saved affinity was kept */
 	char state_path[300];
+	uint64_t start;		   /* the process's start time (clock ticks) */
 	char before[256];	   /* the main thread's affinity before */
 	long pages_not_moved;	   /* migrate_pages(2)'s count; -1 when no migration */
 	uint64_t bytes_off_before; /* resident bytes off the target nodes, before */
@@ -128,6 +130,19 @@ struct nl_pin_result {
 
 int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
 		 const struct nl_pin_opts *o, struct nl_pin_result *res);
+
+/*
+ * After a pin to target: pid's start time now, and how many of its threads
+ * no longer have target (set by something else since). 0, -ESRCH when no
+ * process has the pid, or another negative errno. Through o's hooks.
+ */
+int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		     int *threads_off);
+/* Adds what verify found to the record of pid (started at start): 0, -ESRCH
+ * when the record is another process's, or what loading or saving said
+ * (msg says why when it is not to be trusted). */
+int nl_pin_save_verified(int pid, uint64_t start, const struct nl_pin_opts *o,
+			 const struct nl_pin_verified *v, char *msg, size_t size);
 
 struct nl_unpin_result {
 	enum nl_pin_refusal refusal;
