@@ -599,11 +599,23 @@ int cmd_pin(int argc, char **argv)
 		nl_format_bytes(res.bytes_off_after, after, sizeof(after));
 		if (err)
 			printf("memory: %s\n", res.message);
+		else if (res.check_err)
+			printf("memory: %s was off the target before; where its pages are now "
+			       "could not be read (numa_maps: %s); migrate_pages says %ld page%s "
+			       "could not move\n",
+			       before, strerror(-res.check_err), res.pages_not_moved,
+			       res.pages_not_moved == 1 ? "" : "s");
 		else
-			printf("memory: %s was off the target before, %s after; %ld page%s could "
-			       "not move\n",
+			printf("memory: %s was off the target before, %s after (where numa_maps "
+			       "finds its pages); %ld page%s could not move\n",
 			       before, after, res.pages_not_moved,
 			       res.pages_not_moved == 1 ? "" : "s");
+		/* The syscall's count is not where the pages are: say when they differ. */
+		if (!err && !res.check_err && res.bytes_off_after && !res.pages_not_moved)
+			printf("memory: migrate_pages counted every page moved, yet %s is still "
+			       "on node%s %s\n",
+			       after, __builtin_popcountll(res.nodes_off_after) > 1 ? "s" : "",
+			       nl_nodes_to_list(res.nodes_off_after, cur, sizeof(cur)));
 	}
 	ret = err ? NL_EXIT_FAILURE : NL_EXIT_OK;
 	if (verify_s > 0 && nl_stop) {
