@@ -240,8 +240,15 @@ static void test_to_record(void **state)
 	assert_int_equal(rec.target_bytes[1], 100 << 20);
 	assert_int_equal(rec.latency[0], 310);
 	assert_int_equal(rec.latency[1], 121);
-	/* Gone: nothing measured after but the result. */
+	/* Gone: nothing measured after but the result, whether the window
+	 * after saw it (a zombie) or not. */
+	in.start_end = 0;
+	nl_verify_decide(&in, &o, &out);
+	nl_verify_to_record(&in, &out, 2.5, &rec);
+	assert_int_equal(rec.result, NL_VERIFY_GONE);
+	assert_false(rec.has_remote || rec.has_cpu || rec.has_memory || rec.has_latency);
 	a.seen = false;
+	in.start_end = START;
 	nl_verify_decide(&in, &o, &out);
 	nl_verify_to_record(&in, &out, 2.5, &rec);
 	assert_int_equal(rec.result, NL_VERIFY_GONE);

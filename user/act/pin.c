@@ -651,13 +651,18 @@ int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *
 {
 	struct nl_pin_hooks h = hooks_of(o);
 	struct nl_tids tids = { 0 };
+	struct nl_proc_stat st;
 	uint64_t mask[NL_CPU_WORDS];
 	size_t i;
-	int err = start_of(pid, start, NULL, 0);
+	int err = nl_proc_stat_read(pid, &st);
 
 	*threads_off = 0;
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
+	/* A zombie has exited: its parent has not reaped it yet. */
+	if (st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	*start = st.starttime_ticks;
 	err = list_tids(&h, pid, &tids);
 	for (i = 0; !err && i < tids.nr; i++) {
 		/* A thread that exited since the scan has no affinity to lose. */

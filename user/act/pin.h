@@ -145,7 +145,8 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 /*
  * After a pin to target: pid's start time now, and how many of its threads
  * no longer have target (set by something else since). 0, -ESRCH when no
- * process has the pid, or another negative errno. Through o's hooks.
+ * process has the pid or it has exited (a zombie), or another negative
+ * errno. Through o's hooks.
  */
 int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
 		     int *threads_off);

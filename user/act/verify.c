@@ -147,13 +147,14 @@ void nl_verify_to_record(const struct nl_verify_input *in, const struct nl_verif
 	memset(rec, 0, sizeof(*rec));
 	rec->result = out->result;
 	rec->window_ms = seconds * 1000 >= 1 ? (uint64_t)llround(seconds * 1000) : 1;
-	if (out->compared) {
+	if (out->compared && out->result != NL_VERIFY_GONE) {
 		rec->has_remote = true;
 		rec->source = out->source;
 		rec->remote_ppm[0] = micro(out->remote_before);
 		rec->remote_ppm[1] = micro(out->remote_after);
 	}
-	if (!a->seen)
+	/* Of a process that is gone, what was seen after is not its own. */
+	if (out->result == NL_VERIFY_GONE)
 		return;
 	rec->has_cpu = true;
 	rec->cpu_micro[0] = micro(b->cpu_rate);

@@ -205,6 +205,8 @@ static void print_verified(const struct nl_verify_input *in, const struct nl_ver
 	char nl[64], what[80], mb[32], ma[32];
 
 	printf("verified: %s: %s\n", nl_verify_result_name(out->result), out->reason);
+	if (out->result == NL_VERIFY_GONE)
+		return;
 	if (out->compared) {
 		printf("  %-14s %.2f -> %.2f (%s", "remote share", out->remote_before,
 		       out->remote_after, nl_source_name(out->source));
@@ -213,8 +215,6 @@ static void print_verified(const struct nl_verify_input *in, const struct nl_ver
 			       nl_source_name(b->source));
 		printf(")\n");
 	}
-	if (!a->seen)
-		return;
 	print_pair("CPU rate", b->cpu_rate, a->cpu_rate, " CPUs");
 	if (b->mem_known && a->mem_known) {
 		nl_format_bytes(b->target_bytes, mb, sizeof(mb));
@@ -307,6 +307,7 @@ int cmd_pin(int argc, char **argv)
 	struct nl_verify_opts vo;
 	struct nl_verify_sample before;
 	double duration = 3, verify_s = 0;
+	bool verify_thresholds = false;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
 	char msg[512], list[256], cur[256], undo[PATH_MAX + 64];
 	size_t threads = 0;
@@ -374,6 +375,7 @@ int cmd_pin(int argc, char **argv)
 			break;
 		case OPT_VERIFY_GAIN:
 		case OPT_VERIFY_MAX_SLOWDOWN:
+			verify_thresholds = true;
 			if (nl_parse_number(optarg,
 					    opt == OPT_VERIFY_GAIN ? "--verify-gain" :
 								     "--verify-max-slowdown",
@@ -401,6 +403,12 @@ int cmd_pin(int argc, char **argv)
 	}
 	if (have_cpus && !auto_node) {
 		nl_usage_err("--cpus and --node name the target twice: give one of them");
+		ret = NL_EXIT_USAGE;
+		goto out;
+	}
+	if (verify_thresholds && !verify_s) {
+		nl_usage_err("--verify-gain and --verify-max-slowdown are thresholds of --verify: "
+			     "add --verify SECONDS");
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
@@ -621,7 +629,9 @@ int cmd_pin(int argc, char **argv)
 	if (verify_s > 0 && nl_stop) {
 		nl_err("stopped by %s: the change stays, not verified", signal_name(nl_stop));
 		ret = 128 + nl_stop;
-	} else if (verify_s > 0 && !err) {
+	} else if (verify_s > 0 && err) {
+		printf("not verified: the change did not finish\n");
+	} else if (verify_s > 0) {
 		struct verify_ctx c = {
 			.agent = agent, .nodes = adv.nodes, .cpus = adv.cpus, .popts = &popts
 		};
