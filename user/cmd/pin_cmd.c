@@ -193,11 +193,6 @@ static int state_now(int pid, uint64_t *start, int *threads_off, void *ctx)
 	return nl_pin_state_now(pid, c->cpus, c->popts, start, threads_off);
 }
 
-static void print_pair(const char *what, double before, double after, const char *unit)
-{
-	printf("  %-14s %.2f -> %.2f%s\n", what, before, after, unit);
-}
-
 static void print_verified(const struct nl_verify_input *in, const struct nl_verify_outcome *out,
 			   uint64_t nodes)
 {
@@ -215,7 +210,7 @@ static void print_verified(const struct nl_verify_input *in, const struct nl_ver
 			       nl_source_name(b->source));
 		printf(")\n");
 	}
-	print_pair("CPU rate", b->cpu_rate, a->cpu_rate, " CPUs");
+	printf("  %-14s %.2f -> %.2f CPUs\n", "CPU rate", b->cpu_rate, a->cpu_rate);
 	if (b->mem_known && a->mem_known) {
 		nl_format_bytes(b->target_bytes, mb, sizeof(mb));
 		nl_format_bytes(a->target_bytes, ma, sizeof(ma));
