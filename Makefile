@@ -127,10 +127,11 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c tests/bpf/helpers.h $(LIB_OBJS) | $(BUILD)/t
 
 # The parsers, the untrusted-bytes cleaning they call, the label escaper,
 # the pin record (fuzz_untrusted.c also checks what json-c makes of it) and
-# the shell quoting of suggested commands.
+# the shell quoting of suggested commands (sources.c: the record names a source).
 FUZZ_LIB_SRCS := user/kernel/procfs.c user/base/untrusted.c user/export/export_text.c \
 	user/act/pin_record.c user/base/shquote.c user/kernel/sysstate.c user/kernel/cgroup.c \
-	user/export/export_cgroup.c user/kernel/pmu.c user/kernel/privs.c
+	user/export/export_cgroup.c user/kernel/pmu.c user/kernel/privs.c \
+	user/collect/sources.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/model.h $(USER_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)

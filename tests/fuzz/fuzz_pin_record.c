@@ -26,7 +26,8 @@ static void same(const struct nl_pin_record *a, const struct nl_pin_record *b)
 	if (a->pid != b->pid || a->start != b->start || strcmp(a->comm, b->comm) ||
 	    memcmp(a->target, b->target, sizeof(a->target)) ||
 	    memcmp(a->original, b->original, sizeof(a->original)) ||
-	    a->moved_from != b->moved_from || a->moved_to != b->moved_to || a->nr != b->nr)
+	    a->moved_from != b->moved_from || a->moved_to != b->moved_to || a->nr != b->nr ||
+	    memcmp(&a->verified, &b->verified, sizeof(a->verified)))
 		abort();
 	for (i = 0; i < a->nr; i++)
 		if (a->t[i].tid != b->t[i].tid ||

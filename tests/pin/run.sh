@@ -1,9 +1,9 @@
 #!/bin/bash
 # numalens pin and unpin on the host (make pin-test): the dry run, pin
 # --apply and unpin of a multi-threaded process whose threads keep appearing
-# while it is pinned (every thread's affinity read back with taskset), and
-# each refusal with its message, its exit status and nothing changed: a
-# kernel thread, pid 1, numalens itself, a vanished pid, a pid reused by
+# while it is pinned (every thread's affinity read back with taskset), pin
+# --verify (no gain on one node, undone, gone), and each refusal with its
+# message, its exit status and nothing changed: a kernel thread, pid 1, numalens itself, a vanished pid, a pid reused by
 # another process (unpin leaves it alone), a cpuset that forbids the target
 # (a test cgroup), a Kubernetes pod, EPERM without CAP_SYS_NICE (setpriv).
 # The host has one NUMA node, so the target is a subset of its CPUs
@@ -200,6 +200,44 @@ check "pin --migrate-memory: exit 0" status_is 0
 check "pin --migrate-memory: reports the pages that could not move" stdout_has "0 pages could not move"
 check "pin --migrate-memory: the record names no move (nothing was off the node)" bash -c "! grep -q '^migrated' '$state/$P.pin'"
 run "$nl" unpin "$P"
+
+# --verify on one node: nothing to gain (no remote share before or after),
+# and its busy threads squeezed onto one CPU may run slower: said, kept in
+# the record, exit 7.
+run "$nl" pin "$P" --cpus 1 --apply --verify 1
+check "pin --verify on one node: exit 7, no gain or slower" \
+	bash -c "[ $status -eq 7 ] && grep -Eq '^verified: (no_gain|slower): ' '$out/stdout'"
+check "pin --verify: the record keeps the result" \
+	grep -Eqx 'verified (no_gain|slower) 1000' "$state/$P.pin"
+run "$nl" unpin "$P"
+# pin --verify in the background (into stdout, stderr and status): once
+# its window after has begun, runs the command given.
+verify_while() {
+	local pid=$1 v
+	shift
+	"$nl" pin "$pid" --cpus 1 --apply --verify 2 >"$out/stdout" 2>"$out/stderr" &
+	v=$!
+	for _ in $(seq 400); do
+		grep -q 'verifying: watching' "$out/stderr" && break
+		sleep 0.05
+	done
+	"$@"
+	wait "$v"
+	status=$?
+}
+
+# A change undone by someone else in the window.
+verify_while "$P" taskset -a -p -c 0 "$P" >/dev/null
+check "pin --verify, the affinity changed in the window: undone, exit 7" \
+	bash -c "[ $status -eq 7 ] && grep -q '^verified: undone: ' '$out/stdout'"
+run "$nl" unpin "$P"
+taskset -a -p -c "$all" "$P" >/dev/null
+# A process that exits in the window.
+wl_start short --threads 1 --size 8 --seconds 0 || give_up
+verify_while "$WPID" kill "$WPID"
+check "pin --verify, the process exits in the window: gone, exit 7" \
+	bash -c "[ $status -eq 7 ] && grep -q '^verified: gone: pid $WPID exited' '$out/stdout'"
+check "pin --verify, gone: the record says so" grep -qx 'verified gone 2000' "$state/$WPID.pin"
 
 # The undo line quotes a state directory the shell would split, and works as printed.
 mkdir -p "$out/state dir"

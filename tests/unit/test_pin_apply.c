@@ -623,6 +623,37 @@ static void test_unpin_refuses_injected_line(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* Where the pages are, from a fake numa_maps: what migrate_pages counted
+ * does not enter it. */
+static int fake_numa_maps(int pid, struct nl_numa_maps *m, void *ctx)
+{
+	const uint64_t *per_node = ctx;
+
+	memset(m, 0, sizeof(*m));
+	if (pid != 1234)
+		return -ENOENT;
+	memcpy(m->node_bytes, per_node, 4 * sizeof(*per_node));
+	return 0;
+}
+
+static void test_pages_off_target(void **state)
+{
+	/* 10 MiB left on node 0, none on 1, 1 MiB on 3; the target is 1-2. */
+	uint64_t per_node[4] = { 10 << 20, 0, 50 << 20, 1 << 20 }, off, nodes;
+	struct nl_pin_hooks h = { .numa_maps = fake_numa_maps, .ctx = per_node };
+
+	assert_int_equal(nl_pin_pages_off(1234, 0x6, &h, &off, &nodes), 0);
+	assert_int_equal(off, 11 << 20);
+	assert_int_equal(nodes, 0x9);
+	/* Everything on the target. */
+	assert_int_equal(nl_pin_pages_off(1234, 0xf, &h, &off, &nodes), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(nodes, 0);
+	/* Unreadable: the error, and nothing counted. */
+	assert_int_equal(nl_pin_pages_off(99, 0x6, &h, &off, &nodes), -ENOENT);
+	assert_int_equal(off, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +677,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_does_not_follow_tmp_symlink, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unpin_refuses_injected_line, setup, teardown),
+		cmocka_unit_test(test_pages_off_target),
 	};
 
 	return cmocka_run_group_tests_name("pin_apply", tests, NULL, NULL);

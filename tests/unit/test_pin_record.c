@@ -41,6 +41,7 @@ static void expect_same(const struct nl_pin_record *a, const struct nl_pin_recor
 	assert_memory_equal(a->original, b->original, sizeof(a->original));
 	assert_int_equal(a->moved_from, b->moved_from);
 	assert_int_equal(a->moved_to, b->moved_to);
+	assert_memory_equal(&a->verified, &b->verified, sizeof(a->verified));
 	assert_int_equal(a->nr, b->nr);
 	for (i = 0; i < a->nr; i++) {
 		assert_int_equal(a->t[i].tid, b->t[i].tid);
@@ -170,6 +171,20 @@ static void test_reader_refuses(void **state)
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "migrated 0 64\n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "thread 0 0-1\n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "thread 77\n",
+		/* What verify found: after its verified line, in the writer's form. */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "cpu 1 2\nverified gain 1000\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified none 1000\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified better 1000\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 0\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\nverified gain 1\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL
+		"verified gain 1\nremote placement 1000001 0\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\nremote scheduler 1 0\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\nremote placement 1\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\ncpu 00 1\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\ncpu 1 2 3\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\nlatency -1 2\n",
 	};
 	struct nl_pin_record r;
 	size_t i;
@@ -197,6 +212,55 @@ static void test_reader_accepts(void **state)
 	nl_pin_record_free(&r);
 }
 
+/* What pin --verify adds comes back as written, zeros included; a record
+ * without it reads as not verified. */
+static void test_verified_round_trip(void **state)
+{
+	struct nl_pin_record r;
+	char *text;
+
+	sample(&r, "db");
+	r.verified.result = NL_VERIFY_GAIN;
+	r.verified.window_ms = 5000;
+	r.verified.has_remote = r.verified.has_cpu = true;
+	r.verified.has_memory = r.verified.has_latency = true;
+	r.verified.source = NL_SRC_HINT_FAULTS;
+	r.verified.remote_ppm[0] = 1000000;
+	r.verified.remote_ppm[1] = 0;
+	r.verified.cpu_micro[0] = 1980000;
+	r.verified.cpu_micro[1] = 2010000;
+	r.verified.target_bytes[0] = 0;
+	r.verified.target_bytes[1] = 139042816;
+	r.verified.latency[0] = 310;
+	r.verified.latency[1] = 121;
+	text = round_trip(&r);
+	assert_non_null(strstr(text,
+			       "original 0-1\nverified gain 5000\nremote hint_faults 1000000 0\n"
+			       "cpu 1980000 2010000\ntarget_memory 0 139042816\n"
+			       "latency 310 121\nthread 1234 0-1\n"));
+	free(text);
+	/* Gone: the result alone. */
+	memset(&r.verified, 0, sizeof(r.verified));
+	r.verified.result = NL_VERIFY_GONE;
+	r.verified.window_ms = 1;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\nverified gone 1\nthread"));
+	free(text);
+	/* The writer refuses what the reader would. */
+	r.verified.has_cpu = true;
+	r.verified.result = NL_VERIFY_NONE;
+	assert_int_equal(nl_pin_record_format(&r, &text, &(size_t){ 0 }), -EINVAL);
+	r.verified.result = NL_VERIFY_NO_GAIN;
+	r.verified.has_remote = true;
+	r.verified.remote_ppm[0] = 1000001;
+	assert_int_equal(nl_pin_record_format(&r, &text, &(size_t){ 0 }), -EINVAL);
+	memset(&r.verified, 0, sizeof(r.verified));
+	text = round_trip(&r);
+	assert_null(strstr(text, "verified"));
+	free(text);
+	nl_pin_record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_writer_refuses_what_reader_would),
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_reader_accepts),
+		cmocka_unit_test(test_verified_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("pin_record", tests, NULL, NULL);

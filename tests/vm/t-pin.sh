@@ -1,8 +1,9 @@
 # numalens pin and unpin on two nodes (CPUs 0-1 on node 0, 2-3 on node 1,
 # 1 GiB each): threads on node 0 with memory on node 1 are moved to node 1,
 # threads created during the apply included, and the diagnosis after shows
-# them local; unpin restores; --migrate-memory moves the pages to node 0; a
-# reused pid is left alone by unpin; refusals change nothing. Sourced by run.sh.
+# them local; pin --verify measures the change; unpin restores;
+# --migrate-memory moves the pages to node 0; a reused pid is left alone by
+# unpin; refusals change nothing. Sourced by run.sh.
 # shellcheck shell=bash disable=SC2034,SC2016
 
 T_NODES="0-1:1G 2-3:1G"
@@ -59,6 +60,18 @@ t_check() {
 		out_has "$d" pin-auto "plan: run its threads on node 1 (CPUs 2-3)"
 	pinned_check "$d" pin-auto "$AUTO" 2 2-3 1
 	check "pin (auto) --apply: every thread on 2-3 ($(aff_of "$d" auto))" aff_all "$d" auto 2-3
+
+	# pin --verify: from remote to local, measured; exit 0 says the gain held.
+	local shares
+	shares=$(sed -n 's/^  remote share *\([0-9.]*\) -> \([0-9.]*\) .*/\1 \2/p' "$d/pin-verify")
+	check "pin --verify: exit 0, the gain held ($(vm_v "$d" pin-verify.rc))" rc_is "$d" pin-verify 0
+	check "pin --verify: says gain ($(grep '^verified:' "$d/pin-verify"))" \
+		out_has "$d" pin-verify "verified: gain: the remote share went from"
+	check "pin --verify: remote share from above 0.9 (${shares% *})" num_ge "${shares% *}" 0.9
+	check "pin --verify: ... to below 0.1 (${shares#* })" num_le "${shares#* }" 0.1
+	check "pin --verify: the record keeps the result and the shares" \
+		bash -c "grep -qx 'verified gain 3000' '$d/verify-record' &&
+			grep -Eq '^remote placement [0-9]+ [0-9]+\$' '$d/verify-record'"
 
 	# 4 busy threads on node 0's 2 CPUs, memory on node 1: the load on node 1
 	# would be what it is on node 0 now, so both front ends plan node 1.

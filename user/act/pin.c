@@ -246,6 +246,11 @@ static int real_set(int tid, const uint64_t *mask, void *ctx)
 
 static int real_same(int pid, int pidfd, uint64_t start, void *ctx);
 
+static int real_numa_maps(int pid, struct nl_numa_maps *m, void *ctx)
+{
+	return nl_numa_maps_read(pid, 0, m);
+}
+
 /* The hooks of o, the real ones where it names none. */
 static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 {
@@ -261,6 +266,8 @@ static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 		h.set = real_set;
 	if (!h.same)
 		h.same = real_same;
+	if (!h.numa_maps)
+		h.numa_maps = real_numa_maps;
 	return h;
 }
 
@@ -336,18 +343,23 @@ static int real_same(int pid, int pidfd, uint64_t start, void *ctx)
 	return start_of(pid, &now, NULL, 0) || now != start ? -ESRCH : 0;
 }
 
-/* Resident bytes off the node set, from numa_maps. */
-static int bytes_off(int pid, uint64_t nodes, uint64_t *off)
+int nl_pin_pages_off(int pid, uint64_t nodes, const struct nl_pin_hooks *hooks, uint64_t *off,
+		     uint64_t *off_nodes)
 {
+	struct nl_pin_opts o = { .hooks = hooks };
+	struct nl_pin_hooks h = hooks_of(&o);
 	struct nl_numa_maps m;
-	int err = nl_numa_maps_read(pid, 0, &m), n;
+	int err = h.numa_maps(pid, &m, h.ctx), n;
 
+	*off = 0;
+	*off_nodes = 0;
 	if (err)
 		return err;
-	*off = 0;
 	for (n = 0; n < NL_MAX_NODES; n++)
-		if (!(nodes >> n & 1))
+		if (!(nodes >> n & 1) && m.node_bytes[n]) {
 			*off += m.node_bytes[n];
+			*off_nodes |= 1ull << n;
+		}
 	return 0;
 }
 
@@ -509,21 +521,13 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 
 	if (o && o->migrate) {
 		unsigned long from[2] = { 0 }, to[2] = { 0 };
-		struct nl_numa_maps maps;
-		uint64_t off = 0;
+		uint64_t off_nodes;
 		long left;
-		int n;
 
 		/* From every node holding some of it outside the target. */
 		from[0] = a->move_from;
-		if (!nl_numa_maps_read(pid, 0, &maps)) {
-			for (n = 0; n < NL_MAX_NODES; n++)
-				if (!(a->nodes >> n & 1) && maps.node_bytes[n]) {
-					from[0] |= 1ul << n;
-					off += maps.node_bytes[n];
-				}
-			res->bytes_off_before = off;
-		}
+		if (!nl_pin_pages_off(pid, a->nodes, &h, &res->bytes_off_before, &off_nodes))
+			from[0] |= off_nodes;
 		to[0] = a->nodes;
 		if (!from[0]) {
 			res->pages_not_moved = 0;
@@ -551,8 +555,8 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 			return err;
 		}
 		res->pages_not_moved = left;
-		if (!bytes_off(pid, a->nodes, &off))
-			res->bytes_off_after = off;
+		res->check_err = nl_pin_pages_off(pid, a->nodes, &h, &res->bytes_off_after,
+						  &res->nodes_off_after);
 	}
 done:
 	free(changed.tid);
@@ -633,11 +637,70 @@ int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice
 			     dir, strerror(-err));
 		}
 	} else {
+		res->start = start;
 		err = pin_threads(pid, start, comm, a, o, res, dirfd, pidfd);
 		close(dirfd);
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	return err;
+}
+
+int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		     int *threads_off)
+{
+	struct nl_pin_hooks h = hooks_of(o);
+	struct nl_tids tids = { 0 };
+	struct nl_proc_stat st;
+	uint64_t mask[NL_CPU_WORDS];
+	size_t i;
+	int err = nl_proc_stat_read(pid, &st);
+
+	*threads_off = 0;
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	/* A zombie has exited: its parent has not reaped it yet. */
+	if (st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	*start = st.starttime_ticks;
+	err = list_tids(&h, pid, &tids);
+	for (i = 0; !err && i < tids.nr; i++) {
+		/* A thread that exited since the scan has no affinity to lose. */
+		int e = get_mask(&h, tids.tid[i], mask);
+
+		if (e && e != -ESRCH)
+			err = e;
+		else if (!e && !same_mask(mask, target))
+			(*threads_off)++;
+	}
+	free(tids.tid);
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+int nl_pin_save_verified(int pid, uint64_t start, const struct nl_pin_opts *o,
+			 const struct nl_pin_verified *v, char *msg, size_t size)
+{
+	const char *dir = o && o->state_dir ? o->state_dir : NL_PIN_STATE_DIR;
+	struct nl_pin_record rec;
+	int dirfd, err;
+
+	msg[0] = '\0';
+	dirfd = nl_pin_dir_open(dir, false, msg, size);
+	if (dirfd < 0)
+		return dirfd;
+	err = nl_pin_record_load(dirfd, pid, &rec, msg, size);
+	if (err) {
+		close(dirfd);
+		return err;
+	}
+	if (rec.start == start) {
+		rec.verified = *v;
+		err = nl_pin_record_save(dirfd, &rec);
+	} else {
+		err = -ESRCH; /* the record is of another process now */
+	}
+	nl_pin_record_free(&rec);
+	close(dirfd);
 	return err;
 }
 

@@ -21,6 +21,8 @@
 #include "advisor.h"
 #include "cgroup.h"
 #include "log.h"
+#include "pin_record.h"
+#include "procfs.h"
 #include "snapshot.h"
 
 #define NL_PIN_STATE_DIR "/run/numalens"
@@ -102,6 +104,9 @@ struct nl_pin_hooks {
 	 * (what was applied is then undone). The real one: the pidfd's process
 	 * alive, and /proc/PID/stat's start time the same. */
 	int (*same)(int pid, int pidfd, uint64_t start, void *ctx);
+	/* Where pid's pages are, to check what migrate_pages(2) did rather
+	 * than trust its count. The real one: /proc/PID/numa_maps. */
+	int (*numa_maps)(int pid, struct nl_numa_maps *m, void *ctx);
 	void *ctx;
 };
 
@@ -120,14 +125,36 @@ struct nl_pin_result {
 	int passes;	     /* scans of /proc/PID/task */
 	bool kept_record;    /* an earlier pin's saved affinity was kept */
 	char state_path[300];
+	uint64_t start;		   /* the process's start time (clock ticks) */
 	char before[256];	   /* the main thread's affinity before */
 	long pages_not_moved;	   /* migrate_pages(2)'s count; -1 when no migration */
 	uint64_t bytes_off_before; /* resident bytes off the target nodes, before */
-	uint64_t bytes_off_after;  /* ... and after */
+	uint64_t bytes_off_after;  /* ... and after, where its pages are (not the count) */
+	uint64_t nodes_off_after;  /* the nodes holding them */
+	int check_err;		   /* why where they are could not be read (0: it was) */
 };
+
+/* Resident bytes of pid off nodes, and the nodes holding them, read with
+ * h's numa_maps (NULL h or member: the real one). 0 or a negative errno. */
+int nl_pin_pages_off(int pid, uint64_t nodes, const struct nl_pin_hooks *h, uint64_t *off,
+		     uint64_t *off_nodes);
 
 int nl_pin_apply(int pid, const struct nl_proc_limits *l, const struct nl_advice *a,
 		 const struct nl_pin_opts *o, struct nl_pin_result *res);
+
+/*
+ * After a pin to target: pid's start time now, and how many of its threads
+ * no longer have target (set by something else since). 0, -ESRCH when no
+ * process has the pid or it has exited (a zombie), or another negative
+ * errno. Through o's hooks.
+ */
+int nl_pin_state_now(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		     int *threads_off);
+/* Adds what verify found to the record of pid (started at start): 0, -ESRCH
+ * when the record is another process's, or what loading or saving said
+ * (msg says why when it is not to be trusted). */
+int nl_pin_save_verified(int pid, uint64_t start, const struct nl_pin_opts *o,
+			 const struct nl_pin_verified *v, char *msg, size_t size);
 
 struct nl_unpin_result {
 	enum nl_pin_refusal refusal;

@@ -52,6 +52,16 @@ void nl_pin_record_free(struct nl_pin_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static const char *const result_names[NL_VERIFY_MAX] = {
+	[NL_VERIFY_NONE] = "none",     [NL_VERIFY_GAIN] = "gain", [NL_VERIFY_NO_GAIN] = "no_gain",
+	[NL_VERIFY_SLOWER] = "slower", [NL_VERIFY_GONE] = "gone", [NL_VERIFY_UNDONE] = "undone",
+};
+
+const char *nl_verify_result_name(enum nl_verify_result r)
+{
+	return r < NL_VERIFY_MAX ? result_names[r] : "unknown";
+}
+
 /* ---- writing ---- */
 
 struct buf {
@@ -106,14 +116,23 @@ static bool mask_empty(const uint64_t *mask, size_t words)
 	return true;
 }
 
+static bool verified_representable(const struct nl_pin_verified *v)
+{
+	if (v->result == NL_VERIFY_NONE)
+		return !v->has_remote && !v->has_cpu && !v->has_memory && !v->has_latency;
+	return v->result < NL_VERIFY_MAX && v->window_ms &&
+	       (!v->has_remote || (v->source <= NL_SRC_PLACEMENT && v->remote_ppm[0] <= 1000000 &&
+				   v->remote_ppm[1] <= 1000000));
+}
+
 /* Whether the reader would take r back as it is. */
 static bool representable(const struct nl_pin_record *r)
 {
 	size_t i, j;
 
-	if (r->pid <= 0 || !r->start || !memchr(r->comm, '\0', sizeof(r->comm)) ||
-	    mask_empty(r->target, NL_CPU_WORDS) || mask_empty(r->original, NL_CPU_WORDS) ||
-	    !r->moved_from != !r->moved_to)
+	if (r->pid <= 0 || !verified_representable(&r->verified) || !r->start ||
+	    !memchr(r->comm, '\0', sizeof(r->comm)) || mask_empty(r->target, NL_CPU_WORDS) ||
+	    mask_empty(r->original, NL_CPU_WORDS) || !r->moved_from != !r->moved_to)
 		return false;
 	for (i = 0; i < r->nr; i++) {
 		if (r->t[i].tid <= 0 || mask_empty(r->t[i].mask, NL_CPU_WORDS))
@@ -123,6 +142,27 @@ static bool representable(const struct nl_pin_record *r)
 				return false;
 	}
 	return true;
+}
+
+static void put_pair(struct buf *b, const char *key, const uint64_t *v)
+{
+	put(b, "%s %llu %llu\n", key, (unsigned long long)v[0], (unsigned long long)v[1]);
+}
+
+static void put_verified(struct buf *b, const struct nl_pin_verified *v)
+{
+	if (v->result == NL_VERIFY_NONE)
+		return;
+	put(b, "verified %s %llu\n", result_names[v->result], (unsigned long long)v->window_ms);
+	if (v->has_remote)
+		put(b, "remote %s %llu %llu\n", nl_source_name(v->source),
+		    (unsigned long long)v->remote_ppm[0], (unsigned long long)v->remote_ppm[1]);
+	if (v->has_cpu)
+		put_pair(b, "cpu", v->cpu_micro);
+	if (v->has_memory)
+		put_pair(b, "target_memory", v->target_bytes);
+	if (v->has_latency)
+		put_pair(b, "latency", v->latency);
 }
 
 int nl_pin_record_format(const struct nl_pin_record *r, char **text, size_t *len)
@@ -159,6 +199,7 @@ int nl_pin_record_format(const struct nl_pin_record *r, char **text, size_t *len
 		    nl_bits_to_list(&r->moved_from, NL_MAX_NODES, from, sizeof(from)),
 		    nl_bits_to_list(&r->moved_to, NL_MAX_NODES, to, sizeof(to)));
 	}
+	put_verified(&b, &r->verified);
 	for (i = 0; i < r->nr; i++)
 		put(&b, "thread %d %s\n", r->t[i].tid,
 		    nl_bits_to_list(r->t[i].mask, NL_MAX_CPUS, list, LIST_MAX));
@@ -275,8 +316,76 @@ static bool two_words(const char *val, size_t vlen, size_t *alen, const char **b
 	return true;
 }
 
-enum { K_PID = 1, K_START = 2, K_COMM = 4, K_TARGET = 8, K_ORIGINAL = 16, K_MIGRATED = 32 };
+/* A number as parse_number takes it, or exactly "0". */
+static bool parse_count(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	if (n == 1 && s[0] == '0') {
+		*out = 0;
+		return true;
+	}
+	return parse_number(s, n, max, out);
+}
+
+/* "BEFORE AFTER", two counts up to max. */
+static bool parse_pair(const char *val, size_t vlen, uint64_t max, uint64_t *v)
+{
+	const char *b;
+	size_t alen, blen;
+
+	return two_words(val, vlen, &alen, &b, &blen) && parse_count(val, alen, max, &v[0]) &&
+	       parse_count(b, blen, max, &v[1]);
+}
+
+enum {
+	K_PID = 1,
+	K_START = 2,
+	K_COMM = 4,
+	K_TARGET = 8,
+	K_ORIGINAL = 16,
+	K_MIGRATED = 32,
+	K_VERIFIED = 64,
+	K_REMOTE = 128,
+	K_CPU = 256,
+	K_MEMORY = 512,
+	K_LATENCY = 1024,
+};
 #define K_NEEDED (K_PID | K_START | K_COMM | K_TARGET | K_ORIGINAL)
+
+/* verified RESULT WINDOW_MS */
+static bool parse_verified(const char *val, size_t vlen, struct nl_pin_verified *v)
+{
+	const char *rest;
+	size_t alen, rlen;
+	int i;
+
+	if (!two_words(val, vlen, &alen, &rest, &rlen) ||
+	    !parse_number(rest, rlen, UINT64_MAX, &v->window_ms))
+		return false;
+	for (i = NL_VERIFY_NONE + 1; i < NL_VERIFY_MAX; i++)
+		if (strlen(result_names[i]) == alen && !memcmp(val, result_names[i], alen)) {
+			v->result = i;
+			return true;
+		}
+	return false;
+}
+
+/* remote SOURCE BEFORE AFTER */
+static bool parse_remote(const char *val, size_t vlen, struct nl_pin_verified *v)
+{
+	const char *rest;
+	size_t alen, rlen;
+	int i;
+
+	if (!two_words(val, vlen, &alen, &rest, &rlen) ||
+	    !parse_pair(rest, rlen, 1000000, v->remote_ppm))
+		return false;
+	for (i = 0; i <= NL_SRC_PLACEMENT; i++)
+		if (strlen(nl_source_name(i)) == alen && !memcmp(val, nl_source_name(i), alen)) {
+			v->source = i;
+			return v->has_remote = true;
+		}
+	return false;
+}
 
 /* One line (without its newline): 0, or -EINVAL. */
 static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsigned int *seen,
@@ -304,15 +413,23 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 			return -EINVAL;
 		return nl_pin_record_add(r, (int)v, mask) ? -EINVAL : 0;
 	}
-	key = IS("pid")	     ? K_PID :
-	      IS("start")    ? K_START :
-	      IS("comm")     ? K_COMM :
-	      IS("target")   ? K_TARGET :
-	      IS("original") ? K_ORIGINAL :
-	      IS("migrated") ? K_MIGRATED :
-			       0;
+	key = IS("pid")		  ? K_PID :
+	      IS("start")	  ? K_START :
+	      IS("comm")	  ? K_COMM :
+	      IS("target")	  ? K_TARGET :
+	      IS("original")	  ? K_ORIGINAL :
+	      IS("migrated")	  ? K_MIGRATED :
+	      IS("verified")	  ? K_VERIFIED :
+	      IS("remote")	  ? K_REMOTE :
+	      IS("cpu")		  ? K_CPU :
+	      IS("target_memory") ? K_MEMORY :
+	      IS("latency")	  ? K_LATENCY :
+				    0;
 #undef IS
 	if (!key || (*seen & key))
+		return -EINVAL;
+	/* What verify found comes after the line that says it verified. */
+	if (key > K_VERIFIED && !(*seen & K_VERIFIED))
 		return -EINVAL;
 	*seen |= key;
 	switch (key) {
@@ -329,6 +446,19 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 		return parse_list(val, vlen, r->target, NL_MAX_CPUS, scratch) ? 0 : -EINVAL;
 	case K_ORIGINAL:
 		return parse_list(val, vlen, r->original, NL_MAX_CPUS, scratch) ? 0 : -EINVAL;
+	case K_VERIFIED:
+		return parse_verified(val, vlen, &r->verified) ? 0 : -EINVAL;
+	case K_REMOTE:
+		return parse_remote(val, vlen, &r->verified) ? 0 : -EINVAL;
+	case K_CPU:
+		r->verified.has_cpu = true;
+		return parse_pair(val, vlen, UINT64_MAX, r->verified.cpu_micro) ? 0 : -EINVAL;
+	case K_MEMORY:
+		r->verified.has_memory = true;
+		return parse_pair(val, vlen, UINT64_MAX, r->verified.target_bytes) ? 0 : -EINVAL;
+	case K_LATENCY:
+		r->verified.has_latency = true;
+		return parse_pair(val, vlen, UINT64_MAX, r->verified.latency) ? 0 : -EINVAL;
 	default: /* K_MIGRATED: FROM TO */
 		if (!two_words(val, vlen, &alen, &rest, &rlen) ||
 		    !parse_list(val, alen, &r->moved_from, NL_MAX_NODES, scratch) ||

@@ -6,10 +6,15 @@
  * Format: lines "KEY VALUE\n", one space between, nothing else on the line;
  * lines starting with '#' are comments. Keys: pid, start, comm, target,
  * original (once each), migrated FROM TO (at most once), thread TID LIST
- * (once per tid). Numbers are decimal without sign or leading zero, CPU
- * and node lists are in the kernel's canonical form ("0-3,8"), and comm is
- * escaped: every byte outside '!'..'~', and the backslash, is written as
- * \xHH, so no byte of a process's name can end its line or start another.
+ * (once per tid); what `pin --verify` found, at most once each and only
+ * after a line verified RESULT WINDOW_MS: remote SOURCE BEFORE AFTER (in
+ * millionths), cpu BEFORE AFTER (millionths of a CPU), target_memory
+ * BEFORE AFTER (bytes), latency BEFORE AFTER (mean sample weight).
+ * Numbers are decimal without sign or leading zero (the BEFORE and AFTER
+ * above may be 0), CPU and node lists are in the kernel's canonical form
+ * ("0-3,8"), and comm is escaped: every byte outside '!'..'~', and the
+ * backslash, is written as \xHH, so no byte of a process's name can end
+ * its line or start another.
  * The reader takes exactly what the writer writes and refuses the rest.
  *
  * Trust: a record tells unpin which affinity to set on a process, so it is
@@ -23,10 +28,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "sources.h"
 #include "topology.h"
 
 /* A record larger than this is refused (10,000 threads take ~200 KiB). */
 #define NL_PIN_RECORD_MAX (64u << 20)
+
+/* What `pin --verify` concluded (verify.h decides). */
+enum nl_verify_result {
+	NL_VERIFY_NONE,	   /* not verified */
+	NL_VERIFY_GAIN,	   /* the remote share dropped by at least the gain asked */
+	NL_VERIFY_NO_GAIN, /* it did not (or no source measured both windows) */
+	NL_VERIFY_SLOWER,  /* the CPU rate fell by more than the slowdown allowed */
+	NL_VERIFY_GONE,	   /* the process exited, or its pid was reused, meanwhile */
+	NL_VERIFY_UNDONE,  /* its threads' affinity is no longer what pin set */
+	NL_VERIFY_MAX,
+};
+
+const char *nl_verify_result_name(enum nl_verify_result r);
+
+/* Before and after, each [0] and [1], in the record's integer units. */
+struct nl_pin_verified {
+	enum nl_verify_result result; /* NL_VERIFY_NONE: the other fields are 0 */
+	uint64_t window_ms;
+	bool has_remote, has_cpu, has_memory, has_latency;
+	enum nl_source_id source; /* of the remote share compared */
+	uint64_t remote_ppm[2];
+	uint64_t cpu_micro[2];
+	uint64_t target_bytes[2];
+	uint64_t latency[2];
+};
 
 struct nl_pin_thread {
 	int tid;
@@ -42,6 +73,7 @@ struct nl_pin_record {
 	uint64_t moved_from, moved_to;	 /* nodes; both 0 when no pages moved */
 	struct nl_pin_thread *t;	 /* each thread's affinity before */
 	size_t nr, cap;
+	struct nl_pin_verified verified; /* what pin --verify found */
 };
 
 struct nl_pin_thread *nl_pin_record_find(struct nl_pin_record *r, int tid);

@@ -14,6 +14,7 @@ enum nl_exit {
 	NL_EXIT_KERNEL = 4,    /* kernel without BTF or a needed tracepoint */
 	NL_EXIT_NO_PID = 5,    /* a --pid that does not exist */
 	NL_EXIT_REFUSED = 6,   /* pin/unpin refused: kernel thread, pid 1, a cpuset... */
+	NL_EXIT_NO_GAIN = 7,   /* pin --verify: the change did not hold a gain */
 };
 
 extern int nl_verbose;

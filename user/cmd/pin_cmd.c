@@ -24,13 +24,17 @@
 #include "options.h"
 #include "pin.h"
 #include "procfs.h"
+#include "verify.h"
 
 #define SAMPLE_S 0.25
+
+enum { OPT_VERIFY = 0x200, OPT_VERIFY_GAIN, OPT_VERIFY_MAX_SLOWDOWN };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: numalens pin PID [--node N|auto] [--cpus LIST] [--migrate-memory] [--apply]\n"
+		"                      [--verify SECONDS]\n"
 		"       numalens unpin PID\n"
 		"\n"
 		"pin moves a running process's threads to a node's CPUs and, with\n"
@@ -47,15 +51,23 @@ static void usage(FILE *f)
 		"                          with auto, needed to carry out a plan that moves pages\n"
 		"  -a, --apply             do it (default: a dry run)\n"
 		"  -f, --force             pin a process in a Kubernetes pod anyway\n"
-		"  -d, --duration SECONDS  how long auto watches (default 3)\n" NL_THRESHOLD_OPTIONS_HELP
+		"  -d, --duration SECONDS  how long auto watches (default 3)\n"
+		"      --verify SECONDS    after --apply, measure the process again for SECONDS\n"
+		"                          and compare: remote share, CPU rate, memory on the\n"
+		"                          target, load latency; saved in the record. With --node\n"
+		"                          or --cpus the window before is as long\n"
+		"      --verify-gain R     a gain is a remote share lower by R (default 0.2)\n"
+		"      --verify-max-slowdown R\n"
+		"                          slower: the CPU rate fell by more than R (default 0.1)\n" NL_THRESHOLD_OPTIONS_HELP
 			NL_AGENT_OPTIONS_HELP "  -v, --verbose           more messages\n"
 		"\n"
 		"Refused, with nothing changed: kernel threads, numalens itself, pid 1, processes\n"
 		"in Kubernetes pods (unless --force), another user's process without CAP_SYS_NICE,\n"
 		"and targets its cpuset does not allow.\n"
 		"\n"
-		"Exit status: 0 done (or nothing to do), 2 bad usage or target, 3 missing\n"
-		"privileges, 5 no such process, 6 refused, 1 other failures; 130, 143 or 129\n"
+		"Exit status: 0 done (or nothing to do; with --verify: a gain held), 2 bad usage\n"
+		"or target, 3 missing privileges, 5 no such process, 6 refused, 7 --verify found\n"
+		"no gain (no_gain, slower, undone or gone), 1 other failures; 130, 143 or 129\n"
 		"stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP before the change, nothing\n"
 		"changed (a signal during the change waits for its end).\n"
 		"NUMALENS_STATE_DIR moves the records from " NL_PIN_STATE_DIR ".\n"
@@ -64,6 +76,7 @@ static void usage(FILE *f)
 		"  numalens pin 1234                      # what the advisor would do, dry run\n"
 		"  numalens pin 1234 --node 1 --apply     # every thread onto node 1's CPUs\n"
 		"  numalens pin 1234 --node 0 --migrate-memory --apply\n"
+		"  numalens pin 1234 --node 1 --apply --verify 5   # and did it help?\n"
 		"  numalens unpin 1234                    # back to the affinity before the pin\n");
 }
 
@@ -136,12 +149,117 @@ static int watch(int pid, uint32_t *want, struct nl_agent_opts *o, double durati
 			       "target with --node N or --cpus LIST");
 		return nl_exit_for_errno(err);
 	}
-	if (!o->proc_only)
+	if (!o->proc_only || duration > SAMPLE_S)
 		fprintf(stderr, "numalens: watching pid %d for %.1f s...\n", pid, duration);
 	nl_sleep_until(nl_monotonic_s() + duration, &nl_stop);
 	if (nl_stop)
 		return stopped(pid, when);
 	return nl_agent_refresh(*agent, snap) ? NL_EXIT_FAILURE : 0;
+}
+
+/* What verify measures with: the agent that measured before, the change. */
+struct verify_ctx {
+	struct nl_agent *agent;
+	uint64_t nodes;
+	const uint64_t *cpus;
+	const struct nl_pin_opts *popts;
+};
+
+/* The window after: from a refresh made once the change is done. */
+static int measure_after(int pid, double seconds, struct nl_verify_sample *after, void *ctx)
+{
+	struct verify_ctx *c = ctx;
+	struct nl_snapshot s = { 0 };
+	int err = nl_agent_refresh(c->agent, &s);
+
+	nl_snapshot_free(&s);
+	if (err)
+		return err;
+	fprintf(stderr, "numalens: verifying: watching pid %d for %.1f s...\n", pid, seconds);
+	nl_sleep_until(nl_monotonic_s() + seconds, &nl_stop);
+	if (nl_stop)
+		return -EINTR;
+	err = nl_agent_refresh(c->agent, &s);
+	if (!err)
+		nl_verify_sample_of(&s, nl_snapshot_find(&s, (uint32_t)pid), c->nodes, after);
+	nl_snapshot_free(&s);
+	return err;
+}
+
+static int state_now(int pid, uint64_t *start, int *threads_off, void *ctx)
+{
+	struct verify_ctx *c = ctx;
+
+	return nl_pin_state_now(pid, c->cpus, c->popts, start, threads_off);
+}
+
+static void print_verified(const struct nl_verify_input *in, const struct nl_verify_outcome *out,
+			   uint64_t nodes)
+{
+	const struct nl_verify_sample *b = in->before, *a = in->after;
+	char nl[64], what[80], mb[32], ma[32];
+
+	printf("verified: %s: %s\n", nl_verify_result_name(out->result), out->reason);
+	if (out->result == NL_VERIFY_GONE)
+		return;
+	if (out->compared) {
+		printf("  %-14s %.2f -> %.2f (%s", "remote share", out->remote_before,
+		       out->remote_after, nl_source_name(out->source));
+		if (out->source_changed)
+			printf("; the window before used %s, which did not measure after",
+			       nl_source_name(b->source));
+		printf(")\n");
+	}
+	printf("  %-14s %.2f -> %.2f CPUs\n", "CPU rate", b->cpu_rate, a->cpu_rate);
+	if (b->mem_known && a->mem_known) {
+		nl_format_bytes(b->target_bytes, mb, sizeof(mb));
+		nl_format_bytes(a->target_bytes, ma, sizeof(ma));
+		snprintf(what, sizeof(what), "on node%s %s",
+			 __builtin_popcountll(nodes) > 1 ? "s" : "",
+			 nl_nodes_to_list(nodes, nl, sizeof(nl)));
+		printf("  %-14s %s -> %s\n", what, mb, ma);
+	}
+	if (b->lat_valid && a->lat_valid)
+		printf("  %-14s %.0f -> %.0f (mean sampled load latency, cycles)\n", "load latency",
+		       b->latency, a->latency);
+}
+
+/*
+ * --verify: the process again over seconds, the decision, the record.
+ * Returns the exit status: 0 when the gain held, NL_EXIT_NO_GAIN when not.
+ */
+static int verify(int pid, uint64_t start, const struct nl_verify_sample *before, double seconds,
+		  const struct nl_verify_opts *vo, struct verify_ctx *c)
+{
+	struct nl_verify_hooks h = { .measure = measure_after, .state = state_now, .ctx = c };
+	struct nl_verify_input in = { .pid = pid, .start = start, .before = before };
+	struct nl_verify_sample after;
+	struct nl_verify_outcome out;
+	struct nl_pin_verified rec;
+	char msg[400];
+	int err;
+
+	fflush(stdout);
+	err = nl_verify_run(&h, seconds, &in, &after, vo, &out);
+	if (err == -EINTR) {
+		nl_err("stopped by %s while verifying pid %d: the change stays, not verified",
+		       signal_name(nl_stop), pid);
+		return 128 + nl_stop;
+	}
+	if (err) {
+		nl_err("cannot measure pid %d after the change: %s; the change stays, not verified",
+		       pid, strerror(-err));
+		return nl_exit_for_errno(err);
+	}
+	print_verified(&in, &out, c->nodes);
+	nl_verify_to_record(&in, &out, seconds, &rec);
+	err = nl_pin_save_verified(pid, start, c->popts, &rec, msg, sizeof(msg));
+	if (err) {
+		fflush(stdout);
+		nl_err("cannot add the result to the pin record of pid %d: %s", pid,
+		       msg[0] ? msg : strerror(-err));
+	}
+	return out.result == NL_VERIFY_GAIN ? NL_EXIT_OK : NL_EXIT_NO_GAIN;
 }
 
 int cmd_pin(int argc, char **argv)
@@ -153,6 +271,9 @@ int cmd_pin(int argc, char **argv)
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "verify", required_argument, NULL, OPT_VERIFY },
+		{ "verify-gain", required_argument, NULL, OPT_VERIFY_GAIN },
+		{ "verify-max-slowdown", required_argument, NULL, OPT_VERIFY_MAX_SLOWDOWN },
 		{ 0 },
 	};
 	static uint64_t force_cpus[NL_CPU_WORDS];
@@ -177,7 +298,11 @@ int cmd_pin(int argc, char **argv)
 	struct nl_pin_result res;
 	enum nl_pin_refusal refusal;
 	sigset_t stop_signals, old_mask;
-	double duration = 3;
+	static const struct nl_number_rule share = { .what = "a share", .min = 0, .max = 1 };
+	struct nl_verify_opts vo;
+	struct nl_verify_sample before;
+	double duration = 3, verify_s = 0;
+	bool verify_thresholds = false;
 	bool apply = false, force = false, have_cpus = false, auto_node = true, held = false;
 	char msg[512], list[256], cur[256], undo[PATH_MAX + 64];
 	size_t threads = 0;
@@ -190,6 +315,7 @@ int cmd_pin(int argc, char **argv)
 	}
 	nl_advisor_opts_default(&ao);
 	ao.allow_migrate = false;
+	nl_verify_opts_default(&vo);
 	nl_agent_opts_default(&agent_opts);
 	nl_cmdline_init(&cl, long_opts);
 	while ((opt = nl_cmdline_next(&cl, argc, argv)) >= 0) {
@@ -236,6 +362,25 @@ int cmd_pin(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_VERIFY:
+			if (nl_parse_duration(optarg, "--verify", 3600, &verify_s)) {
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_VERIFY_GAIN:
+		case OPT_VERIFY_MAX_SLOWDOWN:
+			verify_thresholds = true;
+			if (nl_parse_number(optarg,
+					    opt == OPT_VERIFY_GAIN ? "--verify-gain" :
+								     "--verify-max-slowdown",
+					    &share,
+					    opt == OPT_VERIFY_GAIN ? &vo.min_gain :
+								     &vo.max_slowdown)) {
+				ret = NL_EXIT_USAGE;
+				goto out;
+			}
+			break;
 		}
 	}
 	if (opt == NL_CMDLINE_EXIT) {
@@ -253,6 +398,12 @@ int cmd_pin(int argc, char **argv)
 	}
 	if (have_cpus && !auto_node) {
 		nl_usage_err("--cpus and --node name the target twice: give one of them");
+		ret = NL_EXIT_USAGE;
+		goto out;
+	}
+	if (verify_thresholds && !verify_s) {
+		nl_usage_err("--verify-gain and --verify-max-slowdown are thresholds of --verify: "
+			     "add --verify SECONDS");
 		ret = NL_EXIT_USAGE;
 		goto out;
 	}
@@ -323,7 +474,9 @@ int cmd_pin(int argc, char **argv)
 		 * sample, its whole numa_maps. */
 		agent_opts.proc_only = true;
 		agent_opts.mem_max_bytes = 0;
-		ret = watch(pid, &want_pid, &agent_opts, SAMPLE_S, "while sampling", &agent, &snap);
+		/* With --verify, a window before as long as the one after. */
+		ret = watch(pid, &want_pid, &agent_opts, verify_s > SAMPLE_S ? verify_s : SAMPLE_S,
+			    "while sampling", &agent, &snap);
 		if (ret)
 			goto out;
 		ret = NL_EXIT_FAILURE;
@@ -401,6 +554,9 @@ int cmd_pin(int argc, char **argv)
 			       nl_nodes_to_list(adv.nodes, cur, sizeof(cur)), moved);
 		else if (adv.move_bytes)
 			printf("  (its memory stays where it is)\n");
+		if (verify_s > 0)
+			printf("  then measure it again for %.1f s and compare with before\n",
+			       verify_s);
 		print_commands(&adv, pid, l);
 		printf("dry run: nothing changed; add --apply to do it\n");
 		ret = NL_EXIT_OK;
@@ -417,6 +573,7 @@ int cmd_pin(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGHUP);
+	nl_verify_sample_of(&snap, v, adv.nodes, &before);
 	sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 	err = nl_pin_apply(pid, l, &adv, &popts, &res);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* one that came sets nl_stop now */
@@ -445,13 +602,37 @@ int cmd_pin(int argc, char **argv)
 		nl_format_bytes(res.bytes_off_after, after, sizeof(after));
 		if (err)
 			printf("memory: %s\n", res.message);
+		else if (res.check_err)
+			printf("memory: %s was off the target before; where its pages are now "
+			       "could not be read (numa_maps: %s); migrate_pages says %ld page%s "
+			       "could not move\n",
+			       before, strerror(-res.check_err), res.pages_not_moved,
+			       res.pages_not_moved == 1 ? "" : "s");
 		else
-			printf("memory: %s was off the target before, %s after; %ld page%s could "
-			       "not move\n",
+			printf("memory: %s was off the target before, %s after (where numa_maps "
+			       "finds its pages); %ld page%s could not move\n",
 			       before, after, res.pages_not_moved,
 			       res.pages_not_moved == 1 ? "" : "s");
+		/* The syscall's count is not where the pages are: say when they differ. */
+		if (!err && !res.check_err && res.bytes_off_after && !res.pages_not_moved)
+			printf("memory: migrate_pages counted every page moved, yet %s is still "
+			       "on node%s %s\n",
+			       after, __builtin_popcountll(res.nodes_off_after) > 1 ? "s" : "",
+			       nl_nodes_to_list(res.nodes_off_after, cur, sizeof(cur)));
 	}
 	ret = err ? NL_EXIT_FAILURE : NL_EXIT_OK;
+	if (verify_s > 0 && nl_stop) {
+		nl_err("stopped by %s: the change stays, not verified", signal_name(nl_stop));
+		ret = 128 + nl_stop;
+	} else if (verify_s > 0 && err) {
+		printf("not verified: the change did not finish\n");
+	} else if (verify_s > 0) {
+		struct verify_ctx c = {
+			.agent = agent, .nodes = adv.nodes, .cpus = adv.cpus, .popts = &popts
+		};
+
+		ret = verify(pid, res.start, &before, verify_s, &vo, &c);
+	}
 out:
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);

@@ -1,7 +1,7 @@
 # Guest script of t-pin.sh: 2 nodes, CPUs 0-1 on node 0, 2-3 on node 1.
-# numalens pin and unpin across real nodes: the advisor's choice, every
-# thread (those created during the apply too) moved, the diagnosis after it,
-# unpin, page migration, a reused pid, and refusals.
+# numalens pin and unpin across real nodes: the advisor's choice, pin
+# --verify, every thread (those created during the apply too) moved, the
+# diagnosis after it, unpin, page migration, a reused pid, and refusals.
 # shellcheck shell=sh
 
 # Only numalens moves threads and pages here.
@@ -33,6 +33,14 @@ hand_back_cmd pin-dry numalens pin "$auto" --duration 3
 hand_back_cmd pin-auto numalens pin "$auto" --duration 3 --apply
 affs "$auto" auto
 wl_stop "$auto"
+
+# pin --verify: the same misplacement measured for 3 s before and after the
+# pin; the record keeps what was found.
+wl_start verify --cpu-node 0 --mem-node 1 --size 64 --threads 1 --seconds 0
+verify=$WL_PID
+hand_back_cmd pin-verify numalens pin "$verify" --node 1 --apply --verify 3
+hand_back verify-record "/run/numalens/$verify.pin"
+wl_stop "$verify"
 
 # Four busy threads held on node 0's 2 CPUs, their memory on node 1: node
 # 1's 2 CPUs take them at no more load than they have now (issue 10), and
