@@ -138,13 +138,8 @@ t_check_balancing() {
 	remote=$(vmstat_delta "$d" "$from" "$to" numa_hint_faults -numa_hint_faults_local)
 	jq_check "$name: remote hint faults fentry saw since load == vmstat's ($remote, or <= 2 less)" \
 		"$d/$name.json" '.health.hint_pages_remote_since_load' ". <= $remote and . >= $remote - 2"
-	# The kernel's account of this process's migrations, event by event
-	# (guest-lib.sh's trace).
 	check "kernel: the trace of $name is whole (events lost: $(vm_v "$d" "trace.$name.overrun"))" \
 		[ "$(vm_v "$d" "trace.$name.overrun")" = 0 ]
-	n=$(trace_misplaced "$d/trace.$name" "$tgid")
-	check "kernel: mm_migrate_pages's numa_misplaced pages in its threads == their numa_pages_migrated ($n, $migrated)" \
-		[ "$n" = "$migrated" ]
 	for ev in move swap stick; do
 		n=$(numa_trace_count "$d/trace.$name" "sched_${ev}_numa" "$tgid")
 		jq_check "$name: numa_balancing.${ev}s == the kernel's sched_${ev}_numa events ($n)" \

@@ -265,18 +265,3 @@ numa_trace_count() {
 		  n += seen && hit }
 		END { printf "%d\n", n }' "$1"
 }
-
-# trace_misplaced FILE TGID: the pages mm_migrate_pages says were migrated
-# for NUMA balancing (reason=numa_misplaced) while TGID's threads ran.
-trace_misplaced() {
-	awk -v tgid="$2" '
-		/ mm_migrate_pages: / && / reason=numa_misplaced/ {
-			if (!match($0, /\( *[0-9]+\)/)) next
-			if (substr($0, RSTART + 1, RLENGTH - 2) + 0 != tgid + 0) next
-			for (i = 1; i <= NF; i++) {
-				split($i, a, "=")
-				if (a[1] == "nr_succeeded") n += a[2]
-			}
-		}
-		END { printf "%d\n", n }' "$1"
-}

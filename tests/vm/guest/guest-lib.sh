@@ -182,19 +182,15 @@ numa_migrated() {
 }
 
 # numa_trace_start: records the scheduler's NUMA-balancing decisions
-# (sched_move_numa, sched_swap_numa, sched_stick_numa) and every page
-# migration (mm_migrate_pages) in the trace buffer, each line with the
-# process id of the task that ran it (record-tgid): the kernel's own account,
-# process by process, to hold numalens's counts against.
+# (sched_move_numa, sched_swap_numa, sched_stick_numa) in the trace buffer,
+# the kernel's own account to hold numalens's counts against. Not
+# mm_migrate_pages: turning its event off while numalens's raw tracepoint
+# program was attached to it hung a 6.1 guest under load (soft lockup).
 numa_trace_start() {
 	_t=/sys/kernel/tracing
 	: >"$_t/trace"
-	echo 1 >"$_t/options/record-tgid"
-	# KiB per CPU: room for ~100,000 events, and overruns are counted.
-	echo 4096 >"$_t/buffer_size_kb"
-	for _e in sched/sched_move_numa sched/sched_swap_numa sched/sched_stick_numa \
-		migrate/mm_migrate_pages; do
-		[ -e "$_t/events/$_e/enable" ] && echo 1 >"$_t/events/$_e/enable"
+	for _e in sched_move_numa sched_swap_numa sched_stick_numa; do
+		[ -e "$_t/events/sched/$_e/enable" ] && echo 1 >"$_t/events/sched/$_e/enable"
 	done
 }
 
@@ -202,11 +198,10 @@ numa_trace_start() {
 # and as NAME.overrun the events the full buffer lost (0: the account is whole).
 numa_trace_stop() {
 	_t=/sys/kernel/tracing
-	for _e in sched/sched_move_numa sched/sched_swap_numa sched/sched_stick_numa \
-		migrate/mm_migrate_pages; do
-		[ -e "$_t/events/$_e/enable" ] && echo 0 >"$_t/events/$_e/enable"
+	for _e in sched_move_numa sched_swap_numa sched_stick_numa; do
+		[ -e "$_t/events/sched/$_e/enable" ] && echo 0 >"$_t/events/sched/$_e/enable"
 	done
-	grep -v '^#' "$_t/trace" >"/tmp/trace.$1"
+	grep 'sched_[a-z]*_numa:' "$_t/trace" >"/tmp/trace.$1"
 	var "$1.overrun" "$(awk '/^overrun:/ { s += $2 } END { printf "%d", s }' "$_t"/per_cpu/cpu*/stats)"
 	hand_back "$1" "/tmp/trace.$1"
 }
