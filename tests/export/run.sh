@@ -776,24 +776,42 @@ echo "== SIGHUP"
 p=$(free_port)
 start_exporter hup --listen "127.0.0.1:$p" --interval 0.5
 ehup=$exp_pid
-# As soon as it handles SIGHUP (bit 0 of SigCgt), still loading its programs.
-for _ in $(seq 200); do
-	cgt=$(awk '/^SigCgt:/ { print $2 }' "/proc/$ehup/status" 2>/dev/null)
-	[ -n "$cgt" ] && [ $((16#$cgt & 1)) = 1 ] && break
-	sleep 0.01
-done
-kill -HUP "$ehup"
-check "SIGHUP while starting: it still serves /metrics" wait_http "http://127.0.0.1:$p/metrics" 20
+# A SIGHUP every millisecond through the whole start (loading the programs,
+# the first refresh, starting the server), from when it handles or holds
+# SIGHUP (bit 0 of SigCgt or SigBlk) until /metrics answers: a reload at
+# any moment of the start must neither end it nor fail its loading (the
+# verifier gives up at a pending signal).
+python3 -c '
+import os, sys, time
+pid, served = int(sys.argv[1]), sys.argv[2]
+while not os.path.exists(served):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            masks = [int(l.split()[1], 16) for l in f if l.startswith(("SigCgt:", "SigBlk:"))]
+        if any(m & 1 for m in masks):
+            os.kill(pid, 1)
+    except OSError:
+        break
+    time.sleep(0.001)
+' "$ehup" "$out/hup.served" &
+hupper=$!
+check "SIGHUPs while starting: it still serves /metrics" wait_http "http://127.0.0.1:$p/metrics" 20
+touch "$out/hup.served"
+wait "$hupper"
 kill -HUP "$ehup"
 # Said by its main loop, at its next turn (a loaded host delays that).
 for _ in $(seq 200); do
 	grep -q 'SIGHUP: nothing to reload' "$out/hup.log" && break
 	sleep 0.1
 done
-check "SIGHUP: still running, and says why it goes on" \
-	bash -c "kill -0 $ehup && grep -q 'SIGHUP: nothing to reload' '$out/hup.log'"
+if kill -0 "$ehup" && grep -q 'SIGHUP: nothing to reload' "$out/hup.log"; then
+	pass "SIGHUP: still running, and says why it goes on"
+else
+	fail "SIGHUP: still running, and says why it goes on"
+	sed 's/^/  hup.log: /' "$out/hup.log" | tail -n 20
+fi
 stop "$ehup"
-check "after SIGHUPs: SIGTERM ends it, exit 0" [ "$stop_status" -eq 0 ]
+check "after SIGHUPs: SIGTERM ends it, exit 0 ($stop_status)" [ "$stop_status" -eq 0 ]
 
 echo "== IPv6"
 # The first scrape, as soon as the port takes connections, gets metrics:

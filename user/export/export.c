@@ -629,6 +629,7 @@ int cmd_export(int argc, char **argv)
 	};
 	struct nl_caps_plan plan;
 	struct nl_identity id;
+	sigset_t hup_only;
 	bool once = false, keep_caps = false, first_ok = false;
 	int tries;
 	double interval = 5, next;
@@ -636,8 +637,12 @@ int cmd_export(int argc, char **argv)
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
 	size_t i;
 
-	/* From the start: loading the programs takes a while. */
-	signal(SIGHUP, on_hangup);
+	/* A reload while the programs load would make the verifier give up
+	 * (it stops at a pending signal: EAGAIN, and libbpf's retries meet the
+	 * next one): held until the agent runs, then counted like any other. */
+	sigemptyset(&hup_only);
+	sigaddset(&hup_only, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup_only, NULL);
 	nl_agent_opts_default(&aopts);
 	nl_export_opts_default(&eopts);
 	nl_autopin_opts_default(&popts);
@@ -857,6 +862,11 @@ int cmd_export(int argc, char **argv)
 	}
 
 	nl_stop_on_signals();
+	/* A service manager's reload, or a terminal closing: logged, and
+	 * nothing else (the textfile is written anew at every refresh). Not a
+	 * stop as the line above made it; one held since the start comes now. */
+	signal(SIGHUP, on_hangup);
+	sigprocmask(SIG_UNBLOCK, &hup_only, NULL);
 	/* The first metrics (a short window) before serving, so no scrape
 	 * finds none: connections meanwhile wait in the socket's backlog. A
 	 * failed refresh (said) is tried again twice, then 503 until one works. */
@@ -876,10 +886,6 @@ int cmd_export(int argc, char **argv)
 		if (err)
 			goto out;
 	}
-	/* A service manager's reload, or a terminal closing: logged, and
-	 * nothing else (the textfile is written anew at every refresh). */
-	signal(SIGHUP, on_hangup);
-
 	if (x.http)
 		fprintf(stderr, "numalens: serving http://%s/metrics\n", where);
 	if (x.textfile && !once)
