@@ -9,6 +9,7 @@
  */
 #include "fixtures.h"
 
+#include <math.h>
 #include <json-c/json.h>
 #include "advice_text.h"
 #include "advisor.h"
@@ -1458,6 +1459,7 @@ static int fake_apply(int pid, const struct nl_proc_limits *l, const struct nl_a
 	}
 	res->threads = res->threads_changed = 2;
 	res->pinned = true;
+	res->start = 77;
 	applied[nr_applied++] = pid;
 	if (fake_apply_err) {
 		res->refusal = NL_PIN_FAILED;
@@ -1481,10 +1483,49 @@ static void fake_log(const char *line, void *ctx)
 		nr_waits++;
 }
 
+/* Verification: the process's state when its window ends, the undo, the
+ * record. */
+static uint64_t fake_start = 77; /* another value: the pid was reused */
+static int fake_threads_off, fake_state_err, fake_undo_err, nr_undone, nr_saved;
+static struct nl_pin_verified saved;
+
+static int fake_state(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		      int *threads_off, void *ctx)
+{
+	*start = fake_start;
+	*threads_off = fake_threads_off;
+	return fake_state_err;
+}
+
+static int fake_undo(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res, void *ctx)
+{
+	memset(res, 0, sizeof(*res));
+	if (fake_undo_err) {
+		snprintf(res->message, sizeof(res->message), "undo refused for the test");
+		return fake_undo_err;
+	}
+	nr_undone++;
+	res->restored = 2;
+	snprintf(res->original, sizeof(res->original), "0-3");
+	return 0;
+}
+
+static int fake_save(int pid, uint64_t start, const struct nl_pin_opts *o,
+		     const struct nl_pin_verified *v, char *msg, size_t size, void *ctx)
+{
+	msg[0] = '\0';
+	nr_saved++;
+	saved = *v;
+	return 0;
+}
+
 static const struct nl_autopin_hooks hooks = { .limits = fake_limits,
 					       .check = fake_check,
 					       .apply = fake_apply,
-					       .log = fake_log };
+					       .log = fake_log,
+					       .state = fake_state,
+					       .undo = fake_undo,
+					       .save_verified = fake_save };
 
 static void snap_make(struct nl_snapshot *snap, int nr)
 {
@@ -1521,6 +1562,9 @@ static int autopin_reset(void **state)
 	all_log[0] = '\0';
 	fake_refusal = NL_PIN_OK;
 	last_log[0] = '\0';
+	fake_start = 77;
+	fake_threads_off = fake_state_err = fake_undo_err = nr_undone = nr_saved = 0;
+	memset(&saved, 0, sizeof(saved));
 	return 0;
 }
 
@@ -1645,6 +1689,7 @@ static void test_autopin_apply_outcomes(void **state)
 	o.stable_refreshes = 1;
 	o.min_interval_s = 0;
 	o.cooldown_s = 0;
+	o.verify_s = 0; /* acts on one process again and again */
 	o.advisor.allow_migrate = true;
 	snap_make(&snap, 1); /* all of its memory on node 1, idle: threads move */
 
@@ -1688,6 +1733,258 @@ static void test_autopin_apply_outcomes(void **state)
 	assert_int_equal(nl_autopin_step(ap, &snap, 10), 1);
 	assert_true(fake_apply_migrate);
 	nl_autopin_free(ap);
+}
+
+/* ---- auto-pin's verification and rollback ---- */
+
+/* db (pid 100): threads on node 0 at 0.5 CPU, 64 MiB on node 1. After the
+ * pin its threads run on node cpu_node at cpu CPUs. */
+static void db_runs(struct nl_snapshot *snap, int cpu_node, double cpu)
+{
+	snap_make(snap, 1);
+	proc_nodes[0][0].cpu_s = 0;
+	proc_nodes[0][cpu_node].cpu_s = cpu * window;
+	nl_model_evaluate(&procs[0], 2, &topo, window, &opts.thresholds);
+}
+
+static struct nl_autopin *verifying_autopin(struct nl_autopin_opts *o)
+{
+	static const char *const comms[] = { "db" };
+	struct nl_autopin *ap;
+	struct nl_snapshot snap;
+
+	nl_autopin_opts_default(o);
+	o->comms = comms;
+	o->nr_comms = 1;
+	o->stable_refreshes = 1;
+	o->verify_s = 3;
+	ap = nl_autopin_new(o, &hooks);
+	assert_non_null(ap);
+	snap_make(&snap, 1);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1); /* pinned, remote 1.0 */
+	assert_int_equal(nr_applied, 1);
+	return ap;
+}
+
+/* The threads moved next to the memory: a gain, saved in the record, kept. */
+static void test_autopin_verify_gain(void **state)
+{
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap = verifying_autopin(&o);
+	const struct nl_autopin_counters *c = nl_autopin_counters(ap);
+	struct nl_snapshot snap;
+	int t;
+
+	db_runs(&snap, 1, 0.5);
+	for (t = 1; t <= 2; t++) {
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+		assert_int_equal(nr_saved, 0); /* 1 and 2 s of the 3 */
+	}
+	assert_int_equal(nl_autopin_step(ap, &snap, 3), 0);
+	assert_int_equal(c->verified[NL_VERIFY_GAIN], 1);
+	assert_int_equal(c->rolled_back, 0);
+	assert_int_equal(nr_undone, 0);
+	assert_int_equal(nr_saved, 1);
+	assert_int_equal(saved.result, NL_VERIFY_GAIN);
+	assert_int_equal(saved.window_ms, 3000);
+	assert_true(saved.has_remote);
+	assert_int_equal(saved.source, NL_SRC_PLACEMENT);
+	assert_int_equal(saved.remote_ppm[0], 1000000);
+	assert_int_equal(saved.remote_ppm[1], 0);
+	assert_int_equal(saved.cpu_micro[0], 500000);
+	assert_int_equal(saved.cpu_micro[1], 500000);
+	assert_int_equal(saved.target_bytes[1], 64 * MIB);
+	/* A change of -1: in every bucket. */
+	assert_int_equal(c->change_count, 1);
+	assert_int_equal(c->change_buckets[0], 1);
+	assert_true(c->change_sum == -1);
+	assert_has(last_log, "verified pid 100 (db) over 3 s: gain: the remote share went from "
+			     "1.00 to 0.00 (placement)");
+	/* Verified once: later refreshes change nothing. */
+	assert_int_equal(nl_autopin_step(ap, &snap, 4), 0);
+	assert_int_equal(nr_saved, 1);
+	nl_autopin_free(ap);
+}
+
+/* Still remote after the pin: undone as unpin does, left alone for the
+ * cooldown, then tried again. */
+static void test_autopin_verify_rollback(void **state)
+{
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap = verifying_autopin(&o);
+	const struct nl_autopin_counters *c = nl_autopin_counters(ap);
+	struct nl_snapshot snap;
+	int t;
+
+	db_runs(&snap, 0, 0.5); /* as before: remote 1.0 */
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_NO_GAIN], 1);
+	assert_int_equal(c->rolled_back, 1);
+	assert_int_equal(nr_undone, 1);
+	assert_int_equal(nr_saved, 0); /* unpin removed the record */
+	assert_int_equal(c->change_count, 1);
+	assert_int_equal(c->change_buckets[5], 0); /* 0 is above -0.05 */
+	assert_int_equal(c->change_buckets[6], 1); /* ... and at most 0 */
+	assert_has(last_log, "rolled back pid 100 (db) after 3 s: no_gain: the remote share went "
+			     "from 1.00 to 1.00 (placement)");
+	assert_has(last_log, "2 threads given back their affinity (0-3)");
+	assert_has(last_log, "left alone for 600 s");
+	/* Held by the cooldown from the rollback on, not from the pin. */
+	for (t = 60; t < 603; t += 60)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(nr_applied, 1);
+	assert_int_equal(nl_autopin_step(ap, &snap, 604), 1);
+	assert_int_equal(nr_applied, 2);
+	nl_autopin_free(ap);
+}
+
+/* Local now, but its CPU rate fell from 0.5 to 0.3: slower, undone. */
+static void test_autopin_verify_slower(void **state)
+{
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap = verifying_autopin(&o);
+	const struct nl_autopin_counters *c = nl_autopin_counters(ap);
+	struct nl_snapshot snap;
+	int t;
+
+	db_runs(&snap, 1, 0.3);
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_SLOWER], 1);
+	assert_int_equal(c->rolled_back, 1);
+	assert_has(last_log, "slower: its CPU rate fell by 40%, more than the 10% allowed");
+	nl_autopin_free(ap);
+
+	/* Within --auto-pin-max-slowdown: a gain. */
+	autopin_reset(state);
+	o.verify.max_slowdown = 0.5;
+	ap = nl_autopin_new(&o, &hooks);
+	c = nl_autopin_counters(ap);
+	snap_make(&snap, 1);
+	assert_int_equal(nl_autopin_step(ap, &snap, 0), 1);
+	db_runs(&snap, 1, 0.3);
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_GAIN], 1);
+	assert_int_equal(c->rolled_back, 0);
+	nl_autopin_free(ap);
+}
+
+/* It exits, or its pid names another process, during the window: gone,
+ * decided at once, nothing undone or saved. */
+static void test_autopin_verify_gone(void **state)
+{
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap = verifying_autopin(&o);
+	const struct nl_autopin_counters *c = nl_autopin_counters(ap);
+	struct nl_snapshot snap;
+
+	db_runs(&snap, 1, 0.5);
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
+	snap_make(&snap, 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 2), 0);
+	assert_int_equal(c->verified[NL_VERIFY_GONE], 1);
+	assert_int_equal(nr_undone + nr_saved, 0);
+	assert_int_equal(c->change_count, 0);
+	assert_has(last_log, "pid 100 (db): not verified: pid 100 exited during the window");
+	nl_autopin_free(ap);
+
+	autopin_reset(state);
+	ap = verifying_autopin(&o);
+	c = nl_autopin_counters(ap);
+	db_runs(&snap, 1, 0.5);
+	procs[0].start_time_ns = 2; /* another process with the pid */
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
+	assert_int_equal(c->verified[NL_VERIFY_GONE], 1);
+	assert_int_equal(nr_undone + nr_saved, 0);
+	nl_autopin_free(ap);
+
+	/* Reused between the last refresh and the check of its state. */
+	autopin_reset(state);
+	ap = verifying_autopin(&o);
+	c = nl_autopin_counters(ap);
+	db_runs(&snap, 0, 0.5);
+	fake_start = 78;
+	assert_int_equal(nl_autopin_step(ap, &snap, 1), 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 2), 0);
+	assert_int_equal(nl_autopin_step(ap, &snap, 3), 0);
+	assert_int_equal(c->verified[NL_VERIFY_GONE], 1);
+	assert_int_equal(nr_undone, 0); /* never the other process's affinity */
+	assert_has(last_log, "pid 100 names another process");
+	nl_autopin_free(ap);
+}
+
+/* Someone else changed the threads' affinity: undone, not rolled back
+ * (that would overwrite their change); saved. A state that cannot be read
+ * decides nothing; an undo that fails is counted. */
+static void test_autopin_verify_undone_and_errors(void **state)
+{
+	struct nl_autopin_opts o;
+	struct nl_autopin *ap = verifying_autopin(&o);
+	const struct nl_autopin_counters *c = nl_autopin_counters(ap);
+	struct nl_snapshot snap;
+	int t;
+
+	db_runs(&snap, 0, 0.5);
+	fake_threads_off = 2;
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_UNDONE], 1);
+	assert_int_equal(nr_undone, 0);
+	assert_int_equal(nr_saved, 1);
+	assert_int_equal(saved.result, NL_VERIFY_UNDONE);
+	nl_autopin_free(ap);
+
+	autopin_reset(state);
+	ap = verifying_autopin(&o);
+	c = nl_autopin_counters(ap);
+	db_runs(&snap, 0, 0.5);
+	fake_state_err = -EACCES;
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_NO_GAIN] + c->rolled_back, 0);
+	assert_has(last_log, "cannot verify the change: Permission denied; it stays");
+	nl_autopin_free(ap);
+
+	autopin_reset(state);
+	ap = verifying_autopin(&o);
+	c = nl_autopin_counters(ap);
+	db_runs(&snap, 0, 0.5);
+	fake_undo_err = -EPERM;
+	for (t = 1; t <= 3; t++)
+		assert_int_equal(nl_autopin_step(ap, &snap, t), 0);
+	assert_int_equal(c->verified[NL_VERIFY_NO_GAIN], 1);
+	assert_int_equal(c->rolled_back, 0);
+	assert_int_equal(c->rollback_failed, 1);
+	assert_has(last_log, "undoing it failed: undo refused for the test");
+	nl_autopin_free(ap);
+}
+
+/* The window is made of refreshes: each source's share weighed by what
+ * stands behind it in each. */
+static void test_verify_accum(void **state)
+{
+	struct nl_verify_accum acc = { 0 };
+	struct nl_verify_sample s;
+	struct nl_snapshot snap;
+
+	snap_make(&snap, 1);
+	/* 1 s at remote 1.0 with 0.5 CPU, then 1 s at 0.0 with 1.5 CPU. */
+	nl_verify_accum_add(&acc, &snap, &procs[0], 1ull << 1);
+	db_runs(&snap, 1, 1.5);
+	nl_verify_accum_add(&acc, &snap, &procs[0], 1ull << 1);
+	nl_verify_accum_sample(&acc, &s);
+	assert_true(s.seen);
+	assert_int_equal(acc.refreshes, 2);
+	assert_true(fabs(s.cpu_rate - 1.0) < 1e-9);
+	assert_true(s.ratio[NL_SRC_PLACEMENT].valid);
+	assert_true(fabs(s.ratio[NL_SRC_PLACEMENT].value - 0.25) < 1e-9);
+	assert_false(s.ratio[NL_SRC_HINT_FAULTS].valid);
+	assert_int_equal(s.target_bytes, 64 * MIB);
+	nl_verify_accum_add(&acc, &snap, NULL, 1ull << 1);
+	nl_verify_accum_sample(&acc, &s);
+	assert_false(s.seen);
 }
 
 static void test_autopin_cgroup_paths(void **state)
@@ -1787,6 +2084,12 @@ int main(void)
 		cmocka_unit_test_setup(test_autopin_many_not_allowed, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_apply_outcomes, autopin_reset),
 		cmocka_unit_test_setup(test_autopin_cgroup_paths, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_verify_gain, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_verify_rollback, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_verify_slower, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_verify_gone, autopin_reset),
+		cmocka_unit_test_setup(test_autopin_verify_undone_and_errors, autopin_reset),
+		cmocka_unit_test_setup(test_verify_accum, autopin_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,39 @@ static void test_autopin_families(void **state)
 	assert_has(text, "numalens_autopin_held_total{reason=\"not_allowed\"} 4\n");
 	assert_has(text, "numalens_autopin_threads_changed_total 12\n");
 	assert_has(text, "numalens_autopin_pages_not_moved_total 11\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"gain\"} 0\n");
+	assert_has(text, "numalens_autopin_rolled_back_total 0\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"+Inf\"} 0\n");
+	free(text);
+
+	/* Two verifications: one gain (-0.9), one no_gain (+0.02) rolled back. */
+	c.verified[NL_VERIFY_GAIN] = 1;
+	c.verified[NL_VERIFY_NO_GAIN] = 1;
+	c.verified[NL_VERIFY_UNDONE] = 3;
+	c.rolled_back = 1;
+	c.rollback_failed = 2;
+	c.change_buckets[0] = 1; /* -0.8 */
+	c.change_buckets[6] = 1; /* 0 */
+	c.change_buckets[7] = 2; /* 0.05 */
+	c.change_count = 2;
+	c.change_sum = -0.88;
+	text = render(e, &c, false);
+	assert_has(text, "# TYPE numalens_autopin_remote_share_change histogram\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"gain\"} 1\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"no_gain\"} 1\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"slower\"} 0\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"gone\"} 0\n");
+	assert_has(text, "numalens_autopin_verifications_total{result=\"undone\"} 3\n");
+	assert_lacks(text, "result=\"none\"");
+	assert_has(text, "numalens_autopin_rolled_back_total 1\n");
+	assert_has(text, "numalens_autopin_rollback_failures_total 2\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"-0.8\"} 1\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"-0.05\"} 0\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"0\"} 1\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"0.05\"} 2\n");
+	assert_has(text, "numalens_autopin_remote_share_change_bucket{le=\"+Inf\"} 2\n");
+	assert_has(text, "numalens_autopin_remote_share_change_sum -0.88\n");
+	assert_has(text, "numalens_autopin_remote_share_change_count 2\n");
 	free(text);
 	nl_export_free(e);
 }

@@ -16,29 +16,9 @@
 #include <unistd.h>
 #include "array.h"
 #include "autopin.h"
+#include "autopin_int.h"
 #include "pidsearch.h"
 #include "procfs.h"
-
-struct nl_autopin {
-	struct nl_autopin_opts o;
-	struct nl_autopin_hooks h;
-	struct nl_autopin_counters counters;
-	struct nl_advisor_memory memory;
-	double last_action; /* -1: never */
-	/* Processes acted on or found outside the allowlist, for cooldown and
-	 * counting once. */
-	struct done {
-		uint32_t pid;
-		uint64_t start_time_ns;
-		double at;
-		bool acted;
-		bool denied; /* outside the allowlist: logged and counted */
-		bool held;   /* held back by the rate limit: logged */
-		bool alive;  /* in the latest snapshot (done_sweep) */
-		bool never;  /* refused for good (kernel thread, pod...): said once */
-	} * done;	     /* sorted by pid */
-	size_t nr_done, cap_done;
-};
 
 void nl_autopin_opts_default(struct nl_autopin_opts *o)
 {
@@ -48,6 +28,8 @@ void nl_autopin_opts_default(struct nl_autopin_opts *o)
 	o->min_interval_s = 60;
 	o->stable_refreshes = 3;
 	o->cooldown_s = 600;
+	o->verify_s = 60;
+	nl_verify_opts_default(&o->verify);
 }
 
 static int real_limits(int pid, const struct nl_topology *t, struct nl_proc_limits *l, void *ctx)
@@ -72,6 +54,23 @@ static void real_log(const char *line, void *ctx)
 	fprintf(stderr, "numalens: auto-pin: %s\n", line);
 }
 
+static int real_state(int pid, const uint64_t *target, const struct nl_pin_opts *o, uint64_t *start,
+		      int *threads_off, void *ctx)
+{
+	return nl_pin_state_now(pid, target, o, start, threads_off);
+}
+
+static int real_undo(int pid, const struct nl_pin_opts *o, struct nl_unpin_result *res, void *ctx)
+{
+	return nl_unpin(pid, o, res);
+}
+
+static int real_save_verified(int pid, uint64_t start, const struct nl_pin_opts *o,
+			      const struct nl_pin_verified *v, char *msg, size_t size, void *ctx)
+{
+	return nl_pin_save_verified(pid, start, o, v, msg, size);
+}
+
 struct nl_autopin *nl_autopin_new(const struct nl_autopin_opts *o,
 				  const struct nl_autopin_hooks *hooks)
 {
@@ -90,6 +89,12 @@ struct nl_autopin *nl_autopin_new(const struct nl_autopin_opts *o,
 		ap->h.apply = real_apply;
 	if (!ap->h.log)
 		ap->h.log = real_log;
+	if (!ap->h.state)
+		ap->h.state = real_state;
+	if (!ap->h.undo)
+		ap->h.undo = real_undo;
+	if (!ap->h.save_verified)
+		ap->h.save_verified = real_save_verified;
 	ap->last_action = -1;
 	if (!ap->o.stable_refreshes)
 		ap->o.stable_refreshes = 1;
@@ -107,6 +112,7 @@ void nl_autopin_free(struct nl_autopin *ap)
 		return;
 	nl_advisor_memory_free(&ap->memory);
 	free(ap->done);
+	free(ap->pending);
 	free(ap);
 }
 
@@ -118,7 +124,7 @@ static size_t done_lookup(const struct nl_autopin *ap, uint32_t pid, bool *found
 	return NL_PID_SEARCH(ap->done, ap->nr_done, pid, found);
 }
 
-static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
+struct done *ap_done_find(struct nl_autopin *ap, const struct nl_proc_view *v)
 {
 	bool found;
 	size_t i = done_lookup(ap, v->pid, &found);
@@ -126,7 +132,7 @@ static struct done *done_find(struct nl_autopin *ap, const struct nl_proc_view *
 	return found && ap->done[i].start_time_ns == v->start_time_ns ? &ap->done[i] : NULL;
 }
 
-static struct done *done_add(struct nl_autopin *ap, const struct nl_proc_view *v, double now)
+struct done *ap_done_add(struct nl_autopin *ap, const struct nl_proc_view *v, double now)
 {
 	bool found;
 	size_t i = done_lookup(ap, v->pid, &found);
@@ -158,7 +164,7 @@ static void done_sweep(struct nl_autopin *ap, const struct nl_snapshot *snap)
 	for (i = 0; i < ap->nr_done; i++)
 		ap->done[i].alive = false;
 	for (i = 0; i < snap->nr; i++) {
-		struct done *d = snap->procs[i].exited ? NULL : done_find(ap, &snap->procs[i]);
+		struct done *d = snap->procs[i].exited ? NULL : ap_done_find(ap, &snap->procs[i]);
 
 		if (d)
 			d->alive = true;
@@ -219,9 +225,7 @@ int nl_autopin_cgroup_normalize(char *path, char *msg, size_t size)
 	return 0;
 }
 
-static void logf_(struct nl_autopin *ap, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void logf_(struct nl_autopin *ap, const char *fmt, ...)
+void ap_log(struct nl_autopin *ap, const char *fmt, ...)
 {
 	char line[1024];
 	va_list va;
@@ -243,6 +247,8 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 
 	if (!l || !busy)
 		goto out;
+	/* The changes made before first: one undone is left alone below. */
+	ap_verify_step(ap, snap, now);
 	nl_advisor_node_busy(snap, (uint32_t)getpid(), busy);
 	for (i = 0; i < snap->nr; i++) {
 		const struct nl_proc_view *v = &snap->procs[i];
@@ -264,8 +270,9 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		if (v->pid == (uint32_t)getpid() ||
 		    !nl_advisor_candidate(&ap->o.advisor, v, snap->window_s))
 			continue;
-		d = done_find(ap, v);
-		if (d && (d->never || (d->acted && now - d->at < ap->o.cooldown_s)))
+		d = ap_done_find(ap, v);
+		if ((d && (d->never || (d->acted && now - d->at < ap->o.cooldown_s))) ||
+		    ap_verifying(ap, v))
 			continue;
 		/* Gone, or the pid names another process since the snapshot. */
 		if (ap->h.limits((int)v->pid, snap->topo, l, ap->h.ctx) ||
@@ -276,13 +283,13 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 			continue;
 		if (!allowed(ap, v, l)) {
 			if (!d || !d->denied) {
-				d = done_add(ap, v, now);
+				d = ap_done_add(ap, v, now);
 				if (d)
 					d->denied = true;
 				ap->counters.not_allowed++;
-				logf_(ap,
-				      "pid %u (%s) would be pinned (%s) but is not in the allowlist",
-				      v->pid, v->comm, adv.reason);
+				ap_log(ap,
+				       "pid %u (%s) would be pinned (%s) but is not in the allowlist",
+				       v->pid, v->comm, adv.reason);
 			}
 			continue;
 		}
@@ -291,7 +298,7 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 			continue;
 		if (refusal != NL_PIN_OK) {
 			ap->counters.refused++;
-			d = done_add(ap, v, now);
+			d = ap_done_add(ap, v, now);
 			if (d) {
 				/* A kernel thread, pid 1, numalens or a pod stays one:
 				 * said once. Others (EPERM, cpuset) after the cooldown. */
@@ -300,20 +307,20 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 				d->acted = true;
 				d->at = now;
 			}
-			logf_(ap, "pid %u (%s): refused%s: %s", v->pid, v->comm,
-			      d && d->never ? " for good" : "", msg);
+			ap_log(ap, "pid %u (%s): refused%s: %s", v->pid, v->comm,
+			       d && d->never ? " for good" : "", msg);
 			continue;
 		}
 		if (acted ||
 		    (ap->last_action >= 0 && now - ap->last_action < ap->o.min_interval_s)) {
 			ap->counters.rate_limited++;
-			d = d ? d : done_add(ap, v, now);
+			d = d ? d : ap_done_add(ap, v, now);
 			if (d && !d->held) {
 				d->held = true;
-				logf_(ap,
-				      "pid %u (%s) would be pinned (%s) but waits: at most one action "
-				      "every %g s",
-				      v->pid, v->comm, adv.reason, ap->o.min_interval_s);
+				ap_log(ap,
+				       "pid %u (%s) would be pinned (%s) but waits: at most one action "
+				       "every %g s",
+				       v->pid, v->comm, adv.reason, ap->o.min_interval_s);
 			}
 			continue;
 		}
@@ -322,16 +329,16 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		nl_format_bytes(adv.move_bytes, moved, sizeof(moved));
 		ap->last_action = now;
 		acted = 1;
-		d = done_add(ap, v, now);
+		d = ap_done_add(ap, v, now);
 		if (d) {
 			d->acted = true;
 			d->at = now;
 		}
 		if (ap->o.dry_run) {
 			ap->counters.dry_runs++;
-			logf_(ap, "dry run: pid %u (%s) would go to node %s (CPUs %s)%s%s: %s",
-			      v->pid, v->comm, nodes, cpus, adv.move_bytes ? ", moving " : "",
-			      adv.move_bytes ? moved : "", adv.reason);
+			ap_log(ap, "dry run: pid %u (%s) would go to node %s (CPUs %s)%s%s: %s",
+			       v->pid, v->comm, nodes, cpus, adv.move_bytes ? ", moving " : "",
+			       adv.move_bytes ? moved : "", adv.reason);
 			continue;
 		}
 		/* Memory moves only when this plan moves some (a small remainder
@@ -347,8 +354,16 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 				ap->counters.refused++;
 			else
 				ap->counters.failures++;
-			logf_(ap, "pid %u (%s): not pinned: %s", v->pid, v->comm, res.message);
+			ap_log(ap, "pid %u (%s): not pinned: %s", v->pid, v->comm, res.message);
 			continue;
+		}
+		if (ap->o.verify_s > 0) {
+			struct nl_verify_sample before;
+
+			nl_verify_sample_of(snap, v, adv.nodes, &before);
+			if (ap_verify_add(ap, v, res.start, &adv, &before, now))
+				ap_log(ap, "pid %u (%s): out of memory: the change is not verified",
+				       v->pid, v->comm);
 		}
 		ap->counters.threads_changed += res.threads_changed;
 		if (res.pages_not_moved > 0)
@@ -368,11 +383,12 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 					 res.bytes_off_after / 1048576.0, res.pages_not_moved);
 		}
 		nl_pin_undo_command(&popts, (int)v->pid, undo, sizeof(undo));
-		logf_(ap,
-		      "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s; remote "
-		      "%.0f%% -> %.0f%% expected; undo: %s",
-		      v->pid, v->comm, nodes, cpus, res.threads_changed, migrated,
-		      adv.remote_now * 100, adv.remote_after * 100, undo);
+		ap_log(ap,
+		       "pinned pid %u (%s) to node %s (CPUs %s): %d threads changed%s; remote "
+		       "%.0f%% -> %.0f%% expected%s; undo: %s",
+		       v->pid, v->comm, nodes, cpus, res.threads_changed, migrated,
+		       adv.remote_now * 100, adv.remote_after * 100,
+		       ap->o.verify_s > 0 ? ", measured over the next refreshes" : "", undo);
 	}
 	nl_advisor_memory_sweep(&ap->memory);
 	done_sweep(ap, snap);

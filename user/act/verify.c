@@ -43,6 +43,75 @@ void nl_verify_sample_of(const struct nl_snapshot *snap, const struct nl_proc_vi
 		s->latency = (double)(v->pmu.weight_local + v->pmu.weight_remote) / samples;
 }
 
+/* What stands behind a source's share in one window. */
+static double evidence(const struct nl_proc_view *v, int src, int nr_nodes)
+{
+	uint64_t pages = 0;
+	int n;
+
+	switch (src) {
+	case NL_SRC_PMU:
+		return (double)(v->pmu.mem_local + v->pmu.mem_remote);
+	case NL_SRC_HINT_FAULTS:
+		for (n = 0; n < nr_nodes; n++)
+			pages += v->node[n].hint_local + v->node[n].hint_remote;
+		return (double)(pages ? pages : v->locality_local + v->locality_remote);
+	default:
+		return v->cpu_s;
+	}
+}
+
+void nl_verify_accum_add(struct nl_verify_accum *acc, const struct nl_snapshot *snap,
+			 const struct nl_proc_view *v, uint64_t target_nodes)
+{
+	struct nl_verify_sample s;
+	int i;
+
+	acc->refreshes++;
+	if (!v || v->exited) {
+		acc->gone = true;
+		return;
+	}
+	nl_verify_sample_of(snap, v, target_nodes, &s);
+	acc->window_s += snap->window_s;
+	acc->cpu_s += v->cpu_s;
+	for (i = 0; i < NL_VERIFY_SOURCES; i++) {
+		double w = evidence(v, i, snap->nr_nodes);
+
+		if (!s.ratio[i].valid || w <= 0)
+			continue;
+		acc->weight[i] += w;
+		acc->weighted[i] += w * s.ratio[i].value;
+	}
+	acc->source = s.source;
+	acc->mem_known = s.mem_known;
+	acc->target_bytes = s.target_bytes;
+	acc->lat_samples += v->pmu.mem_local + v->pmu.mem_remote;
+	acc->lat_weight += v->pmu.weight_local + v->pmu.weight_remote;
+}
+
+void nl_verify_accum_sample(const struct nl_verify_accum *acc, struct nl_verify_sample *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (acc->gone || !acc->refreshes)
+		return;
+	s->seen = true;
+	s->cpu_rate = acc->window_s > 0 ? acc->cpu_s / acc->window_s : 0;
+	s->source = acc->source;
+	for (i = 0; i < NL_VERIFY_SOURCES; i++) {
+		s->ratio[i].valid = acc->weight[i] > 0;
+		if (s->ratio[i].valid)
+			s->ratio[i].value = acc->weighted[i] / acc->weight[i];
+	}
+	s->mem_known = acc->mem_known;
+	s->target_bytes = acc->target_bytes;
+	s->lat_valid = s->ratio[NL_SRC_PMU].valid && acc->lat_samples;
+	if (s->lat_valid)
+		s->latency = (double)acc->lat_weight / acc->lat_samples;
+}
+
 /* The source both windows measured: the one before used, else the first. */
 static bool common_source(const struct nl_verify_sample *b, const struct nl_verify_sample *a,
 			  enum nl_source_id *src)

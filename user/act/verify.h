@@ -81,6 +81,29 @@ int nl_verify_run(const struct nl_verify_hooks *h, double seconds, struct nl_ver
 		  struct nl_verify_sample *after, const struct nl_verify_opts *o,
 		  struct nl_verify_outcome *out);
 
+/*
+ * The window after, for auto-pin, is made of the exporter's refreshes: the
+ * sums of those that follow the change. Each source's remote share is the
+ * mean of the refreshes' own, each weighed by what stands behind it (fault
+ * pages, samples, CPU seconds); memory on the target is the latest.
+ */
+struct nl_verify_accum {
+	bool gone; /* a refresh did not see it, or saw it exit */
+	int refreshes;
+	double window_s, cpu_s;
+	double weight[NL_VERIFY_SOURCES], weighted[NL_VERIFY_SOURCES];
+	enum nl_source_id source; /* the model's choice in the latest refresh */
+	bool mem_known;
+	uint64_t target_bytes;
+	uint64_t lat_samples, lat_weight;
+};
+
+/* Adds one refresh: v the process in snap (NULL: not seen). */
+void nl_verify_accum_add(struct nl_verify_accum *acc, const struct nl_snapshot *snap,
+			 const struct nl_proc_view *v, uint64_t target_nodes);
+/* The measurement the refreshes so far add up to. */
+void nl_verify_accum_sample(const struct nl_verify_accum *acc, struct nl_verify_sample *s);
+
 /* The record's form of what was measured and decided. */
 void nl_verify_to_record(const struct nl_verify_input *in, const struct nl_verify_outcome *out,
 			 double seconds, struct nl_pin_verified *rec);

@@ -111,6 +111,14 @@ static void usage(FILE *f)
 		"      --auto-pin-migrate  plans may move memory too (migrate_pages); default:\n"
 		"                          threads only\n"
 		"      --auto-pin-dry-run  log what would be done, change nothing\n"
+		"      --auto-pin-min-gain R  act on a plan that cuts the remote share by R\n"
+		"                          at least (default 0.2)\n"
+		"      --auto-pin-verify SECONDS  measure each change over SECONDS of refreshes\n"
+		"                          after it (default 60; 0: never), then undo it as\n"
+		"                          unpin does when the remote share did not drop by\n"
+		"                          --auto-pin-verify-gain R (default 0.2) or its CPU\n"
+		"                          rate fell by more than --auto-pin-max-slowdown R\n"
+		"                          (default 0.1); the result goes in the pin record\n"
 		"\n"
 		"Data sources:\n" NL_AGENT_OPTIONS_HELP
 		"  -v, --verbose           more messages (twice: libbpf's and libmicrohttpd's)\n"
@@ -588,7 +596,12 @@ int cmd_export(int argc, char **argv)
 		OPT_AUTO_PIN_COOLDOWN,
 		OPT_AUTO_PIN_MIGRATE,
 		OPT_AUTO_PIN_DRY_RUN,
+		OPT_AUTO_PIN_MIN_GAIN,
+		OPT_AUTO_PIN_VERIFY,
+		OPT_AUTO_PIN_VERIFY_GAIN,
+		OPT_AUTO_PIN_MAX_SLOWDOWN,
 	};
+	static const struct nl_number_rule share = { .what = "a share", .min = 0, .max = 1 };
 	static const struct option long_opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "textfile", required_argument, NULL, 't' },
@@ -609,6 +622,10 @@ int cmd_export(int argc, char **argv)
 		{ "auto-pin-cooldown", required_argument, NULL, OPT_AUTO_PIN_COOLDOWN },
 		{ "auto-pin-migrate", no_argument, NULL, OPT_AUTO_PIN_MIGRATE },
 		{ "auto-pin-dry-run", no_argument, NULL, OPT_AUTO_PIN_DRY_RUN },
+		{ "auto-pin-min-gain", required_argument, NULL, OPT_AUTO_PIN_MIN_GAIN },
+		{ "auto-pin-verify", required_argument, NULL, OPT_AUTO_PIN_VERIFY },
+		{ "auto-pin-verify-gain", required_argument, NULL, OPT_AUTO_PIN_VERIFY_GAIN },
+		{ "auto-pin-max-slowdown", required_argument, NULL, OPT_AUTO_PIN_MAX_SLOWDOWN },
 		{ 0 },
 	};
 	const char *listen = NULL, *user = NULL, *allow_comm[MAX_ALLOW], *allow_cgroup[MAX_ALLOW];
@@ -633,7 +650,7 @@ int cmd_export(int argc, char **argv)
 	bool once = false, keep_caps = false, first_ok = false;
 	int tries;
 	double interval = 5, next;
-	char where[300] = "";
+	char where[300] = "", verify_says[200];
 	int opt, err, fd = -1, ret = NL_EXIT_FAILURE;
 	size_t i;
 
@@ -749,6 +766,27 @@ int cmd_export(int argc, char **argv)
 		case OPT_AUTO_PIN_DRY_RUN:
 			pin_options = true;
 			popts.dry_run = true;
+			break;
+		case OPT_AUTO_PIN_VERIFY:
+			pin_options = true;
+			if (nl_parse_seconds(optarg, "--auto-pin-verify", 0, 86400,
+					     &popts.verify_s))
+				return NL_EXIT_USAGE;
+			break;
+		case OPT_AUTO_PIN_MIN_GAIN:
+		case OPT_AUTO_PIN_VERIFY_GAIN:
+		case OPT_AUTO_PIN_MAX_SLOWDOWN:
+			pin_options = true;
+			if (nl_parse_number(
+				    optarg,
+				    opt == OPT_AUTO_PIN_MIN_GAIN    ? "--auto-pin-min-gain" :
+				    opt == OPT_AUTO_PIN_VERIFY_GAIN ? "--auto-pin-verify-gain" :
+								      "--auto-pin-max-slowdown",
+				    &share,
+				    opt == OPT_AUTO_PIN_MIN_GAIN    ? &popts.advisor.min_gain :
+				    opt == OPT_AUTO_PIN_VERIFY_GAIN ? &popts.verify.min_gain :
+								      &popts.verify.max_slowdown))
+				return NL_EXIT_USAGE;
 			break;
 		}
 	}
@@ -890,13 +928,20 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "numalens: serving http://%s/metrics\n", where);
 	if (x.textfile && !once)
 		fprintf(stderr, "numalens: writing %s every %.1f s\n", x.textfile, interval);
+	if (popts.verify_s > 0 && !popts.dry_run)
+		snprintf(verify_says, sizeof(verify_says),
+			 "each change verified over %g s and undone unless the remote share "
+			 "drops by %g and the CPU rate by no more than %g%%",
+			 popts.verify_s, popts.verify.min_gain, popts.verify.max_slowdown * 100);
+	else
+		snprintf(verify_says, sizeof(verify_says), "changes are not verified");
 	if (x.autopin)
 		fprintf(stderr,
 			"numalens: auto-pin%s: processes of the allowlist over the thresholds, "
-			"after %u refreshes with the same suggestion, at most one every %g s%s\n",
+			"after %u refreshes with the same suggestion, at most one every %g s%s; %s\n",
 			popts.dry_run ? " (dry run: nothing is changed)" : "",
 			popts.stable_refreshes, popts.min_interval_s,
-			popts.advisor.allow_migrate ? ", memory moved too" : "");
+			popts.advisor.allow_migrate ? ", memory moved too" : "", verify_says);
 	/* Then every interval. */
 	if (once) {
 		next += interval;

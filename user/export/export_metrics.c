@@ -272,6 +272,47 @@ static void system_families(struct nl_buf *b, const struct nl_system *sys)
 				   NULL, NULL, sys->numa_pte_updates);
 }
 
+/* --auto-pin-verify: what the changes did, measured after each. */
+static void autopin_verify_families(struct nl_buf *b, const struct nl_autopin_counters *c)
+{
+	char le[32];
+	int i;
+
+	nl_prom_family(b, "numalens_autopin_verifications_total", "counter",
+		       "Auto-pin's changes measured over --auto-pin-verify seconds after, by "
+		       "result: gain (the remote share dropped by the gain asked), no_gain, "
+		       "slower (the CPU rate fell by more than allowed), gone (exited or pid "
+		       "reused), undone (something else changed the affinity since).");
+	for (i = NL_VERIFY_GAIN; i < NL_VERIFY_MAX; i++)
+		nl_prom_sample_u64(b, "numalens_autopin_verifications_total", NULL, "result",
+				   nl_verify_result_name(i), NULL, NULL, c ? c->verified[i] : 0);
+	nl_prom_family(b, "numalens_autopin_rolled_back_total", "counter",
+		       "Changes undone (as unpin does) because verification found no_gain or "
+		       "slower.");
+	nl_prom_sample_u64(b, "numalens_autopin_rolled_back_total", NULL, NULL, NULL, NULL, NULL,
+			   c ? c->rolled_back : 0);
+	nl_prom_family(b, "numalens_autopin_rollback_failures_total", "counter",
+		       "Changes that verification said to undo and that could not be undone "
+		       "(the log says why).");
+	nl_prom_sample_u64(b, "numalens_autopin_rollback_failures_total", NULL, NULL, NULL, NULL,
+			   NULL, c ? c->rollback_failed : 0);
+	nl_prom_family(b, "numalens_autopin_remote_share_change", "histogram",
+		       "The measured change of a process's remote share across an auto-pin "
+		       "change (after minus before: -1 to 1; negative is better), per "
+		       "verification that compared one source in both windows.");
+	for (i = 0; i < NL_AUTOPIN_CHANGE_BUCKETS; i++) {
+		snprintf(le, sizeof(le), "%g", nl_autopin_change_bounds[i]);
+		nl_prom_sample_u64(b, "numalens_autopin_remote_share_change_bucket", NULL, "le", le,
+				   NULL, NULL, c ? c->change_buckets[i] : 0);
+	}
+	nl_prom_sample_u64(b, "numalens_autopin_remote_share_change_bucket", NULL, "le", "+Inf",
+			   NULL, NULL, c ? c->change_count : 0);
+	nl_prom_sample(b, "numalens_autopin_remote_share_change_sum", NULL, NULL, NULL, NULL, NULL,
+		       c ? c->change_sum : 0);
+	nl_prom_sample_u64(b, "numalens_autopin_remote_share_change_count", NULL, NULL, NULL, NULL,
+			   NULL, c ? c->change_count : 0);
+}
+
 /* --auto-pin: whether it is on, what it did and what held it back. */
 static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
 {
@@ -319,6 +360,7 @@ static void autopin_families(struct nl_buf *b, const struct nl_export_host *h)
 		       "Pages migrate_pages(2) could not move when auto-pin moved memory.");
 	nl_prom_sample_u64(b, "numalens_autopin_pages_not_moved_total", NULL, NULL, NULL, NULL,
 			   NULL, c ? c->pages_not_moved : 0);
+	autopin_verify_families(b, c);
 }
 
 /* The BPF side's own counters: one sample each, or one per map; the
