@@ -253,7 +253,8 @@ static size_t check_exposition(char *text, char ***out)
 {
 	char **lines = NULL, **series = NULL, *save, *line, family[128] = "";
 	size_t nr = 0, nr_series = 0, i;
-	bool help_seen = false;
+	bool help_seen = false, histogram = false;
+	const char *rest;
 
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lines = realloc(lines, (nr + 1) * sizeof(*lines));
@@ -278,19 +279,27 @@ static size_t check_exposition(char *text, char ***out)
 			assert_true(help_seen);
 			assert_int_equal(sscanf(line + 7, "%127s %31s", name, type), 2);
 			assert_string_equal(name, family);
-			assert_true(!strcmp(type, "counter") || !strcmp(type, "gauge"));
+			assert_true(!strcmp(type, "counter") || !strcmp(type, "gauge") ||
+				    !strcmp(type, "histogram"));
+			histogram = !strcmp(type, "histogram");
 			if (strstr(name, "_total"))
 				assert_string_equal(type, "counter");
-			else
+			else if (!histogram)
 				assert_string_equal(type, "gauge");
 			help_seen = false;
 			continue;
 		}
 		assert_true(line[0] != '#');
-		/* name{...} value, the name the family's */
+		/* name{...} value, the name the family's (a histogram's with
+		 * _bucket{le=...}, _sum or _count) */
 		assert_true(family[0]);
 		assert_memory_equal(line, family, strlen(family));
-		assert_true(line[strlen(family)] == '{' || line[strlen(family)] == ' ');
+		rest = line + strlen(family);
+		if (histogram)
+			assert_true(!strncmp(rest, "_bucket{le=\"", 12) ||
+				    !strncmp(rest, "_sum ", 5) || !strncmp(rest, "_count ", 7));
+		else
+			assert_true(rest[0] == '{' || rest[0] == ' ');
 		series = realloc(series, (nr_series + 1) * sizeof(*series));
 		series[nr_series] = strndup(line, strrchr(line, ' ') - line);
 		nr_series++;

@@ -3,8 +3,10 @@
 # memory on node 1, the exporter pins one allowlisted (by command or by
 # cgroup) to node 1 by itself, suggested in the metrics first, then local;
 # holds the other by the rate limit; leaves the one outside the allowlist
-# alone, counted once; keeps CAP_SYS_NICE; unpin undoes it. A dry run logs
-# and counts, nothing changed; --auto-pin without an allowlist exits 2.
+# alone, counted once; keeps CAP_SYS_NICE; verifies the pin (a gain, kept
+# in the record); unpin undoes it. A dry run logs and counts, nothing
+# changed; a pin of an interleaved workload gains nothing and is rolled
+# back; --auto-pin without an allowlist exits 2.
 # Sourced by run.sh.
 # shellcheck shell=bash disable=SC2034,SC2016
 
@@ -134,7 +136,72 @@ t_check() {
 	check "dry run: SIGTERM, the exporter exits 0 (got $(vm_v "$d" dry-export.rc))" \
 		[ "$(vm_v "$d" dry-export.rc)" = 0 ]
 
+	# 8. The pin verified over 4 s of refreshes: a gain, kept, in the record.
+	line=$(grep -F "auto-pin: verified pid $pinned " "$log" | head -n 1)
+	check "verify: the pin held, logged with its numbers: $line" \
+		grep -Eq "numalens: auto-pin: verified pid $pinned \($comm\) over [45] s: gain: the remote share went from (0\.9[0-9]|1\.00) to 0\.(0[0-9]|10) \(placement\)" "$log"
+	v=$(prom_value "$m" numalens_autopin_verifications_total 'result="gain"')
+	check "verify: verifications_total{result=\"gain\"} is 1 (got $v)" [ "$v" = 1 ]
+	v=$(prom_value "$m" numalens_autopin_rolled_back_total)
+	check "verify: rolled_back_total is 0 (got $v)" [ "$v" = 0 ]
+	check "verify: the remote share's change (histogram) is at most -0.8, once ($(grep '^numalens_autopin_remote_share_change_\(count\|bucket{le="-0.8"}\)' "$m" | tr '\n' ' '))" \
+		bash -c "[ '$(prom_value "$m" numalens_autopin_remote_share_change_count)' = 1 ] &&
+			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="-0.8"')' = 1 ]"
+	check "verify: the record keeps the result: $(grep -E '^(verified|remote) ' "$d/pin-record" | tr '\n' ' ')" \
+		bash -c "grep -Eq '^verified gain [0-9]+$' '$d/pin-record' &&
+			awk '\$1 == \"remote\" && \$2 == \"placement\" && \$3 >= 900000 && \$4 <= 100000 { ok = 1 }
+				END { exit !ok }' '$d/pin-record'"
+
+	# 9. A pin that does not help, rolled back: memory interleaved over
+	# both nodes (numa_maps: half on each), so the remote share stays 0.5.
+	rollback_check "$d"
+
 	# 7. No allowlist.
 	check "--auto-pin without an allowlist: exit 2 ($(vm_v "$d" no-allowlist.rc)), says so: $(head -n 2 "$d/no-allowlist" | tr '\n' ' ')" \
 		bash -c "[ '$(vm_v "$d" no-allowlist.rc)' = 2 ] && grep -Eq 'auto-pin-(comm|cgroup)|allowlist' '$d/no-allowlist'"
+}
+
+# rollback_check DIR: the interleaved workload, threads on node 0, pinned
+# to node 1 with a gain threshold of 0, measured over 4 s, undone.
+rollback_check() {
+	local d=$1 spread log=$1/rollback.err m=$1/rollback.prom line b0 b1 after v
+	spread=$(vm_v "$d" spread.pid)
+	b0=$(numa_maps_bytes "$d/numa_maps.spread" 0)
+	b1=$(numa_maps_bytes "$d/numa_maps.spread" 1)
+	check "rollback: numa_maps puts half of the 128 MiB on each node, a little more on node 1 ($b0 and $b1 bytes)" \
+		bash -c "[ '$b0' -ge $((62 * 1024 * 1024)) ] && [ '$b1' -gt '$b0' ] && [ '$b1' -le $((72 * 1024 * 1024)) ]"
+	check "rollback: the threads start on 0-1 ($(aff_of "$d" spread-before))" \
+		aff_all "$d" spread-before 0-1
+	line=$(grep -F "auto-pin: pinned pid $spread " "$log" | head -n 1)
+	check "rollback: pinned once, $(awk -v a="$(vm_v "$d" rollback.start_at)" -v b="$(vm_v "$d" rollback.pin_at)" 'BEGIN { printf "%.1f", b - a }') s after the exporter's start, to node 1 with a plan that promised a few points: $line" \
+		bash -c "[ '$(lines_count "$log" 'auto-pin: pinned pid')' = 1 ] &&
+			echo '$line' | grep -Eq 'pinned pid $spread \(wl-spread\) to node 1 \(CPUs 2-3\): 2 threads changed; remote (4[5-9]|5[0-5])% -> (4[5-9]|5[0-5])% expected'"
+	check "rollback: while pinned, the threads on 2-3 ($(aff_of "$d" spread-pinned))" \
+		aff_all "$d" spread-pinned 2-3
+	line=$(grep -F "auto-pin: rolled back pid $spread " "$log" | head -n 1)
+	after=$(echo "$line" | sed -n 's/.* after \([0-9]*\) s: .*/\1/p')
+	check "rollback: logged with why and the numbers: $line" \
+		bash -c "echo '$line' | grep -Eq 'rolled back pid $spread \(wl-spread\) after [0-9]+ s: no_gain: the remote share went from 0\.(4[5-9]|5[0-5]) to 0\.(4[5-9]|5[0-5]) \(placement\): less of a drop than the gain asked; 2 threads given back their affinity \(0-1\); left alone for 600 s'"
+	# The window (4 s) plus one refresh (1 s), by the exporter's monotonic
+	# clock, rounded to whole seconds.
+	check "rollback: within the window plus one refresh (after ${after:-?} s)" \
+		bash -c "[ -n '$after' ] && [ '$after' -ge 4 ] && [ '$after' -le 5 ]"
+	check "rollback: every thread back on 0-1 at once ($(aff_of "$d" spread-back)) and later ($(aff_of "$d" spread-later))" \
+		bash -c "aff_all '$d' spread-back 0-1 && aff_all '$d' spread-later 0-1"
+	check "rollback: its record is gone, as unpin leaves it" [ -z "$(vm_v "$d" rollback.record)" ]
+	check "rollback: left alone for the cooldown: no second pin in 3 more refreshes" \
+		[ "$(lines_count "$log" 'auto-pin: pinned pid')" = 1 ]
+	check "rollback: metrics served (rc $(vm_v "$d" rollback.scrape.rc))" [ "$(vm_v "$d" rollback.scrape.rc)" = 0 ]
+	v=$(prom_value "$m" numalens_autopin_rolled_back_total)
+	check "rollback: rolled_back_total is 1 (got $v)" [ "$v" = 1 ]
+	v=$(prom_value "$m" numalens_autopin_verifications_total 'result="no_gain"')
+	check "rollback: verifications_total{result=\"no_gain\"} is 1 (got $v)" [ "$v" = 1 ]
+	v=$(prom_value "$m" numalens_autopin_verifications_total 'result="gain"')
+	check "rollback: verifications_total{result=\"gain\"} is 0 (got $v)" [ "$v" = 0 ]
+	check "rollback: the change of the remote share is within +-0.05, once ($(grep '^numalens_autopin_remote_share_change_\(count\|bucket{le="-0.05"}\|bucket{le="0.05"}\)' "$m" | tr '\n' ' '))" \
+		bash -c "[ '$(prom_value "$m" numalens_autopin_remote_share_change_count)' = 1 ] &&
+			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="-0.05"')' = 0 ] &&
+			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="0.05"')' = 1 ]"
+	check "rollback: SIGTERM, the exporter exits 0 (got $(vm_v "$d" rollback-export.rc))" \
+		[ "$(vm_v "$d" rollback-export.rc)" = 0 ]
 }

@@ -113,6 +113,7 @@ void nl_autopin_free(struct nl_autopin *ap)
 	nl_advisor_memory_free(&ap->memory);
 	free(ap->done);
 	free(ap->pending);
+	free(ap->watch);
 	free(ap);
 }
 
@@ -261,6 +262,7 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		const struct nl_advisor_entry *e;
 		struct nl_pin_result res;
 		struct nl_advice adv;
+		struct watch *w;
 		struct done *d;
 		enum nl_pin_refusal refusal;
 		int err;
@@ -279,7 +281,10 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		    !nl_proc_limits_same(v, l))
 			continue;
 		e = nl_advise_tracked(&ap->memory, &in, &ap->o.advisor, &adv);
-		if (!e || adv.action == NL_ACT_NONE || e->streak < ap->o.stable_refreshes)
+		if (!e || adv.action == NL_ACT_NONE)
+			continue;
+		w = ap->o.verify_s > 0 ? ap_watch(ap, snap, v, &adv, e->streak) : NULL;
+		if (e->streak < ap->o.stable_refreshes)
 			continue;
 		if (!allowed(ap, v, l)) {
 			if (!d || !d->denied) {
@@ -360,7 +365,11 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		if (ap->o.verify_s > 0) {
 			struct nl_verify_sample before;
 
-			nl_verify_sample_of(snap, v, adv.nodes, &before);
+			/* The refreshes the suggestion held, else this one. */
+			if (w)
+				nl_verify_accum_sample(&w->acc, &before);
+			else
+				nl_verify_sample_of(snap, v, adv.nodes, &before);
 			if (ap_verify_add(ap, v, res.start, &adv, &before, now))
 				ap_log(ap, "pid %u (%s): out of memory: the change is not verified",
 				       v->pid, v->comm);
@@ -391,6 +400,7 @@ int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, doubl
 		       ap->o.verify_s > 0 ? ", measured over the next refreshes" : "", undo);
 	}
 	nl_advisor_memory_sweep(&ap->memory);
+	ap_watch_sweep(ap);
 	done_sweep(ap, snap);
 out:
 	free(l);

@@ -22,6 +22,16 @@ struct pending {
 	struct nl_verify_accum after;	/* the refreshes since */
 };
 
+/* A process with a suggestion, measured over the refreshes it held: the
+ * window before, should auto-pin act on it. */
+struct watch {
+	uint32_t pid;
+	uint64_t start_time_ns;
+	uint64_t nodes; /* of the suggestion */
+	bool seen;	/* in this refresh */
+	struct nl_verify_accum acc;
+};
+
 struct nl_autopin {
 	struct nl_autopin_opts o;
 	struct nl_autopin_hooks h;
@@ -43,6 +53,8 @@ struct nl_autopin {
 	size_t nr_done, cap_done;
 	struct pending *pending; /* in the order of the changes */
 	size_t nr_pending, cap_pending;
+	struct watch *watch; /* processes with a suggestion now */
+	size_t nr_watch, cap_watch;
 };
 
 struct done *ap_done_find(struct nl_autopin *ap, const struct nl_proc_view *v);
@@ -56,6 +68,14 @@ int ap_verify_add(struct nl_autopin *ap, const struct nl_proc_view *v, uint64_t 
 /* Adds this refresh to each change's window; decides those complete, and
  * undoes those that did not help. */
 void ap_verify_step(struct nl_autopin *ap, const struct nl_snapshot *snap, double now);
+/* Adds this refresh to the window before of v, whose suggestion adv has
+ * held streak refreshes (1: a new one, the window starts again). NULL
+ * without memory. */
+struct watch *ap_watch(struct nl_autopin *ap, const struct nl_snapshot *snap,
+		       const struct nl_proc_view *v, const struct nl_advice *adv,
+		       unsigned int streak);
+/* Forgets the processes without a suggestion in this refresh. */
+void ap_watch_sweep(struct nl_autopin *ap);
 /* Whether a change to v is being verified (it is then left alone). */
 bool ap_verifying(const struct nl_autopin *ap, const struct nl_proc_view *v);
 

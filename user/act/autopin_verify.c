@@ -165,3 +165,45 @@ bool ap_verifying(const struct nl_autopin *ap, const struct nl_proc_view *v)
 			return true;
 	return false;
 }
+
+struct watch *ap_watch(struct nl_autopin *ap, const struct nl_snapshot *snap,
+		       const struct nl_proc_view *v, const struct nl_advice *adv,
+		       unsigned int streak)
+{
+	struct watch *w = NULL;
+	size_t i;
+
+	for (i = 0; i < ap->nr_watch && !w; i++)
+		if (ap->watch[i].pid == v->pid && ap->watch[i].start_time_ns == v->start_time_ns)
+			w = &ap->watch[i];
+	if (!w) {
+		w = nl_array_room(ap->watch, ap->nr_watch, &ap->cap_watch, sizeof(*w), 8);
+		if (!w)
+			return NULL;
+		ap->watch = w;
+		w = &ap->watch[ap->nr_watch++];
+		streak = 1;
+	}
+	if (streak <= 1 || w->nodes != adv->nodes) {
+		memset(w, 0, sizeof(*w));
+		w->pid = v->pid;
+		w->start_time_ns = v->start_time_ns;
+		w->nodes = adv->nodes;
+	}
+	w->seen = true;
+	nl_verify_accum_add(&w->acc, snap, v, adv->nodes);
+	return w;
+}
+
+void ap_watch_sweep(struct nl_autopin *ap)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < ap->nr_watch; i++) {
+		if (!ap->watch[i].seen)
+			continue;
+		ap->watch[i].seen = false;
+		ap->watch[kept++] = ap->watch[i];
+	}
+	ap->nr_watch = kept;
+}

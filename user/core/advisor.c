@@ -576,10 +576,13 @@ static uint64_t closest_set(const struct ctx *c, uint64_t *usable_out)
 	}
 }
 
+/* Cuts the remote share (or the mean distance) by min_gain, and by
+ * something: with a min_gain of 0, a plan that changes nothing is none. */
 static bool improves(const struct ctx *c, const struct nl_advice *a)
 {
-	return a->remote_after <= a->remote_now - c->o->min_gain + EPS ||
-	       (a->dist_now > LOCAL_DISTANCE &&
+	return (a->remote_after <= a->remote_now - c->o->min_gain + EPS &&
+		a->remote_after < a->remote_now - EPS) ||
+	       (a->dist_now > LOCAL_DISTANCE && a->dist_after < a->dist_now - EPS &&
 		a->dist_after - LOCAL_DISTANCE <=
 			(a->dist_now - LOCAL_DISTANCE) * (1 - c->o->min_gain) + EPS);
 }
