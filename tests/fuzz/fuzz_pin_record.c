@@ -26,7 +26,8 @@ static void same(const struct nl_pin_record *a, const struct nl_pin_record *b)
 	if (a->pid != b->pid || a->start != b->start || strcmp(a->comm, b->comm) ||
 	    memcmp(a->target, b->target, sizeof(a->target)) ||
 	    memcmp(a->original, b->original, sizeof(a->original)) ||
-	    a->moved_from != b->moved_from || a->moved_to != b->moved_to || a->nr != b->nr ||
+	    a->moved_from != b->moved_from || a->moved_to != b->moved_to ||
+	    a->applied != b->applied || a->nr != b->nr ||
 	    memcmp(&a->verified, &b->verified, sizeof(a->verified)))
 		abort();
 	for (i = 0; i < a->nr; i++)
@@ -128,6 +129,7 @@ static void from_fields(const uint8_t *data, size_t size)
 	take_mask(&data, &size, r.original);
 	take(&data, &size, &r.moved_from, sizeof(r.moved_from));
 	take(&data, &size, &r.moved_to, sizeof(r.moved_to));
+	take(&data, &size, &r.applied, sizeof(r.applied));
 	take(&data, &size, &nr, 1);
 	for (i = 0; i < nr % 8; i++) {
 		uint64_t m[NL_CPU_WORDS];
@@ -156,7 +158,8 @@ static void from_fields(const uint8_t *data, size_t size)
 		abort();
 	if (count_lines(text, len, "pid") != 1 || count_lines(text, len, "start") != 1 ||
 	    count_lines(text, len, "comm") != 1 || count_lines(text, len, "thread") != r.nr ||
-	    count_lines(text, len, "migrated") != (r.moved_from ? 1 : 0))
+	    count_lines(text, len, "migrated") != (r.moved_from ? 1 : 0) ||
+	    count_lines(text, len, "applied") != (r.applied ? 1 : 0))
 		abort();
 	if (nl_pin_record_parse(text, len, &back))
 		abort();

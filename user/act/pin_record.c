@@ -192,6 +192,8 @@ int nl_pin_record_format(const struct nl_pin_record *r, char **text, size_t *len
 		put(&b, escaped(*c) ? "\\x%02x" : "%c", (unsigned char)*c);
 	put(&b, "\ntarget %s\n", nl_bits_to_list(r->target, NL_MAX_CPUS, list, LIST_MAX));
 	put(&b, "original %s\n", nl_bits_to_list(r->original, NL_MAX_CPUS, list, LIST_MAX));
+	if (r->applied)
+		put(&b, "applied %llu\n", (unsigned long long)r->applied);
 	if (r->moved_from) {
 		char from[256], to[256];
 
@@ -348,8 +350,11 @@ enum {
 	K_CPU = 256,
 	K_MEMORY = 512,
 	K_LATENCY = 1024,
+	K_APPLIED = 2048,
 };
 #define K_NEEDED (K_PID | K_START | K_COMM | K_TARGET | K_ORIGINAL)
+/* What verify found: only after the line that says it verified. */
+#define K_VERIFY_DETAIL (K_REMOTE | K_CPU | K_MEMORY | K_LATENCY)
 
 /* verified RESULT WINDOW_MS */
 static bool parse_verified(const char *val, size_t vlen, struct nl_pin_verified *v)
@@ -424,12 +429,13 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 	      IS("cpu")		  ? K_CPU :
 	      IS("target_memory") ? K_MEMORY :
 	      IS("latency")	  ? K_LATENCY :
+	      IS("applied")	  ? K_APPLIED :
 				    0;
 #undef IS
 	if (!key || (*seen & key))
 		return -EINVAL;
 	/* What verify found comes after the line that says it verified. */
-	if (key > K_VERIFIED && !(*seen & K_VERIFIED))
+	if ((key & K_VERIFY_DETAIL) && !(*seen & K_VERIFIED))
 		return -EINVAL;
 	*seen |= key;
 	switch (key) {
@@ -440,6 +446,8 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 		return 0;
 	case K_START:
 		return parse_number(val, vlen, UINT64_MAX, &r->start) ? 0 : -EINVAL;
+	case K_APPLIED:
+		return parse_number(val, vlen, UINT64_MAX, &r->applied) ? 0 : -EINVAL;
 	case K_COMM:
 		return parse_comm(val, vlen, r->comm, sizeof(r->comm)) ? 0 : -EINVAL;
 	case K_TARGET:

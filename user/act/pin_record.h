@@ -5,8 +5,10 @@
  *
  * Format: lines "KEY VALUE\n", one space between, nothing else on the line;
  * lines starting with '#' are comments. Keys: pid, start, comm, target,
- * original (once each), migrated FROM TO (at most once), thread TID LIST
- * (once per tid); what `pin --verify` found, at most once each and only
+ * original (once each), migrated FROM TO (at most once), applied SECONDS
+ * (at most once: when the pin that set target was applied, in seconds since
+ * the Unix epoch; a record written before numalens wrote it has none),
+ * thread TID LIST (once per tid); what `pin --verify` found, at most once each and only
  * after a line verified RESULT WINDOW_MS: remote SOURCE BEFORE AFTER (in
  * millionths), cpu BEFORE AFTER (millionths of a CPU), target_memory
  * BEFORE AFTER (bytes), latency BEFORE AFTER (mean sample weight).
@@ -71,6 +73,7 @@ struct nl_pin_record {
 	uint64_t target[NL_CPU_WORDS];
 	uint64_t original[NL_CPU_WORDS]; /* the main thread's, before */
 	uint64_t moved_from, moved_to;	 /* nodes; both 0 when no pages moved */
+	uint64_t applied;		 /* Unix seconds of the pin; 0: not recorded */
 	struct nl_pin_thread *t;	 /* each thread's affinity before */
 	size_t nr, cap;
 	struct nl_pin_verified verified; /* what pin --verify found */
