@@ -250,9 +250,10 @@ static void expect_message(const char *got, const char *part)
 		fail_msg("message \"%s\" does not say \"%s\"", got, part);
 }
 
-#define RECORD_HEAD                                                                \
-	"# numalens pin record: 'numalens unpin 1234' restores these affinities\n" \
-	"pid 1234\nstart 123456\ncomm python3\ntarget 2-3\noriginal 0-1\napplied 1764979200\n"
+#define RECORD_HEAD                                                                            \
+	"# numalens pin record: 'numalens unpin 1234' restores these affinities\n"             \
+	"pid 1234\nstart 123456\ncomm python3\ntarget 2-3\noriginal 0-1\napplied 1764979200\n" \
+	"by pin\n"
 
 /*
  * Threads created while pin works: 1240 appears in the second scan and 1241

@@ -42,6 +42,7 @@ static void expect_same(const struct nl_pin_record *a, const struct nl_pin_recor
 	assert_int_equal(a->moved_from, b->moved_from);
 	assert_int_equal(a->moved_to, b->moved_to);
 	assert_int_equal(a->applied, b->applied);
+	assert_int_equal(a->by, b->by);
 	assert_memory_equal(&a->verified, &b->verified, sizeof(a->verified));
 	assert_int_equal(a->nr, b->nr);
 	for (i = 0; i < a->nr; i++) {
@@ -195,6 +196,13 @@ static void test_reader_refuses(void **state)
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied \n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 1 2\n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 1\napplied 1\n",
+		/* What made it: a name the writer writes, once. */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by \n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by unknown\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by numad\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by Pin\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by pin \n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by pin\nby auto-pin\n",
 	};
 	struct nl_pin_record r;
 	size_t i;
@@ -271,8 +279,9 @@ static void test_verified_round_trip(void **state)
 	nl_pin_record_free(&r);
 }
 
-/* When the pin was applied comes back as written, after original; a record
- * without it (written before numalens wrote it) reads as not known, 0. */
+/* When the pin was applied and what made it come back as written, after
+ * original; a record without them (written before numalens wrote them)
+ * reads as not known. */
 static void test_applied_round_trip(void **state)
 {
 	static const char older[] = HEAD "pid 1234\nstart 123456\ncomm a\n" TAIL;
@@ -288,10 +297,20 @@ static void test_applied_round_trip(void **state)
 	assert_non_null(strstr(text, "\noriginal 0-1\napplied 1764979200\nverified gone 1\n"));
 	free(text);
 	r.applied = UINT64_MAX;
-	free(round_trip(&r));
+	r.by = NL_PIN_BY_AUTOPIN;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\napplied 18446744073709551615\nby auto-pin\n"));
+	free(text);
+	r.by = NL_PIN_BY_PIN;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\nby pin\n"));
+	free(text);
+	r.by = NL_PIN_BY_MAX;
+	assert_int_equal(nl_pin_record_format(&r, &text, &(size_t){ 0 }), -EINVAL);
 	nl_pin_record_free(&r);
 	assert_int_equal(nl_pin_record_parse(older, strlen(older), &r), 0);
 	assert_int_equal(r.applied, 0);
+	assert_int_equal(r.by, NL_PIN_BY_UNKNOWN);
 	nl_pin_record_free(&r);
 	/* Anywhere among the lines, as every key. */
 	assert_int_equal(nl_pin_record_parse(moved, strlen(moved), &r), 0);

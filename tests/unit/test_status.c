@@ -34,11 +34,11 @@ static uint64_t start_of(int pid)
 }
 
 /* A record of pid started at start, pinned to target from CPUs 0-1. */
-static void save(int pid, uint64_t start, const char *comm, const uint64_t *target,
-		 const struct nl_pin_verified *v)
+static void save_by(int pid, uint64_t start, const char *comm, const uint64_t *target,
+		    const struct nl_pin_verified *v, enum nl_pin_by by)
 {
 	static const uint64_t old[NL_CPU_WORDS] = { 0x3 };
-	struct nl_pin_record r = { .pid = pid, .start = start, .applied = APPLIED };
+	struct nl_pin_record r = { .pid = pid, .start = start, .applied = APPLIED, .by = by };
 	int dirfd = nl_pin_dir_open(scratch, false, NULL, 0);
 
 	assert_true(dirfd >= 0);
@@ -51,6 +51,12 @@ static void save(int pid, uint64_t start, const char *comm, const uint64_t *targ
 	assert_int_equal(nl_pin_record_save(dirfd, &r), 0);
 	nl_pin_record_free(&r);
 	close(dirfd);
+}
+
+static void save(int pid, uint64_t start, const char *comm, const uint64_t *target,
+		 const struct nl_pin_verified *v)
+{
+	save_by(pid, start, comm, target, v, NL_PIN_BY_PIN);
 }
 
 /* What status prints, and its exit status. */
@@ -142,7 +148,7 @@ static void test_running_exited_reused_text(void **state)
 	assert_int_equal(waitpid(dead, NULL, 0), dead);
 	sleeper = child(false);
 	own_record();
-	save(dead, 42, "gone", target, NULL);
+	save_by(dead, 42, "gone", target, NULL, NL_PIN_BY_AUTOPIN);
 	save(sleeper, start_of(sleeper) + 1, "old\nname", target, NULL);
 
 	text = run(NULL, 0, false, &status);
@@ -159,7 +165,7 @@ static void test_running_exited_reused_text(void **state)
 		 scratch, getpid());
 	expect_in(text, undo);
 	/* Exited: said, not shown as pinned; the record is left over. */
-	expect_in(text, "(gone): exited, pinned 5m 3s ago");
+	expect_in(text, "(gone): exited, pinned by auto-pin 5m 3s ago");
 	expect_in(text, "  process    exited since the pin: the record is left over\n"
 			"  CPUs       2-3; 0-1 before the pin (1 thread saved)\n"
 			"  result     not verified\n");
@@ -196,6 +202,7 @@ static void test_json(void **state)
 	assert_int_equal(json_object_get_int(json_get(p, "threads_off_target")), 0);
 	assert_int_equal(json_object_get_int64(json_get(p, "applied")), APPLIED);
 	assert_int_equal(json_object_get_int(json_get(p, "age_seconds")), 303);
+	assert_string_equal(json_object_get_string(json_get(p, "by")), "pin");
 	assert_true(json_object_is_type(json_get(p, "memory_moved"), json_type_null));
 	assert_string_equal(json_object_get_string(json_get(p, "verified.result")), "gain");
 	assert_true(json_object_get_double(json_get(p, "verified.window_seconds")) == 3.0);
@@ -310,6 +317,9 @@ static void test_change_text_and_lookup(void **state)
 	nl_pin_change_text(&r, NOW, buf, sizeof(buf));
 	assert_string_equal(buf, "pinned to CPUs 2-3 (from 0-1) 3d 2h ago; verified slower over "
 				 "2.5 s: CPU rate 2.00 -> 1.00 CPUs");
+	r.by = NL_PIN_BY_AUTOPIN;
+	nl_pin_change_text(&r, NOW, buf, sizeof(buf));
+	expect_in(buf, "pinned by auto-pin to CPUs 2-3 (from 0-1) 3d 2h ago;");
 	nl_pin_age_text(59, buf, sizeof(buf));
 	assert_string_equal(buf, "59s");
 	nl_pin_age_text(3600 + 120 + 5, buf, sizeof(buf));

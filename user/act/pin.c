@@ -413,6 +413,7 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 	/* This pin is the process's last change: when it came, and no result
 	 * yet (what verify found before was of the earlier pin's target). */
 	rec.applied = h.now(h.ctx);
+	rec.by = o && o->by != NL_PIN_BY_UNKNOWN ? o->by : NL_PIN_BY_PIN;
 	memset(&rec.verified, 0, sizeof(rec.verified));
 
 	for (;;) {

@@ -117,6 +117,7 @@ struct nl_pin_opts {
 	bool migrate;			  /* also move the pages (migrate_pages) */
 	const char *state_dir;		  /* NULL: NL_PIN_STATE_DIR */
 	const struct nl_pin_hooks *hooks; /* NULL: the real ones */
+	enum nl_pin_by by;		  /* for the record; unknown: pin */
 };
 
 struct nl_pin_result {

@@ -134,7 +134,8 @@ void nl_pin_change_text(const struct nl_pin_record *r, uint64_t now, char *buf, 
 
 	nl_bits_to_list(r->target, NL_MAX_CPUS, target, sizeof(target));
 	nl_bits_to_list(r->original, NL_MAX_CPUS, original, sizeof(original));
-	used = snprintf(buf, size, "pinned to CPUs %s (from %s)", target, original);
+	used = snprintf(buf, size, "pinned%s to CPUs %s (from %s)",
+			r->by == NL_PIN_BY_AUTOPIN ? " by auto-pin" : "", target, original);
 	if (r->applied && used < size) {
 		nl_pin_age_text(now > r->applied ? now - r->applied : 0, age, sizeof(age));
 		used += snprintf(buf + used, size - used, " %s ago", age);

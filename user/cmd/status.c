@@ -107,6 +107,9 @@ json_object *nl_pin_json(const struct nl_pin_record *r, uint64_t now)
 	json_object_object_add(o, "applied",
 			       r->applied ? json_object_new_uint64(r->applied) : NULL);
 	json_object_object_add(
+		o, "by",
+		r->by != NL_PIN_BY_UNKNOWN ? json_object_new_string(nl_pin_by_name(r->by)) : NULL);
+	json_object_object_add(
 		o, "age_seconds",
 		r->applied ? json_object_new_uint64(now > r->applied ? now - r->applied : 0) :
 			     NULL);
@@ -164,13 +167,14 @@ static void entry_text(FILE *out, const struct entry *e, uint64_t now)
 	struct tm tm;
 	time_t t = (time_t)r->applied;
 
-	fprintf(out, "pid %d (%s): %s", r->pid, r->comm, nl_pin_process_name(e->process));
+	fprintf(out, "pid %d (%s): %s, pinned%s", r->pid, r->comm, nl_pin_process_name(e->process),
+		r->by == NL_PIN_BY_AUTOPIN ? " by auto-pin" : "");
 	if (r->applied && localtime_r(&t, &tm)) {
 		nl_pin_age_text(now > r->applied ? now - r->applied : 0, age, sizeof(age));
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
-		fprintf(out, ", pinned %s ago (%s)\n", age, when);
+		fprintf(out, " %s ago (%s)\n", age, when);
 	} else {
-		fprintf(out, ", pinned (when is not recorded)\n");
+		fprintf(out, " (when is not recorded)\n");
 	}
 	switch (e->process) {
 	case NL_PIN_PROC_EXITED:
