@@ -48,6 +48,15 @@ check "unpin of no process: exit 5, says so" \
 	bash -c "[ $status -eq 5 ] && grep -q 'no process with pid 2147483000' '$out/stderr'"
 run "$nl" unpin --help
 check "unpin --help: unpin's own help" bash -c "[ $status -eq 0 ] && head -n 1 '$out/stdout' | grep -q '^Usage: numalens unpin PID'"
+run "$nl" status --help
+check "status --help: status's own help, with the exit status" \
+	bash -c "[ $status -eq 0 ] && head -n 1 '$out/stdout' | grep -q '^Usage: numalens status' && grep -q '^Exit status:' '$out/stdout'"
+run env NUMALENS_STATE_DIR="$out/no-such-dir" "$nl" status
+check "status without a state directory: exit 0, no pins recorded" \
+	bash -c "[ $status -eq 0 ] && grep -qx 'no pins recorded ($out/no-such-dir does not exist)' '$out/stdout'"
+run env NUMALENS_STATE_DIR="$out/no-such-dir" "$nl" status 2147483000
+check "status of a pid without a record: exit 1, says so" \
+	bash -c "[ $status -eq 1 ] && grep -q 'pid 2147483000: no record of a pin' '$out/stderr'"
 run "$nl" help diagnose
 check "help diagnose: diagnose's help" bash -c "[ $status -eq 0 ] && head -n 1 '$out/stdout' | grep -q '^Usage: numalens diagnose'"
 run "$nl" top -b -n abc
@@ -68,7 +77,7 @@ one_line_error() { # NAME PATTERN: the last run
 	check "$1: exit 2, one 'numalens:' line naming --help ($status: $(head -n 3 "$out/stderr" | tr '\n' '|'))" \
 		error_line_is "$2"
 }
-for cmd in diagnose doctor top pin unpin export; do
+for cmd in diagnose doctor top pin unpin status export; do
 	run "$nl" $cmd --bogus
 	one_line_error "$cmd --bogus" "unknown option '--bogus'"
 done

@@ -26,7 +26,8 @@ static void same(const struct nl_pin_record *a, const struct nl_pin_record *b)
 	if (a->pid != b->pid || a->start != b->start || strcmp(a->comm, b->comm) ||
 	    memcmp(a->target, b->target, sizeof(a->target)) ||
 	    memcmp(a->original, b->original, sizeof(a->original)) ||
-	    a->moved_from != b->moved_from || a->moved_to != b->moved_to || a->nr != b->nr ||
+	    a->moved_from != b->moved_from || a->moved_to != b->moved_to ||
+	    a->applied != b->applied || a->by != b->by || a->nr != b->nr ||
 	    memcmp(&a->verified, &b->verified, sizeof(a->verified)))
 		abort();
 	for (i = 0; i < a->nr; i++)
@@ -115,7 +116,7 @@ static size_t count_lines(const char *text, size_t len, const char *key)
 static void from_fields(const uint8_t *data, size_t size)
 {
 	struct nl_pin_record r = { 0 }, back;
-	uint8_t nr;
+	uint8_t nr, by;
 	size_t i, j, len;
 	bool valid;
 	char *text;
@@ -128,6 +129,9 @@ static void from_fields(const uint8_t *data, size_t size)
 	take_mask(&data, &size, r.original);
 	take(&data, &size, &r.moved_from, sizeof(r.moved_from));
 	take(&data, &size, &r.moved_to, sizeof(r.moved_to));
+	take(&data, &size, &r.applied, sizeof(r.applied));
+	take(&data, &size, &by, 1);
+	r.by = by % 4; /* NL_PIN_BY_MAX (3) and over are refused */
 	take(&data, &size, &nr, 1);
 	for (i = 0; i < nr % 8; i++) {
 		uint64_t m[NL_CPU_WORDS];
@@ -138,8 +142,8 @@ static void from_fields(const uint8_t *data, size_t size)
 		if (nl_pin_record_add(&r, tid, m))
 			abort();
 	}
-	valid = r.pid > 0 && r.start && !empty(r.target) && !empty(r.original) &&
-		!r.moved_from == !r.moved_to;
+	valid = r.pid > 0 && r.start && r.by < NL_PIN_BY_MAX && !empty(r.target) &&
+		!empty(r.original) && !r.moved_from == !r.moved_to;
 	for (i = 0; i < r.nr; i++) {
 		valid &= r.t[i].tid > 0 && !empty(r.t[i].mask);
 		for (j = 0; j < i; j++)
@@ -156,7 +160,9 @@ static void from_fields(const uint8_t *data, size_t size)
 		abort();
 	if (count_lines(text, len, "pid") != 1 || count_lines(text, len, "start") != 1 ||
 	    count_lines(text, len, "comm") != 1 || count_lines(text, len, "thread") != r.nr ||
-	    count_lines(text, len, "migrated") != (r.moved_from ? 1 : 0))
+	    count_lines(text, len, "migrated") != (r.moved_from ? 1 : 0) ||
+	    count_lines(text, len, "applied") != (r.applied ? 1 : 0) ||
+	    count_lines(text, len, "by") != (r.by ? 1 : 0))
 		abort();
 	if (nl_pin_record_parse(text, len, &back))
 		abort();

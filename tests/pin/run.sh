@@ -209,7 +209,26 @@ check "pin --verify on one node: exit 7, no gain or slower" \
 	bash -c "[ $status -eq 7 ] && grep -Eq '^verified: (no_gain|slower): ' '$out/stdout'"
 check "pin --verify: the record keeps the result" \
 	grep -Eqx 'verified (no_gain|slower) 1000' "$state/$P.pin"
+check "pin --apply: the record says when" grep -Eqx 'applied [1-9][0-9]*' "$state/$P.pin"
+# numalens status: the pin, its age and its result, as text and JSON.
+run "$nl" status "$P"
+check "status PID after pin --apply --verify: exit 0, running, its age" \
+	bash -c "[ $status -eq 0 ] && grep -Eq '^pid $P \(numa-workload\): running, pinned [0-9]+s ago \(' '$out/stdout'"
+check "status: the CPUs, and the affinity before" stdout_has "  CPUs       1; $all before the pin ("
+check "status: the result and the CPU rate it measured" \
+	bash -c "grep -Eq '^  result     (no_gain|slower) over 1.0 s$' '$out/stdout' && grep -Eq '^    CPU rate +[0-9.]+ -> [0-9.]+ CPUs$' '$out/stdout'"
+check "status: the undo command" stdout_has "  undo       numalens unpin $P"
+run "$nl" status --json "$P"
+check "status --json: the record, running, numbers as numbers" \
+	bash -c "[ $status -eq 0 ] && jq -e '.pins[] | select(.pid == $P) | .process == \"running\" and .target_cpus == \"1\" and (.age_seconds | type == \"number\") and (.verified.window_seconds == 1) and (.verified.cpu_rate.before | type == \"number\")' '$out/stdout' >/dev/null"
 run "$nl" unpin "$P"
+run "$nl" status "$P"
+check "status PID after unpin: exit 1, no record" \
+	bash -c "[ $status -eq 1 ] && grep -q 'pid $P: no record of a pin' '$out/stderr'"
+# Every record: other processes' may be there (exit 1 if one is not to be
+# trusted), but not this one's.
+run "$nl" status
+check "status after unpin: the pid is not listed" bash -c "[ $status -le 1 ] && ! grep -q '^pid $P ' '$out/stdout'"
 # pin --verify in the background (into stdout, stderr and status): once
 # its window after has begun, runs the command given.
 verify_while() {
@@ -238,6 +257,9 @@ verify_while "$WPID" kill "$WPID"
 check "pin --verify, the process exits in the window: gone, exit 7" \
 	bash -c "[ $status -eq 7 ] && grep -q '^verified: gone: pid $WPID exited' '$out/stdout'"
 check "pin --verify, gone: the record says so" grep -qx 'verified gone 2000' "$state/$WPID.pin"
+run "$nl" status "$WPID"
+check "status of a pinned process that exited: said, not shown as pinned" \
+	bash -c "grep -q '^pid $WPID (numa-workload): exited, pinned' '$out/stdout' && grep -q '^  result     gone over 2.0 s$' '$out/stdout' && grep -q '^  remove     numalens unpin $WPID (removes the record)' '$out/stdout'"
 
 # The undo line quotes a state directory the shell would split, and works as printed.
 mkdir -p "$out/state dir"

@@ -451,6 +451,45 @@ static void test_detail_suggestion(void **state)
 	top_frame_free(&f);
 }
 
+/* The last change numalens made to it (top.c reads its pin record), wrapped
+ * under the suggestion; none, no line. */
+static void test_detail_last_change(void **state)
+{
+	struct top_detail d = {
+		.pid = 7,
+		.suggestion = "nothing: it runs where its memory is",
+		.last_change = "pinned to CPUs 2-3 (from 0-1) 5m 3s ago, pages moved from "
+			       "node 0 to 1; verified gain over 3.0 s: remote share 1.00 -> "
+			       "0.00 (placement)",
+	};
+	struct top_frame f;
+	long suggest = -1, change = -1;
+	size_t i;
+
+	setup(1);
+	proc(0, 7, "x", 1, 0, 0, 64 * MIB);
+	evaluate();
+	top_frame_init(&f, 80);
+	top_render_detail(&f, &fx.snap, &fx.procs[0], &d);
+	for (i = 0; i < f.nr; i++) {
+		if (strstr(top_line_text(&f, i), "Suggest:"))
+			suggest = (long)i;
+		if (strstr(top_line_text(&f, i), "Last change:"))
+			change = (long)i;
+	}
+	assert_true(suggest >= 0 && change == suggest + 1);
+	assert_non_null(find_line(&f, "Last change: pinned to CPUs 2-3 (from 0-1) 5m 3s ago, pages "
+				      "moved from node 0"));
+	assert_non_null(find_line(&f, "  1; verified gain over 3.0 s: remote share 1.00 -> 0.00"));
+	top_frame_free(&f);
+
+	d.last_change = "";
+	top_frame_init(&f, 80);
+	top_render_detail(&f, &fx.snap, &fx.procs[0], &d);
+	assert_null(find_line(&f, "Last change:"));
+	top_frame_free(&f);
+}
+
 static void test_detail_matrix(void **state)
 {
 	uint64_t matrix[2 * 3] = { 5, 95, 0, 0, 7, 1 };
@@ -509,17 +548,12 @@ static void test_wrap_and_clip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_80),
-		cmocka_unit_test(test_layout_every_width),
-		cmocka_unit_test(test_layout_sorted),
-		cmocka_unit_test(test_row_largest_pid),
-		cmocka_unit_test(test_bars_and_rates),
-		cmocka_unit_test(test_sort_and_filter),
-		cmocka_unit_test(test_list_frame),
-		cmocka_unit_test(test_detail),
-		cmocka_unit_test(test_detail_suggestion),
-		cmocka_unit_test(test_detail_matrix),
-		cmocka_unit_test(test_nodes),
+		cmocka_unit_test(test_layout_80),	  cmocka_unit_test(test_layout_every_width),
+		cmocka_unit_test(test_layout_sorted),	  cmocka_unit_test(test_row_largest_pid),
+		cmocka_unit_test(test_bars_and_rates),	  cmocka_unit_test(test_sort_and_filter),
+		cmocka_unit_test(test_list_frame),	  cmocka_unit_test(test_detail),
+		cmocka_unit_test(test_detail_suggestion), cmocka_unit_test(test_detail_last_change),
+		cmocka_unit_test(test_detail_matrix),	  cmocka_unit_test(test_nodes),
 		cmocka_unit_test(test_wrap_and_clip),
 	};
 

@@ -2,7 +2,8 @@
 /*
  * Helpers of the unit tests: fixture paths (FIXTURES is relative to the
  * repository's top, where tests/run-unit.sh runs the tests), reading a
- * fixture, and scratch directories for generated files.
+ * fixture, scratch directories for generated files, and a value in a JSON
+ * document by its path.
  */
 #ifndef NUMALENS_TEST_FIXTURES_H
 #define NUMALENS_TEST_FIXTURES_H
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <linux/types.h>
+#include <json-c/json.h>
 
 #ifndef FIXTURES
 #define FIXTURES "tests/unit/fixtures"
@@ -112,6 +114,25 @@ static inline void scratch_write(const char *dir, const char *rel, const char *t
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
+}
+
+/* The value at path in obj: keys and array indexes between dots
+ * ("processes.0.pid"); fails the test when a key is missing. */
+static inline json_object *json_get(json_object *obj, const char *path)
+{
+	char buf[128], *key, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (key = strtok_r(buf, ".", &save); key; key = strtok_r(NULL, ".", &save)) {
+		json_object *next = NULL;
+
+		if (json_object_is_type(obj, json_type_array))
+			next = json_object_array_get_idx(obj, atoi(key));
+		else if (!json_object_object_get_ex(obj, key, &next))
+			fail_msg("no %s in %s", key, path);
+		obj = next;
+	}
+	return obj;
 }
 
 #endif /* NUMALENS_TEST_FIXTURES_H */

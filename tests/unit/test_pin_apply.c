@@ -58,6 +58,7 @@ static struct {
 	/* After this set call (1: the first), the pid names another process:
 	 * /proc/1234/stat (the scratch copy) says it started later. */
 	int reuse_at_set;
+	int clock_calls;
 } fk;
 
 static char scratch[512], proc_copy[520];
@@ -151,7 +152,17 @@ static int fake_set(int tid, const uint64_t *mask, void *ctx)
 	return c->err;
 }
 
-static const struct nl_pin_hooks hooks = { .list = fake_list, .get = fake_get, .set = fake_set };
+/* The wall clock: a fixed moment, then later by a step per call. */
+#define APPLIED 1764979200ull
+static uint64_t fake_now(void *ctx)
+{
+	return APPLIED + 60 * fk.clock_calls++;
+}
+
+static const struct nl_pin_hooks hooks = { .list = fake_list,
+					   .get = fake_get,
+					   .set = fake_set,
+					   .now = fake_now };
 
 static int setup(void **state)
 {
@@ -239,9 +250,10 @@ static void expect_message(const char *got, const char *part)
 		fail_msg("message \"%s\" does not say \"%s\"", got, part);
 }
 
-#define RECORD_HEAD                                                                \
-	"# numalens pin record: 'numalens unpin 1234' restores these affinities\n" \
-	"pid 1234\nstart 123456\ncomm python3\ntarget 2-3\noriginal 0-1\n"
+#define RECORD_HEAD                                                                            \
+	"# numalens pin record: 'numalens unpin 1234' restores these affinities\n"             \
+	"pid 1234\nstart 123456\ncomm python3\ntarget 2-3\noriginal 0-1\napplied 1764979200\n" \
+	"by pin\n"
 
 /*
  * Threads created while pin works: 1240 appears in the second scan and 1241
@@ -601,6 +613,29 @@ static void test_pin_does_not_follow_tmp_symlink(void **state)
 }
 
 /*
+ * Pinned again: the record of the first pin is kept (its original affinity
+ * is the one from before numalens), but the pin is the last change now: its
+ * time, and no result, since what was verified was the earlier pin's.
+ */
+static void test_pin_again_is_the_last_change(void **state)
+{
+	static const char earlier[] = "pid 1234\nstart 123456\ncomm python3\ntarget 4-5\n"
+				      "original 0-1\napplied 1000\nverified gain 3000\n"
+				      "cpu 1000000 1000000\nthread 1234 0-1\n";
+	struct nl_pin_result res;
+	char path[PATH_MAX + 16];
+
+	thread(1234, OLD << 4, 1, LIVES);
+	scratch_write(scratch, "1234.pin", earlier, strlen(earlier));
+	record_path(path, sizeof(path));
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(apply(&res), 0);
+	assert_true(res.kept_record);
+	assert_string_equal(res.before, "0-1");
+	expect_record(RECORD_HEAD "thread 1234 0-1\n");
+}
+
+/*
  * A record whose comm line carries a second start line, as a name with a
  * newline made before comm was escaped: refused as malformed, and kept (it
  * is the only trace of the pin), not taken for a reused pid and removed.
@@ -677,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_does_not_follow_tmp_symlink, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unpin_refuses_injected_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_again_is_the_last_change, setup, teardown),
 		cmocka_unit_test(test_pages_off_target),
 	};
 

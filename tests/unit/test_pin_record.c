@@ -41,6 +41,8 @@ static void expect_same(const struct nl_pin_record *a, const struct nl_pin_recor
 	assert_memory_equal(a->original, b->original, sizeof(a->original));
 	assert_int_equal(a->moved_from, b->moved_from);
 	assert_int_equal(a->moved_to, b->moved_to);
+	assert_int_equal(a->applied, b->applied);
+	assert_int_equal(a->by, b->by);
 	assert_memory_equal(&a->verified, &b->verified, sizeof(a->verified));
 	assert_int_equal(a->nr, b->nr);
 	for (i = 0; i < a->nr; i++) {
@@ -185,6 +187,22 @@ static void test_reader_refuses(void **state)
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\ncpu 00 1\n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\ncpu 1 2 3\n",
 		"pid 1234\nstart 123456\ncomm a\n" TAIL "verified gain 1\nlatency -1 2\n",
+		/* When the pin was applied: once, a number in the writer's form. */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 0\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 01764979200\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied -1764979200\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 1764979200.5\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 18446744073709551616\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied \n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 1 2\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "applied 1\napplied 1\n",
+		/* What made it: a name the writer writes, once. */
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by \n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by unknown\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by numad\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by Pin\n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by pin \n",
+		"pid 1234\nstart 123456\ncomm a\n" TAIL "by pin\nby auto-pin\n",
 	};
 	struct nl_pin_record r;
 	size_t i;
@@ -261,6 +279,45 @@ static void test_verified_round_trip(void **state)
 	nl_pin_record_free(&r);
 }
 
+/* When the pin was applied and what made it come back as written, after
+ * original; a record without them (written before numalens wrote them)
+ * reads as not known. */
+static void test_applied_round_trip(void **state)
+{
+	static const char older[] = HEAD "pid 1234\nstart 123456\ncomm a\n" TAIL;
+	static const char moved[] = "pid 1234\napplied 7\nstart 123456\ncomm a\n" TAIL;
+	struct nl_pin_record r;
+	char *text;
+
+	sample(&r, "db");
+	r.applied = 1764979200;
+	r.verified.result = NL_VERIFY_GONE;
+	r.verified.window_ms = 1;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\noriginal 0-1\napplied 1764979200\nverified gone 1\n"));
+	free(text);
+	r.applied = UINT64_MAX;
+	r.by = NL_PIN_BY_AUTOPIN;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\napplied 18446744073709551615\nby auto-pin\n"));
+	free(text);
+	r.by = NL_PIN_BY_PIN;
+	text = round_trip(&r);
+	assert_non_null(strstr(text, "\nby pin\n"));
+	free(text);
+	r.by = NL_PIN_BY_MAX;
+	assert_int_equal(nl_pin_record_format(&r, &text, &(size_t){ 0 }), -EINVAL);
+	nl_pin_record_free(&r);
+	assert_int_equal(nl_pin_record_parse(older, strlen(older), &r), 0);
+	assert_int_equal(r.applied, 0);
+	assert_int_equal(r.by, NL_PIN_BY_UNKNOWN);
+	nl_pin_record_free(&r);
+	/* Anywhere among the lines, as every key. */
+	assert_int_equal(nl_pin_record_parse(moved, strlen(moved), &r), 0);
+	assert_int_equal(r.applied, 7);
+	nl_pin_record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_reader_accepts),
 		cmocka_unit_test(test_verified_round_trip),
+		cmocka_unit_test(test_applied_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("pin_record", tests, NULL, NULL);

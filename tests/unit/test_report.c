@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include "fixtures.h"
 #include "model.h"
 #include "report.h"
 #include "sysstate.h"
@@ -175,23 +176,6 @@ static void free_fixture(struct fixture *f)
 	nl_sample_table_free(&f->after);
 }
 
-static json_object *get(json_object *obj, const char *path)
-{
-	char buf[128], *key, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (key = strtok_r(buf, ".", &save); key; key = strtok_r(NULL, ".", &save)) {
-		json_object *next = NULL;
-
-		if (json_object_is_type(obj, json_type_array))
-			next = json_object_array_get_idx(obj, atoi(key));
-		else if (!json_object_object_get_ex(obj, key, &next))
-			fail_msg("no %s in %s", key, path);
-		obj = next;
-	}
-	return obj;
-}
-
 static json_object *round_trip(struct fixture *f, const struct nl_report_opts *o)
 {
 	json_object *doc = nl_report_json(&f->snap, o);
@@ -209,43 +193,44 @@ static void test_json_document(void **state)
 	struct fixture *f = make_fixture();
 	json_object *doc = round_trip(f, &o), *p;
 
-	assert_int_equal(json_object_array_length(get(doc, "topology.nodes")), 2);
-	assert_int_equal(json_object_get_int(get(doc, "topology.nodes.1.id")), 1);
-	assert_int_equal(json_object_get_int(get(doc, "topology.nodes.1.cpus.0")), 2);
-	assert_int_equal(json_object_get_int(get(doc, "topology.nodes.1.cpus.1")), 3);
-	assert_int_equal(json_object_get_int64(get(doc, "topology.nodes.0.memory_bytes")),
+	assert_int_equal(json_object_array_length(json_get(doc, "topology.nodes")), 2);
+	assert_int_equal(json_object_get_int(json_get(doc, "topology.nodes.1.id")), 1);
+	assert_int_equal(json_object_get_int(json_get(doc, "topology.nodes.1.cpus.0")), 2);
+	assert_int_equal(json_object_get_int(json_get(doc, "topology.nodes.1.cpus.1")), 3);
+	assert_int_equal(json_object_get_int64(json_get(doc, "topology.nodes.0.memory_bytes")),
 			 1024 * MiB);
-	assert_int_equal(json_object_get_int(get(doc, "topology.distances.0.1")), 20);
-	assert_int_equal(json_object_get_int(get(doc, "topology.distances.1.1")), 10);
-	assert_false(json_object_get_boolean(get(doc, "sources.pmu.active")));
-	assert_string_equal(json_object_get_string(get(doc, "sources.pmu.reason")), "no PMU");
-	assert_string_equal(json_object_get_string(get(doc, "sources.hint_faults.method")),
+	assert_int_equal(json_object_get_int(json_get(doc, "topology.distances.0.1")), 20);
+	assert_int_equal(json_object_get_int(json_get(doc, "topology.distances.1.1")), 10);
+	assert_false(json_object_get_boolean(json_get(doc, "sources.pmu.active")));
+	assert_string_equal(json_object_get_string(json_get(doc, "sources.pmu.reason")), "no PMU");
+	assert_string_equal(json_object_get_string(json_get(doc, "sources.hint_faults.method")),
 			    "fentry");
-	assert_true(json_object_get_boolean(get(doc, "system.numa_balancing")));
-	assert_int_equal(json_object_get_int(get(doc, "system.numa_hint_faults")), 50);
+	assert_true(json_object_get_boolean(json_get(doc, "system.numa_balancing")));
+	assert_int_equal(json_object_get_int(json_get(doc, "system.numa_hint_faults")), 50);
 
 	/* The idle process is left out of a ranking. */
-	assert_int_equal(json_object_array_length(get(doc, "processes")), 1);
-	p = get(doc, "processes.0");
-	assert_int_equal(json_object_get_int(get(p, "pid")), 4321);
-	assert_string_equal(json_object_get_string(get(p, "comm")), "p4321");
-	assert_true(json_object_get_double(get(p, "cpu_seconds_by_node.0")) == 4.9);
-	assert_true(json_object_get_double(get(p, "cpu_seconds_by_node.1")) == 0);
-	assert_int_equal(json_object_get_int64(get(p, "memory_bytes_by_node.1")), 64 * MiB);
-	assert_int_equal(json_object_get_int64(get(p, "memory_bytes_by_node.0")), 0);
-	assert_true(json_object_get_double(get(p, "remote_ratio")) == 1.0);
-	assert_string_equal(json_object_get_string(get(p, "remote_ratio_source")), "placement");
-	assert_int_equal(json_object_get_int(get(p, "migrations.total")), 9);
-	assert_int_equal(json_object_get_int(get(p, "migrations.cross_node")), 2);
-	assert_int_equal(json_object_get_int(get(p, "numa_balancing.moves")), 3);
-	assert_int_equal(json_object_get_int(get(p, "hint_faults.remote")), 5);
-	assert_int_equal(json_object_get_int(get(p, "hint_faults.local")), 0);
-	assert_int_equal(json_object_get_int(get(p, "best_node")), 1);
-	assert_true(json_object_get_boolean(get(p, "flagged")));
-	assert_non_null(strstr(json_object_get_string(get(p, "finding")), "on node 1"));
-	assert_string_equal(json_object_get_string(get(doc, "verdict")),
+	assert_int_equal(json_object_array_length(json_get(doc, "processes")), 1);
+	p = json_get(doc, "processes.0");
+	assert_int_equal(json_object_get_int(json_get(p, "pid")), 4321);
+	assert_string_equal(json_object_get_string(json_get(p, "comm")), "p4321");
+	assert_true(json_object_get_double(json_get(p, "cpu_seconds_by_node.0")) == 4.9);
+	assert_true(json_object_get_double(json_get(p, "cpu_seconds_by_node.1")) == 0);
+	assert_int_equal(json_object_get_int64(json_get(p, "memory_bytes_by_node.1")), 64 * MiB);
+	assert_int_equal(json_object_get_int64(json_get(p, "memory_bytes_by_node.0")), 0);
+	assert_true(json_object_get_double(json_get(p, "remote_ratio")) == 1.0);
+	assert_string_equal(json_object_get_string(json_get(p, "remote_ratio_source")),
+			    "placement");
+	assert_int_equal(json_object_get_int(json_get(p, "migrations.total")), 9);
+	assert_int_equal(json_object_get_int(json_get(p, "migrations.cross_node")), 2);
+	assert_int_equal(json_object_get_int(json_get(p, "numa_balancing.moves")), 3);
+	assert_int_equal(json_object_get_int(json_get(p, "hint_faults.remote")), 5);
+	assert_int_equal(json_object_get_int(json_get(p, "hint_faults.local")), 0);
+	assert_int_equal(json_object_get_int(json_get(p, "best_node")), 1);
+	assert_true(json_object_get_boolean(json_get(p, "flagged")));
+	assert_non_null(strstr(json_object_get_string(json_get(p, "finding")), "on node 1"));
+	assert_string_equal(json_object_get_string(json_get(doc, "verdict")),
 			    "1 process loses time to remote memory: pid 4321 (100% remote)");
-	assert_int_equal(json_object_get_int(get(doc, "flagged_processes")), 1);
+	assert_int_equal(json_object_get_int(json_get(doc, "flagged_processes")), 1);
 	json_object_put(doc);
 	free_fixture(f);
 }
@@ -258,16 +243,16 @@ static void test_json_requested_pids(void **state)
 	struct fixture *f = make_fixture();
 	json_object *doc = round_trip(f, &o);
 
-	assert_int_equal(json_object_array_length(get(doc, "processes")), 1);
-	assert_int_equal(json_object_get_int(get(doc, "processes.0.pid")), 99);
-	assert_string_equal(json_object_get_string(get(doc, "processes.0.finding")),
+	assert_int_equal(json_object_array_length(json_get(doc, "processes")), 1);
+	assert_int_equal(json_object_get_int(json_get(doc, "processes.0.pid")), 99);
+	assert_string_equal(json_object_get_string(json_get(doc, "processes.0.finding")),
 			    "did not run in the window");
 	/* The verdict is about the processes asked for. */
-	assert_string_equal(json_object_get_string(get(doc, "verdict")),
+	assert_string_equal(json_object_get_string(json_get(doc, "verdict")),
 			    "no process asked for loses time to remote memory");
 	/* numa_maps was not read for it: the memory is unknown, not zero. */
-	assert_true(
-		json_object_is_type(get(doc, "processes.0.memory_bytes_by_node"), json_type_null));
+	assert_true(json_object_is_type(json_get(doc, "processes.0.memory_bytes_by_node"),
+					json_type_null));
 	json_object_put(doc);
 	free_fixture(f);
 }
@@ -317,9 +302,74 @@ static void test_dropped_events(void **state)
 	assert_non_null(strstr(buf, "Warning: the kernel refused 1 BPF map updates with room "
 				    "left (last: Device or resource busy)"));
 	doc = round_trip(f, &o);
-	assert_int_equal(json_object_get_int(get(doc, "health.map_updates_refused")), 1);
-	assert_int_equal(json_object_get_int(get(doc, "health.map_update_refused_errno")), EBUSY);
-	assert_int_equal(json_object_get_int(get(doc, "health.proc_node_map_full")), 2);
+	assert_int_equal(json_object_get_int(json_get(doc, "health.map_updates_refused")), 1);
+	assert_int_equal(json_object_get_int(json_get(doc, "health.map_update_refused_errno")),
+			 EBUSY);
+	assert_int_equal(json_object_get_int(json_get(doc, "health.proc_node_map_full")), 2);
+	json_object_put(doc);
+	free(buf);
+	free_fixture(f);
+}
+
+/* The last change of a process listed, from its pin record (the caller
+ * matched pid and start time): a line under it, and last_change in the
+ * JSON; null for the others. */
+static void test_last_change(void **state)
+{
+	struct nl_pin_record pin = {
+		.pid = 4321,
+		.start = 1,
+		.comm = "p4321",
+		.target = { 0xc },
+		.original = { 0x3 },
+		.moved_from = 0x1,
+		.moved_to = 0x2,
+		.applied = 1764979200,
+		.verified = { .result = NL_VERIFY_GAIN,
+			      .window_ms = 3000,
+			      .has_remote = true,
+			      .source = NL_SRC_PLACEMENT,
+			      .remote_ppm = { 999881, 119 } },
+	};
+	uint32_t pids[] = { 4321, 99 };
+	struct nl_report_opts o = {
+		.top = 10,
+		.pids = pids,
+		.nr_pids = 2,
+		.pins = &pin,
+		.nr_pins = 1,
+		.now = 1764979200 + 303,
+	};
+	struct fixture *f = make_fixture();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	json_object *doc;
+
+	nl_report_text(out, &f->snap, &o);
+	fclose(out);
+	assert_non_null(strstr(buf, "\n           last change: pinned to CPUs 2-3 (from 0-1) 5m 3s "
+				    "ago, pages moved from node 0 to 1; verified gain over 3.0 s: "
+				    "remote share 1.00 -> 0.00 (placement)\n"));
+	/* Once: the idle process has none. */
+	assert_null(strstr(strstr(buf, "last change") + 1, "last change"));
+	doc = round_trip(f, &o);
+	assert_int_equal(json_object_get_int(json_get(doc, "processes.0.pid")), 4321);
+	assert_string_equal(
+		json_object_get_string(json_get(doc, "processes.0.last_change.target_cpus")),
+		"2-3");
+	assert_int_equal(json_object_get_int(json_get(doc, "processes.0.last_change.age_seconds")),
+			 303);
+	assert_string_equal(
+		json_object_get_string(json_get(doc, "processes.0.last_change.verified.result")),
+		"gain");
+	assert_true(json_object_get_double(json_get(
+			    doc, "processes.0.last_change.verified.remote_share.before")) ==
+		    0.999881);
+	assert_int_equal(json_object_get_int(
+				 json_get(doc, "processes.0.last_change.memory_moved.to_nodes.0")),
+			 1);
+	assert_true(json_object_is_type(json_get(doc, "processes.1.last_change"), json_type_null));
 	json_object_put(doc);
 	free(buf);
 	free_fixture(f);
@@ -331,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_deltas), cmocka_unit_test(test_vmstat_parse),
 		cmocka_unit_test(test_json_document),	cmocka_unit_test(test_json_requested_pids),
 		cmocka_unit_test(test_text_report),	cmocka_unit_test(test_dropped_events),
+		cmocka_unit_test(test_last_change),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

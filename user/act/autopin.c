@@ -240,7 +240,8 @@ void ap_log(struct nl_autopin *ap, const char *fmt, ...)
 int nl_autopin_step(struct nl_autopin *ap, const struct nl_snapshot *snap, double now)
 {
 	struct nl_pin_opts popts = { .migrate = ap->o.advisor.allow_migrate,
-				     .state_dir = ap->o.state_dir };
+				     .state_dir = ap->o.state_dir,
+				     .by = NL_PIN_BY_AUTOPIN };
 	struct nl_proc_limits *l = malloc(sizeof(*l));
 	double *busy = calloc(snap->nr_nodes ? snap->nr_nodes : 1, sizeof(*busy));
 	int acted = 0;

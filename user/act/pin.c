@@ -251,6 +251,13 @@ static int real_numa_maps(int pid, struct nl_numa_maps *m, void *ctx)
 	return nl_numa_maps_read(pid, 0, m);
 }
 
+static uint64_t real_now(void *ctx)
+{
+	time_t t = time(NULL);
+
+	return t > 0 ? (uint64_t)t : 0;
+}
+
 /* The hooks of o, the real ones where it names none. */
 static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 {
@@ -268,6 +275,8 @@ static struct nl_pin_hooks hooks_of(const struct nl_pin_opts *o)
 		h.same = real_same;
 	if (!h.numa_maps)
 		h.numa_maps = real_numa_maps;
+	if (!h.now)
+		h.now = real_now;
 	return h;
 }
 
@@ -401,6 +410,11 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 		snprintf(rec.comm, sizeof(rec.comm), "%s", comm);
 	}
 	memcpy(rec.target, want, sizeof(want));
+	/* This pin is the process's last change: when it came, and no result
+	 * yet (what verify found before was of the earlier pin's target). */
+	rec.applied = h.now(h.ctx);
+	rec.by = o && o->by != NL_PIN_BY_UNKNOWN ? o->by : NL_PIN_BY_PIN;
+	memset(&rec.verified, 0, sizeof(rec.verified));
 
 	for (;;) {
 		bool saved_new = false, first = res->passes == 0;

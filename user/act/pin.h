@@ -107,6 +107,9 @@ struct nl_pin_hooks {
 	/* Where pid's pages are, to check what migrate_pages(2) did rather
 	 * than trust its count. The real one: /proc/PID/numa_maps. */
 	int (*numa_maps)(int pid, struct nl_numa_maps *m, void *ctx);
+	/* The wall clock, in seconds since the Unix epoch, for the record's
+	 * applied line. The real one: time(2). */
+	uint64_t (*now)(void *ctx);
 	void *ctx;
 };
 
@@ -114,6 +117,7 @@ struct nl_pin_opts {
 	bool migrate;			  /* also move the pages (migrate_pages) */
 	const char *state_dir;		  /* NULL: NL_PIN_STATE_DIR */
 	const struct nl_pin_hooks *hooks; /* NULL: the real ones */
+	enum nl_pin_by by;		  /* for the record; unknown: pin */
 };
 
 struct nl_pin_result {

@@ -62,6 +62,17 @@ const char *nl_verify_result_name(enum nl_verify_result r)
 	return r < NL_VERIFY_MAX ? result_names[r] : "unknown";
 }
 
+static const char *const by_names[NL_PIN_BY_MAX] = {
+	[NL_PIN_BY_UNKNOWN] = "unknown",
+	[NL_PIN_BY_PIN] = "pin",
+	[NL_PIN_BY_AUTOPIN] = "auto-pin",
+};
+
+const char *nl_pin_by_name(enum nl_pin_by by)
+{
+	return by < NL_PIN_BY_MAX ? by_names[by] : "unknown";
+}
+
 /* ---- writing ---- */
 
 struct buf {
@@ -131,8 +142,9 @@ static bool representable(const struct nl_pin_record *r)
 	size_t i, j;
 
 	if (r->pid <= 0 || !verified_representable(&r->verified) || !r->start ||
-	    !memchr(r->comm, '\0', sizeof(r->comm)) || mask_empty(r->target, NL_CPU_WORDS) ||
-	    mask_empty(r->original, NL_CPU_WORDS) || !r->moved_from != !r->moved_to)
+	    r->by >= NL_PIN_BY_MAX || !memchr(r->comm, '\0', sizeof(r->comm)) ||
+	    mask_empty(r->target, NL_CPU_WORDS) || mask_empty(r->original, NL_CPU_WORDS) ||
+	    !r->moved_from != !r->moved_to)
 		return false;
 	for (i = 0; i < r->nr; i++) {
 		if (r->t[i].tid <= 0 || mask_empty(r->t[i].mask, NL_CPU_WORDS))
@@ -192,6 +204,10 @@ int nl_pin_record_format(const struct nl_pin_record *r, char **text, size_t *len
 		put(&b, escaped(*c) ? "\\x%02x" : "%c", (unsigned char)*c);
 	put(&b, "\ntarget %s\n", nl_bits_to_list(r->target, NL_MAX_CPUS, list, LIST_MAX));
 	put(&b, "original %s\n", nl_bits_to_list(r->original, NL_MAX_CPUS, list, LIST_MAX));
+	if (r->applied)
+		put(&b, "applied %llu\n", (unsigned long long)r->applied);
+	if (r->by != NL_PIN_BY_UNKNOWN)
+		put(&b, "by %s\n", by_names[r->by]);
 	if (r->moved_from) {
 		char from[256], to[256];
 
@@ -348,8 +364,12 @@ enum {
 	K_CPU = 256,
 	K_MEMORY = 512,
 	K_LATENCY = 1024,
+	K_APPLIED = 2048,
+	K_BY = 4096,
 };
 #define K_NEEDED (K_PID | K_START | K_COMM | K_TARGET | K_ORIGINAL)
+/* What verify found: only after the line that says it verified. */
+#define K_VERIFY_DETAIL (K_REMOTE | K_CPU | K_MEMORY | K_LATENCY)
 
 /* verified RESULT WINDOW_MS */
 static bool parse_verified(const char *val, size_t vlen, struct nl_pin_verified *v)
@@ -364,6 +384,19 @@ static bool parse_verified(const char *val, size_t vlen, struct nl_pin_verified 
 	for (i = NL_VERIFY_NONE + 1; i < NL_VERIFY_MAX; i++)
 		if (strlen(result_names[i]) == alen && !memcmp(val, result_names[i], alen)) {
 			v->result = i;
+			return true;
+		}
+	return false;
+}
+
+/* by pin|auto-pin */
+static bool parse_by(const char *val, size_t vlen, enum nl_pin_by *by)
+{
+	int i;
+
+	for (i = NL_PIN_BY_UNKNOWN + 1; i < NL_PIN_BY_MAX; i++)
+		if (strlen(by_names[i]) == vlen && !memcmp(val, by_names[i], vlen)) {
+			*by = i;
 			return true;
 		}
 	return false;
@@ -424,12 +457,14 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 	      IS("cpu")		  ? K_CPU :
 	      IS("target_memory") ? K_MEMORY :
 	      IS("latency")	  ? K_LATENCY :
+	      IS("applied")	  ? K_APPLIED :
+	      IS("by")		  ? K_BY :
 				    0;
 #undef IS
 	if (!key || (*seen & key))
 		return -EINVAL;
 	/* What verify found comes after the line that says it verified. */
-	if (key > K_VERIFIED && !(*seen & K_VERIFIED))
+	if ((key & K_VERIFY_DETAIL) && !(*seen & K_VERIFIED))
 		return -EINVAL;
 	*seen |= key;
 	switch (key) {
@@ -440,6 +475,10 @@ static int parse_line(const char *line, size_t n, struct nl_pin_record *r, unsig
 		return 0;
 	case K_START:
 		return parse_number(val, vlen, UINT64_MAX, &r->start) ? 0 : -EINVAL;
+	case K_APPLIED:
+		return parse_number(val, vlen, UINT64_MAX, &r->applied) ? 0 : -EINVAL;
+	case K_BY:
+		return parse_by(val, vlen, &r->by) ? 0 : -EINVAL;
 	case K_COMM:
 		return parse_comm(val, vlen, r->comm, sizeof(r->comm)) ? 0 : -EINVAL;
 	case K_TARGET:

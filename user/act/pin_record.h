@@ -5,8 +5,11 @@
  *
  * Format: lines "KEY VALUE\n", one space between, nothing else on the line;
  * lines starting with '#' are comments. Keys: pid, start, comm, target,
- * original (once each), migrated FROM TO (at most once), thread TID LIST
- * (once per tid); what `pin --verify` found, at most once each and only
+ * original (once each), migrated FROM TO (at most once), applied SECONDS
+ * (at most once: when the pin that set target was applied, in seconds since
+ * the Unix epoch; a record written before numalens wrote it has none), by
+ * pin|auto-pin (at most once: which made that pin; none in older records),
+ * thread TID LIST (once per tid); what `pin --verify` found, at most once each and only
  * after a line verified RESULT WINDOW_MS: remote SOURCE BEFORE AFTER (in
  * millionths), cpu BEFORE AFTER (millionths of a CPU), target_memory
  * BEFORE AFTER (bytes), latency BEFORE AFTER (mean sample weight).
@@ -47,6 +50,17 @@ enum nl_verify_result {
 
 const char *nl_verify_result_name(enum nl_verify_result r);
 
+/* What made the last pin (the record's by line). */
+enum nl_pin_by {
+	NL_PIN_BY_UNKNOWN, /* not recorded: a record older than the line */
+	NL_PIN_BY_PIN,	   /* numalens pin --apply */
+	NL_PIN_BY_AUTOPIN, /* numalens export --auto-pin */
+	NL_PIN_BY_MAX,
+};
+
+/* "pin", "auto-pin"; "unknown". */
+const char *nl_pin_by_name(enum nl_pin_by by);
+
 /* Before and after, each [0] and [1], in the record's integer units. */
 struct nl_pin_verified {
 	enum nl_verify_result result; /* NL_VERIFY_NONE: the other fields are 0 */
@@ -71,6 +85,8 @@ struct nl_pin_record {
 	uint64_t target[NL_CPU_WORDS];
 	uint64_t original[NL_CPU_WORDS]; /* the main thread's, before */
 	uint64_t moved_from, moved_to;	 /* nodes; both 0 when no pages moved */
+	uint64_t applied;		 /* Unix seconds of the pin; 0: not recorded */
+	enum nl_pin_by by;		 /* what made it */
 	struct nl_pin_thread *t;	 /* each thread's affinity before */
 	size_t nr, cap;
 	struct nl_pin_verified verified; /* what pin --verify found */

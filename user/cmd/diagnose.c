@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "pin_status.h"
 #include "procfs.h"
 #include "report.h"
 
@@ -47,6 +48,26 @@ static void usage(FILE *f)
 		"  numalens diagnose --json | jq '.processes[0]'\n");
 }
 
+/* The last change of each process the report lists, from its pin record:
+ * into o, the records in *pins (the caller frees them); how many. */
+static size_t load_pins(const struct nl_snapshot *snap, struct nl_report_opts *o,
+			struct nl_pin_record **pins)
+{
+	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
+	time_t now = time(NULL);
+	size_t nr;
+
+	*pins = NULL;
+	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
+	if (nr)
+		*pins = calloc(nr, sizeof(**pins));
+	o->pins = *pins;
+	o->nr_pins = *pins ? nl_pin_changes_of(list, nr, *pins) : 0;
+	o->now = now > 0 ? (uint64_t)now : 0;
+	free(list);
+	return o->nr_pins;
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -69,7 +90,8 @@ int cmd_diagnose(int argc, char **argv)
 	};
 	double duration = 5;
 	uint32_t pids[MAX_PIDS];
-	size_t nr_pids = 0, i;
+	struct nl_pin_record *pins = NULL;
+	size_t nr_pids = 0, nr_pins = 0, i;
 	unsigned long value;
 	int pid;
 	bool json = false;
@@ -130,6 +152,7 @@ int cmd_diagnose(int argc, char **argv)
 		if (!nl_snapshot_find(&snap, pids[i]))
 			nl_warn("pid %u: no data (a kernel thread, or it exited before the first read)",
 				pids[i]);
+	nr_pins = load_pins(&snap, &ropts, &pins);
 
 	if (json) {
 		json_object *doc = nl_report_json(&snap, &ropts);
@@ -152,6 +175,9 @@ int cmd_diagnose(int argc, char **argv)
 	fflush(stdout);
 	ret = NL_EXIT_OK;
 out:
+	for (i = 0; i < nr_pins; i++)
+		nl_pin_record_free(&pins[i]);
+	free(pins);
 	nl_snapshot_free(&snap);
 	nl_agent_close(agent);
 	return ret;

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"  top        the live view, keyboard-driven (also run as numatop-lite)\n"
 		"  pin        move a process's threads (and memory) to a node; dry run unless --apply\n"
 		"  unpin      give a pinned process back the affinity it had before\n"
+		"  status     list the pinned processes: the change, its age, what verify found\n"
 		"  export     serve the metrics to Prometheus (or write a textfile)\n"
 		"  version    print the version\n"
 		"\n"
@@ -37,7 +38,8 @@ static int run(int argc, char **argv)
 	if (!strcmp(name, "numatop-lite"))
 		return cmd_top(argc, argv);
 	if (argc < 2) {
-		nl_usage_err("which command? diagnose, doctor, top, pin, unpin, export or version");
+		nl_usage_err(
+			"which command? diagnose, doctor, top, pin, unpin, status, export or version");
 		return NL_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "diagnose"))
@@ -52,6 +54,8 @@ static int run(int argc, char **argv)
 		return cmd_pin(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "unpin"))
 		return cmd_unpin(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("numalens %s\n", NUMALENS_VERSION);
 		return NL_EXIT_OK;

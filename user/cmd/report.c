@@ -9,7 +9,9 @@
 #include "memsrc.h"
 #include "model.h"
 #include "pidsearch.h"
+#include "pin_status.h"
 #include "report.h"
+#include "status.h"
 #include "untrusted.h"
 
 static bool requested(const struct nl_report_opts *o, uint32_t pid)
@@ -48,7 +50,7 @@ void nl_report_advice_step(const struct nl_report_opts *o, struct nl_advice_step
  * this keeps the document valid JSON should one ever not be, as json-c
  * escapes control characters but copies invalid UTF-8 as it is.
  */
-static json_object *json_text(const char *s)
+json_object *nl_json_text(const char *s)
 {
 	size_t len = strlen(s), n;
 	char *buf = malloc(3 * len + 1);
@@ -309,8 +311,21 @@ static void counters_json(json_object *obj, const char *name, const struct nl_pr
 #undef ADD
 }
 
-static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v)
+/* The record of the last change of a process listed, NULL when none. */
+static const struct nl_pin_record *last_change(const struct nl_report_opts *o, uint32_t pid)
 {
+	size_t i;
+
+	for (i = 0; i < o->nr_pins; i++)
+		if ((uint32_t)o->pins[i].pid == pid)
+			return &o->pins[i];
+	return NULL;
+}
+
+static json_object *process_json(const struct nl_snapshot *snap, const struct nl_proc_view *v,
+				 const struct nl_report_opts *o)
+{
+	const struct nl_pin_record *pin = last_change(o, v->pid);
 	json_object *p = json_object_new_object(), *cpu = json_object_new_object();
 	json_object *mem = json_object_new_object(), *obj, *ratios;
 	char key[16], finding[NL_FINDING_MAX];
@@ -318,7 +333,7 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	int n;
 
 	json_object_object_add(p, "pid", json_object_new_int64(v->pid));
-	json_object_object_add(p, "comm", json_text(v->comm));
+	json_object_object_add(p, "comm", nl_json_text(v->comm));
 	json_object_object_add(p, "threads", json_object_new_int64(v->nr_threads));
 	json_object_object_add(p, "exited", json_object_new_boolean(v->exited));
 	for (n = 0; n < snap->nr_nodes; n++) {
@@ -374,10 +389,11 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	nl_model_finding(v, snap->nr_nodes, snap->topo, finding, sizeof(finding));
 	json_object_object_add(p, "finding", json_object_new_string(finding));
 	json_object_object_add(p, "suggestion", suggestion_json(snap, v));
+	json_object_object_add(p, "last_change", pin ? nl_pin_json(pin, o->now) : NULL);
 	return p;
 }
 
-static json_object *node_list_json(uint64_t nodes)
+json_object *nl_json_nodes(uint64_t nodes)
 {
 	json_object *arr = json_object_new_array();
 	int n;
@@ -405,17 +421,17 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 	adv = &v->advice->advice;
 	l = &v->advice->limits;
 	json_object_object_add(s, "action", json_object_new_string(nl_action_name(adv->action)));
-	json_object_object_add(s, "reason", json_text(adv->reason));
+	json_object_object_add(s, "reason", nl_json_text(adv->reason));
 	json_object_object_add(s, "blocked",
 			       adv->block ? json_object_new_string(nl_block_name(adv->block)) :
 					    NULL);
 	if (adv->action != NL_ACT_NONE) {
-		json_object_object_add(s, "nodes", node_list_json(adv->nodes));
+		json_object_object_add(s, "nodes", nl_json_nodes(adv->nodes));
 		json_object_object_add(s, "cpus",
 				       json_object_new_string(nl_bits_to_list(
 					       adv->cpus, NL_MAX_CPUS, buf, sizeof(buf))));
 		json_object_object_add(s, "multi_node", json_object_new_boolean(adv->multi_node));
-		json_object_object_add(s, "move_from", node_list_json(adv->move_from));
+		json_object_object_add(s, "move_from", nl_json_nodes(adv->move_from));
 		json_object_object_add(s, "move_bytes", json_object_new_uint64(adv->move_bytes));
 		json_object_object_add(s, "remote_ratio_after", json_ratio(adv->remote_after));
 		json_object_object_add(s, "mean_distance",
@@ -438,19 +454,19 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 	obj = json_object_new_object();
 	json_object_object_add(obj, "runtime",
 			       json_object_new_string(nl_runtime_name(l->ctx.runtime)));
-	json_object_object_add(obj, "cgroup", l->cgroup[0] ? json_text(l->cgroup) : NULL);
+	json_object_object_add(obj, "cgroup", l->cgroup[0] ? nl_json_text(l->cgroup) : NULL);
 	if (l->ctx.unit[0])
-		json_object_object_add(obj, "unit", json_text(l->ctx.unit));
+		json_object_object_add(obj, "unit", nl_json_text(l->ctx.unit));
 	if (l->ctx.container[0])
-		json_object_object_add(obj, "container", json_text(l->ctx.container));
+		json_object_object_add(obj, "container", nl_json_text(l->ctx.container));
 	if (l->ctx.pod[0])
-		json_object_object_add(obj, "pod", json_text(l->ctx.pod));
+		json_object_object_add(obj, "pod", nl_json_text(l->ctx.pod));
 	json_object_object_add(
 		obj, "allowed_cpus",
 		json_object_new_string(nl_bits_to_list(l->cpus, NL_MAX_CPUS, buf, sizeof(buf))));
-	json_object_object_add(obj, "allowed_nodes", node_list_json(l->mems));
+	json_object_object_add(obj, "allowed_nodes", nl_json_nodes(l->mems));
 	if (l->cpuset_known)
-		json_object_object_add(obj, "cpuset_cgroup", json_text(l->cpuset_cgroup));
+		json_object_object_add(obj, "cpuset_cgroup", nl_json_text(l->cpuset_cgroup));
 	json_object_object_add(s, "context", obj);
 	nr = nl_advice_commands(adv, v->pid, l, list, NL_MAX_COMMANDS);
 	for (i = 0; i < nr; i++) {
@@ -458,7 +474,7 @@ static json_object *suggestion_json(const struct nl_snapshot *snap, const struct
 		json_object_object_add(obj, "form",
 				       json_object_new_string(nl_form_name(list[i].form)));
 		json_object_object_add(obj, "when", json_object_new_string(list[i].when));
-		json_object_object_add(obj, "command", json_text(list[i].text));
+		json_object_object_add(obj, "command", nl_json_text(list[i].text));
 		json_object_array_add(cmds, obj);
 	}
 	json_object_object_add(s, "commands", cmds);
@@ -549,7 +565,7 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 		json_object_object_add(doc, "pmu_latency", latency_json(snap));
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
 	for (i = 0; i < nr; i++)
-		json_object_array_add(procs, process_json(snap, list[i]));
+		json_object_array_add(procs, process_json(snap, list[i], o));
 	json_object_object_add(doc, "processes", procs);
 	free(list);
 	return doc;
@@ -693,6 +709,7 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			"SOURCE", "CPU s", "MEMORY", "BEST");
 	for (i = 0; i < nr; i++) {
 		const struct nl_proc_view *v = list[i];
+		const struct nl_pin_record *pin;
 		char mem[32] = "?", src[32], finding[NL_FINDING_MAX];
 
 		if (v->mem_known)
@@ -710,6 +727,14 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 					    "did not run in the window");
 		}
 		text_suggestion(f, snap, v, o->nr_pids > 0);
+		if ((pin = last_change(o, v->pid))) {
+			char change[1024], line[1040];
+
+			nl_pin_change_text(pin, o->now, change, sizeof(change));
+			snprintf(line, sizeof(line), "last change: %s", change);
+			fprintf(f, "%11s", "");
+			put_wrapped(f, line, 11, o->width);
+		}
 		if (v->cross_node_migrations || v->numa_moves || v->numa_swaps ||
 		    v->numa_pages_migrated)
 			fprintf(f,

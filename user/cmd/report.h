@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include "pin_record.h"
 #include "snapshot.h"
 
 struct nl_report_opts {
@@ -12,6 +13,12 @@ struct nl_report_opts {
 	const uint32_t *pids; /* only these, even if idle (NULL: ranking) */
 	size_t nr_pids;
 	unsigned int width; /* text: wrap the long lines at this width, 0: never */
+	/* The last change of the processes listed that have one (their pin
+	 * records, pid and start time matched), and the wall clock for its age
+	 * (Unix seconds). */
+	const struct nl_pin_record *pins;
+	size_t nr_pins;
+	uint64_t now;
 };
 
 /* The longest verdict, the report's first line ("verdict: ..."). */
@@ -25,6 +32,10 @@ size_t nl_report_select(const struct nl_snapshot *snap, const struct nl_report_o
 struct nl_advice_step;
 void nl_report_advice_step(const struct nl_report_opts *o, struct nl_advice_step *s);
 /* Both read the advice attached to the views: they do no I/O for it. */
+/* A string of another process's bytes, made valid UTF-8 (NULL without memory). */
+json_object *nl_json_text(const char *s);
+/* A set of nodes as an array of their ids. */
+json_object *nl_json_nodes(uint64_t nodes);
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
 

@@ -8,6 +8,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_pin(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 #endif /* NUMALENS_COMMANDS_H */

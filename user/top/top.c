@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "pin_status.h"
 #include "procfs.h"
 #include "top.h"
 
@@ -68,7 +69,8 @@ struct top {
 	size_t total_threads;
 	uint64_t *matrix; /* the detail's node x node samples, NULL without a PMU */
 	bool matrix_ok;
-	char suggestion[512]; /* the detail's advice, "" when none */
+	char suggestion[512];  /* the detail's advice, "" when none */
+	char last_change[600]; /* the detail's pin record, "" when none */
 	struct nl_command commands[NL_MAX_COMMANDS];
 	size_t nr_commands;
 	struct nl_topology *live; /* node memory as read now, for the node screen */
@@ -152,15 +154,33 @@ static void read_advice(struct top *t)
 	}
 }
 
-/* What the detail screen shows besides the snapshot: threads, samples, advice. */
+/* The last change numalens made to the detail's process, from its pin
+ * record (same pid and start time): one file read per refresh. */
+static void read_last_change(struct top *t)
+{
+	const struct nl_proc_view *v = nl_snapshot_find(&t->snap, t->detail_pid);
+	struct nl_pin_record r;
+	time_t now = time(NULL);
+
+	t->last_change[0] = '\0';
+	if (!v || !nl_pin_changes_of(&v, 1, &r))
+		return;
+	nl_pin_change_text(&r, now > 0 ? (uint64_t)now : 0, t->last_change, sizeof(t->last_change));
+	nl_pin_record_free(&r);
+}
+
+/* What the detail screen shows besides the snapshot: threads, samples,
+ * advice, the last change. */
 static void read_detail(struct top *t)
 {
 	int nr = top_threads_read(t->detail_pid, nl_agent_topology(t->agent), t->threads,
 				  MAX_THREADS, &t->total_threads);
 	int nodes = t->have_snap ? t->snap.nr_nodes : 0;
 
-	if (t->have_snap)
+	if (t->have_snap) {
 		read_advice(t);
+		read_last_change(t);
+	}
 
 	t->nr_threads = nr < 0 ? 0 : nr;
 	t->matrix_ok = false;
@@ -443,6 +463,7 @@ static void draw_text_screen(struct top *t)
 			.suggestion = t->suggestion,
 			.commands = t->commands,
 			.nr_commands = t->nr_commands,
+			.last_change = t->last_change,
 		};
 
 		top_render_detail(&t->frame, &t->snap, nl_snapshot_find(&t->snap, t->detail_pid),

@@ -209,6 +209,9 @@ struct top_detail {
 	const char *suggestion;
 	const struct nl_command *commands;
 	size_t nr_commands;
+	/* Its last change, from its pin record (nl_pin_change_text), NULL or
+	 * "" when numalens has not pinned it. */
+	const char *last_change;
 };
 
 /* The detail of one process. v is NULL when it is no longer there. */

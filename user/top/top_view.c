@@ -950,6 +950,10 @@ void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 			top_put_wrapped(f, 4, 8, TA_NORMAL, buf);
 		}
 	}
+	if (d->last_change && d->last_change[0]) {
+		snprintf(buf, sizeof(buf), "Last change: %s", d->last_change);
+		top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
+	}
 	top_frame_add(f);
 	detail_nodes(f, snap, v);
 	top_frame_add(f);
