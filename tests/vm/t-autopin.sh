@@ -161,6 +161,11 @@ t_check() {
 		bash -c "[ '$(vm_v "$d" no-allowlist.rc)' = 2 ] && grep -Eq 'auto-pin-(comm|cgroup)|allowlist' '$d/no-allowlist'"
 }
 
+# aff_all2 DIR NAME1 NAME2 LIST: aff_all of both.
+aff_all2() {
+	aff_all "$1" "$2" "$4" && aff_all "$1" "$3" "$4"
+}
+
 # rollback_check DIR: the interleaved workload, threads on node 0, pinned
 # to node 1 with a gain threshold of 0, measured over 4 s, undone.
 rollback_check() {
@@ -187,7 +192,7 @@ rollback_check() {
 	check "rollback: within the window plus one refresh (after ${after:-?} s)" \
 		bash -c "[ -n '$after' ] && [ '$after' -ge 4 ] && [ '$after' -le 5 ]"
 	check "rollback: every thread back on 0-1 at once ($(aff_of "$d" spread-back)) and later ($(aff_of "$d" spread-later))" \
-		bash -c "aff_all '$d' spread-back 0-1 && aff_all '$d' spread-later 0-1"
+		aff_all2 "$d" spread-back spread-later 0-1
 	check "rollback: its record is gone, as unpin leaves it" [ -z "$(vm_v "$d" rollback.record)" ]
 	check "rollback: left alone for the cooldown: no second pin in 3 more refreshes" \
 		[ "$(lines_count "$log" 'auto-pin: pinned pid')" = 1 ]
