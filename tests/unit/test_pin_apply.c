@@ -259,8 +259,9 @@ static void expect_message(const char *got, const char *part)
  * Threads created while pin works: 1240 appears in the second scan and 1241
  * in the third, both with the old affinity (made by threads not changed
  * yet), 1242 in the third with the target already (made by a changed
- * thread). A fourth scan finds nothing to change. 1236 has the target from
- * the start: recorded, never set.
+ * thread). A fourth scan finds nothing to change, and a fifth after a
+ * pause confirms it. 1236 has the target from the start: recorded, never
+ * set.
  */
 static void test_threads_appear_between_scans(void **state)
 {
@@ -283,8 +284,8 @@ static void test_threads_appear_between_scans(void **state)
 	assert_int_equal(apply(&res), 0);
 	assert_int_equal(res.refusal, NL_PIN_OK);
 	assert_true(res.pinned);
-	assert_int_equal(fk.scans, 4);
-	assert_int_equal(res.passes, 4);
+	assert_int_equal(fk.scans, 5);
+	assert_int_equal(res.passes, 5);
 	assert_int_equal(res.threads, 6);
 	assert_int_equal(res.threads_changed, 4);
 	assert_false(res.kept_record);
@@ -301,7 +302,8 @@ static void test_threads_appear_between_scans(void **state)
  * Threads that end while pin works: 1236 is listed and gone before its
  * affinity is read, 1235 is gone when its affinity is set (ESRCH), 1238
  * appears in the second scan and is gone before it is read. None fails the
- * pin or counts as pinned; the second scan finds nothing left to change.
+ * pin or counts as pinned; the second scan finds nothing left to change
+ * (the third confirms it).
  */
 static void test_thread_vanishes_before_set(void **state)
 {
@@ -322,8 +324,8 @@ static void test_thread_vanishes_before_set(void **state)
 	assert_int_equal(res.refusal, NL_PIN_OK);
 	assert_string_equal(res.message, "");
 	assert_true(res.pinned);
-	assert_int_equal(fk.scans, 2);
-	assert_int_equal(res.passes, 2);
+	assert_int_equal(fk.scans, 3);
+	assert_int_equal(res.passes, 3);
 	assert_int_equal(res.threads, 2);
 	assert_int_equal(res.threads_changed, 2);
 	expect_sets(want, ARRAY_LEN(want));
@@ -331,6 +333,44 @@ static void test_thread_vanishes_before_set(void **state)
 	assert_int_equal(find(1237)->mask, WANT);
 	/* 1235 was saved before it ended; 1236 was never read. */
 	expect_record(RECORD_HEAD "thread 1234 0-1\nthread 1235 0-1\nthread 1237 0-1\n");
+}
+
+/*
+ * A thread created while its creator was changed: it has the old affinity
+ * and is listed only after a scan found nothing to do (the third). The
+ * confirming scan after the pause finds and pins it; a fifth confirms.
+ * Nothing changed at all: one clean scan is enough (no pause).
+ */
+static void test_thread_listed_after_a_clean_scan(void **state)
+{
+	static const struct set_call want[] = {
+		{ 1234, WANT, 0 },
+		{ 1250, WANT, 0 },
+	};
+	struct nl_pin_result res;
+
+	thread(1234, OLD, 1, LIVES);
+	thread(1250, OLD, 3, LIVES);
+	assert_int_equal(apply(&res), 0);
+	assert_true(res.pinned);
+	assert_int_equal(fk.scans, 5);
+	assert_int_equal(res.threads, 2);
+	assert_int_equal(res.threads_changed, 2);
+	expect_sets(want, ARRAY_LEN(want));
+	assert_int_equal(find(1250)->mask, WANT);
+}
+
+static void test_nothing_to_change_one_scan(void **state)
+{
+	struct nl_pin_result res;
+
+	thread(1234, WANT, 1, LIVES);
+	thread(1235, WANT, 1, LIVES);
+	assert_int_equal(apply(&res), 0);
+	assert_true(res.pinned);
+	assert_int_equal(fk.scans, 1);
+	assert_int_equal(res.threads_changed, 0);
+	expect_sets(NULL, 0);
 }
 
 /*
@@ -693,6 +733,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_threads_appear_between_scans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_listed_after_a_clean_scan, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_to_change_one_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_vanishes_before_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_reused_during_pin, setup, teardown),

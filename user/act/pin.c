@@ -395,7 +395,7 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 	struct nl_tids tids = { 0 }, changed = { 0 };
 	size_t i;
 	int err;
-	bool have_effective = false;
+	bool have_effective = false, confirmed = false;
 
 	memcpy(want, a->cpus, sizeof(want));
 	/* A record of an earlier pin of the same process keeps what it saved:
@@ -479,8 +479,19 @@ static int pin_threads(int pid, uint64_t start, const char *comm, const struct n
 				goto fail_refusal;
 			}
 		}
-		if (!todo)
+		/* A thread being created while its creator was changed got the
+		 * old affinity and may not be listed yet: after changing any, a
+		 * scan that finds nothing to do is trusted only once it is
+		 * repeated after a pause (under emulation the creating CPU can be
+		 * held for milliseconds). */
+		if (!todo && (!changed.nr || confirmed))
 			break;
+		if (!todo) {
+			confirmed = true;
+			nanosleep(&(struct timespec){ .tv_nsec = NL_PIN_SETTLE_NS }, NULL);
+			continue;
+		}
+		confirmed = false;
 		for (i = 0; i < tids.nr; i++) {
 			int tid = tids.tid[i];
 

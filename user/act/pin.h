@@ -29,6 +29,8 @@
 /* Scans of /proc/PID/task before pin gives up on a process whose threads
  * keep appearing or changing their affinity (and undoes what it changed). */
 #define NL_PIN_MAX_PASSES 64
+/* The pause before the scan that confirms a clean one (20 ms). */
+#define NL_PIN_SETTLE_NS 20000000L
 
 /* A refusal exits with NL_EXIT_REFUSED (log.h); the others keep theirs:
  * 3 privileges, 5 no such process. */

@@ -20,16 +20,22 @@ diagnose_finish
 
 # CPU hotplug moves a running thread: a busy process on CPU 3 (node 1),
 # also allowed on CPU 1 (node 0), is moved there when CPU 3 goes offline.
-# Born and ended inside one diagnosis, so its counts are whole.
+# Born and ended inside one diagnosis, so its counts are whole. NUMA
+# balancing off meanwhile: it may move the thread next to its memory (on
+# node 0) before the offlining does (seen on 6.1 under host load, with CPU 1
+# allowed for a second before: on CPU 1 already, 1 -> 1).
 schedstat() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+balancing=$(cat /proc/sys/kernel/numa_balancing)
+echo 0 >/proc/sys/kernel/numa_balancing
 diagnose_start hotplug 10 --top 100
 diagnose_wait_attached
 taskset -c 3 sh -c 'while :; do :; done' &
 busy=$!
-sleep 0.2
-taskset -p -c 1,3 "$busy" >/dev/null
 var hotplug.pid "$busy"
-sleep 1
+sleep 1.2
+# CPU 1 allowed only now, right before the offlining: until then nothing
+# but CPU 3 could run it (neither balancer could move it away first).
+taskset -p -c 1,3 "$busy" >/dev/null
 var hotplug.cpu_before "$(awk '{ print $39 }' "/proc/$busy/stat")"
 var hotplug.before_ns "$(schedstat "$busy")"
 echo 0 >/sys/devices/system/cpu/cpu3/online
@@ -41,3 +47,4 @@ kill "$busy"
 wait "$busy" 2>/dev/null
 echo 1 >/sys/devices/system/cpu/cpu3/online
 diagnose_finish
+echo "$balancing" >/proc/sys/kernel/numa_balancing
