@@ -62,6 +62,24 @@ check "help diagnose: diagnose's help" bash -c "[ $status -eq 0 ] && head -n 1 '
 run "$nl" top -b -n abc
 check "top -n abc: exit 2, one error" bash -c "[ $status -eq 2 ] && [ \$(wc -l <'$out/stderr') -eq 1 ]"
 
+# numa-workload's --interleave (the VM tests' memory over both nodes): a
+# comma-separated list of distinct nodes that exist, not with --mem-node.
+run "$workload" --interleave 0,
+check "numa-workload --interleave 0,: exit 2, says what the list is" \
+	bash -c "[ $status -eq 2 ] && grep -q \"^numa-workload: --interleave wants comma-separated node numbers (e.g. 0,1), not '0,'\" '$out/stderr'"
+run "$workload" --interleave 0,0
+check "numa-workload --interleave 0,0: exit 2, a node twice" \
+	bash -c "[ $status -eq 2 ] && grep -q \"^numa-workload: --interleave names a node twice: '0,0'\" '$out/stderr'"
+run "$workload" --interleave 0,4096
+check "numa-workload --interleave 0,4096: exit 2, no such node" \
+	bash -c "[ $status -eq 2 ] && grep -q '^numa-workload: --interleave 4096: no such NUMA node' '$out/stderr'"
+run "$workload" --interleave 0 --mem-node 0
+check "numa-workload --interleave with --mem-node: exit 2" \
+	bash -c "[ $status -eq 2 ] && grep -q -- '--interleave cannot be combined with --mem-node' '$out/stderr'"
+run "$workload" --interleave 0 --size 8 --seconds 1
+check "numa-workload --interleave 0: ready, exit 0" \
+	bash -c "[ $status -eq 0 ] && grep -q '^ready pid=' '$out/stdout'"
+
 # getopt errors: one line, "numalens: ...", pointing at the command's --help;
 # no usage dump, no "diagnose:" prefix.
 error_line_is() { # PATTERN: exit 2 and one line on stderr, "numalens: ...PATTERN...--help"

@@ -171,6 +171,25 @@ numa_maps_bytes() {
 	} END { printf "%d\n", b }' "$1"
 }
 
+# pinned_check DIR NAME PID THREADS CPUS NODE: pin's output NAME has the
+# line "pinned: THREADS threads of pid PID on CPUs CPUS (node NODE); THREADS
+# changed, N scans" with N >= 2 (a scan that changed threads, then one that
+# found none left). A "nothing to do" exits 0 too: this is what tells them apart.
+pinned_check() {
+	local d=$1 name=$2 pid=$3 threads=$4 cpus=$5 node=$6 line
+	line=$(grep '^pinned: ' "$d/$name")
+	check "$name: says '$line'" \
+		grep -Eq "^pinned: $threads threads of pid $pid on CPUs $cpus \(node $node\); $threads changed, [0-9]+ scans? of /proc/$pid/task\$" "$d/$name"
+	scans_check "$d" "$name" "$pid"
+}
+
+# scans_check DIR NAME PID: pin's "pinned:" line in NAME counts 2 scans or more.
+scans_check() {
+	local scans
+	scans=$(sed -n "s|^pinned: .* changed, \([0-9]*\) scans\{0,1\} of /proc/$3/task\$|\1|p" "$1/$2")
+	check "$2: at least 2 scans of /proc/$3/task (${scans:-no pinned line})" ge "${scans:-0}" 2
+}
+
 # ge A B: A >= B for integers.
 ge() {
 	[ "$1" -ge "$2" ]

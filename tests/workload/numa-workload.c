@@ -3,12 +3,14 @@
  * numa-workload: a busy process whose NUMA placement the tests know.
  *
  * It places its CPUs on one node (--cpu-node) and its memory on another
- * (--mem-node), touches every page, then runs --threads threads that keep
- * reading and writing the buffer, each over its own slice of pages, so they
- * stay busy on the CPU and in memory. "ready pid=PID" on stdout says the
- * memory is placed and the threads run. --hop-to-node moves every thread to
- * another node's CPUs after --hop-after seconds (SIGUSR1 also moves them, and
- * a second SIGUSR1 moves them back), which makes cross-node migrations.
+ * (--mem-node), or interleaves it over several (--interleave, MPOL_INTERLEAVE:
+ * page by page, or huge page by huge page with THP), touches every page,
+ * then runs --threads threads that keep reading and writing the buffer, each
+ * over its own slice of pages, so they stay busy on the CPU and in memory.
+ * "ready pid=PID" on stdout says the memory is placed and the threads run.
+ * --hop-to-node moves every thread to another node's CPUs after --hop-after
+ * seconds (SIGUSR1 also moves them, and a second SIGUSR1 moves them back),
+ * which makes cross-node migrations.
  * --unbound sets no CPU or memory binding at all, for NUMA balancing tests.
  * --spawn-every MS starts, after "ready", a thread that creates one more
  * (sleeping) thread every MS milliseconds until --spawn-max of them exist:
@@ -46,10 +48,16 @@
 #define MAX_THREADS 256
 #define MAX_SIZE_MIB (1024 * 1024)
 #define CACHE_LINE 64
+#define MAX_INTERLEAVE 64
+#define STR(x) STR_(x)
+#define STR_(x) #x
 
 struct options {
-	int cpu_node; /* -1: not bound */
-	int mem_node; /* -1: not bound */
+	int cpu_node;		      /* -1: not bound */
+	int mem_node;		      /* -1: not bound */
+	int il_nodes[MAX_INTERLEAVE]; /* --interleave, in the order given */
+	int nr_il_nodes;	      /* 0: no interleaving */
+	const char *il_arg;	      /* --interleave's text, for messages */
 	long size_mib;
 	int threads;
 	long seconds;	/* 0: until killed */
@@ -89,6 +97,9 @@ static void usage(FILE *out)
 		"\n"
 		"  --cpu-node N        run the threads on node N's CPUs\n"
 		"  --mem-node M        bind the buffer to node M (MPOL_BIND)\n"
+		"  --interleave LIST   interleave the buffer over the nodes of LIST, page by page\n"
+		"                      (MPOL_INTERLEAVE; huge pages with THP, unless --no-thp);\n"
+		"                      comma-separated, at most %d distinct nodes; 0,1: half on each\n"
 		"  --size MIB          buffer size in MiB (default 64)\n"
 		"  --threads T         busy threads (default 1, at most %d)\n"
 		"  --seconds S         run time (default 10; 0 runs until killed)\n"
@@ -107,7 +118,7 @@ static void usage(FILE *out)
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
 		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
-		MAX_THREADS, MAX_SPAWN);
+		MAX_INTERLEAVE, MAX_THREADS, MAX_SPAWN);
 }
 
 static void bad_arg(const char *fmt, const char *arg)
@@ -134,11 +145,46 @@ static long parse_long(const char *opt, const char *arg, long min, long max)
 	return v;
 }
 
+/* --interleave LIST: comma-separated node numbers, each once. */
+static void parse_nodes(const char *arg, struct options *o)
+{
+	const char *p = arg;
+	char num[32];
+	size_t len;
+	int i, n;
+
+	o->nr_il_nodes = 0;
+	o->il_arg = arg;
+	for (;;) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(num))
+			bad_arg("--interleave wants comma-separated node numbers (e.g. 0,1), not '%s'",
+				arg);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (strspn(num, "0123456789") != len)
+			bad_arg("--interleave wants comma-separated node numbers (e.g. 0,1), not '%s'",
+				arg);
+		n = parse_long("--interleave", num, 0, INT_MAX);
+		for (i = 0; i < o->nr_il_nodes; i++)
+			if (o->il_nodes[i] == n)
+				bad_arg("--interleave names a node twice: '%s'", arg);
+		if (o->nr_il_nodes == MAX_INTERLEAVE)
+			bad_arg("--interleave names more than " STR(MAX_INTERLEAVE) " nodes: '%s'",
+				arg);
+		o->il_nodes[o->nr_il_nodes++] = n;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "cpu-node", required_argument, NULL, 'c' },
 		{ "mem-node", required_argument, NULL, 'm' },
+		{ "interleave", required_argument, NULL, 'i' },
 		{ "size", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "seconds", required_argument, NULL, 'S' },
@@ -170,6 +216,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'm':
 			o->mem_node = parse_long("--mem-node", optarg, 0, INT_MAX);
+			break;
+		case 'i':
+			parse_nodes(optarg, o);
 			break;
 		case 's':
 			o->size_mib = parse_long("--size", optarg, 1, MAX_SIZE_MIB);
@@ -211,9 +260,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		bad_arg("unexpected argument '%s'", argv[optind]);
-	if (o->unbound && (o->cpu_node >= 0 || o->mem_node >= 0 || o->hop_node >= 0))
-		bad_arg("%s cannot be combined with --cpu-node, --mem-node or --hop-to-node",
+	if (o->unbound &&
+	    (o->cpu_node >= 0 || o->mem_node >= 0 || o->nr_il_nodes || o->hop_node >= 0))
+		bad_arg("%s cannot be combined with --cpu-node, --mem-node, --interleave or "
+			"--hop-to-node",
 			"--unbound");
+	if (o->mem_node >= 0 && o->nr_il_nodes)
+		bad_arg("%s cannot be combined with --mem-node", "--interleave");
 	if (o->flip_every_ms && (o->cpu_node < 0 || o->hop_node < 0))
 		bad_arg("%s needs --cpu-node and --hop-to-node", "--flip-every");
 	if (o->flip_every_ms && o->hop_after >= 0)
@@ -429,7 +482,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (!o.unbound && (o.cpu_node >= 0 || o.mem_node >= 0 || o.hop_node >= 0)) {
+	if (!o.unbound &&
+	    (o.cpu_node >= 0 || o.mem_node >= 0 || o.nr_il_nodes || o.hop_node >= 0)) {
 		if (numa_available() < 0) {
 			fprintf(stderr, "numa-workload: NUMA is not available on this kernel; "
 					"run with --unbound or without node options\n");
@@ -439,6 +493,8 @@ int main(int argc, char **argv)
 			check_node("--cpu-node", o.cpu_node, true, false);
 		if (o.mem_node >= 0)
 			check_node("--mem-node", o.mem_node, false, true);
+		for (i = 0; i < o.nr_il_nodes; i++)
+			check_node("--interleave", o.il_nodes[i], false, true);
 		if (o.hop_node >= 0)
 			check_node("--hop-to-node", o.hop_node, true, false);
 	}
@@ -477,6 +533,19 @@ int main(int argc, char **argv)
 		    0) {
 			fprintf(stderr, "numa-workload: cannot bind memory to node %d: %s\n",
 				o.mem_node, strerror(errno));
+			return 1;
+		}
+		numa_free_nodemask(nodes);
+	}
+	if (o.nr_il_nodes) {
+		nodes = numa_allocate_nodemask();
+		for (i = 0; i < o.nr_il_nodes; i++)
+			numa_bitmask_setbit(nodes, o.il_nodes[i]);
+		if (mbind(buf, size, MPOL_INTERLEAVE, nodes->maskp, nodes->size + 1,
+			  MPOL_MF_STRICT) < 0) {
+			fprintf(stderr,
+				"numa-workload: cannot interleave memory over nodes %s: %s\n",
+				o.il_arg, strerror(errno));
 			return 1;
 		}
 		numa_free_nodemask(nodes);
