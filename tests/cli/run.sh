@@ -79,6 +79,22 @@ check "numa-workload --interleave with --mem-node: exit 2" \
 run "$workload" --interleave 0 --size 8 --seconds 1
 check "numa-workload --interleave 0: ready, exit 0" \
 	bash -c "[ $status -eq 0 ] && grep -q '^ready pid=' '$out/stdout'"
+# --extra NODE:MIB (memory the threads do not use) and --rusage-of (the
+# kernel's count of a command's CPU time at its exit: the VM tests' known
+# answer for a whole process).
+run "$workload" --extra 0
+check "numa-workload --extra 0: exit 2, says the form" \
+	bash -c "[ $status -eq 2 ] && grep -q \"^numa-workload: --extra wants NODE:MIB (e.g. 1:8), not '0'\" '$out/stderr'"
+run "$workload" --extra 0:4 --size 8 --seconds 1
+check "numa-workload --extra 0:4: ready, exit 0" \
+	bash -c "[ $status -eq 0 ] && grep -q '^ready pid=' '$out/stdout'"
+run "$workload" --rusage-of sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done
+	cut -d" " -f1 /proc/$$/schedstat >&2; exit 3'
+ns=$(sed -n 's/^rusage pid=[0-9]* status=3 cpu_ns=//p' "$out/stdout")
+before=$(tail -n 1 "$out/stderr")
+check "numa-workload --rusage-of: its exit status (3); its CPU time at exit (${ns:-none} ns) from what it read last (${before:-none} ns) to 20 ms more" \
+	bash -c "[ $status -eq 3 ] && [ -n '$ns' ] && [ -n '$before' ] &&
+		[ '$ns' -ge \$((${before:-0} - 1000)) ] && [ '$ns' -le \$((${before:-0} + 20000000)) ]"
 
 # getopt errors: one line, "numalens: ...", pointing at the command's --help;
 # no usage dump, no "diagnose:" prefix.

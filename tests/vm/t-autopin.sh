@@ -166,27 +166,28 @@ aff_all2() {
 	aff_all "$1" "$2" "$4" && aff_all "$1" "$3" "$4"
 }
 
-# rollback_check DIR: the interleaved workload, threads on node 0, pinned
-# to node 1 with a gain threshold of 0, measured over 4 s, undone.
+# rollback_check DIR: the interleaved workload (16 MiB more on node 1),
+# threads on node 0, pinned to node 1 with a gain threshold of 0.05,
+# measured over 4 s, undone.
 rollback_check() {
 	local d=$1 spread log=$1/rollback.err m=$1/rollback.prom line b0 b1 after v
 	spread=$(vm_v "$d" spread.pid)
 	b0=$(numa_maps_bytes "$d/numa_maps.spread" 0)
 	b1=$(numa_maps_bytes "$d/numa_maps.spread" 1)
-	check "rollback: numa_maps puts half of the 128 MiB on each node, a little more on node 1 ($b0 and $b1 bytes)" \
-		bash -c "[ '$b0' -ge $((62 * 1024 * 1024)) ] && [ '$b1' -gt '$b0' ] && [ '$b1' -le $((72 * 1024 * 1024)) ]"
+	check "rollback: numa_maps puts half of the 128 MiB on each node, and 16 MiB more on node 1 ($b0 and $b1 bytes)" \
+		bash -c "[ '$b0' -ge $((62 * 1024 * 1024)) ] && [ '$b1' -ge \$(( $b0 + 13 * 1024 * 1024 )) ] && [ '$b1' -le \$(( $b0 + 17 * 1024 * 1024 )) ]"
 	check "rollback: the threads start on 0-1 ($(aff_of "$d" spread-before))" \
 		aff_all "$d" spread-before 0-1
 	line=$(grep -F "auto-pin: pinned pid $spread " "$log" | head -n 1)
-	check "rollback: pinned once, $(awk -v a="$(vm_v "$d" rollback.start_at)" -v b="$(vm_v "$d" rollback.pin_at)" 'BEGIN { printf "%.1f", b - a }') s after the exporter's start, to node 1 with a plan that promised a few points: $line" \
+	check "rollback: pinned once, $(awk -v a="$(vm_v "$d" rollback.start_at)" -v b="$(vm_v "$d" rollback.pin_at)" 'BEGIN { printf "%.1f", b - a }') s after the exporter's start, to node 1 with a plan that promised about 0.1: $line" \
 		bash -c "[ '$(lines_count "$log" 'auto-pin: pinned pid')' = 1 ] &&
-			echo '$line' | grep -Eq 'pinned pid $spread \(wl-spread\) to node 1 \(CPUs 2-3\): 2 threads changed; remote (4[5-9]|5[0-5])% -> (4[5-9]|5[0-5])% expected'"
+			echo '$line' | grep -Eq 'pinned pid $spread \(wl-spread\) to node 1 \(CPUs 2-3\): 2 threads changed; remote 5[3-7]% -> 4[3-7]% expected'"
 	check "rollback: while pinned, the threads on 2-3 ($(aff_of "$d" spread-pinned))" \
 		aff_all "$d" spread-pinned 2-3
 	line=$(grep -F "auto-pin: rolled back pid $spread " "$log" | head -n 1)
 	after=$(echo "$line" | sed -n 's/.* after \([0-9]*\) s: .*/\1/p')
 	check "rollback: logged with why and the numbers: $line" \
-		bash -c "echo '$line' | grep -Eq 'rolled back pid $spread \(wl-spread\) after [0-9]+ s: no_gain: the remote share went from 0\.(4[5-9]|5[0-5]) to 0\.(4[5-9]|5[0-5]) \(placement\): less of a drop than the gain asked; 2 threads given back their affinity \(0-1\); left alone for 600 s'"
+		bash -c "echo '$line' | grep -Eq 'rolled back pid $spread \(wl-spread\) after [0-9]+ s: no_gain: the remote share went from 0\.5[3-7] to 0\.4[3-7] \(placement\): less of a drop than the gain asked; 2 threads given back their affinity \(0-1\); left alone for 600 s'"
 	# The window (4 s) plus one refresh (1 s), by the exporter's monotonic
 	# clock, rounded to whole seconds.
 	check "rollback: within the window plus one refresh (after ${after:-?} s)" \
@@ -203,10 +204,10 @@ rollback_check() {
 	check "rollback: verifications_total{result=\"no_gain\"} is 1 (got $v)" [ "$v" = 1 ]
 	v=$(prom_value "$m" numalens_autopin_verifications_total 'result="gain"')
 	check "rollback: verifications_total{result=\"gain\"} is 0 (got $v)" [ "$v" = 0 ]
-	check "rollback: the change of the remote share is within +-0.05, once ($(grep '^numalens_autopin_remote_share_change_\(count\|bucket{le="-0.05"}\|bucket{le="0.05"}\)' "$m" | tr '\n' ' '))" \
+	check "rollback: the change of the remote share is between -0.2 and -0.05, once ($(grep '^numalens_autopin_remote_share_change_\(count\|bucket{le="-0.05"}\|bucket{le="0.05"}\)' "$m" | tr '\n' ' '))" \
 		bash -c "[ '$(prom_value "$m" numalens_autopin_remote_share_change_count)' = 1 ] &&
-			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="-0.05"')' = 0 ] &&
-			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="0.05"')' = 1 ]"
+			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="-0.2"')' = 0 ] &&
+			[ '$(prom_value "$m" numalens_autopin_remote_share_change_bucket 'le="-0.05"')' = 1 ]"
 	check "rollback: SIGTERM, the exporter exits 0 (got $(vm_v "$d" rollback-export.rc))" \
 		[ "$(vm_v "$d" rollback-export.rc)" = 0 ]
 }

@@ -15,7 +15,7 @@ flip_v() {
 }
 
 t_check() {
-	local d=$1 n0 n1 main moving total flips
+	local d=$1 n0 n1 main moving total flips exit_ns
 
 	check "exactness tests on $VM_KERNEL_LABEL: exit 0 ($(vm_v "$d" cputime-tests.rc))" \
 		rc_is "$d" cputime-tests 0
@@ -38,9 +38,13 @@ t_check() {
 	jq_check "flip: node 1 within 2% of the workload's ($n1 ns, + $moving moving, of $total)" \
 		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds_by_node["1"] * 1e9' \
 		". >= $n1 - 0.02 * $total and . <= $n1 + $moving + 0.02 * $total"
-	jq_check "flip: both nodes within 1% of the kernel's total ($total ns)" \
+	# The kernel's count at its exit (its parent's wait4): what the
+	# workload read before it ended, and the exit itself (which a loaded
+	# host can stretch to tens of ms: seen 76 ms over process_ns).
+	exit_ns=$(sed -n 's/^rusage pid=[0-9]* status=0 cpu_ns=//p' "$d/wl.flip")
+	jq_check "flip: both nodes within 1 ms of the kernel's count at its exit ($exit_ns ns; $total ns before it ended)" \
 		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds * 1e9' \
-		"(. - $total) | (if . < 0 then -. else . end) <= 0.01 * $total"
+		"$exit_ns > 0 and ((. - $exit_ns) | (if . < 0 then -. else . end) <= 1e6)"
 	jq_check "flip: a cross-node migration per move ($flips)" "$d/flip.json" \
 		'proc($ENV.FLIP).migrations.cross_node' ". >= $flips and . <= $flips + 3"
 	t_check_hotplug "$d"

@@ -41,7 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +70,8 @@ struct options {
 	int spawn_max;
 	long flip_every_ms; /* 0: no flipping */
 	bool no_thp;
+	int extra_node; /* --extra: -1 none */
+	long extra_mib;
 };
 
 struct worker {
@@ -114,7 +118,13 @@ static void usage(FILE *out)
 		"                      is printed at the end\n"
 		"  --no-thp            small pages only (MADV_NOHUGEPAGE), so that one\n"
 		"                      hinting fault is one page, as /proc/vmstat counts\n"
+		"  --extra NODE:MIB    also hold MIB MiB on node NODE (MPOL_BIND), resident\n"
+		"                      and never touched again: memory the threads do not use\n"
 		"  -h, --help          this text\n"
+		"\n"
+		"numa-workload --rusage-of CMD [ARGS...] runs CMD, waits for it, and prints\n"
+		"\"rusage pid=PID status=S cpu_ns=NS\": its CPU time as the kernel counted it at\n"
+		"its exit (getrusage: user + system, to the microsecond).\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
 		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
@@ -195,6 +205,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "spawn-max", required_argument, NULL, 'x' },
 		{ "flip-every", required_argument, NULL, 'f' },
 		{ "no-thp", no_argument, NULL, 'n' },
+		{ "extra", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,7 +218,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			       .seconds = 10,
 			       .hop_node = -1,
 			       .hop_after = -1,
-			       .spawn_max = 500 };
+			       .spawn_max = 500,
+			       .extra_node = -1 };
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -250,6 +262,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'n':
 			o->no_thp = true;
 			break;
+		case 'X': {
+			char node[32], *colon = strchr(optarg, ':');
+
+			if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof(node))
+				bad_arg("--extra wants NODE:MIB (e.g. 1:8), not '%s'", optarg);
+			memcpy(node, optarg, colon - optarg);
+			node[colon - optarg] = '\0';
+			o->extra_node = parse_long("--extra", node, 0, INT_MAX);
+			o->extra_mib = parse_long("--extra", colon + 1, 1, MAX_SIZE_MIB);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -265,6 +288,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		bad_arg("%s cannot be combined with --cpu-node, --mem-node, --interleave or "
 			"--hop-to-node",
 			"--unbound");
+	if (o->unbound && o->extra_node >= 0)
+		bad_arg("%s cannot be combined with --extra", "--unbound");
 	if (o->mem_node >= 0 && o->nr_il_nodes)
 		bad_arg("%s cannot be combined with --mem-node", "--interleave");
 	if (o->flip_every_ms && (o->cpu_node < 0 || o->hop_node < 0))
@@ -456,6 +481,55 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* --extra: MIB MiB bound to NODE, placed now, never used again. */
+static int hold_extra(const struct options *o, size_t page)
+{
+	size_t size = (size_t)o->extra_mib << 20, off;
+	struct bitmask *nodes = numa_allocate_nodemask();
+	unsigned char *extra =
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	numa_bitmask_setbit(nodes, o->extra_node);
+	if (extra == MAP_FAILED ||
+	    mbind(extra, size, MPOL_BIND, nodes->maskp, nodes->size + 1, MPOL_MF_STRICT) < 0) {
+		fprintf(stderr, "numa-workload: cannot hold %ld MiB on node %d: %s\n", o->extra_mib,
+			o->extra_node, strerror(errno));
+		return -1;
+	}
+	numa_free_nodemask(nodes);
+	for (off = 0; off < size; off += page)
+		extra[off] = 1;
+	return 0;
+}
+
+/* --rusage-of CMD...: the kernel's count of CMD's CPU time at its exit. */
+static int rusage_of(char **cmd)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "numa-workload: cannot fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!pid) {
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "numa-workload: cannot run %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0) {
+		fprintf(stderr, "numa-workload: cannot wait for %s: %s\n", cmd[0], strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	printf("rusage pid=%d status=%d cpu_ns=%llu\n", (int)pid,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+		       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct worker workers[MAX_THREADS];
@@ -470,6 +544,11 @@ int main(int argc, char **argv)
 	uint64_t bound_ns;
 	bool timed_hop_done = false;
 
+	if (argc > 1 && !strcmp(argv[1], "--rusage-of")) {
+		if (argc < 3)
+			bad_arg("%s needs a command", "--rusage-of");
+		return rusage_of(argv + 2);
+	}
 	parse_args(argc, argv, &o);
 	opts = o;
 	/* Memory placement is this program's to set, whatever its parent's
@@ -482,8 +561,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (!o.unbound &&
-	    (o.cpu_node >= 0 || o.mem_node >= 0 || o.nr_il_nodes || o.hop_node >= 0)) {
+	if (!o.unbound && (o.cpu_node >= 0 || o.mem_node >= 0 || o.nr_il_nodes || o.hop_node >= 0 ||
+			   o.extra_node >= 0)) {
 		if (numa_available() < 0) {
 			fprintf(stderr, "numa-workload: NUMA is not available on this kernel; "
 					"run with --unbound or without node options\n");
@@ -497,6 +576,8 @@ int main(int argc, char **argv)
 			check_node("--interleave", o.il_nodes[i], false, true);
 		if (o.hop_node >= 0)
 			check_node("--hop-to-node", o.hop_node, true, false);
+		if (o.extra_node >= 0)
+			check_node("--extra", o.extra_node, false, true);
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -553,6 +634,8 @@ int main(int argc, char **argv)
 	/* Touch every page now, so it is placed before "ready". */
 	for (off = 0; off < size; off += page)
 		buf[off] = 1;
+	if (o.extra_node >= 0 && hold_extra(&o, page))
+		return 1;
 
 	npages = size / page;
 	first = 0;

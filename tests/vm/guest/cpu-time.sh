@@ -11,8 +11,9 @@ diagnose_start flip 12 --top 100
 diagnose_wait_attached
 # On node 0 from its first instant (busybox's taskset is static: no start
 # of its own to speak of), so the workload's own accounting covers it all.
-taskset -c 0-1 numa-workload --cpu-node 0 --hop-to-node 1 --flip-every 50 --threads 1 \
-	--size 16 --seconds 3 >/tmp/wl.flip.out 2>/tmp/wl.flip.err
+# Its parent prints the kernel's count of its CPU time at its exit.
+numa-workload --rusage-of taskset -c 0-1 numa-workload --cpu-node 0 --hop-to-node 1 \
+	--flip-every 50 --threads 1 --size 16 --seconds 3 >/tmp/wl.flip.out 2>/tmp/wl.flip.err
 var flip.wl_rc $?
 var flip.pid "$(sed -n 's/^ready pid=//p' /tmp/wl.flip.out)"
 hand_back wl.flip /tmp/wl.flip.out

@@ -39,15 +39,13 @@ wl_start() {
 }
 
 # wl_start_as NAME COMM ARGS...: wl_start, with a copy of numa-workload
-# named COMM (its command name, for the allowlist); started by $WL_LAUNCH
-# (e.g. "numactl --membind=1") when set.
+# named COMM (its command name, for the allowlist).
 wl_start_as() {
 	_name=$1
 	_comm=$2
 	shift 2
 	[ -x "/usr/bin/$_comm" ] || cp /usr/bin/numa-workload "/usr/bin/$_comm"
-	# shellcheck disable=SC2086 # WL_LAUNCH: a command and its options, or nothing
-	${WL_LAUNCH:-} "$_comm" "$@" >"/tmp/wl.$_name.out" 2>"/tmp/wl.$_name.err" &
+	"$_comm" "$@" >"/tmp/wl.$_name.out" 2>"/tmp/wl.$_name.err" &
 	WL_PID=$!
 	_i=0
 	while ! grep -q '^ready pid=' "/tmp/wl.$_name.out" 2>/dev/null; do
