@@ -153,7 +153,8 @@ hand_back dry.err /tmp/dry.err
 wl_stop "$dry"
 
 # A change that does not help, rolled back: threads on node 0, 128 MiB
-# interleaved over both nodes and 16 MiB more on node 1. A pin to node 1
+# interleaved over both nodes (small pages: 6.1 splits huge pages 63/65)
+# and 16 MiB more on node 1. A pin to node 1
 # promises 0.55 -> 0.45; with --auto-pin-min-gain 0.05 auto-pin acts on it,
 # verifies it over 4 s, finds less than the 0.2 asked, undoes it (the
 # affinity back to 0-1) and leaves the process alone for the cooldown.
@@ -161,7 +162,7 @@ wl_stop "$dry"
 # by a third between windows when the host is busy; the slowdown rule has
 # unit tests with exact rates.)
 wl_start_as spread wl-spread --cpu-node 0 --interleave 0,1 --extra 1:16 --size 128 \
-	--threads 1 --seconds 0
+	--no-thp --threads 1 --seconds 0
 spread=$WL_PID
 hand_back numa_maps.spread "/proc/$spread/numa_maps"
 affs "$spread" spread-before
