@@ -236,8 +236,11 @@ verify_while() {
 	shift
 	"$nl" pin "$pid" --cpus 1 --apply --verify 2 >"$out/stdout" 2>"$out/stderr" &
 	v=$!
-	for _ in $(seq 400); do
-		grep -q 'verifying: watching' "$out/stderr" && break
+	# No deadline but its own end: under load, loading and the window
+	# before took more than the 20 s this waited at most, and the command
+	# then ran before the pin (the likely cause of one failure in make
+	# test-load: its logs were gone, the result was not "undone").
+	while kill -0 "$v" 2>/dev/null && ! grep -q 'verifying: watching' "$out/stderr"; do
 		sleep 0.05
 	done
 	"$@"
