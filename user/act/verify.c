@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "model.h"
 #include "verify.h"
 
 void nl_verify_opts_default(struct nl_verify_opts *o)
@@ -46,16 +47,11 @@ void nl_verify_sample_of(const struct nl_snapshot *snap, const struct nl_proc_vi
 /* What stands behind a source's share in one window. */
 static double evidence(const struct nl_proc_view *v, int src, int nr_nodes)
 {
-	uint64_t pages = 0;
-	int n;
-
 	switch (src) {
 	case NL_SRC_PMU:
 		return (double)(v->pmu.mem_local + v->pmu.mem_remote);
 	case NL_SRC_HINT_FAULTS:
-		for (n = 0; n < nr_nodes; n++)
-			pages += v->node[n].hint_local + v->node[n].hint_remote;
-		return (double)(pages ? pages : v->locality_local + v->locality_remote);
+		return (double)nl_hint_pages(v, nr_nodes);
 	default:
 		return v->cpu_s;
 	}

@@ -215,8 +215,7 @@ void nl_model_finding(const struct nl_proc_view *v, int nr_nodes, const struct n
 		snprintf(f + used, size - used, "; it would run best on node %d", v->best_node);
 }
 
-/* Fault pages behind the hint ratio: per node where fentry counts them. */
-static uint64_t hint_pages(const struct nl_proc_view *v, int nr_nodes)
+uint64_t nl_hint_pages(const struct nl_proc_view *v, int nr_nodes)
 {
 	uint64_t pages = 0;
 	int n;
@@ -260,14 +259,14 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 	} else if (hint_trusted) {
 		v->source = NL_SRC_HINT_FAULTS;
 		v->remote_ratio = v->hint.value;
-		v->ratio_samples = hint_pages(v, nr_nodes);
+		v->ratio_samples = nl_hint_pages(v, nr_nodes);
 	} else if (v->placement.valid) {
 		v->source = NL_SRC_PLACEMENT;
 		v->remote_ratio = v->placement.value;
 	} else if (v->hint.valid) {
 		v->source = NL_SRC_HINT_FAULTS;
 		v->remote_ratio = v->hint.value;
-		v->ratio_samples = hint_pages(v, nr_nodes);
+		v->ratio_samples = nl_hint_pages(v, nr_nodes);
 	} else {
 		v->source = NL_SRC_PLACEMENT;
 		v->remote_ratio = 0;

@@ -42,6 +42,10 @@ struct nl_ratio nl_placement_ratio(const struct nl_node_stat *node, int nr_nodes
  */
 struct nl_ratio nl_hint_ratio(const struct nl_node_stat *node, int nr_nodes, double *coverage);
 
+/* Fault pages behind the hint ratio: per node where fentry counts them,
+ * else the snapshot source's locality counts. */
+uint64_t nl_hint_pages(const struct nl_proc_view *v, int nr_nodes);
+
 /* Remote share of the memory samples; valid from NL_PMU_MIN_SAMPLES. */
 struct nl_ratio nl_pmu_ratio(const struct nl_pmu_proc *pmu);
 
