@@ -11,11 +11,27 @@ int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 	static const struct {
 		const char *name;
 		size_t offset;
-	} fields[] = {
-		{ "numa_hint_faults", offsetof(struct nl_system, numa_hint_faults) },
-		{ "numa_hint_faults_local", offsetof(struct nl_system, numa_hint_faults_local) },
-		{ "numa_pages_migrated", offsetof(struct nl_system, numa_pages_migrated) },
-		{ "numa_pte_updates", offsetof(struct nl_system, numa_pte_updates) },
+	} fields[NL_VM_MAX] = {
+		[NL_VM_HINT_FAULTS] = { "numa_hint_faults",
+					offsetof(struct nl_system, numa_hint_faults) },
+		[NL_VM_HINT_FAULTS_LOCAL] = { "numa_hint_faults_local",
+					      offsetof(struct nl_system, numa_hint_faults_local) },
+		[NL_VM_PAGES_MIGRATED] = { "numa_pages_migrated",
+					   offsetof(struct nl_system, numa_pages_migrated) },
+		[NL_VM_PTE_UPDATES] = { "numa_pte_updates",
+					offsetof(struct nl_system, numa_pte_updates) },
+		[NL_VM_PROMOTE_SUCCESS] = { "pgpromote_success",
+					    offsetof(struct nl_system, pgpromote_success) },
+		[NL_VM_PROMOTE_CANDIDATE] = { "pgpromote_candidate",
+					      offsetof(struct nl_system, pgpromote_candidate) },
+		[NL_VM_DEMOTE_KSWAPD] = { "pgdemote_kswapd",
+					  offsetof(struct nl_system, pgdemote_kswapd) },
+		[NL_VM_DEMOTE_DIRECT] = { "pgdemote_direct",
+					  offsetof(struct nl_system, pgdemote_direct) },
+		[NL_VM_DEMOTE_KHUGEPAGED] = { "pgdemote_khugepaged",
+					      offsetof(struct nl_system, pgdemote_khugepaged) },
+		[NL_VM_DEMOTE_PROACTIVE] = { "pgdemote_proactive",
+					     offsetof(struct nl_system, pgdemote_proactive) },
 	};
 	const char *line = text, *end = text + len;
 
@@ -34,6 +50,7 @@ int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 			if ((size_t)(space - line) == n && !memcmp(line, fields[i].name, n) &&
 			    nl_parse_u64(space + 1, stop - space - 1, &value)) {
 				*(uint64_t *)((char *)s + fields[i].offset) = value;
+				s->present |= 1U << i;
 				s->vmstat_valid = 1;
 			}
 		}
@@ -54,8 +71,12 @@ int nl_system_read(struct nl_system *s)
 	char path[PATH_MAX], buf[16384];
 	int len;
 
+	int rate;
+
 	memset(s, 0, sizeof(*s));
 	s->numa_balancing = nl_numa_balancing_read();
+	s->promote_rate_limit_mbps =
+		nl_sysctl_int("kernel/numa_balancing_promote_rate_limit_MBps", &rate) ? -1 : rate;
 	snprintf(path, sizeof(path), "%s/vmstat", nl_proc_root);
 	len = nl_read_file(path, buf, sizeof(buf));
 	if (len < 0)

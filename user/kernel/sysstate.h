@@ -6,14 +6,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The /proc/vmstat counters read, in the order of nl_system's fields; bit
+ * NL_VM_x of nl_system.present says this kernel has that line. */
+enum nl_vmstat_id {
+	NL_VM_HINT_FAULTS,
+	NL_VM_HINT_FAULTS_LOCAL,
+	NL_VM_PAGES_MIGRATED,
+	NL_VM_PTE_UPDATES,
+	NL_VM_PROMOTE_SUCCESS,	 /* pages promoted to a faster tier */
+	NL_VM_PROMOTE_CANDIDATE, /* hot pages on a slower tier found by balancing */
+	NL_VM_DEMOTE_KSWAPD,	 /* pages demoted to a slower tier by kswapd */
+	NL_VM_DEMOTE_DIRECT,	 /* ... by direct reclaim */
+	NL_VM_DEMOTE_KHUGEPAGED, /* ... by khugepaged */
+	NL_VM_DEMOTE_PROACTIVE,	 /* ... by memory.reclaim (v6.14 on) */
+	NL_VM_MAX,
+};
+
 struct nl_system {
 	int numa_balancing; /* kernel.numa_balancing: -1 unknown, 0 off, 1+ on */
+	/* kernel.numa_balancing_promote_rate_limit_MBps, -1 where absent */
+	int64_t promote_rate_limit_mbps;
 	uint64_t numa_hint_faults;
 	uint64_t numa_hint_faults_local;
 	uint64_t numa_pages_migrated;
 	uint64_t numa_pte_updates;
+	uint64_t pgpromote_success;
+	uint64_t pgpromote_candidate;
+	uint64_t pgdemote_kswapd;
+	uint64_t pgdemote_direct;
+	uint64_t pgdemote_khugepaged;
+	uint64_t pgdemote_proactive;
+	uint32_t present; /* bit NL_VM_x: the line was in vmstat */
 	int vmstat_valid;
 };
+
+/* numa_balancing's bits: 1 balances between nodes, 2 promotes from slower
+ * memory tiers (NUMA_BALANCING_NORMAL, NUMA_BALANCING_MEMORY_TIERING). */
+#define NL_NUMAB_NORMAL 0x1
+#define NL_NUMAB_TIERING 0x2
+
+static inline uint64_t nl_system_demoted(const struct nl_system *s)
+{
+	return s->pgdemote_kswapd + s->pgdemote_direct + s->pgdemote_khugepaged +
+	       s->pgdemote_proactive;
+}
 
 /* Fills the vmstat fields from /proc/vmstat text, "name value" lines; a
  * line whose value is not a plain decimal number is skipped. 0, or -ENOENT

@@ -32,12 +32,16 @@ static void topo_init(struct nl_topology *t, const char *source)
 	memset(t, 0, sizeof(*t));
 	for (cpu = 0; cpu < NL_MAX_CPUS; cpu++)
 		t->cpu_node[cpu] = -1;
+	for (cpu = 0; cpu < NL_MAX_NODES; cpu++)
+		t->node_tier[cpu] = -1;
+	t->demotion_enabled = -1;
 	t->source = source;
 }
 
 static void topo_add_node(struct nl_topology *t, int node)
 {
 	t->node_present |= 1ULL << node;
+	t->toptier_nodes |= 1ULL << node; /* until tiers say otherwise */
 	t->nr_nodes++;
 	if (node + 1 > t->nr_node_ids)
 		t->nr_node_ids = node + 1;
@@ -294,6 +298,7 @@ int nl_topology_from_sysfs(const char *root, struct nl_topology *t)
 		if (nl_read_file(path, buf, TOPO_BUF_SIZE) >= 0)
 			topo_parse_distance(t, node, ids, nr_ids, buf);
 	}
+	ret = nl_tiers_read(root, t);
 out:
 	free(ids);
 	free(buf);
@@ -362,7 +367,7 @@ int nl_topology_load(struct nl_topology *t)
 	if (!t)
 		return -EINVAL;
 	if (!nl_topology_from_libnuma(t) && t->nr_nodes > 0)
-		return 0;
+		return nl_tiers_read("/sys", t);
 	return nl_topology_from_sysfs("/sys", t);
 }
 

@@ -13,6 +13,15 @@
 
 #define NL_CPU_WORDS (NL_MAX_CPUS / 64)
 
+/* What the firmware (ACPI HMAT) says of a memory node's access from its
+ * nearest initiators: access0/initiators in sysfs. 0 where not given. */
+struct nl_node_access {
+	uint32_t read_latency_ns, write_latency_ns;
+	uint32_t read_bandwidth_mbps, write_bandwidth_mbps;
+	uint64_t initiators; /* the nodes these figures are for */
+	bool known;
+};
+
 struct nl_topology {
 	int nr_node_ids;	       /* highest node id + 1 (node ids can have holes) */
 	int nr_nodes;		       /* nodes present */
@@ -24,6 +33,17 @@ struct nl_topology {
 	uint64_t node_mem_total[NL_MAX_NODES]; /* bytes */
 	uint64_t node_mem_free[NL_MAX_NODES];  /* bytes */
 	uint8_t distance[NL_MAX_NODES][NL_MAX_NODES];
+	/*
+	 * Memory tiers (tiers.c). The kernel groups memory nodes into
+	 * memory_tierN, a lower N being faster memory; demotion moves cold
+	 * pages to a slower tier, NUMA balancing in mode 2 promotes hot ones.
+	 * Without memory tiering every node is top tier, as in the kernel.
+	 */
+	bool tiers_known;		 /* /sys/devices/virtual/memory_tiering read */
+	int16_t node_tier[NL_MAX_NODES]; /* N of memory_tierN; -1: in none */
+	uint64_t toptier_nodes;		 /* nodes the kernel's node_is_toptier() holds */
+	int demotion_enabled;		 /* -1 unknown, 0 or 1 */
+	struct nl_node_access access[NL_MAX_NODES];
 	int clamped;	    /* nodes or CPUs beyond numalens's limits */
 	const char *source; /* "libnuma" or "sysfs" */
 };
@@ -32,6 +52,22 @@ static inline bool nl_node_present(const struct nl_topology *t, int node)
 {
 	return node >= 0 && node < NL_MAX_NODES && (t->node_present >> node) & 1;
 }
+
+/* A node whose memory the kernel counts as slower than the top tier. */
+static inline bool nl_node_slow_tier(const struct nl_topology *t, int node)
+{
+	return nl_node_present(t, node) && !((t->toptier_nodes >> node) & 1);
+}
+
+/* Nodes with memory but no CPU (CXL expanders, persistent memory). */
+uint64_t nl_cpuless_nodes(const struct nl_topology *t);
+
+/*
+ * Reads the memory tiers, demotion switch and HMAT figures under root (the
+ * sysfs mount) into a topology whose nodes are already read. A kernel
+ * without memory tiering leaves tiers_known false and every node top tier.
+ */
+int nl_tiers_read(const char *root, struct nl_topology *t);
 
 /* root is the sysfs mount point, "/sys" on a live system. */
 int nl_topology_from_sysfs(const char *root, struct nl_topology *t);
