@@ -131,6 +131,36 @@ static void test_vmstat_parse(void **state)
 	assert_int_equal(nl_vmstat_parse(bad, sizeof(bad) - 6, &s), -ENOENT);
 }
 
+/* The tier lines as 6.18 writes them; a kernel without one of them leaves
+ * its bit out of present, so "0" and "not in this kernel" differ. */
+static void test_vmstat_tiers(void **state)
+{
+	const char text[] = "pgpromote_success 512\npgpromote_candidate 2048\n"
+			    "pgpromote_candidate_nrl 7\npgdemote_kswapd 30\npgdemote_direct 4\n"
+			    "pgdemote_khugepaged 0\npgdemote_proactive 1\nnuma_pte_updates 9\n";
+	const char old[] = "pgpromote_success 3\npgdemote_kswapd 2\npgdemote_direct 1\n";
+	struct nl_system s = { 0 };
+
+	assert_int_equal(nl_vmstat_parse(text, sizeof(text) - 1, &s), 0);
+	assert_int_equal(s.pgpromote_success, 512);
+	assert_int_equal(s.pgpromote_candidate, 2048);
+	assert_int_equal(s.pgdemote_kswapd, 30);
+	assert_int_equal(s.pgdemote_direct, 4);
+	assert_int_equal(s.pgdemote_khugepaged, 0);
+	assert_int_equal(s.pgdemote_proactive, 1);
+	assert_int_equal(nl_system_demoted(&s), 35);
+	assert_int_equal(s.present, 1U << NL_VM_PTE_UPDATES | 1U << NL_VM_PROMOTE_SUCCESS |
+					    1U << NL_VM_PROMOTE_CANDIDATE |
+					    1U << NL_VM_DEMOTE_KSWAPD | 1U << NL_VM_DEMOTE_DIRECT |
+					    1U << NL_VM_DEMOTE_KHUGEPAGED |
+					    1U << NL_VM_DEMOTE_PROACTIVE);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nl_vmstat_parse(old, sizeof(old) - 1, &s), 0);
+	assert_int_equal(s.present, 1U << NL_VM_PROMOTE_SUCCESS | 1U << NL_VM_DEMOTE_KSWAPD |
+					    1U << NL_VM_DEMOTE_DIRECT);
+	assert_int_equal(nl_system_demoted(&s), 3);
+}
+
 /* A snapshot of two processes: one remote and busy, one idle. */
 struct fixture {
 	struct nl_sample_table after;
@@ -378,10 +408,10 @@ static void test_last_change(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snapshot_deltas), cmocka_unit_test(test_vmstat_parse),
-		cmocka_unit_test(test_json_document),	cmocka_unit_test(test_json_requested_pids),
-		cmocka_unit_test(test_text_report),	cmocka_unit_test(test_dropped_events),
-		cmocka_unit_test(test_last_change),
+		cmocka_unit_test(test_snapshot_deltas),	    cmocka_unit_test(test_vmstat_parse),
+		cmocka_unit_test(test_vmstat_tiers),	    cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_json_requested_pids), cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_dropped_events),	    cmocka_unit_test(test_last_change),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -173,6 +173,84 @@ static void test_memory_only_node(void **state)
 	assert_int_equal(topo.distance[1][1], 10);
 }
 
+/* Debian's 6.12 in a qemu guest with HMAT: node 2 has no CPU and is slower. */
+static void test_tiers(void **state)
+{
+	const struct nl_node_access *a;
+
+	assert_int_equal(nl_topology_from_sysfs(FIXTURE("sysfs/tiered"), &topo), 0);
+	assert_int_equal(topo.nr_nodes, 3);
+	assert_true(topo.tiers_known);
+	assert_int_equal(topo.node_tier[0], 4);
+	assert_int_equal(topo.node_tier[1], 4);
+	assert_int_equal(topo.node_tier[2], 54);
+	assert_int_equal(topo.node_tier[3], -1);
+	assert_int_equal(topo.toptier_nodes, 0x3);
+	assert_false(nl_node_slow_tier(&topo, 0));
+	assert_false(nl_node_slow_tier(&topo, 1));
+	assert_true(nl_node_slow_tier(&topo, 2));
+	assert_false(nl_node_slow_tier(&topo, 3)); /* not there */
+	assert_int_equal(nl_cpuless_nodes(&topo), 0x4);
+	assert_int_equal(topo.demotion_enabled, 0);
+	a = &topo.access[2];
+	assert_true(a->known);
+	assert_int_equal(a->read_latency_ns, 30);
+	assert_int_equal(a->write_latency_ns, 30);
+	assert_int_equal(a->read_bandwidth_mbps, 5120);
+	assert_int_equal(a->write_bandwidth_mbps, 5120);
+	assert_int_equal(a->initiators, 0x1);
+	assert_int_equal(topo.access[1].initiators, 0x2);
+	assert_int_equal(topo.access[0].read_bandwidth_mbps, 20480);
+}
+
+/* Debian's 6.1 in the same guest: every node in one tier, demotion on. */
+static void test_one_tier(void **state)
+{
+	int node;
+
+	assert_int_equal(nl_topology_from_sysfs(FIXTURE("sysfs/one-tier"), &topo), 0);
+	assert_true(topo.tiers_known);
+	for (node = 0; node < 3; node++) {
+		assert_int_equal(topo.node_tier[node], 4);
+		assert_false(topo.access[node].known);
+		assert_int_equal(topo.access[node].initiators, 0);
+	}
+	assert_int_equal(topo.toptier_nodes, 0x7);
+	assert_int_equal(nl_cpuless_nodes(&topo), 0x4);
+	assert_int_equal(topo.demotion_enabled, 1);
+}
+
+/*
+ * The top tier reaches down to the slowest tier holding a CPU node (node 1
+ * in memory_tier54 here), as in the kernel. A node in no readable tier
+ * (memory_tier60's list is malformed, memory_tierX is no tier) counts as
+ * top tier, as the kernel counts a node without a memtier.
+ */
+static void test_tiers_cpu_node_below(void **state)
+{
+	assert_int_equal(nl_topology_from_sysfs(FIXTURE("sysfs/cpu-slow"), &topo), 0);
+	assert_true(topo.tiers_known);
+	assert_int_equal(topo.node_tier[0], 4);
+	assert_int_equal(topo.node_tier[1], 54);
+	assert_int_equal(topo.node_tier[2], -1);
+	assert_int_equal(topo.toptier_nodes, 0x7);
+	assert_int_equal(topo.demotion_enabled, -1);
+	assert_false(topo.access[2].known);
+}
+
+/* Without memory_tiering every node is top tier. */
+static void test_no_tiers(void **state)
+{
+	assert_int_equal(nl_topology_from_sysfs(FIXTURE("sysfs/cxl"), &topo), 0);
+	assert_false(topo.tiers_known);
+	assert_int_equal(topo.node_tier[0], -1);
+	assert_int_equal(topo.node_tier[1], -1);
+	assert_int_equal(topo.toptier_nodes, 0x3);
+	assert_false(nl_node_slow_tier(&topo, 1));
+	assert_int_equal(nl_cpuless_nodes(&topo), 0x2);
+	assert_int_equal(topo.demotion_enabled, -1);
+}
+
 static void test_clamped(void **state)
 {
 	/* node64 is past NL_MAX_NODES (64), CPUs 4096-4097 past NL_MAX_CPUS (4096) */
@@ -311,6 +389,10 @@ int main(void)
 		cmocka_unit_test(test_four_nodes_distances),
 		cmocka_unit_test(test_node_holes),
 		cmocka_unit_test(test_memory_only_node),
+		cmocka_unit_test(test_tiers),
+		cmocka_unit_test(test_one_tier),
+		cmocka_unit_test(test_tiers_cpu_node_below),
+		cmocka_unit_test(test_no_tiers),
 		cmocka_unit_test(test_clamped),
 		cmocka_unit_test(test_defaults_without_distance_and_meminfo),
 		cmocka_unit_test_teardown(test_no_numa, reset_root),
