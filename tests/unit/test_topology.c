@@ -192,6 +192,7 @@ static void test_tiers(void **state)
 	assert_false(nl_node_slow_tier(&topo, 3)); /* not there */
 	assert_int_equal(nl_cpuless_nodes(&topo), 0x4);
 	assert_int_equal(topo.demotion_enabled, 0);
+	assert_true(topo.weighted_interleave);
 	a = &topo.access[2];
 	assert_true(a->known);
 	assert_int_equal(a->read_latency_ns, 30);
@@ -218,6 +219,7 @@ static void test_one_tier(void **state)
 	assert_int_equal(topo.toptier_nodes, 0x7);
 	assert_int_equal(nl_cpuless_nodes(&topo), 0x4);
 	assert_int_equal(topo.demotion_enabled, 1);
+	assert_false(topo.weighted_interleave);
 }
 
 /*

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "tiering.h"
 
 void nl_model_opts_default(struct nl_model_opts *o)
 {
@@ -212,7 +213,18 @@ void nl_model_finding(const struct nl_proc_view *v, int nr_nodes, const struct n
 				 v->hint_coverage < NL_HINT_MIN_COVERAGE ? "too little" :
 									   "most");
 	if (used < size && v->flagged && v->best_node >= 0 && v->best_node != home)
-		snprintf(f + used, size - used, "; it would run best on node %d", v->best_node);
+		used += snprintf(f + used, size - used, "; it would run best on node %d",
+				 v->best_node);
+	if (used < size && v->slow_tier_share.valid &&
+	    v->slow_tier_share.value >= NL_SLOW_TIER_SAY) {
+		nl_slow_tier_phrase(v, nr_nodes, topo, mem, sizeof(mem));
+		used += snprintf(f + used, size - used,
+				 "; %d%% of its memory is on a slower tier: %s",
+				 pct(v->slow_tier_share.value), mem);
+		if (used < size && v->slow_tier)
+			snprintf(f + used, size - used,
+				 ", while it is busy: keep it on top-tier memory");
+	}
 }
 
 uint64_t nl_hint_pages(const struct nl_proc_view *v, int nr_nodes)
@@ -229,7 +241,7 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 		       double window_s, const struct nl_model_opts *o)
 {
 	uint64_t faults = v->locality_local + v->locality_remote;
-	bool hint_trusted;
+	bool hint_trusted, busy;
 	int n;
 
 	v->cpu_s = 0;
@@ -275,9 +287,18 @@ void nl_model_evaluate(struct nl_proc_view *v, int nr_nodes, const struct nl_top
 		      fabs(v->hint.value - v->placement.value) > NL_DISAGREE;
 	v->best_node = best_node(v, nr_nodes, topo);
 	v->score = v->remote_ratio * v->cpu_s;
+	busy = window_s > 0 && v->cpu_s / window_s >= o->min_cpu && v->mem_bytes >= o->min_rss;
 	v->flagged = (!topo || topo->nr_nodes > 1) && v->remote_ratio >= o->min_remote_ratio &&
-		     window_s > 0 && v->cpu_s / window_s >= o->min_cpu &&
-		     v->mem_bytes >= o->min_rss;
+		     busy;
+	v->slow_tier_bytes = 0;
+	v->slow_tier_share.valid = topo && topo->tiers_known && v->mem_known && v->mem_bytes;
+	for (n = 0; topo && n < nr_nodes && n < NL_MAX_NODES; n++)
+		if (nl_node_slow_tier(topo, n))
+			v->slow_tier_bytes += v->node[n].mem_bytes;
+	v->slow_tier_share.value =
+		v->slow_tier_share.valid ? (double)v->slow_tier_bytes / v->mem_bytes : 0;
+	v->slow_tier = busy && v->slow_tier_share.valid &&
+		       v->slow_tier_share.value >= NL_SLOW_TIER_FLAG;
 }
 
 static int by_score(const void *a, const void *b)

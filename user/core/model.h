@@ -19,6 +19,10 @@
 #define NL_MOSTLY_LOCAL 0.95
 /* Hardware sampling counts for a process with this many memory samples. */
 #define NL_PMU_MIN_SAMPLES 20
+/* A busy process is flagged when this share of its memory is on slower tiers. */
+#define NL_SLOW_TIER_FLAG 0.5
+/* Its finding says the slow-tier share from this share on. */
+#define NL_SLOW_TIER_SAY 0.1
 /* Sources further apart than this are said to disagree. */
 #define NL_DISAGREE 0.3
 

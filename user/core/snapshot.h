@@ -65,6 +65,9 @@ struct nl_proc_view {
 	int main_cpu_node; /* where it ran most */
 	double score;	   /* ranking: remote ratio x busyness */
 	bool flagged;
+	uint64_t slow_tier_bytes;	 /* on nodes below the top memory tier */
+	struct nl_ratio slow_tier_share; /* of its memory; invalid without tiers or memory */
+	bool slow_tier;			 /* busy with most of its memory on slower tiers */
 
 	/* Attached by the agent's advice step (nl_snapshot_advise) for the
 	 * processes its options name; NULL for the others. */

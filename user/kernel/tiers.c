@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "procfs.h"
 #include "topology.h"
@@ -171,6 +172,8 @@ int nl_tiers_read(const char *root, struct nl_topology *t)
 		t->demotion_enabled = !strncmp(buf, "true", 4) || buf[0] == '1'	 ? 1 :
 				      !strncmp(buf, "false", 5) || buf[0] == '0' ? 0 :
 										   -1;
+	snprintf(path, sizeof(path), "%s/kernel/mm/mempolicy/weighted_interleave", root);
+	t->weighted_interleave = !access(path, F_OK);
 	ret = read_tiers(root, t);
 	t->tiers_known = ret > 0;
 	t->toptier_nodes = t->tiers_known ? top_tier(t) : t->node_present;

@@ -43,6 +43,7 @@ struct nl_topology {
 	int16_t node_tier[NL_MAX_NODES]; /* N of memory_tierN; -1: in none */
 	uint64_t toptier_nodes;		 /* nodes the kernel's node_is_toptier() holds */
 	int demotion_enabled;		 /* -1 unknown, 0 or 1 */
+	bool weighted_interleave;	 /* MPOL_WEIGHTED_INTERLEAVE (v6.9 on) */
 	struct nl_node_access access[NL_MAX_NODES];
 	int clamped;	    /* nodes or CPUs beyond numalens's limits */
 	const char *source; /* "libnuma" or "sysfs" */
@@ -53,10 +54,11 @@ static inline bool nl_node_present(const struct nl_topology *t, int node)
 	return node >= 0 && node < NL_MAX_NODES && (t->node_present >> node) & 1;
 }
 
-/* A node whose memory the kernel counts as slower than the top tier. */
+/* A node whose memory the kernel counts as slower than the top tier (never
+ * without memory tiering). */
 static inline bool nl_node_slow_tier(const struct nl_topology *t, int node)
 {
-	return nl_node_present(t, node) && !((t->toptier_nodes >> node) & 1);
+	return t->tiers_known && nl_node_present(t, node) && !((t->toptier_nodes >> node) & 1);
 }
 
 /* Nodes with memory but no CPU (CXL expanders, persistent memory). */
