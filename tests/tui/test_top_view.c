@@ -527,6 +527,41 @@ static void test_nodes(void **state)
 	top_frame_free(&f);
 }
 
+/* Node 1 a slower tier with the firmware's figures. */
+static void test_nodes_tiers(void **state)
+{
+	struct top_frame f;
+
+	setup(1);
+	proc(0, 1, "a", 0.5, 0, 0, 100 * MIB);
+	fx.topo.tiers_known = true;
+	fx.topo.node_tier[0] = 4;
+	fx.topo.node_tier[1] = 54;
+	fx.topo.toptier_nodes = 0x1;
+	fx.topo.demotion_enabled = 1;
+	fx.topo.access[1] = (struct nl_node_access){ .read_latency_ns = 30,
+						     .write_latency_ns = 31,
+						     .read_bandwidth_mbps = 5120,
+						     .write_bandwidth_mbps = 4096,
+						     .initiators = 0x1,
+						     .known = true };
+	evaluate();
+	top_frame_init(&f, 100);
+	top_render_nodes(&f, &fx.snap, NULL);
+	assert_non_null(find_line(&f, "RMT/s  TIER"));
+	assert_non_null(find_line(&f, "   0 0-1            25%   2.0 GiB   6.0 GiB     0%   100%  "
+				      "       0        0  4 "));
+	assert_non_null(find_line(&f, "   1 2-3             0%   6.0 GiB   2.0 GiB      -      -  "
+				      "       0        0  54 slower"));
+	assert_non_null(find_line(
+		&f,
+		"Tiers: memory_tier4 node 0 (top), memory_tier54 node 1 (slower); demotion on"));
+	assert_non_null(
+		find_line(&f, "node 1 from 0: read 30 ns 5120 MB/s, write 31 ns 4096 MB/s"));
+	assert_null(find_line(&f, "node 0 from"));
+	top_frame_free(&f);
+}
+
 static void test_wrap_and_clip(void **state)
 {
 	struct top_frame f;
@@ -554,7 +589,7 @@ int main(void)
 		cmocka_unit_test(test_list_frame),	  cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_detail_suggestion), cmocka_unit_test(test_detail_last_change),
 		cmocka_unit_test(test_detail_matrix),	  cmocka_unit_test(test_nodes),
-		cmocka_unit_test(test_wrap_and_clip),
+		cmocka_unit_test(test_nodes_tiers),	  cmocka_unit_test(test_wrap_and_clip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

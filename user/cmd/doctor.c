@@ -18,7 +18,9 @@
 #include "options.h"
 #include "privs.h"
 #include "procfs.h"
+#include "report.h"
 #include "sysstate.h"
+#include "tiering.h"
 
 static const char *int_or_absent(bool known, int value, char *buf, size_t size)
 {
@@ -32,7 +34,8 @@ static void print_environment(const struct nl_topology *topo)
 {
 	int numab = nl_numa_balancing_read(), paranoid;
 	bool paranoid_known = !nl_sysctl_int("kernel/perf_event_paranoid", &paranoid);
-	char numab_text[16], paranoid_text[16];
+	char numab_text[16], paranoid_text[16], tiers[512];
+	struct nl_system sys;
 	struct utsname uts;
 	struct stat st;
 
@@ -44,6 +47,16 @@ static void print_environment(const struct nl_topology *topo)
 	       uts.release, stat("/sys/kernel/btf/vmlinux", &st) ? "missing" : "present",
 	       int_or_absent(numab >= 0, numab, numab_text, sizeof(numab_text)),
 	       int_or_absent(paranoid_known, paranoid, paranoid_text, sizeof(paranoid_text)));
+	nl_tiers_summary(tiers, sizeof(tiers), topo);
+	printf("tiers:      %s\n", tiers);
+	if (!nl_system_read(&sys)) {
+		struct nl_sys_finding found[NL_SF_MAX];
+		int nr = nl_sys_findings(topo, NULL, &sys, found, NL_SF_MAX), i;
+
+		for (i = 0; i < nr; i++)
+			printf("finding:    %s (%s)\n", found[i].text,
+			       nl_sys_finding_name(found[i].id));
+	}
 	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_SYS_NICE %s\n",
 	       nl_has_cap(CAP_BPF) ? "yes" : "no", nl_has_cap(CAP_PERFMON) ? "yes" : "no",
 	       nl_has_cap(CAP_SYS_ADMIN) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE) ? "yes" : "no");

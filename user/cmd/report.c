@@ -113,6 +113,7 @@ static json_object *topology_json(const struct nl_topology *t)
 				       json_object_new_uint64(t->node_mem_total[n]));
 		json_object_object_add(node, "memory_free_bytes",
 				       json_object_new_uint64(t->node_mem_free[n]));
+		nl_report_node_tier_json(node, t, n);
 		json_object_array_add(nodes, node);
 		row = json_object_new_array();
 		for (m = 0; m < t->nr_node_ids && m < NL_MAX_NODES; m++)
@@ -123,6 +124,7 @@ static json_object *topology_json(const struct nl_topology *t)
 	json_object_object_add(topo, "nodes", nodes);
 	json_object_object_add(topo, "distances", dist);
 	json_object_object_add(topo, "source", json_object_new_string(t->source ? t->source : ""));
+	nl_report_tiers_json(topo, t);
 	return topo;
 }
 
@@ -188,6 +190,7 @@ static json_object *system_json(const struct nl_snapshot *snap)
 		json_object_object_add(seen, "remote", json_object_new_uint64(remote));
 		json_object_object_add(sys, "hint_faults_seen", seen);
 	}
+	nl_report_tier_system_json(sys, snap);
 	return sys;
 }
 
@@ -351,6 +354,7 @@ static json_object *process_json(const struct nl_snapshot *snap, const struct nl
 	if (!v->mem_known)
 		json_object_put(mem);
 	json_object_object_add(p, "memory_bytes", json_object_new_uint64(v->mem_bytes));
+	nl_report_proc_tiers_json(p, snap, v);
 	json_object_object_add(p, "remote_ratio", json_ratio(v->remote_ratio));
 	json_object_object_add(p, "remote_ratio_source",
 			       json_object_new_string(nl_source_name(v->source)));
@@ -560,6 +564,7 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 		json_object_object_add(doc, "topology", topology_json(snap->topo));
 	json_object_object_add(doc, "sources", sources_json(&snap->sources));
 	json_object_object_add(doc, "system", system_json(snap));
+	json_object_object_add(doc, "system_findings", nl_report_sys_findings_json(snap));
 	json_object_object_add(doc, "health", health_json(&snap->health));
 	if (snap->sources.src[NL_SRC_PMU].active)
 		json_object_object_add(doc, "pmu_latency", latency_json(snap));
@@ -573,7 +578,7 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 
 static void text_topology(FILE *f, const struct nl_topology *t)
 {
-	char mem[32], cpus[256];
+	char mem[32], cpus[256], tier[128];
 	int n, m;
 
 	fprintf(f, "Topology (%s): %d NUMA node%s, %d CPUs\n", t->source, t->nr_nodes,
@@ -588,7 +593,8 @@ static void text_topology(FILE *f, const struct nl_topology *t)
 		for (m = 0; m < t->nr_node_ids && m < NL_MAX_NODES; m++)
 			if (nl_node_present(t, m))
 				fprintf(f, " %d", t->distance[n][m]);
-		fprintf(f, "\n");
+		nl_report_node_tier_text(tier, sizeof(tier), t, n);
+		fprintf(f, "%s\n", tier);
 	}
 }
 
@@ -667,6 +673,7 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 		a->numa_hint_faults - b->numa_hint_faults,
 		a->numa_hint_faults_local - b->numa_hint_faults_local,
 		a->numa_pages_migrated - b->numa_pages_migrated);
+	nl_report_tiers_text(f, snap);
 	if (snap->sources.src[NL_SRC_HINT_FAULTS].active) {
 		uint64_t local, remote;
 

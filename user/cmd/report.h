@@ -36,6 +36,17 @@ void nl_report_advice_step(const struct nl_report_opts *o, struct nl_advice_step
 json_object *nl_json_text(const char *s);
 /* A set of nodes as an array of their ids. */
 json_object *nl_json_nodes(uint64_t nodes);
+/* The memory tiers' part (report_tiers.c). */
+void nl_report_node_tier_json(json_object *node, const struct nl_topology *t, int n);
+void nl_report_tiers_json(json_object *topo, const struct nl_topology *t);
+void nl_report_tier_system_json(json_object *sys, const struct nl_snapshot *snap);
+json_object *nl_report_sys_findings_json(const struct nl_snapshot *snap);
+void nl_report_proc_tiers_json(json_object *p, const struct nl_snapshot *snap,
+			       const struct nl_proc_view *v);
+/* "  tier 54 (slower)  read 30 ns 5120 MB/s from 0" for a node's line, or "". */
+void nl_report_node_tier_text(char *buf, size_t size, const struct nl_topology *t, int n);
+/* The tiers line, the window's promotions and demotions, the findings. */
+void nl_report_tiers_text(FILE *f, const struct nl_snapshot *snap);
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
 

@@ -20,7 +20,7 @@ int nl_topology_tiers(const struct nl_topology *t, int *tiers, int max)
 {
 	int node, i, j, nr = 0;
 
-	for (node = 0; node < NL_MAX_NODES; node++) {
+	for (node = 0; t->tiers_known && node < NL_MAX_NODES; node++) {
 		int tier = t->node_tier[node];
 
 		if (!nl_node_present(t, node) || tier < 0)
@@ -208,4 +208,32 @@ int nl_sys_findings(const struct nl_topology *t, const struct nl_system *before,
 	if (nr < max && promote_stalled(t, before, after, out[nr].text, sizeof(out[nr].text)))
 		out[nr++].id = NL_SF_PROMOTE_STALLED;
 	return nr;
+}
+
+void nl_tiers_summary(char *buf, size_t size, const struct nl_topology *t)
+{
+	int ids[NL_MAX_NODES], nr, i;
+	size_t used = 0;
+	char nodes[64];
+
+	if (!t->tiers_known) {
+		snprintf(buf, size,
+			 "none (no memory tiering in this kernel): every node counts as "
+			 "top tier");
+		return;
+	}
+	nr = nl_topology_tiers(t, ids, NL_MAX_NODES);
+	for (i = 0; i < nr && used < size; i++) {
+		uint64_t members = nl_tier_nodes(t, ids[i]);
+
+		used += snprintf(buf + used, size - used, "%smemory_tier%d node%s %s (%s)",
+				 i ? ", " : "", ids[i], members & (members - 1) ? "s" : "",
+				 nl_nodes_to_list(members, nodes, sizeof(nodes)),
+				 (t->toptier_nodes & members) == members ? "top" : "slower");
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, "; demotion %s",
+			 t->demotion_enabled < 0 ? "unknown" :
+			 t->demotion_enabled	 ? "on" :
+						   "off");
 }

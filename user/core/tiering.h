@@ -59,4 +59,7 @@ uint64_t nl_tier_nodes(const struct nl_topology *t, int tier);
 void nl_slow_tier_phrase(const struct nl_proc_view *v, int nr_nodes, const struct nl_topology *t,
 			 char *buf, size_t size);
 
+/* "memory_tier4 nodes 0-1 (top), memory_tier54 node 2 (slower); demotion off" */
+void nl_tiers_summary(char *buf, size_t size, const struct nl_topology *t);
+
 #endif /* NUMALENS_TIERING_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pidsearch.h"
+#include "tiering.h"
 #include "top.h"
 
 /* Frames */
@@ -965,12 +966,42 @@ void top_render_detail(struct top_frame *f, const struct nl_snapshot *snap,
 
 /* Node overview */
 
+/* The tiers, the firmware's figures of the slower nodes, the findings. */
+static void top_render_tiers(struct top_frame *f, const struct nl_snapshot *snap)
+{
+	const struct nl_topology *t = snap->topo;
+	struct nl_sys_finding found[NL_SF_MAX];
+	char buf[512], init[64];
+	int n, nr, i;
+
+	if (!t->tiers_known || t->nr_nodes < 2)
+		return;
+	memcpy(buf, "Tiers: ", 7);
+	nl_tiers_summary(buf + 7, sizeof(buf) - 7, t);
+	top_frame_add(f);
+	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
+	for (n = 0; n < t->nr_node_ids && n < NL_MAX_NODES; n++) {
+		const struct nl_node_access *a = &t->access[n];
+
+		if (!nl_node_present(t, n) || !a->known)
+			continue;
+		top_putf(f, top_frame_add(f), 2, TA_DIM,
+			 "node %d from %s: read %u ns %u MB/s, write %u ns %u MB/s", n,
+			 nl_nodes_to_list(a->initiators, init, sizeof(init)), a->read_latency_ns,
+			 a->read_bandwidth_mbps, a->write_latency_ns, a->write_bandwidth_mbps);
+	}
+	nr = nl_sys_findings(t, &snap->sys_before, &snap->sys_after, found, NL_SF_MAX);
+	for (i = 0; i < nr; i++)
+		top_put_wrapped(f, 0, 2, TA_BAD, found[i].text);
+}
+
 void top_render_nodes(struct top_frame *f, const struct nl_snapshot *snap,
 		      const struct nl_topology *live)
 {
 	const struct nl_topology *t = snap->topo;
 	int rates = top_rate_source(&snap->sources);
 	char cpus[32], used_s[32], free_s[32], lo[16], re[16], hl[16], hr[16], buf[512];
+	char tier[24];
 	long line;
 	int n, m, id, col;
 	size_t i;
@@ -986,7 +1017,7 @@ void top_render_nodes(struct top_frame *f, const struct nl_snapshot *snap,
 		 t->nr_cpu_ids, snap->window_s, t->source ? t->source : "");
 	line = top_frame_add(f);
 	top_put(f, line, 0, TA_HEADER,
-		"NODE CPUS          BUSY  MEM USED  MEM FREE  LOCAL REMOTE     LCL/s    RMT/s");
+		"NODE CPUS          BUSY  MEM USED  MEM FREE  LOCAL REMOTE     LCL/s    RMT/s  TIER");
 	top_line_attr(f, line, TA_HEADER);
 	for (n = 0; n < t->nr_node_ids && n < NL_MAX_NODES; n++) {
 		double busy = 0, local = 0, remote = 0;
@@ -1029,10 +1060,15 @@ void top_render_nodes(struct top_frame *f, const struct nl_snapshot *snap,
 			snprintf(hl, sizeof(hl), "-");
 			snprintf(hr, sizeof(hr), "-");
 		}
+		if (t->tiers_known && t->node_tier[n] >= 0)
+			snprintf(tier, sizeof(tier), "%d%s", t->node_tier[n],
+				 nl_node_slow_tier(t, n) ? " slower" : "");
+		else
+			snprintf(tier, sizeof(tier), "-");
 		line = top_frame_add(f);
-		top_putf(f, line, 0, TA_NORMAL, "%4d %-12s %4.0f%% %9s %9s %6s %6s %9s %8s", n,
+		top_putf(f, line, 0, TA_NORMAL, "%4d %-12s %4.0f%% %9s %9s %6s %6s %9s %8s  %s", n,
 			 cpus, ncpu && snap->window_s > 0 ? busy / snap->window_s / ncpu * 100 : 0,
-			 used_s, free_s, lo, re, hl, hr);
+			 used_s, free_s, lo, re, hl, hr, tier);
 		top_putf(f, line, 0, TA_NODE + n % TOP_NODE_COLORS, "%4d", n);
 	}
 	snprintf(buf, sizeof(buf),
@@ -1043,6 +1079,7 @@ void top_render_nodes(struct top_frame *f, const struct nl_snapshot *snap,
 		 rates == NL_SRC_HINT_FAULTS ? "hinting faults" :
 					       "no source gives them here");
 	top_put_wrapped(f, 0, 2, TA_DIM, buf);
+	top_render_tiers(f, snap);
 
 	top_frame_add(f);
 	line = top_frame_add(f);
