@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "export.h"
+#include "fixtures.h"
 #include "model.h"
 
 static char *escaped(const char *s, size_t len)
@@ -468,6 +469,91 @@ static void test_render(void **state)
 	nl_export_free(e);
 }
 
+/*
+ * The HMAT guest's topology (node 2 CPU-less, memory_tier54): the node info
+ * labels, the firmware's figures, memory per tier, the kernel's promotion
+ * and demotion counters, and the findings of a window in mode 2 where 1000
+ * of 4096 candidates were promoted.
+ */
+static void test_render_tiers(void **state)
+{
+	struct nl_node_stat nodes[3] = { { .cpu_s = 1.0, .mem_bytes = 4 << 20 },
+					 { 0 },
+					 { .mem_bytes = 124 << 20 } };
+	struct nl_proc_view proc = { .pid = 100,
+				     .start_time_ns = 5,
+				     .nr_threads = 1,
+				     .node = nodes,
+				     .mem_known = true,
+				     .comm = "slow" };
+	struct nl_snapshot snap = { .nr_nodes = 3, .window_s = 1, .nr = 1, .procs = &proc };
+	struct nl_system before = { .vmstat_valid = 1, .numa_balancing = 2 }, after;
+	struct nl_export_host h = { .version = "test" };
+	struct nl_topology t;
+	struct nl_model_opts mo;
+	struct nl_export_opts o;
+	struct nl_export *e;
+	struct nl_buf b;
+	char **lines;
+	size_t nr;
+
+	assert_int_equal(nl_topology_from_sysfs(FIXTURE("sysfs/tiered"), &t), 0);
+	snap.topo = &t;
+	nl_model_opts_default(&mo);
+	nl_model_rank(&snap, &mo);
+	nl_export_opts_default(&o);
+	assert_int_equal(nl_export_new(&o, 3, &e), 0);
+	assert_int_equal(nl_export_update(e, &snap, 1), 0);
+	before.present = 1U << NL_VM_PROMOTE_SUCCESS | 1U << NL_VM_PROMOTE_CANDIDATE |
+			 1U << NL_VM_DEMOTE_KSWAPD | 1U << NL_VM_DEMOTE_DIRECT;
+	before.promote_rate_limit_mbps = 65536;
+	after = before;
+	after.pgpromote_success = 1000;
+	after.pgpromote_candidate = 4096;
+	after.pgdemote_kswapd = 17;
+	h.topo = &t;
+	h.sys = &after;
+	h.sys_before = &before;
+	nl_buf_init(&b);
+	nl_export_render(e, &h, &b);
+	assert_false(b.failed);
+	nr = check_exposition(b.data, &lines);
+
+	assert_true(has_line(lines, nr,
+			     "numalens_numa_node_info{numa_node=\"0\",cpus=\"0\",memory_tier=\"4\","
+			     "tier_class=\"top\"} 1"));
+	assert_true(has_line(lines, nr,
+			     "numalens_numa_node_info{numa_node=\"2\",memory_tier=\"54\","
+			     "tier_class=\"slower\"} 1"));
+	assert_true(has_line(lines, nr,
+			     "numalens_numa_node_access_latency_seconds{numa_node=\"2\","
+			     "access=\"read\"} 3e-08"));
+	assert_true(has_line(lines, nr,
+			     "numalens_numa_node_access_bandwidth_bytes{numa_node=\"2\","
+			     "access=\"write\"} 5368709120"));
+	assert_true(has_line(lines, nr,
+			     "numalens_process_memory_tier_bytes{pid=\"100\",comm=\"slow\","
+			     "memory_tier=\"54\"} 130023424"));
+	assert_true(has_line(lines, nr,
+			     "numalens_process_memory_tier_bytes{pid=\"100\",comm=\"slow\","
+			     "memory_tier=\"4\"} 4194304"));
+	assert_true(has_line(lines, nr, "numalens_system_promoted_pages_total 1000"));
+	assert_true(has_line(lines, nr, "numalens_system_promote_candidate_pages_total 4096"));
+	assert_true(has_line(lines, nr, "numalens_system_demoted_pages_total{by=\"kswapd\"} 17"));
+	assert_true(has_line(lines, nr, "numalens_system_demoted_pages_total{by=\"direct\"} 0"));
+	/* not in this kernel's vmstat: no sample, not a 0 */
+	assert_false(
+		has_prefix(lines, nr, "numalens_system_demoted_pages_total{by=\"khugepaged\"}"));
+	assert_true(has_line(lines, nr, "numalens_system_promote_rate_limit_bytes 68719476736"));
+	assert_true(has_line(lines, nr, "numalens_system_finding{finding=\"tiering_only\"} 1"));
+	assert_true(
+		has_line(lines, nr, "numalens_system_finding{finding=\"promotion_stalled\"} 1"));
+	assert_false(has_prefix(lines, nr, "numalens_system_finding{finding=\"one_tier\"}"));
+	free(lines);
+	nl_buf_free(&b);
+	nl_export_free(e);
+}
+
 /* Without fentry, no hint-fault samples; no bpf_stats, no program samples. */
 static void test_render_inactive_sources(void **state)
 {
@@ -556,17 +642,12 @@ static void test_textfile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape_specials),
-		cmocka_unit_test(test_escape_utf8),
-		cmocka_unit_test(test_labels),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_family_and_samples),
-		cmocka_unit_test(test_valid_names),
-		cmocka_unit_test(test_buf_growth),
-		cmocka_unit_test(test_cgroup_paths),
-		cmocka_unit_test(test_cgroup_ids),
-		cmocka_unit_test(test_render),
-		cmocka_unit_test(test_render_inactive_sources),
+		cmocka_unit_test(test_render_tiers), cmocka_unit_test(test_escape_specials),
+		cmocka_unit_test(test_escape_utf8),  cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_numbers),	     cmocka_unit_test(test_family_and_samples),
+		cmocka_unit_test(test_valid_names),  cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_cgroup_paths), cmocka_unit_test(test_cgroup_ids),
+		cmocka_unit_test(test_render),	     cmocka_unit_test(test_render_inactive_sources),
 		cmocka_unit_test(test_textfile),
 	};
 

@@ -55,9 +55,10 @@ t_check() {
 	v=$(prom_value "$m" numalens_process_remote_ratio "pid=\"$other\"")
 	check "another user's workload: remote ratio <= 0.1 (got $v)" num_le "$v" 0.1
 
-	check "topology: nodes 0 and 1 with CPUs 0-1 and 2-3" \
-		bash -c "grep -q '^numalens_numa_node_info{numa_node=\"0\",cpus=\"0-1\"} 1$' '$m' &&
-			grep -q '^numalens_numa_node_info{numa_node=\"1\",cpus=\"2-3\"} 1$' '$m'"
+	# Both kernels put two CPU nodes in the default tier, memory_tier4.
+	check "topology: nodes 0 and 1 with CPUs 0-1 and 2-3, both in the top tier 4" \
+		bash -c "grep -q '^numalens_numa_node_info{numa_node=\"0\",cpus=\"0-1\",memory_tier=\"4\",tier_class=\"top\"} 1$' '$m' &&
+			grep -q '^numalens_numa_node_info{numa_node=\"1\",cpus=\"2-3\",memory_tier=\"4\",tier_class=\"top\"} 1$' '$m'"
 	v=$(prom_value "$m" numalens_numa_node_distance 'numa_node="0"' 'to_numa_node="1"')
 	check "distance from node 0 to node 1 is 20 (got $v)" [ "$v" = 20 ]
 	check "hinting faults come from fentry here" \

@@ -397,6 +397,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 	x->host.refreshes++;
 	x->host.refresh_time = realtime_s();
 	x->host.sys = &snap.sys_after;
+	x->host.sys_before = &snap.sys_before;
 	health = snap.health;
 	x->host.health = &health;
 	x->host.nr_progs = nl_agent_programs(x->agent, x->progs, NL_EXPORT_MAX_PROGS);
@@ -418,7 +419,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 				       NULL, NULL, NULL, NULL, x->host.refresh_seconds);
 		}
 	}
-	x->host.sys = NULL;
+	x->host.sys = x->host.sys_before = NULL;
 	x->host.health = NULL;
 	t = nl_monotonic_s();
 	nl_snapshot_free(&snap);

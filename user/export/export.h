@@ -17,6 +17,7 @@
  *   export_http.c     libmicrohttpd: /, /metrics, errors
  *   export_advice.c   the advisor's suggestion for each per-pid series
  *   export_caps.c     dropping capabilities once the programs are attached
+ *   export_tiers.c    memory tiers: HMAT figures, promotion, demotion, findings
  */
 #ifndef NUMALENS_EXPORT_H
 #define NUMALENS_EXPORT_H
@@ -237,7 +238,8 @@ void nl_export_advise(struct nl_export *e, const struct nl_snapshot *snap);
 struct nl_export_host {
 	const struct nl_topology *topo;
 	const struct nl_sources *sources;
-	const struct nl_system *sys; /* the latest /proc/vmstat */
+	const struct nl_system *sys;	    /* the latest /proc/vmstat */
+	const struct nl_system *sys_before; /* the one before (NULL: none) */
 	const struct nl_health *health;
 	const struct nl_prog_info *progs;
 	size_t nr_progs;
@@ -257,6 +259,11 @@ struct nl_export_host {
 /* Every metric family, in order: processes, NUMA nodes, the system, the
  * exporter. Families whose source is inactive keep their HELP and TYPE. */
 void nl_export_render(const struct nl_export *e, const struct nl_export_host *h, struct nl_buf *b);
+/* The tier families (export_tiers.c): HMAT figures of the nodes given,
+ * then promotion, demotion and the tiering findings. */
+void nl_export_access_families(struct nl_buf *b, const struct nl_topology *t, const int *nodes,
+			       int nr);
+void nl_export_tier_families(struct nl_buf *b, const struct nl_export_host *h);
 
 /* ---- HTTP (export_http.c) ---- */
 

@@ -17,6 +17,7 @@
 #include "advisor.h"
 #include "autopin.h"
 #include "export.h"
+#include "tiering.h"
 
 /* The series to write: every group that has one, then other. */
 struct series {
@@ -109,6 +110,28 @@ static void process_families(struct nl_buf *b, const struct series *s,
 			nl_prom_sample_u64(b, "numalens_process_resident_memory_bytes",
 					   s->list[i]->s->labels, "numa_node", s->node_names[j],
 					   NULL, NULL, s->list[i]->s->mem_bytes[s->nodes[j]]);
+	}
+
+	nl_prom_family(b, "numalens_process_memory_tier_bytes", "gauge",
+		       "Resident memory per memory tier (memory_tierN of the nodes it is on; a "
+		       "higher N is slower memory), from the same numa_maps reads.");
+	for (i = 0; h->topo && h->topo->tiers_known && i < s->nr; i++) {
+		int tiers[NL_MAX_NODES], nr = nl_topology_tiers(h->topo, tiers, NL_MAX_NODES), k;
+
+		if (!s->list[i]->s->mem_known)
+			continue;
+		for (k = 0; k < nr; k++) {
+			uint64_t bytes = 0;
+			char name[16];
+
+			for (j = 0; j < s->nr_present; j++)
+				if (h->topo->node_tier[s->nodes[j]] == tiers[k])
+					bytes += s->list[i]->s->mem_bytes[s->nodes[j]];
+			snprintf(name, sizeof(name), "%d", tiers[k]);
+			nl_prom_sample_u64(b, "numalens_process_memory_tier_bytes",
+					   s->list[i]->s->labels, "memory_tier", name, NULL, NULL,
+					   bytes);
+		}
 	}
 
 	nl_prom_family(b, "numalens_process_numa_hint_faults_total", "counter",
@@ -207,15 +230,30 @@ static void process_families(struct nl_buf *b, const struct series *s,
 static void node_families(struct nl_buf *b, const struct series *s, const struct nl_topology *t)
 {
 	char cpus[512], other[8];
+	struct nl_buf base;
 	int i, j;
 
+	nl_buf_init(&base);
 	nl_prom_family(b, "numalens_numa_node_info", "gauge",
-		       "A NUMA node of this machine, with its CPUs as a cpulist; always 1.");
+		       "A NUMA node of this machine, with its CPUs as a cpulist (none: a "
+		       "memory-only node), its memory tier (memory_tierN, a higher N slower) and "
+		       "whether the kernel counts that tier as top or slower; always 1.");
 	for (i = 0; t && i < s->nr_present; i++) {
-		nl_node_cpulist(t, s->nodes[i], cpus, sizeof(cpus));
-		nl_prom_sample(b, "numalens_numa_node_info", NULL, "numa_node", s->node_names[i],
-			       "cpus", cpus, 1);
+		int n = s->nodes[i];
+		char tier[16] = "";
+
+		nl_buf_reset(&base);
+		nl_prom_label(&base, "numa_node", s->node_names[i]);
+		nl_prom_label(&base, "cpus", nl_node_cpulist(t, n, cpus, sizeof(cpus)));
+		if (t->tiers_known && t->node_tier[n] >= 0)
+			snprintf(tier, sizeof(tier), "%d", t->node_tier[n]);
+		nl_prom_sample(b, "numalens_numa_node_info", base.failed ? NULL : base.data,
+			       "memory_tier", tier, "tier_class",
+			       t->tiers_known ? (nl_node_slow_tier(t, n) ? "slower" : "top") : NULL,
+			       1);
 	}
+	nl_buf_free(&base);
+	nl_export_access_families(b, t, s->nodes, s->nr_present);
 	nl_prom_family(b, "numalens_numa_node_cpus", "gauge", "CPUs of the NUMA node.");
 	for (i = 0; t && i < s->nr_present; i++)
 		nl_prom_sample(b, "numalens_numa_node_cpus", NULL, "numa_node", s->node_names[i],
@@ -539,6 +577,7 @@ void nl_export_render(const struct nl_export *e, const struct nl_export_host *h,
 	process_families(b, &s, h);
 	node_families(b, &s, h->topo);
 	system_families(b, h->sys);
+	nl_export_tier_families(b, h);
 	exporter_families(b, e, h);
 	if (list != list_buf)
 		free(list);
