@@ -41,6 +41,26 @@ check() {
 	fi
 }
 
+# check_showing FILE... -- NAME COMMAND...: check, and on failure the
+# files the command judged (paths without blanks), indented, so that a rare
+# failure can be read from the log alone.
+check_showing() {
+	local files="" failed f
+	while [ "$1" != -- ]; do
+		files="$files $1"
+		shift
+	done
+	shift
+	failed=$T_FAILED
+	check "$@"
+	[ "$T_FAILED" = "$failed" ] && return 0
+	for f in $files; do
+		echo "    --- $f"
+		sed 's/^/    /' "$f" 2>/dev/null | head -n 40
+	done
+	return 0
+}
+
 # need COMMAND NAME...: true when COMMAND is installed, else each test NAME
 # is skipped.
 need() {

@@ -95,6 +95,25 @@ before=$(tail -n 1 "$out/stderr")
 check "numa-workload --rusage-of: its exit status (3); its CPU time at exit (${ns:-none} ns) from what it read last (${before:-none} ns) to 20 ms more" \
 	bash -c "[ $status -eq 3 ] && [ -n '$ns' ] && [ -n '$before' ] &&
 		[ '$ns' -ge \$((${before:-0} - 1000)) ] && [ '$ns' -le \$((${before:-0} + 20000000)) ]"
+# --no-thp: no huge pages anywhere in the process (the VM tests count one
+# hinting fault per page), not only in its buffer; without it, the
+# machine's default (THP_enabled 1 here).
+thp_enabled() { # ARGS...: THP_enabled of a workload started with ARGS
+	local wl i
+	"$workload" "$@" --size 8 --seconds 5 >"$out/thp" 2>&1 &
+	wl=$!
+	for i in $(seq 100); do
+		grep -q '^ready pid=' "$out/thp" && break
+		sleep 0.1
+	done
+	awk '/^THP_enabled:/ { print $2 }' "/proc/$wl/status" 2>/dev/null
+	kill "$wl" 2>/dev/null
+	wait "$wl" 2>/dev/null
+}
+thp=$(thp_enabled --no-thp)
+check "numa-workload --no-thp: THP off in the whole process (THP_enabled: ${thp:-none})" [ "$thp" = 0 ]
+thp=$(thp_enabled)
+check "numa-workload without --no-thp: THP as the machine has it (THP_enabled: ${thp:-none})" [ "$thp" = 1 ]
 
 # getopt errors: one line, "numalens: ...", pointing at the command's --help;
 # no usage dump, no "diagnose:" prefix.

@@ -250,7 +250,8 @@ verify_while() {
 
 # A change undone by someone else in the window.
 verify_while "$P" taskset -a -p -c 0 "$P" >/dev/null
-check "pin --verify, the affinity changed in the window: undone, exit 7" \
+check_showing "$out/stdout" "$out/stderr" -- \
+	"pin --verify, the affinity changed in the window: undone, exit 7 (exit $status)" \
 	bash -c "[ $status -eq 7 ] && grep -q '^verified: undone: ' '$out/stdout'"
 run "$nl" unpin "$P"
 taskset -a -p -c "$all" "$P" >/dev/null

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,7 +117,8 @@ static void usage(FILE *out)
 		"  --flip-every MS     each thread moves itself between --cpu-node and\n"
 		"                      --hop-to-node every MS ms, and its CPU time per node\n"
 		"                      is printed at the end\n"
-		"  --no-thp            small pages only (MADV_NOHUGEPAGE), so that one\n"
+		"  --no-thp            small pages only, in the whole process\n"
+		"                      (PR_SET_THP_DISABLE, MADV_NOHUGEPAGE), so that one\n"
 		"                      hinting fault is one page, as /proc/vmstat counts\n"
 		"  --extra NODE:MIB    also hold MIB MiB on node NODE (MPOL_BIND), resident\n"
 		"                      and never touched again: memory the threads do not use\n"
@@ -601,6 +603,14 @@ int main(int argc, char **argv)
 	if (buf == MAP_FAILED) {
 		fprintf(stderr, "numa-workload: cannot map %ld MiB: %s\n", o.size_mib,
 			strerror(errno));
+		return 1;
+	}
+	/* The whole process in small pages, its stacks and heap too: a test
+	 * that takes one hinting fault per page (vmstat counts a huge page's
+	 * fault once, task_numa_fault its 512 pages) once met a thread stack's
+	 * huge pages on 6.1. */
+	if (o.no_thp && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {
+		fprintf(stderr, "numa-workload: cannot turn off huge pages: %s\n", strerror(errno));
 		return 1;
 	}
 	if (o.no_thp && madvise(buf, size, MADV_NOHUGEPAGE) < 0) {
