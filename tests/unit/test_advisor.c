@@ -1116,7 +1116,7 @@ static void assert_same_plan(struct nl_snapshot *snap, uint32_t pid, const struc
 	struct nl_command cmds[NL_MAX_COMMANDS];
 	json_object *doc, *s, *jc, *nodes_;
 	size_t nr, i;
-	char buf[256], line[600], *text = NULL;
+	char buf[256], line[1000], *text = NULL;
 	size_t len = 0;
 	FILE *f;
 	int n;

@@ -147,6 +147,7 @@ enum nl_pin_refusal nl_pin_refusal_for(const struct nl_advice *a)
 		return NL_PIN_CPUSET;
 	case NL_BLOCK_NO_NODE:
 	case NL_BLOCK_NO_CPUS:
+	case NL_BLOCK_SLOWER_TIER:
 		return NL_PIN_BAD_TARGET;
 	default:
 		return NL_PIN_FAILED;

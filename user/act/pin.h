@@ -44,7 +44,7 @@ enum nl_pin_refusal {
 	NL_PIN_POD,	   /* in a Kubernetes pod, without --force */
 	NL_PIN_PRIVILEGE,  /* EPERM: not its owner and no CAP_SYS_NICE */
 	NL_PIN_CPUSET,	   /* its cpuset forbids the target */
-	NL_PIN_BAD_TARGET, /* no such node or CPU, or a node without CPUs */
+	NL_PIN_BAD_TARGET, /* no such node or CPU, a node without CPUs, memory onto a slower tier */
 	NL_PIN_NOT_PINNED, /* unpin: no record of a pin */
 	NL_PIN_REUSED,	   /* unpin: the pid names another process now */
 	NL_PIN_FAILED,	   /* an error while applying; what was changed is undone */

@@ -11,6 +11,7 @@
 #include "advice_text.h"
 #include "procfs.h"
 #include "shquote.h"
+#include "tiering.h"
 
 const char *nl_form_name(enum nl_form f)
 {
@@ -280,4 +281,45 @@ size_t nl_advice_commands(const struct nl_advice *a, uint32_t pid, const struct 
 		add_argv(out, &nr, max, NL_FORM_NUMACTL, "next start", argv, tail);
 	}
 	return nr;
+}
+
+void nl_advice_tier_note(struct nl_advice *a, const struct nl_proc_view *v, int nr_nodes,
+			 const struct nl_topology *t)
+{
+	uint64_t fast = 0, slow = 0;
+	char phrase[160], to[128], from[128], bytes[32];
+	int n;
+
+	/* Where it should live: the plan's nodes, else where it runs, else
+	 * every top-tier node with CPUs. */
+	if (a->action != NL_ACT_NONE && !(a->nodes & ~t->toptier_nodes))
+		fast = a->nodes;
+	else if (v->main_cpu_node >= 0 && !nl_node_slow_tier(t, v->main_cpu_node))
+		fast = 1ull << v->main_cpu_node;
+	for (n = 0; !fast && n < NL_MAX_NODES; n++)
+		if (nl_node_present(t, n) && t->node_nr_cpus[n] && !nl_node_slow_tier(t, n))
+			fast |= 1ull << n;
+	for (n = 0; n < nr_nodes && n < NL_MAX_NODES; n++)
+		if (nl_node_slow_tier(t, n) && v->node[n].mem_bytes)
+			slow |= 1ull << n;
+	if (!fast || !slow)
+		return;
+	nl_slow_tier_phrase(v, nr_nodes, t, phrase, sizeof(phrase));
+	nl_format_bytes(v->slow_tier_bytes, bytes, sizeof(bytes));
+	nl_nodes_to_list(fast, to, sizeof(to));
+	nl_nodes_to_list(slow, from, sizeof(from));
+	nl_advice_say(a,
+		      "%s%d%% of its memory (%s) is on a slower tier, %s: to keep it on fast "
+		      "memory, start it under numactl --preferred=%s (other nodes when that is "
+		      "full) or --membind=%s, or give its unit NUMAPolicy=preferred NUMAMask=%s "
+		      "(a container: --cpuset-mems=%s); migratepages %u %s %s moves what is "
+		      "there now",
+		      a->reason[0] ? "; " : "", nl_percent(v->slow_tier_share.value), bytes, phrase,
+		      to, to, to, to, v->pid, from, to);
+	if (t->weighted_interleave)
+		nl_advice_say(a,
+			      "; if it needs the bandwidth of both tiers, weighted interleave "
+			      "(MPOL_WEIGHTED_INTERLEAVE, numactl --weighted-interleave in 2.0.19 "
+			      "on) spreads its pages by the weights in "
+			      "/sys/kernel/mm/mempolicy/weighted_interleave/");
 }

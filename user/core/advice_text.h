@@ -62,6 +62,11 @@ void nl_advice_describe(struct nl_advice *a, double mem, uint64_t mem_outside, b
 /* Why a process under the thresholds th is not flagged. */
 void nl_advice_why_not_flagged(struct nl_advice *a, const struct nl_model_opts *th,
 			       double cpus_used, double mem, double remote_ratio);
+/* For a process with memory on slower tiers: how to keep it on top-tier
+ * memory (numactl --preferred/--membind, systemd NUMAPolicy=, migratepages
+ * now, weighted interleave where the kernel has it). */
+void nl_advice_tier_note(struct nl_advice *a, const struct nl_proc_view *v, int nr_nodes,
+			 const struct nl_topology *t);
 /* The command forms its cgroup ctx made nl_advice_commands leave out, said. */
 void nl_advice_note_left_out(struct nl_advice *a, const struct nl_cgroup_context *ctx);
 

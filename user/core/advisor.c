@@ -72,6 +72,8 @@ const char *nl_block_name(enum nl_block b)
 		return "cpuset_mems";
 	case NL_BLOCK_NO_ROOM:
 		return "no_room";
+	case NL_BLOCK_SLOWER_TIER:
+		return "slower_tier";
 	default:
 		return "none";
 	}
@@ -274,6 +276,27 @@ static bool mem_fits(const struct ctx *c, uint64_t nodes, uint64_t bytes)
 	return room >= (double)bytes;
 }
 
+/* Would moving its pages onto nodes put some on a slower tier than they
+ * are on (a higher memory_tierN than the fastest node they come from)?
+ * Advice never does that: pin and auto-pin would carry it out. */
+static bool onto_slower_tier(const struct ctx *c, uint64_t nodes)
+{
+	uint64_t from = nodes_with_memory_outside(c, nodes);
+	int n, fastest = -1, slowest = -1;
+
+	if (!c->t->tiers_known || !from)
+		return false;
+	for (n = 0; n < c->nr; n++) {
+		int tier = c->t->node_tier[n];
+
+		if ((from >> n & 1) && tier >= 0 && (fastest < 0 || tier < fastest))
+			fastest = tier;
+		if ((nodes >> n & 1) && tier > slowest)
+			slowest = tier;
+	}
+	return fastest >= 0 && slowest > fastest;
+}
+
 static bool mems_allowed(const struct ctx *c, uint64_t nodes)
 {
 	return !(nodes & ~c->mems);
@@ -397,6 +420,14 @@ static void plan_forced(const struct ctx *c, struct nl_advice *out)
 			      nl_nodes_phrase(nodes & ~c->mems, where, sizeof(where)));
 		return;
 	}
+	if (o->allow_migrate && onto_slower_tier(c, nodes)) {
+		block(out, NL_BLOCK_SLOWER_TIER);
+		nl_advice_say(out,
+			      "moving its memory to %s would put it on a slower memory tier than "
+			      "where it is; run its threads there without --migrate-memory",
+			      where);
+		return;
+	}
 	set_target(c, nodes, o->allow_migrate, out);
 	if (o->force_cpus) {
 		out->whole_nodes = out->whole_nodes && !memcmp(out->cpus, want, sizeof(want));
@@ -484,7 +515,7 @@ static struct single best_migration(const struct ctx *c)
 		uint64_t in;
 
 		if (!present(c, n) || !c->ncpus[n] || !(c->mems >> n & 1) ||
-		    !cpu_fits(c, 1ull << n))
+		    !cpu_fits(c, 1ull << n) || onto_slower_tier(c, 1ull << n))
 			continue;
 		in = bytes_outside(c, 1ull << n);
 		if (!mem_fits(c, 1ull << n, in))
@@ -606,7 +637,8 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 		aff = best_affinity(c, true, false);
 		if (aff.node >= 0) {
 			bool rest = o->allow_migrate && aff.bytes_in && (c->mems >> aff.node & 1) &&
-				    mem_fits(c, 1ull << aff.node, aff.bytes_in);
+				    mem_fits(c, 1ull << aff.node, aff.bytes_in) &&
+				    !onto_slower_tier(c, 1ull << aff.node);
 
 			set_target(c, 1ull << aff.node, false, &cand);
 			if (cand.remote_after <= o->good_ratio + EPS) {
@@ -655,7 +687,8 @@ static void plan_auto(const struct ctx *c, struct nl_advice *out)
 	if (cand.nodes && __builtin_popcountll(cand.nodes) > 1 && cand.nodes != usable) {
 		set_target(c, cand.nodes,
 			   o->allow_migrate &&
-				   mem_fits(c, cand.nodes, bytes_outside(c, cand.nodes)),
+				   mem_fits(c, cand.nodes, bytes_outside(c, cand.nodes)) &&
+				   !onto_slower_tier(c, cand.nodes),
 			   &cand);
 		if (improves(c, &cand) || too_large(c)) {
 			*out = cand;
@@ -807,6 +840,8 @@ void nl_advise(const struct nl_advisor_input *in, const struct nl_advisor_opts *
 	const struct nl_cgroup_context *ctx = in->limits ? &in->limits->ctx : NULL;
 
 	advise_plan(in, o, out);
+	if (in->v->slow_tier_share.valid && in->v->slow_tier_share.value >= NL_SLOW_TIER_SAY)
+		nl_advice_tier_note(out, in->v, in->nr_nodes, in->topo);
 	if (out->action == NL_ACT_NONE || !ctx)
 		return;
 	nl_advice_note_left_out(out, ctx);

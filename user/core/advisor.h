@@ -34,6 +34,7 @@ enum nl_block {
 	NL_BLOCK_CPUSET_CPUS, /* the cpuset allows none of the target CPUs */
 	NL_BLOCK_CPUSET_MEMS, /* the cpuset does not allow the target node's memory */
 	NL_BLOCK_NO_ROOM,     /* no node (set) has the CPUs or memory for it */
+	NL_BLOCK_SLOWER_TIER, /* its memory would move onto a slower memory tier */
 };
 
 const char *nl_action_name(enum nl_action a);
@@ -74,7 +75,7 @@ struct nl_advice {
 	double cpus_used;   /* CPUs it keeps busy on average */
 	double target_load; /* busy CPUs per CPU on the target after the move (-1: unknown) */
 	double load_now;    /* ... on the nodes it runs on now (-1: unknown) */
-	char reason[400];   /* one or two sentences: what, why, what else was weighed */
+	char reason[800];   /* one or two sentences: what, why, what else was weighed */
 };
 
 struct nl_advisor_input {

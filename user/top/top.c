@@ -69,7 +69,7 @@ struct top {
 	size_t total_threads;
 	uint64_t *matrix; /* the detail's node x node samples, NULL without a PMU */
 	bool matrix_ok;
-	char suggestion[512];  /* the detail's advice, "" when none */
+	char suggestion[832];  /* the detail's advice, "" when none */
 	char last_change[600]; /* the detail's pin record, "" when none */
 	struct nl_command commands[NL_MAX_COMMANDS];
 	size_t nr_commands;
