@@ -256,15 +256,22 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 	bpf_program__set_autoload(c->skel->progs.nl_numa_fault, c->fentry);
 	/* Promotions need both fentry programs: the fault's source node is
 	 * remembered for task_numa_fault to judge. */
-	c->promotions = c->fentry && !src_gap;
+	c->promotions = c->fentry && !src_gap && !c->promotions_load_err;
 	bpf_program__set_autoload(c->skel->progs.nl_numa_migrate_src, c->promotions);
-	snprintf(c->promotions_gap, sizeof(c->promotions_gap), "%s",
-		 src_gap			      ? src_gap :
-		 !btf_has_function("task_numa_fault") ? "this kernel has no task_numa_fault to "
-							"attach to" :
-		 opts->no_fentry		      ? "they need fentry, which --no-fentry "
-							"turns off" :
-							"");
+	c->promotions_gap[0] = '\0';
+	if (src_gap)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap), "%s", src_gap);
+	else if (c->promotions_load_err)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "fentry on should_numa_migrate_memory failed to load (%s; -vv shows the "
+			 "verifier's log)",
+			 strerror(-c->promotions_load_err));
+	else if (!btf_has_function("task_numa_fault"))
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "this kernel has no task_numa_fault to attach to");
+	else if (opts->no_fentry)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "they need fentry, which --no-fentry turns off");
 	return 0;
 }
 
@@ -290,13 +297,19 @@ static int open_and_load(struct nl_collector *c, const struct nl_topology *topo,
 	libbpf_quiet = false;
 	if (!err || !c->fentry)
 		return err;
-	/* Some kernels refuse fentry at load: try once more without it. */
-	snprintf(fentry_note, note_size, "fentry on task_numa_fault%s failed to load (%s)",
-		 c->promotions ? " and should_numa_migrate_memory" : "", strerror(-err));
 	numalens__destroy(c->skel);
 	c->skel = NULL;
 	nl_pmu_close(&c->pmu_fds);
 	nl_physmap_free(&c->physmap);
+	/* A failure other than fentry refused as such (EPERM) may be the
+	 * promotions program's alone: hinting faults keep fentry without it. */
+	if (c->promotions && err != -EPERM) {
+		c->promotions_load_err = err;
+		return open_and_load(c, topo, opts, s, gaps, gaps_size, fentry_note, note_size);
+	}
+	/* Some kernels refuse fentry at load: try once more without it. */
+	snprintf(fentry_note, note_size, "fentry on task_numa_fault%s failed to load (%s)",
+		 c->promotions ? " and should_numa_migrate_memory" : "", strerror(-err));
 	struct nl_collect_opts no_fentry = *opts;
 
 	no_fentry.no_fentry = true;

@@ -21,6 +21,7 @@ struct nl_collector {
 	/* nl_numa_migrate_src is loaded: promotions are counted per process,
 	 * else promotions_gap says why not. */
 	bool promotions;
+	int promotions_load_err; /* the load with it failed: left out of the next */
 	char promotions_gap[160];
 	/* The reason each slot of migrated_by_reason counts ("": none), from
 	 * this kernel's enum migrate_reason; nr_reasons 0 where no
