@@ -10,6 +10,9 @@
  * task_numa_fault() where the kernel allows fentry; the loader falls back to
  * the task_struct->numa_faults_locality[] snapshot (read by the iterator)
  * where it does not.
+ *
+ * mm_migrate_pages also counts the pages every migration moved, machine-wide,
+ * by reason (compaction, demotion, NUMA balancing...).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,9 +68,18 @@ int BPF_PROG(nl_stick_numa, struct task_struct *task)
 static __always_inline void migrate_pages_seen(unsigned long succeeded, int reason)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 slot = reason;
 	struct nl_proc *proc;
+	__u64 *pages;
 
-	if (reason != bpf_core_enum_value(enum migrate_reason, MR_NUMA_MISPLACED) || !succeeded ||
+	if (!succeeded)
+		return;
+	if (slot >= NL_MIGRATE_REASONS)
+		slot = NL_MIGRATE_REASONS - 1;
+	pages = bpf_map_lookup_elem(&migrated_by_reason, &slot);
+	if (pages)
+		*pages += succeeded;
+	if (reason != bpf_core_enum_value(enum migrate_reason, MR_NUMA_MISPLACED) ||
 	    (task->flags & NL_PF_KTHREAD))
 		return;
 	proc = proc_get(task);
@@ -95,10 +107,46 @@ int BPF_PROG(nl_migrate_pages_split, unsigned long succeeded, unsigned long fail
 	return 0;
 }
 
+/*
+ * Promotions: a hinting fault's migration from a node outside the top memory
+ * tier into one inside it, what the kernel's pgpromote_success counts.
+ * task_numa_fault() is told only the node the page went to; the node it came
+ * from is should_numa_migrate_memory()'s src_nid (arg 3, after a page in
+ * 6.1 or a folio in 6.12: the loader checks the BTF), which mpol_misplaced()
+ * asks earlier in the same fault. The thread keeps it until that fault's
+ * task_numa_fault(). It is asked for every policy balancing scans (those
+ * with MPOL_F_MORON); a migration without the question is no promotion here.
+ */
+SEC("fentry/should_numa_migrate_memory")
+int BPF_PROG(nl_numa_migrate_src, struct task_struct *p, void *page_or_folio, int src_nid,
+	     int dst_cpu)
+{
+	struct nl_task *t = bpf_task_storage_get(&task_cpu_ns, bpf_get_current_task_btf(), 0, 0);
+
+	if (t)
+		t->misplaced_from = src_nid >= 0 && src_nid < NL_MAX_NODES ? src_nid + 1 : 0;
+	return 0;
+}
+
+/* The node this fault's page came from, plus 1 (0: unknown), forgotten so
+ * that it never stands for another fault. */
+static __always_inline __u32 misplaced_from_take(struct task_struct *task)
+{
+	struct nl_task *t = bpf_task_storage_get(&task_cpu_ns, task, 0, 0);
+	__u32 from;
+
+	if (!t)
+		return 0;
+	from = t->misplaced_from;
+	t->misplaced_from = 0;
+	return from;
+}
+
 SEC("fentry/task_numa_fault")
 int BPF_PROG(nl_numa_fault, int last_cpupid, int mem_node, int pages, int flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 from = misplaced_from_take(task);
 	struct nl_proc_node *pn;
 	struct nl_proc *proc;
 
@@ -117,9 +165,13 @@ int BPF_PROG(nl_numa_fault, int last_cpupid, int mem_node, int pages, int flags)
 	proc = proc_get(task);
 	if (!proc)
 		return 0;
-	if (flags & NL_TNF_MIGRATED)
-		__sync_fetch_and_add(&proc->hint_migrated_pages, pages);
-	else
+	if (!(flags & NL_TNF_MIGRATED)) {
 		__sync_fetch_and_add(&proc->hint_failed_pages, pages);
+		return 0;
+	}
+	__sync_fetch_and_add(&proc->hint_migrated_pages, pages);
+	/* mem_node is where the page went. */
+	if (from && !node_is_toptier(from - 1) && node_is_toptier(mem_node))
+		__sync_fetch_and_add(&proc->promoted_pages, pages);
 	return 0;
 }

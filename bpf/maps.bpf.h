@@ -17,6 +17,10 @@
 extern const volatile __u8 cpu_node[NL_MAX_CPUS];
 extern const volatile __u32 nr_node_ids;
 extern const volatile bool pmu_enabled; /* hardware sampling is attached */
+/* Set by the loader: bit n for a node the kernel's node_is_toptier() holds
+ * (every node where there are no memory tiers). Data, not rodata: tiers can
+ * change while the agent runs. */
+extern volatile __u64 toptier_nodes;
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -62,12 +66,21 @@ typedef struct {
 	__type(value, __u64);
 } health_map_t;
 
+/* Pages mm_migrate_pages moved, per CPU, by reason (NL_MIGRATE_REASONS). */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_MIGRATE_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} migrated_by_reason_map_t;
+
 extern procs_map_t procs SEC(".maps");
 extern proc_node_map_t proc_node SEC(".maps");
 extern task_cpu_map_t task_cpu_ns SEC(".maps");
 extern health_map_t health SEC(".maps");
 extern task_pmu_map_t task_pmu SEC(".maps");
 extern pmu_procs_map_t pmu_procs SEC(".maps");
+extern migrated_by_reason_map_t migrated_by_reason SEC(".maps");
 
 static __always_inline void health_add(__u32 what, __u64 n)
 {
@@ -118,6 +131,11 @@ static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_
 static __always_inline __u32 node_of_cpu(__u32 cpu)
 {
 	return cpu_node[cpu & (NL_MAX_CPUS - 1)];
+}
+
+static __always_inline bool node_is_toptier(int node)
+{
+	return node >= 0 && node < NL_MAX_NODES && ((toptier_nodes >> node) & 1);
 }
 
 static __always_inline __u32 clamp_node(int node)

@@ -24,6 +24,11 @@
 #define NL_TNF_FAULT_LOCAL 0x08
 #define NL_TNF_MIGRATE_FAIL 0x10
 
+/* Slots of the pages mm_migrate_pages moved, by the raw value of its reason
+ * (enum migrate_reason, 9 to 11 values so far); a reason at or above the
+ * last slot is counted in it. */
+#define NL_MIGRATE_REASONS 16
+
 /* Per-CPU counters of the BPF side itself (index into the `health` map). */
 enum nl_health_counter {
 	NL_H_PROCS_FULL,	/* procs map full: a process's events were dropped */
@@ -66,7 +71,9 @@ enum nl_health_counter {
 	X(numa_pages_migrated, "numa_balancing", "pages_migrated",                             \
 	  "mm_migrate_pages, reason numa_misplaced")                                           \
 	X(hint_migrated_pages, "hint_faults", "migrated", "task_numa_fault with TNF_MIGRATED") \
-	X(hint_failed_pages, NULL, NULL, "task_numa_fault with TNF_MIGRATE_FAIL")
+	X(hint_failed_pages, NULL, NULL, "task_numa_fault with TNF_MIGRATE_FAIL")              \
+	X(promoted_pages, "numa_balancing", "promoted_pages",                                  \
+	  "TNF_MIGRATED from a node outside the top memory tier into it")
 #define NL_PROC_COUNTERS(X) NL_THREAD_COUNTERS(X) NL_EVENT_COUNTERS(X)
 
 #define NL_U64_FIELD(field, ...) __u64 field;
@@ -102,6 +109,10 @@ struct nl_task {
 	__u64 state;		     /* NL_TASK_* */
 	__u64 base_migrations;	     /* se.nr_migrations when counting began */
 	__u64 cross_node_migrations; /* sched_migrate_task where the node changed */
+	/* The node a hinting fault's page is on (should_numa_migrate_memory's
+	 * src_nid) plus 1, until that fault's task_numa_fault; 0: none. */
+	__u32 misplaced_from;
+	__u32 pad;
 	__u64 cpu_ns[NL_MAX_NODES];
 };
 

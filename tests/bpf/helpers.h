@@ -37,6 +37,7 @@ static inline int fake_two_nodes(struct nl_topology *t)
 	t->nr_node_ids = 2;
 	t->nr_nodes = 2;
 	t->node_present = 3;
+	t->toptier_nodes = 3; /* no memory tiers: both top tier */
 	for (cpu = 0; cpu < t->nr_cpu_ids; cpu++)
 		if (t->cpu_node[cpu] >= 0)
 			t->cpu_node[cpu] = cpu % 2;

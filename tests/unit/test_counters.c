@@ -87,6 +87,7 @@ static void setup(const struct counter *c)
 	nl_source_set(&snap.sources, NL_SRC_PMU, false, NULL, "no PMU in this test");
 	nl_source_set(&snap.sources, NL_SRC_HINT_FAULTS, true, "fentry", "test");
 	nl_source_set(&snap.sources, NL_SRC_BALANCING, true, "tp_btf", "test");
+	nl_source_set(&snap.sources, NL_SRC_PROMOTIONS, true, "fentry", "test");
 	nl_source_set(&snap.sources, NL_SRC_PLACEMENT, true, "test", NULL);
 	view.pid = PID;
 	view.start_time_ns = 5;

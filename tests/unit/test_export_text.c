@@ -393,6 +393,10 @@ static void test_render(void **state)
 	sys.numa_balancing = 1;
 	sys.numa_hint_faults = 10;
 	sys.numa_hint_faults_local = 4;
+	sys.nr_migrate_reasons = 2;
+	snprintf(sys.migrated[0].reason, sizeof(sys.migrated[0].reason), "compaction");
+	sys.migrated[0].pages = 16698;
+	snprintf(sys.migrated[1].reason, sizeof(sys.migrated[1].reason), "numa_misplaced");
 	h.topo = &topo;
 	h.sources = &sources;
 	h.sys = &sys;
@@ -419,6 +423,11 @@ static void test_render(void **state)
 	assert_true(has_line(lines, nr,
 			     "numalens_exporter_bpf_map_full_events_total{map=\"proc_node\"} 2"));
 	assert_true(has_line(lines, nr, "numalens_exporter_bpf_map_refused_updates_total 1"));
+	/* Pages migrated, a series per reason of the kernel's. */
+	assert_true(has_line(lines, nr,
+			     "numalens_system_migrated_pages_total{reason=\"compaction\"} 16698"));
+	assert_true(has_line(lines, nr,
+			     "numalens_system_migrated_pages_total{reason=\"numa_misplaced\"} 0"));
 	assert_false(has_prefix(lines, nr, "numalens_process_cpu_seconds_total{pid=\"102\""));
 	assert_true(
 		has_line(lines, nr,

@@ -167,6 +167,17 @@ struct fixture {
 	struct nl_snapshot snap;
 };
 
+/* Pages migrated by reason as the collector reads them: compaction and
+ * demotion of this kernel's reasons. */
+static void migrated(struct nl_system *s, uint64_t compaction, uint64_t demotion)
+{
+	s->nr_migrate_reasons = 2;
+	snprintf(s->migrated[0].reason, sizeof(s->migrated[0].reason), "compaction");
+	s->migrated[0].pages = compaction;
+	snprintf(s->migrated[1].reason, sizeof(s->migrated[1].reason), "demotion");
+	s->migrated[1].pages = demotion;
+}
+
 static struct fixture *make_fixture(void)
 {
 	static struct fixture f;
@@ -189,6 +200,8 @@ static struct fixture *make_fixture(void)
 	f.snap.sys_before.numa_balancing = f.snap.sys_after.numa_balancing = 1;
 	f.snap.sys_before.numa_hint_faults = 100;
 	f.snap.sys_after.numa_hint_faults = 150;
+	migrated(&f.snap.sys_before, 1000, 7);
+	migrated(&f.snap.sys_after, 1250, 7);
 	nl_source_set(&f.snap.sources, NL_SRC_PMU, false, NULL, "no PMU");
 	nl_source_set(&f.snap.sources, NL_SRC_HINT_FAULTS, true, "fentry", "ok");
 	nl_source_set(&f.snap.sources, NL_SRC_PLACEMENT, true, "x", "always");
@@ -237,6 +250,14 @@ static void test_json_document(void **state)
 			    "fentry");
 	assert_true(json_object_get_boolean(json_get(doc, "system.numa_balancing")));
 	assert_int_equal(json_object_get_int(json_get(doc, "system.numa_hint_faults")), 50);
+	/* Over the window, every reason of the kernel's, none or not. */
+	assert_int_equal(json_object_get_int(json_get(doc, "system.migrated_pages_by_reason."
+							   "compaction")),
+			 250);
+	assert_int_equal(
+		json_object_get_int(json_get(doc, "system.migrated_pages_by_reason.demotion")), 0);
+	assert_int_equal(
+		json_object_object_length(json_get(doc, "system.migrated_pages_by_reason")), 2);
 
 	/* The idle process is left out of a ranking. */
 	assert_int_equal(json_object_array_length(json_get(doc, "processes")), 1);
@@ -306,6 +327,8 @@ static void test_text_report(void **state)
 	assert_non_null(strstr(buf, "node 1:    1.0 GiB  cpus 2-3"));
 	assert_non_null(strstr(buf, "pmu             inactive no PMU"));
 	assert_non_null(strstr(buf, "50 hinting faults"));
+	assert_non_null(strstr(buf, "\n  pages migrated for any reason in the window: compaction "
+				    "250\n"));
 	assert_non_null(strstr(buf, "!     4321 p4321              100% placement"));
 	assert_null(strstr(buf, "p99 "));
 	assert_null(strstr(buf, "Warning"));

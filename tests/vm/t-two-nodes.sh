@@ -76,6 +76,9 @@ t_check() {
 		'.system.numa_balancing' '. == true'
 	jq_check "sources.hint_faults.method is fentry" "$d/balance.json" \
 		'.sources.hint_faults' '.active == true and .method == "fentry"'
+	# fentry on should_numa_migrate_memory too: promotions are counted.
+	jq_check "sources.promotions is active, by fentry" "$d/balance.json" \
+		'.sources.promotions' '.active == true and .method == "fentry"'
 	t_check_balancing "$d" balance "$BALANCE" vmstat.attached vmstat.stopped
 	jq_check "balancing workload: remote hint faults > 0 (its threads moved away from its memory)" \
 		"$d/balance.json" 'proc($ENV.BALANCE).hint_faults.remote' '. > 0'
@@ -123,6 +126,13 @@ t_check_balancing() {
 		"proc($tgid).numa_balancing.pages_migrated" ". == $migrated"
 	jq_check "$name: hint_faults.migrated == the kernel's $migrated" "$d/$name.json" \
 		"proc($tgid).hint_faults.migrated" ". == $migrated"
+	# Both nodes are in one memory tier, the top one: no migration is a promotion.
+	jq_check "$name: numa_balancing.promoted_pages == 0 (both nodes top tier)" "$d/$name.json" \
+		"proc($tgid).numa_balancing.promoted_pages" '. == 0'
+	# The workload is stopped at both ends of the window: the machine-wide
+	# count by reason holds all of its migrations.
+	jq_check "$name: system.migrated_pages_by_reason.numa_misplaced >= the kernel's $migrated" \
+		"$d/$name.json" '.system.migrated_pages_by_reason.numa_misplaced' ". >= $migrated"
 	# numalens ran under a memory policy NUMA balancing leaves alone, so the
 	# workload is the only process that faults (guest/two-nodes.sh): its
 	# faults are every fault fentry saw since load, in the window or not.

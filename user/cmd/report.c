@@ -161,6 +161,22 @@ static void hint_faults_seen(const struct nl_snapshot *snap, uint64_t *local, ui
 		}
 }
 
+/* Pages the kernel migrated in the window by reason; NULL where the BPF
+ * side does not count them. */
+static json_object *migrated_by_reason_json(const struct nl_system *b, const struct nl_system *a)
+{
+	json_object *obj;
+	uint32_t i;
+
+	if (!a->nr_migrate_reasons)
+		return NULL;
+	obj = json_object_new_object();
+	for (i = 0; i < a->nr_migrate_reasons; i++)
+		json_object_object_add(obj, a->migrated[i].reason,
+				       json_object_new_uint64(nl_system_migrated_since(b, a, i)));
+	return obj;
+}
+
 static json_object *system_json(const struct nl_snapshot *snap)
 {
 	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
@@ -181,6 +197,7 @@ static json_object *system_json(const struct nl_snapshot *snap)
 	json_object_object_add(
 		sys, "numa_pages_migrated",
 		json_object_new_uint64(a->numa_pages_migrated - b->numa_pages_migrated));
+	json_object_object_add(sys, "migrated_pages_by_reason", migrated_by_reason_json(b, a));
 	if (snap->sources.src[NL_SRC_HINT_FAULTS].active) {
 		json_object *seen = json_object_new_object();
 		uint64_t local, remote;
@@ -610,6 +627,24 @@ static const char *source_label(const struct nl_proc_view *v, char *buf, size_t 
 	return buf;
 }
 
+/* One line: the reasons the kernel migrated pages for in the window. */
+static void text_migrated_by_reason(FILE *f, const struct nl_system *b, const struct nl_system *a)
+{
+	const char *sep = "";
+	uint32_t i;
+
+	fprintf(f, "  pages migrated for any reason in the window:");
+	for (i = 0; i < a->nr_migrate_reasons; i++) {
+		uint64_t pages = nl_system_migrated_since(b, a, i);
+
+		if (!pages)
+			continue;
+		fprintf(f, "%s %s %" PRIu64, sep, a->migrated[i].reason, pages);
+		sep = ",";
+	}
+	fprintf(f, "%s\n", *sep ? "" : " none");
+}
+
 /* Where a data source's reason starts: "  %-15s %-8s ". */
 #define SOURCE_INDENT 27
 
@@ -673,6 +708,8 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 		a->numa_hint_faults - b->numa_hint_faults,
 		a->numa_hint_faults_local - b->numa_hint_faults_local,
 		a->numa_pages_migrated - b->numa_pages_migrated);
+	if (a->nr_migrate_reasons)
+		text_migrated_by_reason(f, b, a);
 	nl_report_tiers_text(f, snap);
 	if (snap->sources.src[NL_SRC_HINT_FAULTS].active) {
 		uint64_t local, remote;

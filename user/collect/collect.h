@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "sample.h"
 #include "sources.h"
+#include "sysstate.h"
 #include "pmu.h"
 #include "topology.h"
 
@@ -40,6 +41,9 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 /* Reads every process's cumulative counters into t (reset first). */
 int nl_collector_read(struct nl_collector *c, struct nl_sample_table *t);
 void nl_collector_health(struct nl_collector *c, struct nl_health *h);
+/* Fills s's pages migrated by reason, cumulative since load (after
+ * nl_system_read, which clears them). 0 or a negative errno. */
+int nl_collector_read_migrations(struct nl_collector *c, struct nl_system *s);
 void nl_collector_free(struct nl_collector *c);
 
 /* Machine-wide latency of memory samples per (CPU node, memory node):

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,6 +82,84 @@ static int migrate_pages_args(const struct btf *vmlinux)
 	return n;
 }
 
+/*
+ * Names the slots of migrated_by_reason after this kernel's enum
+ * migrate_reason, "MR_DEMOTION" -> "demotion"; MR_TYPES is their count, not
+ * a reason, and values past the last slot share it as "other". Returns how
+ * many slots have a name (0: no such enum).
+ */
+static int migrate_reason_names(const struct btf *vmlinux,
+				char names[NL_MIGRATE_REASONS][NL_MIGRATE_REASON_LEN])
+{
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int id, i, nr = 0;
+
+	memset(names, 0, NL_MIGRATE_REASONS * NL_MIGRATE_REASON_LEN);
+	id = btf__find_by_name_kind(vmlinux, "migrate_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return 0;
+	t = btf__type_by_id(vmlinux, id);
+	for (i = 0, e = btf_enum(t); i < btf_vlen(t); i++, e++) {
+		const char *name = btf__name_by_offset(vmlinux, e->name_off);
+		__u32 slot = e->val;
+		size_t k;
+
+		if (!name || !strcmp(name, "MR_TYPES"))
+			continue;
+		if (slot >= NL_MIGRATE_REASONS - 1) {
+			slot = NL_MIGRATE_REASONS - 1;
+			name = "other";
+		} else if (!strncmp(name, "MR_", 3)) {
+			name += 3;
+		}
+		nr += !names[slot][0];
+		/* A label value: lowercase letters, digits and '_' only. */
+		for (k = 0; name[k] && k + 1 < NL_MIGRATE_REASON_LEN; k++)
+			names[slot][k] = isalnum((unsigned char)name[k]) ?
+						 tolower((unsigned char)name[k]) :
+						 '_';
+		names[slot][k] = '\0';
+	}
+	return nr;
+}
+
+/*
+ * NULL when this kernel has should_numa_migrate_memory(p, page or folio,
+ * src_nid, dst_cpu) as nl_numa_migrate_src reads it (checked in the BTF of
+ * Debian's 6.1 and 6.12); else why promotions cannot be counted.
+ */
+static const char *migrate_src_gap(const struct btf *vmlinux)
+{
+	const struct btf_type *t, *src;
+	const struct btf_param *params;
+	const char *name;
+	int id;
+
+	id = btf__find_by_name_kind(vmlinux, "should_numa_migrate_memory", BTF_KIND_FUNC);
+	if (id < 0)
+		return "this kernel has no should_numa_migrate_memory to attach to (it tells the "
+		       "node a page is promoted from)";
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != 4)
+		goto other_layout;
+	params = btf_params(t);
+	name = btf__name_by_offset(vmlinux, params[2].name_off);
+	src = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, params[2].type));
+	if (name && !strcmp(name, "src_nid") && src && btf_is_int(src))
+		return NULL;
+other_layout:
+	return "should_numa_migrate_memory's arguments in this kernel are not (p, page, "
+	       "src_nid, dst_cpu), which numalens reads";
+}
+
+/* The nodes the kernel holds top tier; none read would make every
+ * migration a promotion, so then every node. */
+static uint64_t toptier_mask(const struct nl_topology *topo)
+{
+	return topo->toptier_nodes ? topo->toptier_nodes : ~0ULL;
+}
+
 static void configure(struct nl_collector *c, const struct nl_topology *topo,
 		      const struct nl_collect_opts *opts)
 {
@@ -93,6 +172,7 @@ static void configure(struct nl_collector *c, const struct nl_topology *topo,
 		skel->rodata->cpu_node[cpu] = node < 0 ? 0 : node;
 	}
 	skel->rodata->nr_node_ids = c->nr_nodes;
+	skel->data->toptier_nodes = toptier_mask(topo);
 	bpf_map__set_max_entries(skel->maps.procs, procs);
 	/* Most processes touch one or two nodes. */
 	bpf_map__set_max_entries(skel->maps.proc_node, procs * (c->nr_nodes > 1 ? 2 : 1));
@@ -111,9 +191,10 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 	struct bpf_program *balancing_progs[] = { c->skel->progs.nl_move_numa,
 						  c->skel->progs.nl_swap_numa,
 						  c->skel->progs.nl_stick_numa };
+	const char *src_gap = "this kernel's BTF could not be read";
 	struct btf *vmlinux;
 	size_t i, used = 0;
-	int nr_args;
+	int nr_args = 0;
 
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!btf_has_tracepoint(required[i])) {
@@ -134,12 +215,17 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 			used = gaps_size - 1;
 	}
 
-	/* One program per layout of mm_migrate_pages; the reason enum by CO-RE. */
+	/* One program per layout of mm_migrate_pages; the reason enum by CO-RE,
+	 * its names for the pages counted by reason. */
 	vmlinux = btf__load_vmlinux_btf();
-	nr_args = libbpf_get_error(vmlinux) ? 0 : migrate_pages_args(vmlinux);
-	if (!libbpf_get_error(vmlinux) &&
-	    btf__find_by_name_kind(vmlinux, "migrate_reason", BTF_KIND_ENUM) < 0)
-		nr_args = 0;
+	c->nr_reasons = 0;
+	if (!libbpf_get_error(vmlinux)) {
+		c->nr_reasons = migrate_reason_names(vmlinux, c->reason_names);
+		nr_args = c->nr_reasons ? migrate_pages_args(vmlinux) : 0;
+		src_gap = migrate_src_gap(vmlinux);
+	}
+	if (!nr_args)
+		c->nr_reasons = 0;
 	bpf_program__set_autoload(c->skel->progs.nl_migrate_pages, nr_args == 7);
 	bpf_program__set_autoload(c->skel->progs.nl_migrate_pages_split, nr_args == 8);
 	if (!nr_args)
@@ -168,6 +254,24 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 
 	c->fentry = !opts->no_fentry && btf_has_function("task_numa_fault");
 	bpf_program__set_autoload(c->skel->progs.nl_numa_fault, c->fentry);
+	/* Promotions need both fentry programs: the fault's source node is
+	 * remembered for task_numa_fault to judge. */
+	c->promotions = c->fentry && !src_gap && !c->promotions_load_err;
+	bpf_program__set_autoload(c->skel->progs.nl_numa_migrate_src, c->promotions);
+	c->promotions_gap[0] = '\0';
+	if (src_gap)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap), "%s", src_gap);
+	else if (c->promotions_load_err)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "fentry on should_numa_migrate_memory failed to load (%s; -vv shows the "
+			 "verifier's log)",
+			 strerror(-c->promotions_load_err));
+	else if (!btf_has_function("task_numa_fault"))
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "this kernel has no task_numa_fault to attach to");
+	else if (opts->no_fentry)
+		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
+			 "they need fentry, which --no-fentry turns off");
 	return 0;
 }
 
@@ -193,17 +297,63 @@ static int open_and_load(struct nl_collector *c, const struct nl_topology *topo,
 	libbpf_quiet = false;
 	if (!err || !c->fentry)
 		return err;
-	/* Some kernels refuse fentry at load: try once more without it. */
-	snprintf(fentry_note, note_size, "fentry on task_numa_fault failed to load (%s)",
-		 strerror(-err));
 	numalens__destroy(c->skel);
 	c->skel = NULL;
 	nl_pmu_close(&c->pmu_fds);
 	nl_physmap_free(&c->physmap);
+	/* A failure other than fentry refused as such (EPERM) may be the
+	 * promotions program's alone: hinting faults keep fentry without it. */
+	if (c->promotions && err != -EPERM) {
+		c->promotions_load_err = err;
+		return open_and_load(c, topo, opts, s, gaps, gaps_size, fentry_note, note_size);
+	}
+	/* Some kernels refuse fentry at load: try once more without it. */
+	snprintf(fentry_note, note_size, "fentry on task_numa_fault%s failed to load (%s)",
+		 c->promotions ? " and should_numa_migrate_memory" : "", strerror(-err));
 	struct nl_collect_opts no_fentry = *opts;
 
 	no_fentry.no_fentry = true;
 	return open_and_load(c, topo, &no_fentry, s, gaps, gaps_size, fentry_note, note_size);
+}
+
+/* Why the kernel refused to attach fentry to function, for a source's reason. */
+static void fentry_refused(char *note, size_t size, const char *function, int err)
+{
+	snprintf(note, size, "the kernel refused fentry on %s (%s%s)", function, strerror(-err),
+		 err == -EPERM ? ": lockdown or a security policy forbids ftrace-based attach" :
+				 "");
+}
+
+/* Whether promotions into the top memory tier are counted per process. */
+static void set_promotions_source(const struct nl_collector *c, struct nl_sources *s,
+				  const struct nl_topology *topo, int numab,
+				  const char *fentry_note)
+{
+	uint64_t slow = topo->node_present & ~toptier_mask(topo);
+	char nodes[160];
+
+	if (numab < 0)
+		nl_source_set(s, NL_SRC_PROMOTIONS, false, NULL,
+			      "this kernel has no NUMA balancing (CONFIG_NUMA_BALANCING), which "
+			      "promotes pages");
+	else if (!c->promotions)
+		nl_source_set(s, NL_SRC_PROMOTIONS, false, NULL, "not counted per process: %s",
+			      *fentry_note ? fentry_note : c->promotions_gap);
+	else if (numab == 0)
+		nl_source_set(
+			s, NL_SRC_PROMOTIONS, false, "fentry",
+			"kernel.numa_balancing is 0, so nothing is promoted; when on, counted "
+			"per process");
+	else if (!slow)
+		nl_source_set(s, NL_SRC_PROMOTIONS, true, "fentry",
+			      "every memory node is in the top tier here (no CPU-less or CXL node "
+			      "in a slower tier), so none is promoted");
+	else
+		nl_source_set(
+			s, NL_SRC_PROMOTIONS, true, "fentry",
+			"per process: hinting-fault migrations from the slower tier (nodes %s) "
+			"into the top tier, as vmstat's pgpromote_success counts them",
+			nl_nodes_to_list(slow, nodes, sizeof(nodes)));
 }
 
 static int attach_one(struct bpf_program *prog, struct bpf_link **link)
@@ -219,8 +369,8 @@ struct prog_link {
 	struct bpf_link **link;
 };
 
-static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps, char *fentry_note,
-		  size_t note_size)
+static int attach(struct nl_collector *c, const struct nl_topology *topo, struct nl_sources *s,
+		  const char *gaps, char *fentry_note, size_t note_size)
 {
 	struct numalens *skel = c->skel;
 	/* Fork first, so no thread created from here on lacks storage. */
@@ -292,19 +442,23 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 			      *gaps ? "; not in this kernel: " : "", gaps,
 			      *failed ? "; failed to attach: " : "", failed);
 
-	/* Hinting faults: fentry where allowed, else the task_struct snapshot. */
+	/* Hinting faults: fentry where allowed, else the task_struct snapshot;
+	 * promotions only with it. */
 	if (c->fentry) {
 		err = attach_one(skel->progs.nl_numa_fault, &skel->links.nl_numa_fault);
 		if (err) {
 			c->fentry = false;
-			snprintf(
-				fentry_note, note_size,
-				"the kernel refused fentry on task_numa_fault (%s%s)",
-				strerror(-err),
-				err == -EPERM ?
-					": lockdown or a security policy forbids ftrace-based attach" :
-					"");
+			fentry_refused(fentry_note, note_size, "task_numa_fault", err);
 		}
+	}
+	if (c->promotions) {
+		err = c->fentry ? attach_one(skel->progs.nl_numa_migrate_src,
+					     &skel->links.nl_numa_migrate_src) :
+				  -ENOTSUP;
+		c->promotions = !err;
+		if (err && c->fentry)
+			fentry_refused(c->promotions_gap, sizeof(c->promotions_gap),
+				       "should_numa_migrate_memory", err);
 	}
 	if (numab == 0)
 		nl_source_set(s, NL_SRC_HINT_FAULTS, false, NULL,
@@ -324,6 +478,7 @@ static int attach(struct nl_collector *c, struct nl_sources *s, const char *gaps
 			      "%s%stask_struct->numa_faults_locality[] (reset every scan window; "
 			      "shared faults inside a numa_group count as local)",
 			      fentry_note, *fentry_note ? "; using " : "using ");
+	set_promotions_source(c, s, topo, numab, fentry_note);
 
 	skel->links.nl_iter_task = bpf_program__attach_iter(skel->progs.nl_iter_task, NULL);
 	if (!skel->links.nl_iter_task) {
@@ -374,7 +529,7 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 			       strerror(-err));
 		goto fail;
 	}
-	err = attach(c, sources, gaps, fentry_note, sizeof(fentry_note));
+	err = attach(c, topo, sources, gaps, fentry_note, sizeof(fentry_note));
 	if (err)
 		goto fail;
 	nl_collector_pmu_attach(c, sources);

@@ -12,11 +12,22 @@
 #include "collect.h"
 #include "numalens.skel.h"
 #include "pmu.h"
+#include "sysstate.h"
 
 struct nl_collector {
 	struct numalens *skel;
 	int nr_nodes;
 	bool fentry;
+	/* nl_numa_migrate_src is loaded: promotions are counted per process,
+	 * else promotions_gap says why not. */
+	bool promotions;
+	int promotions_load_err; /* the load with it failed: left out of the next */
+	char promotions_gap[160];
+	/* The reason each slot of migrated_by_reason counts ("": none), from
+	 * this kernel's enum migrate_reason; nr_reasons 0 where no
+	 * mm_migrate_pages program is loaded. */
+	char reason_names[NL_MIGRATE_REASONS][NL_MIGRATE_REASON_LEN];
+	int nr_reasons;
 	bool at_switch; /* nl_sched_switch credits CPU time (cputime.bpf.h) */
 	const char *at_switch_why;
 	/* Map entries with no live process and no exit mark, seen last read:

@@ -318,3 +318,38 @@ out:
 	free(gone_keys);
 	return err;
 }
+
+int nl_collector_read_migrations(struct nl_collector *c, struct nl_system *s)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, cpu, err = 0;
+	__u64 *values;
+	__u32 slot;
+
+	s->nr_migrate_reasons = 0;
+	if (!c->nr_reasons)
+		return 0;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	fd = bpf_map__fd(c->skel->maps.migrated_by_reason);
+	for (slot = 0; slot < NL_MIGRATE_REASONS; slot++) {
+		struct nl_migrate_count *m = &s->migrated[s->nr_migrate_reasons];
+
+		if (!c->reason_names[slot][0])
+			continue;
+		if (bpf_map_lookup_elem(fd, &slot, values)) {
+			err = -errno;
+			s->nr_migrate_reasons = 0;
+			break;
+		}
+		memcpy(m->reason, c->reason_names[slot], sizeof(m->reason));
+		m->pages = 0;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			m->pages += values[cpu];
+		s->nr_migrate_reasons++;
+	}
+	free(values);
+	return err;
+}

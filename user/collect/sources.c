@@ -10,6 +10,7 @@ static const char *const names[NL_SRC_MAX] = {
 	[NL_SRC_PLACEMENT] = "placement",
 	[NL_SRC_SCHEDULER] = "scheduler",
 	[NL_SRC_BALANCING] = "numa_balancing",
+	[NL_SRC_PROMOTIONS] = "promotions",
 };
 
 const char *nl_source_name(enum nl_source_id id)

@@ -14,6 +14,7 @@ enum nl_source_id {
 	NL_SRC_PLACEMENT,   /* on-CPU time per node x resident memory per node */
 	NL_SRC_SCHEDULER,   /* sched_switch / sched_migrate_task / exit */
 	NL_SRC_BALANCING,   /* sched_{move,swap,stick}_numa, mm_migrate_pages */
+	NL_SRC_PROMOTIONS,  /* per process, pages promoted into the top memory tier */
 	NL_SRC_MAX,
 };
 

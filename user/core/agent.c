@@ -56,6 +56,20 @@ void nl_agent_opts_default(struct nl_agent_opts *o)
 	nl_advice_step_default(&o->advice);
 }
 
+/* The machine-wide counters now: vmstat, and the pages migrated by reason
+ * that the BPF side counts. */
+static void read_system(struct nl_agent *a, struct nl_system *s)
+{
+	int err;
+
+	nl_system_read(s);
+	if (!a->collector)
+		return;
+	err = nl_collector_read_migrations(a->collector, s);
+	if (err)
+		nl_warn("cannot read the pages migrated by reason: %s", strerror(-err));
+}
+
 /* The cumulative counters now, from whichever collector it has. */
 static int collect(struct nl_agent *a, struct nl_sample_table *t)
 {
@@ -95,7 +109,7 @@ int nl_agent_open(const struct nl_agent_opts *o, struct nl_agent **out)
 		goto fail;
 	nl_sample_table_init(&a->tables[0], a->nr_nodes);
 	nl_sample_table_init(&a->tables[1], a->nr_nodes);
-	nl_system_read(&a->sys[0]);
+	read_system(a, &a->sys[0]);
 	err = collect(a, &a->tables[0]);
 	if (err)
 		goto fail;
@@ -261,7 +275,7 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	tm->collect_s = t2 - t;
 	if (err)
 		return err;
-	nl_system_read(&a->sys[cur]);
+	read_system(a, &a->sys[cur]);
 	t = nl_monotonic_s();
 	tm->proc_s = t - t2;
 	err = nl_snapshot_build_pooled(&a->pool, &a->topo, &a->tables[a->prev], &a->tables[cur],

@@ -135,7 +135,8 @@ struct nl_export_counts {
 	uint64_t migrations_same, migrations_cross;
 	uint64_t moves, swaps, sticks;
 	uint64_t pages_migrated;
-	double remote_cpu_s; /* on-CPU seconds x the window's remote ratio */
+	uint64_t pages_promoted; /* into the top memory tier */
+	double remote_cpu_s;	 /* on-CPU seconds x the window's remote ratio */
 };
 
 #define NL_EXPORT_SOURCE_MIXED (-1)

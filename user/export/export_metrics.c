@@ -59,8 +59,19 @@ static const struct split by_event[] = {
 	{ NULL },
 };
 
-/* A counter family split by one label: per series, a sample per value
- * (none when the source is not active). */
+/* One counter with no label of its own. */
+static const struct split pages_migrated[] = {
+	{ "", offsetof(struct nl_export_counts, pages_migrated) },
+	{ NULL },
+};
+static const struct split pages_promoted[] = {
+	{ "", offsetof(struct nl_export_counts, pages_promoted) },
+	{ NULL },
+};
+
+/* A counter family split by one label (NULL: a list of one counter, not
+ * split): per series, a sample per value (none when the source is not
+ * active). */
 static void split_family(struct nl_buf *b, const struct series *s, bool active, const char *name,
 			 const char *help, const char *label, const struct split *split)
 {
@@ -73,8 +84,8 @@ static void split_family(struct nl_buf *b, const struct series *s, bool active, 
 		for (k = 0; split[k].value; k++) {
 			uint64_t v = *(const uint64_t *)((const char *)&se->acc + split[k].offset);
 
-			nl_prom_sample_u64(b, name, se->labels, label, split[k].value, NULL, NULL,
-					   v);
+			nl_prom_sample_u64(b, name, se->labels, label,
+					   label ? split[k].value : NULL, NULL, NULL, v);
 		}
 	}
 }
@@ -89,6 +100,8 @@ static void process_families(struct nl_buf *b, const struct series *s,
 	/* Attached (a method) even while kernel.numa_balancing is 0, which may
 	 * be turned on at any time: the series are there from the start. */
 	bool balancing = !src || src[NL_SRC_BALANCING].active || src[NL_SRC_BALANCING].method[0];
+	/* Counted (a method) whether or not this machine has a slower tier. */
+	bool promotions = !src || src[NL_SRC_PROMOTIONS].method[0];
 	size_t i;
 	int j;
 
@@ -163,13 +176,15 @@ static void process_families(struct nl_buf *b, const struct series *s,
 		     "node, swapped with a thread there, or kept (stick).",
 		     "event", by_event);
 
-	nl_prom_family(b, "numalens_process_numa_pages_migrated_total", "counter",
-		       "Pages NUMA balancing migrated for the process (mm_migrate_pages, "
-		       "reason numa_misplaced).");
-	for (i = 0; balancing && i < s->nr; i++)
-		nl_prom_sample_u64(b, "numalens_process_numa_pages_migrated_total",
-				   s->list[i]->s->labels, NULL, NULL, NULL, NULL,
-				   s->list[i]->s->acc.pages_migrated);
+	split_family(b, s, balancing, "numalens_process_numa_pages_migrated_total",
+		     "Pages NUMA balancing migrated for the process (mm_migrate_pages, reason "
+		     "numa_misplaced).",
+		     NULL, pages_migrated);
+	split_family(b, s, promotions, "numalens_process_promoted_pages_total",
+		     "Pages NUMA balancing promoted for the process: hinting-fault migrations "
+		     "from a slower memory tier (CPU-less, CXL) into the top tier (source "
+		     "promotions).",
+		     NULL, pages_promoted);
 
 	nl_prom_family(b, "numalens_process_remote_ratio", "gauge",
 		       "Estimated share of memory accesses that go to another NUMA node (0 to 1), "
@@ -279,6 +294,7 @@ static void node_families(struct nl_buf *b, const struct series *s, const struct
 static void system_families(struct nl_buf *b, const struct nl_system *sys)
 {
 	bool vm = sys && sys->vmstat_valid;
+	uint32_t i;
 
 	nl_prom_family(b, "numalens_system_numa_balancing_mode", "gauge",
 		       "kernel.numa_balancing: 0 off, 1 on (2 and 3: memory tiering modes).");
@@ -302,6 +318,13 @@ static void system_families(struct nl_buf *b, const struct nl_system *sys)
 	if (vm)
 		nl_prom_sample_u64(b, "numalens_system_numa_pages_migrated_total", NULL, NULL, NULL,
 				   NULL, NULL, sys->numa_pages_migrated);
+	nl_prom_family(b, "numalens_system_migrated_pages_total", "counter",
+		       "Pages the kernel migrated, whole machine, by reason (mm_migrate_pages; "
+		       "reasons as this kernel's enum migrate_reason names them), since numalens "
+		       "started.");
+	for (i = 0; sys && i < sys->nr_migrate_reasons; i++)
+		nl_prom_sample_u64(b, "numalens_system_migrated_pages_total", NULL, "reason",
+				   sys->migrated[i].reason, NULL, NULL, sys->migrated[i].pages);
 	nl_prom_family(b, "numalens_system_numa_pte_updates_total", "counter",
 		       "Page table entries NUMA balancing marked to take hinting faults "
 		       "(/proc/vmstat).");

@@ -428,6 +428,7 @@ static void add_to_series(struct nl_export_series *s, const struct nl_proc_view 
 	c->swaps += v->numa_swaps;
 	c->sticks += v->numa_sticks;
 	c->pages_migrated += v->numa_pages_migrated;
+	c->pages_promoted += v->promoted_pages;
 	if (cpu > 0 && ratio_valid(v))
 		c->remote_cpu_s += cpu * v->remote_ratio;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include "numalens.h"
 
 /* The /proc/vmstat counters read, in the order of nl_system's fields; bit
  * NL_VM_x of nl_system.present says this kernel has that line. */
@@ -20,6 +22,13 @@ enum nl_vmstat_id {
 	NL_VM_DEMOTE_KHUGEPAGED, /* ... by khugepaged */
 	NL_VM_DEMOTE_PROACTIVE,	 /* ... by memory.reclaim (v6.14 on) */
 	NL_VM_MAX,
+};
+
+/* Pages the kernel migrated for one reason (mm_migrate_pages). */
+#define NL_MIGRATE_REASON_LEN 24
+struct nl_migrate_count {
+	char reason[NL_MIGRATE_REASON_LEN]; /* enum migrate_reason's name, lowercase, without MR_ */
+	uint64_t pages;			    /* since the BPF programs were loaded */
 };
 
 struct nl_system {
@@ -38,6 +47,11 @@ struct nl_system {
 	uint64_t pgdemote_proactive;
 	uint32_t present; /* bit NL_VM_x: the line was in vmstat */
 	int vmstat_valid;
+	/* Pages migrated by reason, every reason of this kernel in the order of
+	 * its enum: filled by the BPF collector after nl_system_read, none
+	 * where mm_migrate_pages is not counted. */
+	uint32_t nr_migrate_reasons;
+	struct nl_migrate_count migrated[NL_MIGRATE_REASONS];
 };
 
 /* numa_balancing's bits: 1 balances between nodes, 2 promotes from slower
@@ -51,10 +65,24 @@ static inline uint64_t nl_system_demoted(const struct nl_system *s)
 	       s->pgdemote_proactive;
 }
 
+/* The pages migrated for reason i (of after) between two reads of one
+ * collector; 0 where before has no such count. */
+static inline uint64_t nl_system_migrated_since(const struct nl_system *before,
+						const struct nl_system *after, uint32_t i)
+{
+	const struct nl_migrate_count *a = &after->migrated[i], *b = &before->migrated[i];
+
+	if (i >= after->nr_migrate_reasons || i >= before->nr_migrate_reasons ||
+	    strcmp(a->reason, b->reason) || a->pages < b->pages)
+		return 0;
+	return a->pages - b->pages;
+}
+
 /* Fills the vmstat fields from /proc/vmstat text, "name value" lines; a
  * line whose value is not a plain decimal number is skipped. 0, or -ENOENT
  * when no field was found. */
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
+/* Reads the sysctls and vmstat into s, cleared first (migrated[] too). */
 int nl_system_read(struct nl_system *s);
 
 /* kernel.numa_balancing: 0 off, 1 on, 2 and 3 memory tiering modes; -1

@@ -812,7 +812,7 @@ static void detail_faults(struct top_frame *f, const struct nl_snapshot *snap,
 {
 	const struct nl_source_state *h = &snap->sources.src[NL_SRC_HINT_FAULTS];
 	uint64_t local = 0, remote = 0;
-	char buf[512], node[16];
+	char buf[512], node[16], promoted[64] = "";
 	int n;
 
 	for (n = 0; n < snap->nr_nodes; n++) {
@@ -832,10 +832,14 @@ static void detail_faults(struct top_frame *f, const struct nl_snapshot *snap,
 			 " remote, %" PRIu64 " pages migrated (%s)",
 			 local, remote, v->hint_migrated_pages, h->method);
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
+	/* Promotions where they are counted, or where some were. */
+	if (snap->sources.src[NL_SRC_PROMOTIONS].active || v->promoted_pages)
+		snprintf(promoted, sizeof(promoted), ", %" PRIu64 " promoted to the top tier",
+			 v->promoted_pages);
 	snprintf(buf, sizeof(buf),
 		 "NUMA balancing in the window: %" PRIu64 " moves, %" PRIu64 " swaps, %" PRIu64
-		 " sticks, %" PRIu64 " pages migrated; preferred node: %s",
-		 v->numa_moves, v->numa_swaps, v->numa_sticks, v->numa_pages_migrated,
+		 " sticks, %" PRIu64 " pages migrated%s; preferred node: %s",
+		 v->numa_moves, v->numa_swaps, v->numa_sticks, v->numa_pages_migrated, promoted,
 		 node_text(v->preferred_nid, "none", node, sizeof(node)));
 	top_put_wrapped(f, 0, 2, TA_NORMAL, buf);
 	snprintf(buf, sizeof(buf),
