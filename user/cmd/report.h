@@ -38,5 +38,7 @@ json_object *nl_json_text(const char *s);
 json_object *nl_json_nodes(uint64_t nodes);
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
+/* Text starting at column indent, wrapped at width (0: on one line). */
+void nl_report_put_wrapped(FILE *f, const char *text, unsigned int indent, unsigned int width);
 
 #endif /* NUMALENS_REPORT_H */

@@ -345,6 +345,9 @@ void nl_exporter_prepare(struct nl_exporter *x, struct nl_export_opts *eopts,
 		eopts->read_cgroup_ctx = &x->times;
 	}
 	nl_export_agent_advice(eopts, aopts);
+	/* The tier movement of the reported processes' cgroups, unless
+	 * cgroups are left out of the labels. */
+	aopts->cgroup_tiers = eopts->cgroup_labels;
 	/* The memory of every process with a series is read, in turn. */
 	aopts->mem_per_refresh = eopts->max_processes + 16 > 64 ? eopts->max_processes + 16 : 64;
 }
@@ -397,6 +400,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 	x->host.refreshes++;
 	x->host.refresh_time = realtime_s();
 	x->host.sys = &snap.sys_after;
+	x->host.cgtiers = snap.cgtiers.asked ? &snap.cgtiers : NULL;
 	health = snap.health;
 	x->host.health = &health;
 	x->host.nr_progs = nl_agent_programs(x->agent, x->progs, NL_EXPORT_MAX_PROGS);
@@ -419,6 +423,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 		}
 	}
 	x->host.sys = NULL;
+	x->host.cgtiers = NULL;
 	x->host.health = NULL;
 	t = nl_monotonic_s();
 	nl_snapshot_free(&snap);
