@@ -462,6 +462,14 @@ static void test_outputs(void **state)
 	assert_int_equal(json_object_get_int(json_get(doc, "cgroups_left_out")), 2);
 	assert_null(json_get(doc, "cgroups.0.window"));
 	json_object_put(doc);
+	/* A kernel without the counters (6.1, v1): null, not 0. */
+	c->r.stat.present = 0;
+	doc = nl_report_json(&snap, &o);
+	assert_null(json_get(doc, "cgroups.0.promoted"));
+	assert_null(json_get(doc, "cgroups.0.demoted"));
+	assert_null(json_get(doc, "cgroups.0.demoted_by_kind"));
+	json_object_put(doc);
+	c->r.stat.present = (1u << NL_MEMCG_EVENTS) - 1;
 
 	f = open_memstream(&out, &outlen);
 	assert_non_null(f);

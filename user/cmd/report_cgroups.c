@@ -78,6 +78,8 @@ static json_object *nodes_json(const struct nl_cgroup_tiers *c)
 
 static json_object *cgroup_json(const struct nl_cgroup_tiers *c)
 {
+	/* Counts of some kind of demotion: null where the kernel has none. */
+	bool demotes = c->r.stat_known && c->r.stat.present & ~(1u << NL_MEMCG_PROMOTE);
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "path", nl_json_text(c->name));
@@ -86,12 +88,9 @@ static json_object *cgroup_json(const struct nl_cgroup_tiers *c)
 	json_object_object_add(o, "promoted",
 			       has(c, NL_MEMCG_PROMOTE) ? json_object_new_uint64(c->promoted) :
 							  NULL);
-	json_object_object_add(o, "demoted",
-			       c->r.stat_known && c->r.stat.present & ~1u ?
-				       json_object_new_uint64(c->demoted) :
-				       NULL);
+	json_object_object_add(o, "demoted", demotes ? json_object_new_uint64(c->demoted) : NULL);
 	json_object_object_add(o, "demoted_by_kind",
-			       c->r.stat_known ? demoted_json(c, c->r.stat.pages) : NULL);
+			       demotes ? demoted_json(c, c->r.stat.pages) : NULL);
 	json_object_object_add(o, "window", window_json(c));
 	json_object_object_add(o, "memory_bytes_by_node", c->r.numa_known ? nodes_json(c) : NULL);
 	json_object_object_add(o, "memory_bytes_by_tier", c->r.numa_known ? tiers_json(c) : NULL);
@@ -189,7 +188,7 @@ void nl_report_cgroups_text(FILE *f, const struct nl_snapshot *snap, unsigned in
 	if (s->reason[0])
 		fprintf(f, "  not available: %s\n", s->reason);
 	else if (!s->nr)
-		fprintf(f, "  (none but the root cgroup)\n");
+		fprintf(f, "  (none: no process listed outside the root cgroup)\n");
 	for (i = 0; i < s->nr; i++) {
 		const struct nl_cgroup_tiers *c = &s->list[i];
 		char move[256], mem[512], line[1400];

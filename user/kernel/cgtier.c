@@ -294,7 +294,9 @@ void nl_cgtier_read_files(struct nl_cgtier_read *out)
 	}
 	snprintf(path, sizeof(path), "%s/memory.stat", out->mem_dir);
 	len = nl_read_file(path, text, STAT_MAX);
-	if (len < 0)
+	if (len == -ENOENT)
+		say(out, "no memory.stat: the memory controller is off for this cgroup");
+	else if (len < 0)
 		say(out, "no memory.stat: %s", strerror(-len));
 	else if (nl_memcg_stat_parse(text, len, &out->stat))
 		say(out, "memory.stat: not in a known form");
@@ -307,7 +309,9 @@ void nl_cgtier_read_files(struct nl_cgtier_read *out)
 			    "this kernel's memory.stat has no promotion or demotion counters");
 	snprintf(path, sizeof(path), "%s/memory.numa_stat", out->mem_dir);
 	len = nl_read_file(path, text, STAT_MAX);
-	if (len < 0)
+	if (len == -ENOENT)
+		say(out, "no memory.numa_stat");
+	else if (len < 0)
 		say(out, "no memory.numa_stat: %s", strerror(-len));
 	else if (nl_memcg_numa_stat_parse(text, len, page > 0 ? (uint64_t)page : 4096, &out->numa))
 		say(out, "memory.numa_stat: not in a known form");

@@ -8,9 +8,13 @@
  * pages to any slower node, outside cpuset.mems too; core/cgtier.h makes
  * the finding.
  *
+ * memory.stat has the tier counters since Linux 6.12 ("mm,memcg: provide
+ * per-cgroup counters for NUMA balancing operations"): 6.1's has none,
+ * pgdemote_proactive came later (6.18 has it). Cgroup v1 has memory per
+ * node (memory.numa_stat, in pages) but no tier counters.
+ *
  * The parsers take text so they are unit-tested; the readers find the
- * files through /proc/PID/cgroup and mountinfo (cgroup.h). Cgroup v1 has
- * memory per node (memory.numa_stat, in pages) but no tier counters.
+ * files through /proc/PID/cgroup and mountinfo (cgroup.h).
  */
 #ifndef NUMALENS_CGTIER_H
 #define NUMALENS_CGTIER_H
@@ -26,7 +30,7 @@ enum nl_memcg_event {
 	NL_MEMCG_PROMOTE,	    /* pgpromote_success */
 	NL_MEMCG_DEMOTE_KSWAPD,	    /* pgdemote_kswapd */
 	NL_MEMCG_DEMOTE_DIRECT,	    /* pgdemote_direct */
-	NL_MEMCG_DEMOTE_KHUGEPAGED, /* pgdemote_khugepaged: 6.12 has it, 6.1 not */
+	NL_MEMCG_DEMOTE_KHUGEPAGED, /* pgdemote_khugepaged */
 	NL_MEMCG_DEMOTE_PROACTIVE,  /* pgdemote_proactive (memory.reclaim): 6.18 has it, 6.12 not */
 	NL_MEMCG_EVENTS,
 };
