@@ -317,7 +317,7 @@ static void test_step_scratch(void **state)
 	views[1].flagged = true;
 	views[2].pid = 102;
 	views[2].flagged = true;
-	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, &sc.mem), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
 	assert_true(sc.snap.cgtiers.asked);
 	/* One cgroup: the two processes share it, the root is left out. */
 	assert_int_equal(sc.snap.cgtiers.nr, 1);
@@ -352,7 +352,7 @@ static void test_step_scratch(void **state)
 	}
 	free(text);
 	nl_cgtier_set_free(&sc.snap.cgtiers);
-	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, &sc.mem), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
 	c = &sc.snap.cgtiers.list[0];
 	assert_true(c->window_known);
 	assert_int_equal(c->window[NL_MEMCG_DEMOTE_KSWAPD], 7);
@@ -362,12 +362,12 @@ static void test_step_scratch(void **state)
 	{
 		uint32_t pids[] = { 102 };
 
-		assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, pids, 1, &sc.mem), 0);
+		assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, pids, 1, 0, &sc.mem), 0);
 		assert_int_equal(sc.snap.cgtiers.nr, 0);
 	}
 	/* No memory controller anywhere: said once, no cgroup. */
 	scratch_write(dir, "cg/cgroup.controllers", "cpuset cpu pids\n", 16);
-	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, &sc.mem), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
 	assert_int_equal(sc.snap.cgtiers.nr, 0);
 	assert_non_null(strstr(sc.snap.cgtiers.reason, "memory controller off"));
 	/* The memory files missing: the reason, not an error. */
@@ -375,7 +375,7 @@ static void test_step_scratch(void **state)
 	scratch_write(dir, "proc/103/cgroup", "0::/other\n", 10);
 	scratch_write(dir, "cg/other/cgroup.procs", "", 0);
 	views[0].pid = 103;
-	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, &sc.mem), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
 	assert_int_equal(sc.snap.cgtiers.nr, 2);
 	c = &sc.snap.cgtiers.list[0];
 	assert_string_equal(c->name, "/other");
@@ -383,6 +383,20 @@ static void test_step_scratch(void **state)
 	assert_non_null(strstr(c->r.reason, "no memory.stat"));
 	assert_non_null(strstr(c->r.reason, "no memory.numa_stat"));
 	assert_false(c->outside_mems);
+
+	/* Neither flagged nor advised: the first ranked that ran, as many as
+	 * asked (the exporter's series). */
+	views[0].flagged = views[1].flagged = views[2].flagged = false;
+	views[0].cpu_s = 1;
+	views[1].pid = 101;
+	views[1].cpu_s = 1;
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
+	assert_int_equal(sc.snap.cgtiers.nr, 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 1, &sc.mem), 0);
+	assert_int_equal(sc.snap.cgtiers.nr, 1);
+	assert_string_equal(sc.snap.cgtiers.list[0].name, "/other");
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 5, &sc.mem), 0);
+	assert_int_equal(sc.snap.cgtiers.nr, 2);
 
 	scratch_end(&sc);
 }
@@ -408,7 +422,7 @@ static void test_step_cap(void **state)
 		snprintf(body, sizeof(body), "0::/c%zu\n", i / 2);
 		scratch_write(sc.dir, rel, body, strlen(body));
 	}
-	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, &sc.mem), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, NULL, 0, 0, &sc.mem), 0);
 	assert_int_equal(sc.snap.cgtiers.nr, NL_CGTIER_MAX);
 	assert_int_equal(sc.snap.cgtiers.over, 6);
 	scratch_end(&sc);
@@ -750,7 +764,7 @@ static void test_host_cgroup(void **state)
 	snap.nr = 1;
 	view.pid = pid;
 	view.requested = true;
-	assert_int_equal(nl_snapshot_cgroup_tiers(&snap, (uint32_t *)&view.pid, 1, NULL), 0);
+	assert_int_equal(nl_snapshot_cgroup_tiers(&snap, (uint32_t *)&view.pid, 1, 0, NULL), 0);
 
 	/* What the reader says is what the files hold. */
 	assert_int_equal(snap.cgtiers.nr, 1);

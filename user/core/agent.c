@@ -294,7 +294,7 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	if (!err && a->opts.cgroup_tiers) {
 		t = nl_monotonic_s();
 		err = nl_snapshot_cgroup_tiers(snap, a->opts.pids, a->opts.nr_pids,
-					       &a->cgtier_memory);
+					       a->opts.cgroup_tiers_ranked, &a->cgtier_memory);
 		tm->cgtier_s = nl_monotonic_s() - t;
 	}
 	if (err)

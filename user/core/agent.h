@@ -38,8 +38,10 @@ struct nl_agent_opts {
 	struct nl_advice_step advice;
 	bool advice_remember;
 	/* Tier movement of the reported processes' cgroups, read after the
-	 * advice (snap->cgtiers, cgroup_tiers.h). Default: off. */
+	 * advice (snap->cgtiers, cgroup_tiers.h): those advised or flagged,
+	 * and the first cgroup_tiers_ranked in rank order. Default: off. */
 	bool cgroup_tiers;
+	size_t cgroup_tiers_ranked;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o);

@@ -75,12 +75,13 @@ struct nl_snapshot;
 /*
  * The agent's step: the cgroups of the processes the snapshot reports (the
  * pids asked for when there are some, else those with advice attached or
- * flagged), in rank order, deduplicated, the root cgroup left out, at most
- * NL_CGTIER_MAX; each read (cgtier.h) and summarized into snap->cgtiers.
- * m (may be NULL) keeps the readings for the next window. 0 or -ENOMEM.
+ * flagged, and the first `ranked` in rank order that ran), in rank order,
+ * deduplicated, the root cgroup left out, at most NL_CGTIER_MAX; each read
+ * (cgtier.h) and summarized into snap->cgtiers. m (may be NULL) keeps the
+ * readings for the next window. 0 or -ENOMEM.
  */
 int nl_snapshot_cgroup_tiers(struct nl_snapshot *snap, const uint32_t *pids, size_t nr_pids,
-			     struct nl_cgtier_memory *m);
+			     size_t ranked, struct nl_cgtier_memory *m);
 void nl_cgtier_set_free(struct nl_cgtier_set *s);
 void nl_cgtier_memory_free(struct nl_cgtier_memory *m);
 

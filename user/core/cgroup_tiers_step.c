@@ -19,12 +19,19 @@ struct nl_cgtier_prev {
 	uint64_t pages[NL_MEMCG_EVENTS];
 };
 
-/* Does the snapshot report v? */
-static bool reported(const struct nl_proc_view *v, const uint32_t *pids, size_t nr_pids)
+/* Does the snapshot report v? *ranked counts down the ranked ones left. */
+static bool reported(const struct nl_proc_view *v, const uint32_t *pids, size_t nr_pids,
+		     size_t *ranked)
 {
 	if (v->exited)
 		return false;
-	return nr_pids ? nl_pid_listed(pids, nr_pids, v->pid) : v->advice || v->flagged;
+	if (nr_pids)
+		return nl_pid_listed(pids, nr_pids, v->pid);
+	if (*ranked && v->cpu_s > 0) {
+		--*ranked;
+		return true;
+	}
+	return v->advice || v->flagged;
 }
 
 static uint32_t hash_path(const char *s)
@@ -109,7 +116,7 @@ static void remember(struct nl_cgtier_memory *m, const struct nl_cgtier_set *s)
 }
 
 int nl_snapshot_cgroup_tiers(struct nl_snapshot *snap, const uint32_t *pids, size_t nr_pids,
-			     struct nl_cgtier_memory *m)
+			     size_t ranked, struct nl_cgtier_memory *m)
 {
 	struct nl_cgtier_set *s = &snap->cgtiers;
 	struct nl_cgtier_where where;
@@ -141,7 +148,7 @@ int nl_snapshot_cgroup_tiers(struct nl_snapshot *snap, const uint32_t *pids, siz
 		const struct nl_proc_view *v = &snap->procs[i];
 		struct nl_cgroup_tiers *c;
 
-		if (!reported(v, pids, nr_pids))
+		if (!reported(v, pids, nr_pids, &ranked))
 			continue;
 		located++;
 		if (nl_cgtier_locate(&where, (int)v->pid, r) || !strcmp(r->path, "/") ||

@@ -345,9 +345,11 @@ void nl_exporter_prepare(struct nl_exporter *x, struct nl_export_opts *eopts,
 		eopts->read_cgroup_ctx = &x->times;
 	}
 	nl_export_agent_advice(eopts, aopts);
-	/* The tier movement of the reported processes' cgroups, unless
-	 * cgroups are left out of the labels. */
+	/* The tier movement of the cgroups of the processes flagged, advised
+	 * or ranked as high as series go, unless cgroups are left out of the
+	 * labels. */
 	aopts->cgroup_tiers = eopts->cgroup_labels;
+	aopts->cgroup_tiers_ranked = eopts->max_processes;
 	/* The memory of every process with a series is read, in turn. */
 	aopts->mem_per_refresh = eopts->max_processes + 16 > 64 ? eopts->max_processes + 16 : 64;
 }
