@@ -358,6 +358,16 @@ static void test_step_scratch(void **state)
 	assert_int_equal(c->window[NL_MEMCG_DEMOTE_KSWAPD], 7);
 	assert_int_equal(c->demoted_window, 7);
 
+	/* A path outside the cgroup namespace is not under the mount. */
+	scratch_write(dir, "proc/104/cgroup", "0::/../db.slice/pg.service\n", 27);
+	{
+		uint32_t pids[] = { 104 };
+
+		views[2].pid = 104;
+		assert_int_equal(nl_snapshot_cgroup_tiers(&sc.snap, pids, 1, 0, &sc.mem), 0);
+		assert_int_equal(sc.snap.cgtiers.nr, 0);
+		views[2].pid = 102;
+	}
 	/* Only the pids asked for, when some are. */
 	{
 		uint32_t pids[] = { 102 };

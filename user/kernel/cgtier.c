@@ -186,6 +186,17 @@ int nl_cgtier_where_read(struct nl_cgtier_where *w)
 	return 0;
 }
 
+/* Does path have a ".." segment? */
+static bool has_dotdot(const char *path)
+{
+	const char *p;
+
+	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || !p[3])
+			return true;
+	return false;
+}
+
 int nl_cgtier_locate(const struct nl_cgtier_where *w, int pid, struct nl_cgtier_read *out)
 {
 	char file[64], text[8192];
@@ -207,7 +218,8 @@ int nl_cgtier_locate(const struct nl_cgtier_where *w, int pid, struct nl_cgtier_
 	mnt = w->version == 2 ? w->m.v2 : w->m.memory;
 	root = w->version == 2 ? w->m.v2_root : w->m.memory_root;
 	path = w->version == 2 ? p.unified : p.memory;
-	if (!path[0])
+	/* Outside this cgroup namespace ("/../x"): not under the mount. */
+	if (!path[0] || has_dotdot(path))
 		return -ENOENT;
 	err = nl_cgroup_dir(mnt, root, path, out->mem_dir, sizeof(out->mem_dir));
 	if (err)
