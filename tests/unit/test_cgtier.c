@@ -703,14 +703,15 @@ static void host_stat(const char *dir, uint64_t *pages, unsigned int *present)
 	}
 }
 
-/* memory.numa_stat's anon + file per node, as the test reads it. */
-static void host_numa(const char *dir, int version, uint64_t *bytes)
+/* memory.numa_stat's anon and file per node, as the test reads it. */
+static void host_numa(const char *dir, int version, uint64_t *anon, uint64_t *file)
 {
 	static char text[65536];
 	char *line, *save = NULL;
 	long page = sysconf(_SC_PAGESIZE);
 
-	memset(bytes, 0, NL_MAX_NODES * sizeof(*bytes));
+	memset(anon, 0, NL_MAX_NODES * sizeof(*anon));
+	memset(file, 0, NL_MAX_NODES * sizeof(*file));
 	assert_true(read_str(dir, "memory.numa_stat", text, sizeof(text)) > 0);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *want[2] = { version == 2 ? "anon " : "hierarchical_anon=",
@@ -729,80 +730,139 @@ static void host_numa(const char *dir, int version, uint64_t *bytes)
 
 			assert_int_equal(sscanf(p, " N%d=%llu", &node, &v), 2);
 			assert_true(node >= 0 && node < NL_MAX_NODES);
-			bytes[node] += version == 2 ? v : v * page;
+			(k ? file : anon)[node] += version == 2 ? v : v * page;
 		}
 	}
 }
 
+/* Both files, as the test reads them. */
+struct host_files {
+	uint64_t pages[NL_MEMCG_EVENTS];
+	unsigned int present;
+	uint64_t anon[NL_MAX_NODES], file[NL_MAX_NODES];
+};
+
+static void host_files(const char *dir, int version, struct host_files *f)
+{
+	host_stat(dir, f->pages, &f->present);
+	host_numa(dir, version, f->anon, f->file);
+}
+
+static uint64_t sum(const uint64_t *v)
+{
+	uint64_t total = 0;
+	int n;
+
+	for (n = 0; n < NL_MAX_NODES; n++)
+		total += v[n];
+	return total;
+}
+
+/* What the host test made, undone by its teardown even when it fails. */
+static struct {
+	struct nl_cgtier_where w;
+	struct host_cg h;
+	pid_t pid;
+	int go, ready;
+	struct nl_snapshot snap;
+} hs = { .pid = -1, .go = -1, .ready = -1 };
+
+static int host_teardown(void **state)
+{
+	int status;
+
+	if (hs.pid > 0) {
+		kill(hs.pid, SIGKILL);
+		waitpid(hs.pid, &status, 0);
+	}
+	if (hs.go >= 0)
+		close(hs.go);
+	if (hs.ready >= 0)
+		close(hs.ready);
+	if (hs.h.mem[0])
+		host_cg_remove(&hs.w, &hs.h);
+	nl_cgtier_set_free(&hs.snap.cgtiers);
+	hs.pid = hs.go = hs.ready = -1;
+	return 0;
+}
+
 static void test_host_cgroup(void **state)
 {
-	struct nl_cgtier_where w;
 	struct nl_topology t;
-	struct nl_snapshot snap;
 	struct nl_proc_view view;
-	struct host_cg h;
 	const struct nl_cgroup_tiers *c;
-	uint64_t pages[NL_MEMCG_EVENTS], bytes[NL_MAX_NODES], anon = 0;
-	unsigned int present;
+	struct host_files before, after;
 	char pidtext[32], mems[64], sig;
-	int go, ready, status, n, ev;
-	pid_t pid;
+	int n, ev, i;
 
 	if (getuid() != 0)
 		skip_because("not root: cannot make a cgroup");
-	assert_int_equal(nl_cgtier_where_read(&w), 0);
-	if (!w.version)
-		skip_because("%s", w.reason);
-	if (!host_cg_make(&w, &h)) {
-		host_cg_remove(&w, &h);
-		skip_because("cannot make a cgroup under %s", w.version == 2 ? w.m.v2 : w.m.memory);
+	assert_int_equal(nl_cgtier_where_read(&hs.w), 0);
+	if (!hs.w.version)
+		skip_because("%s", hs.w.reason);
+	if (!host_cg_make(&hs.w, &hs.h))
+		skip_because("cannot make a cgroup under %s",
+			     hs.w.version == 2 ? hs.w.m.v2 : hs.w.m.memory);
+	hs.pid = child_start(&hs.go, &hs.ready);
+	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)hs.pid);
+	assert_int_equal(write_str(hs.h.mem, "cgroup.procs", pidtext), 0);
+	if (hs.h.cpuset[0])
+		assert_int_equal(write_str(hs.h.cpuset, "cgroup.procs", pidtext), 0);
+	assert_int_equal(write(hs.go, "g", 1), 1);
+	assert_int_equal(read(hs.ready, &sig, 1), 1);
+	/* The kernel folds its per-CPU counts into the cgroup's within 2 s
+	 * (rstat's periodic flush): until the child's 8 MiB show. */
+	for (i = 0; i < 50; i++) {
+		host_files(hs.h.mem, hs.w.version, &before);
+		if (sum(before.anon) >= 8 << 20)
+			break;
+		usleep(100000);
 	}
-	pid = child_start(&go, &ready);
-	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)pid);
-	assert_int_equal(write_str(h.mem, "cgroup.procs", pidtext), 0);
-	if (h.cpuset[0])
-		assert_int_equal(write_str(h.cpuset, "cgroup.procs", pidtext), 0);
-	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read(ready, &sig, 1), 1);
+	assert_true(sum(before.anon) >= 8 << 20);
 
 	assert_int_equal(nl_topology_load(&t), 0);
-	memset(&snap, 0, sizeof(snap));
 	memset(&view, 0, sizeof(view));
-	snap.topo = &t;
-	snap.nr_nodes = t.nr_node_ids;
-	snap.procs = &view;
-	snap.nr = 1;
-	view.pid = pid;
+	hs.snap.topo = &t;
+	hs.snap.nr_nodes = t.nr_node_ids;
+	hs.snap.procs = &view;
+	hs.snap.nr = 1;
+	view.pid = hs.pid;
 	view.requested = true;
-	assert_int_equal(nl_snapshot_cgroup_tiers(&snap, (uint32_t *)&view.pid, 1, 0, NULL), 0);
+	/* Read between two readings of the test's own that agree. */
+	for (i = 0; i < 20; i++) {
+		host_files(hs.h.mem, hs.w.version, &before);
+		assert_int_equal(
+			nl_snapshot_cgroup_tiers(&hs.snap, (uint32_t *)&view.pid, 1, 0, NULL), 0);
+		host_files(hs.h.mem, hs.w.version, &after);
+		if (!memcmp(&before, &after, sizeof(before)))
+			break;
+		usleep(100000);
+	}
+	assert_memory_equal(&before, &after, sizeof(before));
 
 	/* What the reader says is what the files hold. */
-	assert_int_equal(snap.cgtiers.nr, 1);
-	c = &snap.cgtiers.list[0];
-	assert_string_equal(c->name, h.path);
-	assert_int_equal(c->r.version, w.version);
+	assert_int_equal(hs.snap.cgtiers.nr, 1);
+	c = &hs.snap.cgtiers.list[0];
+	assert_string_equal(c->name, hs.h.path);
+	assert_int_equal(c->r.version, hs.w.version);
 	assert_true(c->r.stat_known);
-	host_stat(h.mem, pages, &present);
-	assert_int_equal(c->r.stat.present, present);
+	assert_int_equal(c->r.stat.present, after.present);
 	for (ev = 0; ev < NL_MEMCG_EVENTS; ev++)
-		assert_int_equal(c->r.stat.pages[ev], pages[ev]);
-	if (w.version == 1)
+		assert_int_equal(c->r.stat.pages[ev], after.pages[ev]);
+	if (hs.w.version == 1)
 		assert_non_null(strstr(c->r.reason, "no promotion or demotion counters"));
 	assert_true(c->r.numa_known);
-	host_numa(h.mem, w.version, bytes);
 	for (n = 0; n < NL_MAX_NODES; n++) {
-		assert_int_equal(c->r.numa.anon[n] + c->r.numa.file[n], bytes[n]);
-		anon += c->r.numa.anon[n];
+		assert_int_equal(c->r.numa.anon[n], after.anon[n]);
+		assert_int_equal(c->r.numa.file[n], after.file[n]);
 	}
-	/* The child's 8 MiB are charged here. */
-	assert_true(anon >= 8 << 20);
 	/* Its cpuset: ours (v1, or v2 with the controller on), else one above. */
-	if (h.cpuset[0] || w.version == 2) {
+	if (hs.h.cpuset[0] || hs.w.version == 2) {
 		assert_true(c->r.mems_known);
-		if (!strcmp(c->r.mems_cgroup, h.path)) {
-			assert_true(read_str(h.cpuset[0] ? h.cpuset : h.mem,
-					     h.cpuset[0] ? "cpuset.effective_mems" :
-							   "cpuset.mems.effective",
+		if (!strcmp(c->r.mems_cgroup, hs.h.path)) {
+			assert_true(read_str(hs.h.cpuset[0] ? hs.h.cpuset : hs.h.mem,
+					     hs.h.cpuset[0] ? "cpuset.effective_mems" :
+							      "cpuset.mems.effective",
 					     mems, sizeof(mems)) > 0);
 			trim_nl(mems);
 			assert_string_equal(c->r.mems_list, mems);
@@ -814,25 +874,24 @@ static void test_host_cgroup(void **state)
 		assert_int_equal(c->demoted, 0);
 	}
 	assert_false(c->outside_mems);
-
-	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	close(go);
-	close(ready);
-	nl_cgtier_set_free(&snap.cgtiers);
-	host_cg_remove(&w, &h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stat_61),	    cmocka_unit_test(test_stat_612),
-		cmocka_unit_test(test_stat_618),    cmocka_unit_test(test_stat_v1),
-		cmocka_unit_test(test_stat_bad),    cmocka_unit_test(test_numa_v2),
-		cmocka_unit_test(test_numa_v1),	    cmocka_unit_test(test_finding),
-		cmocka_unit_test(test_no_finding),  cmocka_unit_test(test_step_scratch),
-		cmocka_unit_test(test_step_cap),    cmocka_unit_test(test_outputs),
-		cmocka_unit_test(test_host_cgroup),
+		cmocka_unit_test(test_stat_61),
+		cmocka_unit_test(test_stat_612),
+		cmocka_unit_test(test_stat_618),
+		cmocka_unit_test(test_stat_v1),
+		cmocka_unit_test(test_stat_bad),
+		cmocka_unit_test(test_numa_v2),
+		cmocka_unit_test(test_numa_v1),
+		cmocka_unit_test(test_finding),
+		cmocka_unit_test(test_no_finding),
+		cmocka_unit_test(test_step_scratch),
+		cmocka_unit_test(test_step_cap),
+		cmocka_unit_test(test_outputs),
+		cmocka_unit_test_teardown(test_host_cgroup, host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,8 @@
 #include "procfs.h"
 
 #define MOUNTINFO_MAX (64 * 1024)
-#define STAT_MAX (16 * 1024)
+/* memory.numa_stat has a line of every node per item: room for 1,024 nodes. */
+#define STAT_MAX (256 * 1024)
 
 static const char *const event_keys[NL_MEMCG_EVENTS] = {
 	[NL_MEMCG_PROMOTE] = "pgpromote_success",
