@@ -184,7 +184,8 @@ void nl_report_cgroups_text(FILE *f, const struct nl_snapshot *snap, unsigned in
 
 	if (!s->asked)
 		return;
-	fprintf(f, "\nCgroups of these processes: tier promotions and demotions (pages)\n");
+	fprintf(f,
+		"\nCgroups of these processes: pages promoted and demoted since each was made\n");
 	if (s->reason[0])
 		fprintf(f, "  not available: %s\n", s->reason);
 	else if (!s->nr)

@@ -98,7 +98,8 @@ static void finding(const struct nl_topology *t, struct nl_cgroup_tiers *c)
 	if (c->window_known)
 		snprintf(window, sizeof(window), ", %" PRIu64 " in the window", c->demoted_window);
 	snprintf(c->finding, sizeof(c->finding),
-		 "cgroup %s demoted %" PRIu64 " pages%s and holds %s, outside its cpuset.mems %s "
+		 "cgroup %s demoted %" PRIu64 " pages since it was made%s and holds %s, outside "
+		 "its cpuset.mems %s "
 		 "(of cgroup %s): this kernel's demotion moves pages to any slower node, "
 		 "ignoring cpuset.mems (later kernels keep it within them). To keep the cgroup "
 		 "on its nodes turn demotion off (echo false > "
