@@ -199,7 +199,9 @@ static void test_finding(void **state)
 	assert_non_null(strstr(c.finding, "outside its cpuset.mems 0"));
 	assert_non_null(strstr(c.finding, "ignoring cpuset.mems"));
 	assert_non_null(strstr(c.finding, "/sys/kernel/mm/numa/demotion_enabled"));
-	assert_non_null(strstr(c.finding, "add 1 to its cpuset.mems"));
+	assert_non_null(strstr(c.finding, "(set in /db.slice)"));
+	assert_non_null(strstr(c.finding, "if node 1 is meant for it, add it to the cpuset.mems "
+					  "of /db.slice"));
 
 	/* Demoted in the window only (a new cgroup's total is the same). */
 	demoting(&c);

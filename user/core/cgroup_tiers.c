@@ -72,6 +72,7 @@ static void nodes_text(const struct nl_topology *t, const struct nl_cgroup_tiers
 static void finding(const struct nl_topology *t, struct nl_cgroup_tiers *c)
 {
 	char where[256], list[64], window[64] = "";
+	bool many;
 	int n;
 
 	c->outside_mems = false;
@@ -97,18 +98,18 @@ static void finding(const struct nl_topology *t, struct nl_cgroup_tiers *c)
 	nl_nodes_to_list(c->outside_nodes, list, sizeof(list));
 	if (c->window_known)
 		snprintf(window, sizeof(window), ", %" PRIu64 " in the window", c->demoted_window);
+	many = __builtin_popcountll(c->outside_nodes) > 1;
 	snprintf(c->finding, sizeof(c->finding),
 		 "cgroup %s demoted %" PRIu64 " pages since it was made%s and holds %s, outside "
-		 "its cpuset.mems %s "
-		 "(of cgroup %s): this kernel's demotion moves pages to any slower node, "
-		 "ignoring cpuset.mems (later kernels keep it within them). To keep the cgroup "
-		 "on its nodes turn demotion off (echo false > "
+		 "its cpuset.mems %s (set in %s): this kernel's demotion moves pages to any "
+		 "slower node, ignoring cpuset.mems (later kernels keep it within them). To keep "
+		 "the cgroup on its nodes turn demotion off (echo false > "
 		 "/sys/kernel/mm/numa/demotion_enabled), or, if node%s %s %s meant for it, add "
-		 "%s to its cpuset.mems",
+		 "%s to the cpuset.mems of %s",
 		 c->name[0] ? c->name : "?", c->demoted, window, where, c->r.mems_list,
-		 c->r.mems_cgroup[0] ? c->r.mems_cgroup : "?",
-		 __builtin_popcountll(c->outside_nodes) > 1 ? "s" : "", list,
-		 __builtin_popcountll(c->outside_nodes) > 1 ? "are" : "is", list);
+		 c->r.mems_cgroup[0] ? c->r.mems_cgroup : "?", many ? "s" : "", list,
+		 many ? "are" : "is", many ? "them" : "it",
+		 c->r.mems_cgroup[0] ? c->r.mems_cgroup : "?");
 }
 
 void nl_cgroup_tiers_summarize(const struct nl_topology *t, struct nl_cgroup_tiers *c)
