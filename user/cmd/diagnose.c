@@ -137,6 +137,8 @@ int cmd_diagnose(int argc, char **argv)
 	/* A diagnosis reads memory once, at the end: give it the whole budget. */
 	aopts.mem_max_age_s = 0;
 	nl_report_advice_step(&ropts, &aopts.advice);
+	/* The tier movement of the listed processes' cgroups. */
+	aopts.cgroup_tiers = true;
 
 	err = nl_agent_open(&aopts, &agent);
 	if (err)

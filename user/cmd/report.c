@@ -11,6 +11,7 @@
 #include "pidsearch.h"
 #include "pin_status.h"
 #include "report.h"
+#include "report_cgroups.h"
 #include "status.h"
 #include "untrusted.h"
 
@@ -589,6 +590,7 @@ json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_repo
 	for (i = 0; i < nr; i++)
 		json_object_array_add(procs, process_json(snap, list[i], o));
 	json_object_object_add(doc, "processes", procs);
+	nl_report_cgroups_json(doc, snap);
 	free(list);
 	return doc;
 }
@@ -673,6 +675,11 @@ static void put_wrapped(FILE *f, const char *text, unsigned int indent, unsigned
 		text += strspn(text, " ");
 	}
 	fputc('\n', f);
+}
+
+void nl_report_put_wrapped(FILE *f, const char *text, unsigned int indent, unsigned int width)
+{
+	put_wrapped(f, text, indent, width);
 }
 
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o)
@@ -792,5 +799,6 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 				fprintf(f, "           node %d: %.2f CPU s, %" PRIu64 " bytes\n", n,
 					v->node[n].cpu_s, v->node[n].mem_bytes);
 	}
+	nl_report_cgroups_text(f, snap, o->width);
 	free(list);
 }

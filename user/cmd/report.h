@@ -49,5 +49,7 @@ void nl_report_node_tier_text(char *buf, size_t size, const struct nl_topology *
 void nl_report_tiers_text(FILE *f, const struct nl_snapshot *snap);
 json_object *nl_report_json(const struct nl_snapshot *snap, const struct nl_report_opts *o);
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o);
+/* Text starting at column indent, wrapped at width (0: on one line). */
+void nl_report_put_wrapped(FILE *f, const char *text, unsigned int indent, unsigned int width);
 
 #endif /* NUMALENS_REPORT_H */

@@ -41,7 +41,8 @@ struct nl_agent {
 	struct mem_entry *old_mem;
 	uint64_t *old_mem_bytes;
 	size_t cap_old_mem;
-	struct nl_snapshot_pool pool; /* the snapshots' arrays */
+	struct nl_snapshot_pool pool;	       /* the snapshots' arrays */
+	struct nl_cgtier_memory cgtier_memory; /* the cgroups' last readings */
 	struct nl_agent_times times;
 };
 
@@ -304,6 +305,12 @@ int nl_agent_refresh(struct nl_agent *a, struct nl_snapshot *snap)
 	err = nl_snapshot_advise(snap, &a->opts.advice, a->opts.pids, a->opts.nr_pids,
 				 a->opts.advice_remember ? &a->advice_memory : NULL);
 	tm->advice_s = nl_monotonic_s() - t2;
+	if (!err && a->opts.cgroup_tiers) {
+		t = nl_monotonic_s();
+		err = nl_snapshot_cgroup_tiers(snap, a->opts.pids, a->opts.nr_pids,
+					       a->opts.cgroup_tiers_ranked, &a->cgtier_memory);
+		tm->cgtier_s = nl_monotonic_s() - t;
+	}
 	if (err)
 		nl_snapshot_free(snap);
 	return err;
@@ -364,5 +371,6 @@ void nl_agent_close(struct nl_agent *a)
 	free(a->old_mem);
 	free(a->old_mem_bytes);
 	nl_snapshot_pool_free(&a->pool);
+	nl_cgtier_memory_free(&a->cgtier_memory);
 	free(a);
 }

@@ -37,6 +37,11 @@ struct nl_agent_opts {
 	 * last suggestion per process across refreshes, for the hysteresis. */
 	struct nl_advice_step advice;
 	bool advice_remember;
+	/* Tier movement of the reported processes' cgroups, read after the
+	 * advice (snap->cgtiers, cgroup_tiers.h): those advised or flagged,
+	 * and the first cgroup_tiers_ranked in rank order. Default: off. */
+	bool cgroup_tiers;
+	size_t cgroup_tiers_ranked;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o);
@@ -49,6 +54,7 @@ struct nl_agent_times {
 	double proc_s;	   /* /proc: numa_maps, vmstat */
 	double model_s;	   /* ratios and ranking */
 	double advice_s;   /* limits and advice of the processes that get it */
+	double cgtier_s;   /* the cgroups' memory.stat, numa_stat, cpuset */
 	size_t mem_reads;  /* numa_maps read */
 };
 

@@ -134,6 +134,7 @@ void nl_snapshot_drop_advice(struct nl_snapshot *snap)
 void nl_snapshot_free(struct nl_snapshot *snap)
 {
 	nl_snapshot_drop_advice(snap);
+	nl_cgtier_set_free(&snap->cgtiers);
 	struct nl_snapshot_pool *pool = snap->pool;
 
 	if (pool && !pool->procs && snap->procs && snap->node_arena) {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "cgroup_tiers.h"
 #include "numalens.h"
 #include "sample.h"
 #include "sources.h"
@@ -91,6 +92,9 @@ struct nl_snapshot {
 	struct nl_health health;
 	struct nl_latency_cell *latency; /* when hardware sampling is active */
 	size_t nr_latency;
+	/* Tier movement of the reported processes' cgroups (cgroup_tiers.h),
+	 * when the agent's options ask for it. */
+	struct nl_cgtier_set cgtiers;
 	/* Where procs and node_arena go back when freed (NULL: freed), and
 	 * how many views they hold. */
 	struct nl_snapshot_pool *pool;

@@ -345,6 +345,11 @@ void nl_exporter_prepare(struct nl_exporter *x, struct nl_export_opts *eopts,
 		eopts->read_cgroup_ctx = &x->times;
 	}
 	nl_export_agent_advice(eopts, aopts);
+	/* The tier movement of the cgroups of the processes flagged, advised
+	 * or ranked as high as series go, unless cgroups are left out of the
+	 * labels. */
+	aopts->cgroup_tiers = eopts->cgroup_labels;
+	aopts->cgroup_tiers_ranked = eopts->max_processes;
 	/* The memory of every process with a series is read, in turn. */
 	aopts->mem_per_refresh = eopts->max_processes + 16 > 64 ? eopts->max_processes + 16 : 64;
 }
@@ -398,6 +403,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 	x->host.refresh_time = realtime_s();
 	x->host.sys = &snap.sys_after;
 	x->host.sys_before = &snap.sys_before;
+	x->host.cgtiers = snap.cgtiers.asked ? &snap.cgtiers : NULL;
 	health = snap.health;
 	x->host.health = &health;
 	x->host.nr_progs = nl_agent_programs(x->agent, x->progs, NL_EXPORT_MAX_PROGS);
@@ -420,6 +426,7 @@ int nl_exporter_refresh(struct nl_exporter *x)
 		}
 	}
 	x->host.sys = x->host.sys_before = NULL;
+	x->host.cgtiers = NULL;
 	x->host.health = NULL;
 	t = nl_monotonic_s();
 	nl_snapshot_free(&snap);

@@ -16,6 +16,7 @@
  *   export_cgroup.c   /proc/PID/cgroup, container ids, pod uids
  *   export_http.c     libmicrohttpd: /, /metrics, errors
  *   export_advice.c   the advisor's suggestion for each per-pid series
+ *   export_cgtier.c   tier promotions and demotions per cgroup
  *   export_caps.c     dropping capabilities once the programs are attached
  *   export_tiers.c    memory tiers: HMAT figures, promotion, demotion, findings
  */
@@ -255,6 +256,8 @@ struct nl_export_host {
 	/* --auto-pin: NULL counters when off. */
 	const struct nl_autopin_counters *autopin;
 	bool autopin_dry_run;
+	/* The latest snapshot's cgroups (cgroup_tiers.h): NULL when not read. */
+	const struct nl_cgtier_set *cgtiers;
 };
 
 /* Every metric family, in order: processes, NUMA nodes, the system, the
@@ -265,6 +268,10 @@ void nl_export_render(const struct nl_export *e, const struct nl_export_host *h,
 void nl_export_access_families(struct nl_buf *b, const struct nl_topology *t, const int *nodes,
 			       int nr);
 void nl_export_tier_families(struct nl_buf *b, const struct nl_export_host *h);
+
+/* The cgroups' tier families (export_cgtier.c): promotions and demotions
+ * per cgroup of the processes reported, demotion outside cpuset.mems. */
+void nl_export_cgtier_families(struct nl_buf *b, const struct nl_cgtier_set *s);
 
 /* ---- HTTP (export_http.c) ---- */
 

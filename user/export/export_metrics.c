@@ -601,6 +601,7 @@ void nl_export_render(const struct nl_export *e, const struct nl_export_host *h,
 	node_families(b, &s, h->topo);
 	system_families(b, h->sys);
 	nl_export_tier_families(b, h);
+	nl_export_cgtier_families(b, h->cgtiers);
 	exporter_families(b, e, h);
 	if (list != list_buf)
 		free(list);

@@ -267,6 +267,11 @@ static bool next_line(const char *text, size_t len, size_t *pos, const char **li
 	return true;
 }
 
+bool nl_text_next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *llen)
+{
+	return next_line(text, len, pos, line, llen);
+}
+
 /* Does a comma-separated list (list[0..len)) hold word? */
 static bool list_has(const char *list, size_t len, const char *word)
 {
@@ -301,7 +306,7 @@ static void set_path(char *dst, size_t size, bool *seen, const char *path, size_
 
 int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *out)
 {
-	bool unified = false, cpuset = false, systemd = false;
+	bool unified = false, cpuset = false, systemd = false, memory = false;
 	const char *line;
 	size_t llen, pos = 0;
 	int found = 0;
@@ -328,6 +333,9 @@ int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *
 			set_path(out->cpuset, sizeof(out->cpuset), &cpuset, path, plen);
 		else if (list_has(c1 + 1, c2 - c1 - 1, "name=systemd"))
 			set_path(out->systemd, sizeof(out->systemd), &systemd, path, plen);
+		/* Its own test: v1 may mount memory with cpuset. */
+		if (list_has(c1 + 1, c2 - c1 - 1, "memory"))
+			set_path(out->memory, sizeof(out->memory), &memory, path, plen);
 	}
 	return found ? 0 : -EINVAL;
 }
@@ -395,6 +403,11 @@ int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts
 			unescape(out->cpuset, sizeof(out->cpuset), field[4], flen[4]);
 			unescape(out->cpuset_root, sizeof(out->cpuset_root), field[3], flen[3]);
 		}
+		if (tlen == 6 && !memcmp(fstype, "cgroup", 6) && !out->memory[0] &&
+		    list_has(super, slen, "memory")) {
+			unescape(out->memory, sizeof(out->memory), field[4], flen[4]);
+			unescape(out->memory_root, sizeof(out->memory_root), field[3], flen[3]);
+		}
 	}
 	return 0;
 }
@@ -414,9 +427,7 @@ void nl_proc_limits_unrestricted(const struct nl_topology *topo, struct nl_proc_
 	memcpy(out->affinity, out->cpus, sizeof(out->cpus));
 }
 
-/* dir/<file> of the cgroup, or of its nearest ancestor having it (v2 puts
- * cpuset files only where the controller is enabled). */
-static int read_up(char *dir, const char *stop, const char *file, char *buf, size_t size)
+int nl_cgroup_read_up(char *dir, const char *stop, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	int ret;
@@ -439,7 +450,7 @@ static int read_up(char *dir, const char *stop, const char *file, char *buf, siz
 }
 
 /* mount + the part of cgroup path below the mount's own root. */
-static int cgroup_dir(const char *mnt, const char *root, const char *path, char *dir, size_t size)
+int nl_cgroup_dir(const char *mnt, const char *root, const char *path, char *dir, size_t size)
 {
 	size_t rlen = strlen(root);
 
@@ -488,13 +499,13 @@ static void read_cpuset(const struct nl_cgroup_paths *paths, struct nl_proc_limi
 		const char *path = kinds[k].v2 ? paths->unified : paths->cpuset;
 		char stop[PATH_MAX];
 
-		if (!mnt[0] || !path[0] || cgroup_dir(mnt, root, path, dir, sizeof(dir)))
+		if (!mnt[0] || !path[0] || nl_cgroup_dir(mnt, root, path, dir, sizeof(dir)))
 			continue;
 		snprintf(stop, sizeof(stop), "%s", mnt);
-		if (read_up(dir, stop, kinds[k].cpus, cpus, sizeof(cpus)) < 0)
+		if (nl_cgroup_read_up(dir, stop, kinds[k].cpus, cpus, sizeof(cpus)) < 0)
 			continue;
 		/* read_up may have climbed: the mems file of the same cgroup. */
-		if (read_up(dir, stop, kinds[k].mems, mems, sizeof(mems)) < 0)
+		if (nl_cgroup_read_up(dir, stop, kinds[k].mems, mems, sizeof(mems)) < 0)
 			continue;
 		trim(cpus);
 		trim(mems);

@@ -60,6 +60,10 @@ struct nl_cgroup_context {
  */
 void nl_cgroup_classify(const char *path, struct nl_cgroup_context *ctx);
 
+/* The next line of text[0..len) from *pos (its length, no newline, in
+ * *llen); false at the end. */
+bool nl_text_next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *llen);
+
 /*
  * The paths of /proc/PID/cgroup text: the unified (v2) one ("0::/path"), the
  * v1 cpuset hierarchy's and the v1 name=systemd one. Absent ones are "", and
@@ -70,6 +74,7 @@ struct nl_cgroup_paths {
 	char unified[512];
 	char cpuset[512];
 	char systemd[512];
+	char memory[512]; /* the v1 memory hierarchy's */
 };
 int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *out);
 
@@ -81,8 +86,17 @@ int nl_cgroup_paths_parse(const char *text, size_t len, struct nl_cgroup_paths *
 struct nl_cgroup_mounts {
 	char v2[256], v2_root[256];
 	char cpuset[256], cpuset_root[256];
+	char memory[256], memory_root[256]; /* v1's memory hierarchy */
 };
 int nl_cgroup_mounts_parse(const char *text, size_t len, struct nl_cgroup_mounts *out);
+
+/* The directory of cgroup path under a hierarchy mounted at mnt showing
+ * root there: 0, -ENOENT when the mount does not show it, -ENAMETOOLONG. */
+int nl_cgroup_dir(const char *mnt, const char *root, const char *path, char *dir, size_t size);
+/* dir/file read into buf, or the file of dir's nearest ancestor having it,
+ * up to stop (v2 puts cpuset files only where the controller is enabled);
+ * dir is cut to where it was found. Its length, or a negative errno. */
+int nl_cgroup_read_up(char *dir, const char *stop, const char *file, char *buf, size_t size);
 
 struct nl_proc_limits {
 	bool known;	      /* the process was read */
