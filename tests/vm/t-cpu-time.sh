@@ -40,13 +40,18 @@ t_check() {
 		". >= $n1 - 0.02 * $total and . <= $n1 + $moving + 0.02 * $total"
 	# The kernel's count at its exit (its parent's wait4): what the
 	# workload read before it ended, and the exit itself (which a loaded
-	# host can stretch to tens of ms: seen 76 ms over process_ns). numalens
-	# was above it by 0.2, 0.2 and 3.1 ms in the first runs (not explained
-	# yet: both are sum_exec_runtime); 5 ms.
+	# host can stretch to tens of ms: seen 76 ms over process_ns). Both are
+	# sum_exec_runtime, read at different instants: wait4 reads the zombie
+	# when its parent reaps it, which can be before the exiting thread's
+	# last switch; numalens adds what a thread ran after sched_process_exit
+	# when it is freed, after that switch (bpf/cputime.bpf.h). So numalens
+	# is never below the kernel's count (5 us: both rounded to the us) and
+	# above it by the end of the exit path: 0.18-0.23 ms in 10 runs, once
+	# 3.1 ms (a host that preempts the vCPU there stretches it); 5 ms.
 	exit_ns=$(sed -n 's/^rusage pid=[0-9]* status=0 cpu_ns=//p' "$d/wl.flip")
-	jq_check "flip: both nodes within 5 ms of the kernel's count at its exit ($exit_ns ns; $total ns before it ended)" \
+	jq_check "flip: both nodes from the kernel's count at its exit to 5 ms more ($exit_ns ns; $total ns before it ended)" \
 		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds * 1e9' \
-		"$exit_ns > 0 and ((. - $exit_ns) | (if . < 0 then -. else . end) <= 5e6)"
+		"$exit_ns > 0 and . - $exit_ns >= -5000 and . - $exit_ns <= 5e6"
 	jq_check "flip: a cross-node migration per move ($flips)" "$d/flip.json" \
 		'proc($ENV.FLIP).migrations.cross_node' ". >= $flips and . <= $flips + 3"
 	t_check_hotplug "$d"
