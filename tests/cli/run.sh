@@ -272,7 +272,7 @@ widest() { sources "$1" | awk '{ if (length > m) m = length } END { print m + 0 
 # the reason's column (28).
 wrapped() { [ "$(widest "$1")" -le 60 ] && sources "$1" | grep -qE '^ {27}[^ ]'; }
 check "text report into a pipe: one line per data source ($(sources "$out/stdout" | wc -l))" \
-	[ "$(sources "$out/stdout" | wc -l)" -eq 5 ]
+	[ "$(sources "$out/stdout" | wc -l)" -eq 6 ]
 # On a terminal of 60 columns (script(1) gives it one), and with COLUMNS=60.
 if need script "wrapped data sources on a terminal"; then
 	script -qec "stty cols 60; '$nl' diagnose --duration 1 --top 3" /dev/null 2>/dev/null |

@@ -456,12 +456,14 @@ v=$(pq "sum(rate(numalens_process_cpu_seconds_total{pid=\"$w1\"}[8s]))" | jq -r 
 check "Prometheus: rate() of the workload's on-CPU seconds is positive (got $v)" num_gt "$v" 0
 v=$(pq "count(numalens_process_cpu_seconds_total{comm=\"numa-workload\"})" | jq -r '.data.result[0].value[1] // empty')
 check "Prometheus: both workloads have series (got $v)" num_ge "$v" 2
+nrules=$(grep -c '^ *- alert: ' "$top/dashboards/numalens-alerts.yml")
 rules_ok() {
 	curl -s "http://127.0.0.1:$pp/api/v1/rules" >"$out/rules.json" &&
-		jq -e '[.data.groups[].rules[]] | length == 7 and all(.health == "ok")' "$out/rules.json" >/dev/null
+		jq -e --argjson n "$nrules" '[.data.groups[].rules[]] | length == $n and all(.health == "ok")' \
+			"$out/rules.json" >/dev/null
 }
 for i in $(seq 30); do rules_ok && break; sleep 0.2; done
-check "Prometheus: the 7 alerting rules load and evaluate without error" rules_ok
+check "Prometheus: the $nrules alerting rules load and evaluate without error" rules_ok
 stop "$prom"
 
 echo "== every metric the dashboard and rules name"
