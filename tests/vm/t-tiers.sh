@@ -62,6 +62,23 @@ t_initiators() {
 		sort -n | tr '\n' ' ' | sed 's/ $//'
 }
 
+# t_adist_tier DIR: the tier mt_perf_to_adistance() (v6.7 on) gives node 2
+# from its access0 figures against node 0's (the default DRAM's): abstract
+# distance 576 (MEMTIER_ADISTANCE_DRAM, the middle of tier 4) times the
+# latency ratio times the bandwidth ratio, in the kernel's integer order,
+# over 128 (MEMTIER_CHUNK_SIZE). 576 * 60/20 * 40960/10240 = 6912: tier 54.
+t_adist_tier() {
+	awk '$2 ~ /_(latency|bandwidth)$/ { v[$1, $2] = $3 }
+		END {
+			l0 = v["node0", "read_latency"] + v["node0", "write_latency"]
+			b2 = v["node2", "read_bandwidth"] + v["node2", "write_bandwidth"]
+			if (!l0 || !b2) { print "none"; exit }
+			a = int(576 * (v["node2", "read_latency"] + v["node2", "write_latency"]) / l0)
+			a = int(a * (v["node0", "read_bandwidth"] + v["node0", "write_bandwidth"]) / b2)
+			print int(a / 128)
+		}' "$1/access"
+}
+
 # t_tiers_json DIR: the tiers as numalens is to report them, from the
 # sysfs nodelists: [{"id", "nodes", "top"}] by id, a tier being top when it
 # is no slower than the slowest tier holding a node with CPUs (0 and 1).
@@ -123,6 +140,9 @@ t_check() {
 	else
 		check "kernel: nodes 0-1 in one tier, node 2 in a slower one (tiers: $(tr '\n' ';' <"$d/tiers"))" \
 			bash -c "[ -n '$t0' ] && [ '$t0' = '$t1' ] && [ -n '$t2' ] && [ '$t2' -gt '$t0' ]"
+		n=$(t_adist_tier "$d")
+		check "kernel: node 2's tier is the one mm/memory-tiers.c computes from access0 ($n)" \
+			[ "$t2" = "$n" ]
 	fi
 
 	# What qemu was given for each node from its own initiator, as access0.
