@@ -181,6 +181,11 @@ t_check() {
 		delta=$(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped pgpromote_success)
 		check "kernel: pages promoted in the window, pgpromote_success $delta (candidates: $(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped pgpromote_candidate); progress, seconds and pages: $(tr '\n' ';' <"$d/promote.progress"))" \
 			[ "$delta" -gt 0 ]
+		# Every page NUMA balancing migrated in the window was a promotion: the
+		# workload is the only process it scans (the guest's shell and what
+		# it starts, numalens too, are bound to every node).
+		check "kernel: numa_pages_migrated in the window == pgpromote_success ($(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped numa_pages_migrated))" \
+			[ "$(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped numa_pages_migrated)" = "$delta" ]
 		check "kernel: no promotion after the workload stopped ($(vmstat_delta "$d" vmstat.promote-stopped vmstat.promote-after pgpromote_success))" \
 			[ "$(vmstat_delta "$d" vmstat.promote-stopped vmstat.promote-after pgpromote_success)" = 0 ]
 	else
@@ -215,8 +220,8 @@ t_check_product() {
 		jq_check "bound workload: the finding names the slow tier" "$d/bound.json" \
 			'proc($ENV.BOUND).finding' 'test("slow"; "i") and test("tier"; "i")'
 		jq_check "bound workload: the suggestion's commands: numactl --membind=0 or --preferred=0, migratepages, NUMAPolicy=" \
-			"$d/bound.json" '[proc($ENV.BOUND).suggestion.commands[]?.command] | join("\n")' \
-			'(test("numactl --membind=0") or test("--preferred=0")) and test("migratepages") and test("NUMAPolicy=")'
+			"$d/bound.json" '[proc($ENV.BOUND).suggestion | .reason, .commands[]?.command] | join("\n")' \
+			'test("numactl .*--(membind|preferred)=0") and test("migratepages") and test("NUMAPolicy=")'
 		PROMOTE=$(vm_v "$d" promote.pid)
 		export PROMOTE
 		delta=$(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped pgpromote_success)
