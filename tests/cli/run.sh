@@ -88,6 +88,32 @@ check "numa-workload --extra 0: exit 2, says the form" \
 run "$workload" --extra 0:4 --size 8 --seconds 1
 check "numa-workload --extra 0:4: ready, exit 0" \
 	bash -c "[ $status -eq 0 ] && grep -q '^ready pid=' '$out/stdout'"
+# --release-policy (the VM tiering test's memory that starts on the slow
+# node and that NUMA balancing may promote): the buffer placed by --mem-node,
+# then under the default policy, its pages where they were (numa_maps).
+run "$workload" --release-policy --size 8
+check "numa-workload --release-policy alone: exit 2, needs --mem-node or --interleave" \
+	bash -c "[ $status -eq 2 ] && grep -q '^numa-workload: --release-policy needs --mem-node or --interleave' '$out/stderr'"
+for rel in "" --release-policy; do
+	"$workload" --mem-node 0 $rel --size 8 --seconds 10 >"$out/rel$rel" 2>&1 &
+	rpid=$!
+	for _ in $(seq 100); do grep -q '^ready pid=' "$out/rel$rel" 2>/dev/null && break; sleep 0.1; done
+	cat "/proc/$rpid/numa_maps" >"$out/rel$rel.maps" 2>/dev/null
+	kill "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+done
+# big POLICY FILE: a mapping under POLICY holds the 8 MiB buffer on node 0.
+big() {
+	awk -v pol="$1" '$2 == pol { for (i = 3; i <= NF; i++) if ($i ~ /^N0=/ && substr($i, 4) + 0 >= 2048) f = 1 }
+		END { exit !f }' "$2"
+}
+released() {
+	grep -q '^ready pid=' "$out/rel--release-policy" && ! grep -q ' bind:' "$out/rel--release-policy.maps" &&
+		big default "$out/rel--release-policy.maps"
+}
+check "numa-workload --mem-node 0: the buffer on node 0 under bind:0" big bind:0 "$out/rel.maps"
+check "numa-workload --mem-node 0 --release-policy: ready, the buffer on node 0 under the default policy, no bind: mapping" \
+	released
 run "$workload" --rusage-of sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done
 	cut -d" " -f1 /proc/$$/schedstat >&2; exit 3'
 ns=$(sed -n 's/^rusage pid=[0-9]* status=3 cpu_ns=//p' "$out/stdout")

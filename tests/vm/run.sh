@@ -75,7 +75,7 @@ fi
 
 start=$SECONDS
 for t in "${tests[@]}"; do
-	T_DISTS=""
+	T_DISTS="" T_INITIATORS="" T_HMAT_LB=""
 	# shellcheck source=/dev/null
 	. "$VM_HERE/t-$t.sh"
 	initrd=$VM_OUT/$t.cpio.gz
@@ -90,7 +90,8 @@ for t in "${tests[@]}"; do
 			rm -f "$log.boot"
 			(
 				t0=$SECONDS rc=0
-				vm_boot "${k#* }" "$initrd" "$log" "$T_NODES" "$T_DISTS" || rc=$?
+				vm_boot "${k#* }" "$initrd" "$log" "$T_NODES" "$T_DISTS" "$T_INITIATORS" \
+					"$T_HMAT_LB" || rc=$?
 				echo "$rc $((SECONDS - t0))" >"$log.boot"
 			) &
 			[ "$VM_JOBS" -gt 1 ] || wait

@@ -29,31 +29,58 @@ vm_size_mib() {
 	esac
 }
 
-# vm_boot KERNEL INITRD LOG NODES [DISTANCES]
-#   NODES: one "CPUS:SIZE" word per node, in node order, e.g. "0-1:1G 2-3:1G".
+# vm_boot KERNEL INITRD LOG NODES [DISTANCES [INITIATORS [HMAT_LB]]]
+#   NODES: one "CPUS:SIZE" word per node, in node order, e.g. "0-1:1G 2-3:1G";
+#   ":SIZE" is a node with memory and no CPU (qemu's "-numa node" without
+#   cpus=).
 #   DISTANCES: "SRC-DST:VAL" words, e.g. "0-1:20 0-2:30 1-2:20" (qemu takes
 #   the reverse direction as equal when only one is given).
+#   INITIATORS: one word per node, in node order: the node whose CPUs access
+#   its memory best (qemu's initiator=; a node with CPUs must name itself),
+#   or "-" for none. HMAT_LB: "INIT-TARGET:LATENCY:BANDWIDTH" words, the
+#   latency in ns and the bandwidth in qemu's units (e.g. 5G: 5 GiB/s), each
+#   one "-numa hmat-lb" of data-type access-latency and one of
+#   access-bandwidth (hierarchy=memory); "0-2:30:5G". Either one turns the
+#   ACPI HMAT on (-machine q35,hmat=on); without both, the command line is
+#   what it always was.
 # Boots KERNEL with INITRD, the serial console going to LOG, for at most
 # NUMALENS_VM_TIMEOUT seconds, or NUMALENS_VM_SILENCE seconds without any
 # output. Returns 0 when the guest script finished.
 vm_boot() {
-	local kernel=$1 initrd=$2 log=$3 nodes=$4 dists=${5:-}
-	local -a args=(-machine q35 -cpu max -nographic -no-reboot -nic none)
-	local node=0 mem=0 cpus=0 spec range size last d pair rc attempt
+	local kernel=$1 initrd=$2 log=$3 nodes=$4 dists=${5:-} inits=${6:-} lbs=${7:-}
+	local -a args=(-machine q35 -cpu max -nographic -no-reboot -nic none) init=()
+	local node=0 mem=0 cpus=0 spec range size last d pair rc attempt numa lb
 
+	if [ -n "$inits$lbs" ]; then
+		args[1]=q35,hmat=on
+		read -r -a init <<<"$inits"
+	fi
 	for spec in $nodes; do
 		range=${spec%%:*}
 		size=$(vm_size_mib "${spec#*:}")
-		last=${range##*-}
-		[ "$((last + 1))" -gt "$cpus" ] && cpus=$((last + 1))
 		mem=$((mem + size))
 		args+=(-object "memory-backend-ram,id=m$node,size=${size}M")
-		args+=(-numa "node,nodeid=$node,cpus=$range,memdev=m$node")
+		numa="node,nodeid=$node"
+		if [ -n "$range" ]; then
+			last=${range##*-}
+			[ "$((last + 1))" -gt "$cpus" ] && cpus=$((last + 1))
+			numa+=",cpus=$range"
+		fi
+		numa+=",memdev=m$node"
+		if [ -n "${init[$node]:-}" ] && [ "${init[$node]}" != - ]; then
+			numa+=",initiator=${init[$node]}"
+		fi
+		args+=(-numa "$numa")
 		node=$((node + 1))
 	done
 	for d in $dists; do
 		pair=${d%%:*}
 		args+=(-numa "dist,src=${pair%-*},dst=${pair#*-},val=${d##*:}")
+	done
+	for lb in $lbs; do
+		pair="initiator=${lb%%-*},target=$(echo "$lb" | cut -d: -f1 | cut -d- -f2),hierarchy=memory"
+		args+=(-numa "hmat-lb,$pair,data-type=access-latency,latency=$(echo "$lb" | cut -d: -f2)")
+		args+=(-numa "hmat-lb,$pair,data-type=access-bandwidth,bandwidth=${lb##*:}")
 	done
 	args+=(-smp "$cpus" -m "${mem}M" -kernel "$kernel" -initrd "$initrd")
 	# no_timer_check: on a loaded host the emulated IO-APIC timer can miss

@@ -12,6 +12,10 @@
  * seconds (SIGUSR1 also moves them, and a second SIGUSR1 moves them back),
  * which makes cross-node migrations.
  * --unbound sets no CPU or memory binding at all, for NUMA balancing tests.
+ * --release-policy places the buffer as --mem-node or --interleave say, then
+ * sets its policy back to the default (mbind MPOL_DEFAULT, moving nothing):
+ * pages that start on a chosen node and that NUMA balancing may then move
+ * (it never moves pages under MPOL_BIND), as memory-tier promotion needs.
  * --spawn-every MS starts, after "ready", a thread that creates one more
  * (sleeping) thread every MS milliseconds until --spawn-max of them exist:
  * threads that appear while numalens pin works on the process.
@@ -71,7 +75,8 @@ struct options {
 	int spawn_max;
 	long flip_every_ms; /* 0: no flipping */
 	bool no_thp;
-	int extra_node; /* --extra: -1 none */
+	bool release_policy; /* --release-policy */
+	int extra_node;	     /* --extra: -1 none */
 	long extra_mib;
 };
 
@@ -120,6 +125,9 @@ static void usage(FILE *out)
 		"  --no-thp            small pages only, in the whole process\n"
 		"                      (PR_SET_THP_DISABLE, MADV_NOHUGEPAGE), so that one\n"
 		"                      hinting fault is one page, as /proc/vmstat counts\n"
+		"  --release-policy    once --mem-node or --interleave placed the buffer, set\n"
+		"                      its policy back to the default (pages stay where they\n"
+		"                      are; NUMA balancing may then move them)\n"
 		"  --extra NODE:MIB    also hold MIB MiB on node NODE (MPOL_BIND), resident\n"
 		"                      and never touched again: memory the threads do not use\n"
 		"  -h, --help          this text\n"
@@ -207,6 +215,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "spawn-max", required_argument, NULL, 'x' },
 		{ "flip-every", required_argument, NULL, 'f' },
 		{ "no-thp", no_argument, NULL, 'n' },
+		{ "release-policy", no_argument, NULL, 'r' },
 		{ "extra", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -264,6 +273,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'n':
 			o->no_thp = true;
 			break;
+		case 'r':
+			o->release_policy = true;
+			break;
 		case 'X': {
 			char node[32], *colon = strchr(optarg, ':');
 
@@ -294,6 +306,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		bad_arg("%s cannot be combined with --extra", "--unbound");
 	if (o->mem_node >= 0 && o->nr_il_nodes)
 		bad_arg("%s cannot be combined with --mem-node", "--interleave");
+	if (o->release_policy && o->mem_node < 0 && !o->nr_il_nodes)
+		bad_arg("%s needs --mem-node or --interleave", "--release-policy");
 	if (o->flip_every_ms && (o->cpu_node < 0 || o->hop_node < 0))
 		bad_arg("%s needs --cpu-node and --hop-to-node", "--flip-every");
 	if (o->flip_every_ms && o->hop_after >= 0)
@@ -644,6 +658,14 @@ int main(int argc, char **argv)
 	/* Touch every page now, so it is placed before "ready". */
 	for (off = 0; off < size; off += page)
 		buf[off] = 1;
+	/* The range's policy back to the default, its pages left where they
+	 * are (no MPOL_MF_MOVE). The task's own policy is the default already
+	 * (above), so the pages the buffer gets from now on follow it too. */
+	if (o.release_policy && mbind(buf, size, MPOL_DEFAULT, NULL, 0, 0) < 0) {
+		fprintf(stderr, "numa-workload: cannot reset the buffer's memory policy: %s\n",
+			strerror(errno));
+		return 1;
+	}
 	if (o.extra_node >= 0 && hold_extra(&o, page))
 		return 1;
 
