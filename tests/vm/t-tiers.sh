@@ -19,10 +19,6 @@ T_INITIATORS="0 1 0"
 # INIT-TARGET:LATENCY_NS:BANDWIDTH for every initiator-target pair.
 T_HMAT_LB="0-0:10:20G 0-1:20:10G 0-2:30:5G 1-0:20:10G 1-1:10:20G 1-2:30:5G"
 T_GUEST=$VM_HERE/guest/tiers.sh
-# The checks of numalens's own tier reporting (topology.tiers, per-node
-# tier and access figures, memory by tier, slow-tier findings, promotion
-# counts): off until numalens writes those JSON fields.
-T_TIER_PRODUCT_CHECKS=${T_TIER_PRODUCT_CHECKS:-0}
 
 # t_lb FIELD INIT TARGET: what T_HMAT_LB gave qemu for that pair; FIELD 2 is
 # the latency (ns), 3 the bandwidth (qemu's units).
@@ -193,12 +189,11 @@ t_check() {
 			[ "$(vm_v "$d" promote.ran)" = 0 ]
 	fi
 
-	[ "$T_TIER_PRODUCT_CHECKS" = 1 ] || return 0
 	t_check_product "$d" "$tiered" "$t2"
 }
 
 # t_check_product DIR TIERED TIER2: numalens's tier reporting against the
-# kernel's files (T_TIER_PRODUCT_CHECKS=1).
+# kernel's files.
 t_check_product() {
 	local d=$1 tiered=$2 t2=$3 delta
 	BOUND=$(vm_v "$d" bound.pid)
@@ -219,9 +214,13 @@ t_check_product() {
 			'proc($ENV.BOUND).slow_tier' '. == true'
 		jq_check "bound workload: the finding names the slow tier" "$d/bound.json" \
 			'proc($ENV.BOUND).finding' 'test("slow"; "i") and test("tier"; "i")'
-		jq_check "bound workload: the suggestion's commands: numactl --membind=0 or --preferred=0, migratepages, NUMAPolicy=" \
-			"$d/bound.json" '[proc($ENV.BOUND).suggestion | .reason, .commands[]?.command] | join("\n")' \
-			'test("numactl .*--(membind|preferred)=0") and test("migratepages") and test("NUMAPolicy=")'
+		# To a node with CPUs in the top tier: node 0, where it runs, or
+		# node 1 when node 0's one CPU is busy with the guest's numalens.
+		jq_check "bound workload: the suggestion moves its memory off node 2 to a top-tier node T, and says numactl --membind=T or --preferred=T, migratepages from 2 to T, NUMAPolicy=" \
+			"$d/bound.json" 'proc($ENV.BOUND).suggestion | {t: .nodes, from: .move_from, text: ([.reason, .commands[]?.command] | join("\n"))}' \
+			'(.t | length == 1 and (.[0] == 0 or .[0] == 1)) and (.from | index(2) != null) and
+			 (.t[0] as $t | .text | test("numactl .*--(membind|preferred)=\($t)") and
+			  test("migratepages [0-9]+ [0-9,]*2[0-9,]* \($t)") and test("NUMAPolicy="))'
 		PROMOTE=$(vm_v "$d" promote.pid)
 		export PROMOTE
 		delta=$(vmstat_delta "$d" vmstat.promote-attached vmstat.promote-stopped pgpromote_success)

@@ -168,7 +168,7 @@ VM_JQ_DEFS='def proc($p): [.processes[]? | select(.pid == ($p | tonumber))][0];'
 # the file JSON, then passes when TEST (a jq expression on that value) holds.
 # The value is shown in the result line.
 jq_check() {
-	local desc=$1 json=$2 value=$3 test=$4 v
+	local desc=$1 json=$2 value=$3 test=$4 v shown
 	if [ ! -s "$json" ]; then
 		fail "$desc (no JSON from numalens: $(head -c 200 "${json%.json}.err" 2>/dev/null | tr '\n' ' '))"
 		return 0
@@ -177,11 +177,13 @@ jq_check() {
 		fail "$desc (jq: $(echo "$v" | head -n 1))"
 		return 0
 	fi
-	[ "${#v}" -gt 300 ] && v="${v:0:300}..."
+	# The test sees the whole value; the message a shortened one.
+	shown=$v
+	[ "${#shown}" -gt 300 ] && shown="${shown:0:300}..."
 	if printf '%s\n' "$v" | jq -e "$test" >/dev/null 2>&1; then
-		pass "$desc (got $v)"
+		pass "$desc (got $shown)"
 	else
-		fail "$desc (got $v)"
+		fail "$desc (got $shown)"
 	fi
 }
 
