@@ -351,9 +351,9 @@ static void set_promotions_source(const struct nl_collector *c, struct nl_source
 	else
 		nl_source_set(
 			s, NL_SRC_PROMOTIONS, true, "fentry",
-			"per process: hinting-fault migrations from the slower tier (nodes %s) "
+			"per process: hinting-fault migrations from the slower tier (node%s %s) "
 			"into the top tier, as vmstat's pgpromote_success counts them",
-			nl_nodes_to_list(slow, nodes, sizeof(nodes)));
+			slow & (slow - 1) ? "s" : "", nl_nodes_to_list(slow, nodes, sizeof(nodes)));
 }
 
 static int attach_one(struct bpf_program *prog, struct bpf_link **link)
