@@ -8,6 +8,7 @@
 #include "fixtures.h"
 
 #include "model.h"
+#include "procfs.h"
 #include "tiering.h"
 
 #define MiB (1ull << 20)
@@ -179,6 +180,42 @@ static void test_slow_tier_process(void **state)
 	assert_false(v.slow_tier);
 }
 
+/* vmstat as the 6.12 HMAT guest wrote it around the promotion of a 64 MiB
+ * workload (tests/vm/t-tiers.sh), with numa_balancing=2: every candidate
+ * promoted, so no stall; two CPU nodes in the top tier, so tiering_only. */
+static void read_vmstat(const char *path, struct nl_system *s)
+{
+	char buf[8192];
+	int len = nl_read_file(path, buf, sizeof(buf));
+
+	assert_true(len > 0);
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(nl_vmstat_parse(buf, len, s), 0);
+	s->numa_balancing = 2;
+	s->promote_rate_limit_mbps = 65536;
+}
+
+static void test_guest_promotion(void **state)
+{
+	struct nl_system b, a;
+
+	load(FIXTURE("sysfs/tiered"));
+	read_vmstat(FIXTURE("vmstat/6.12-promote-before"), &b);
+	read_vmstat(FIXTURE("vmstat/6.12-promote-after"), &a);
+	/* 6.12 counts khugepaged's demotions, not yet proactive ones */
+	assert_true(a.present >> NL_VM_DEMOTE_KHUGEPAGED & 1);
+	assert_false(a.present >> NL_VM_DEMOTE_PROACTIVE & 1);
+	assert_int_equal(a.pgpromote_success - b.pgpromote_success, 15976);
+	assert_int_equal(a.pgpromote_candidate - b.pgpromote_candidate, 15976);
+	assert_int_equal(nl_system_demoted(&a), 0);
+	expect(1, nl_sys_findings(&topo, &b, &a, found, NL_SF_MAX), NL_SF_TIERING_ONLY,
+	       (const char *const[]){ "top-tier nodes 0-1", NULL });
+	/* the same window had a tenth been promoted: stalled */
+	a.pgpromote_success = b.pgpromote_success + 1597;
+	expect(2, nl_sys_findings(&topo, &b, &a, found, NL_SF_MAX), NL_SF_PROMOTE_STALLED,
+	       (const char *const[]){ "15976 pages", "1597 (10%)", NULL });
+}
+
 static void test_tier_list(void **state)
 {
 	int tiers[4];
@@ -200,7 +237,7 @@ int main(void)
 		cmocka_unit_test(test_tiered_quiet),	  cmocka_unit_test(test_one_tier),
 		cmocka_unit_test(test_two_sockets),	  cmocka_unit_test(test_tiering_only),
 		cmocka_unit_test(test_promotion_stalled), cmocka_unit_test(test_slow_tier_process),
-		cmocka_unit_test(test_tier_list),
+		cmocka_unit_test(test_tier_list),	  cmocka_unit_test(test_guest_promotion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
