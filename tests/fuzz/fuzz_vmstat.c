@@ -4,8 +4,9 @@
  * "name value" line of a field it keeps, the value all digits and within
  * 64 bits, sets that field exactly (the last such line wins); any other
  * line changes nothing, so "numa_hint_faults -1" or "... 12x" or one past
- * 2^64 - 1 is rejected. 0 when some field was set, else -ENOENT. The
- * buffer is exactly the input, so a read past its length is caught.
+ * 2^64 - 1 is rejected, and present has a bit for each field set. 0 when
+ * some field was set, else -ENOENT. The buffer is exactly the input, so a
+ * read past its length is caught.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,16 +19,16 @@
 
 #define UNTOUCHED 0x5a5a5a5a5a5a5a5aull
 
+/* In the order of enum nl_vmstat_id. */
 static const char *const field_names[] = {
-	"numa_hint_faults",
-	"numa_hint_faults_local",
-	"numa_pages_migrated",
-	"numa_pte_updates",
+	"numa_hint_faults",    "numa_hint_faults_local", "numa_pages_migrated", "numa_pte_updates",
+	"pgpromote_success",   "pgpromote_candidate",	 "pgdemote_kswapd",	"pgdemote_direct",
+	"pgdemote_khugepaged", "pgdemote_proactive",
 };
 #define NR_FIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
 /* What the parser must have made of text. */
-static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS])
+static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS], uint32_t *set)
 {
 	size_t pos = 0;
 	bool any = false;
@@ -49,6 +50,7 @@ static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS])
 				continue;
 			if (model_decimal(space + 1, llen - (space + 1 - line), &v)) {
 				want[f] = v;
+				*set |= 1U << f;
 				any = true;
 			}
 		}
@@ -56,27 +58,41 @@ static bool model(const char *text, size_t len, uint64_t want[NR_FIELDS])
 	return any;
 }
 
+/* The fields of s in the same order. */
+static void fields_of(struct nl_system *s, uint64_t *p[NR_FIELDS])
+{
+	uint64_t *all[] = { &s->numa_hint_faults,    &s->numa_hint_faults_local,
+			    &s->numa_pages_migrated, &s->numa_pte_updates,
+			    &s->pgpromote_success,   &s->pgpromote_candidate,
+			    &s->pgdemote_kswapd,     &s->pgdemote_direct,
+			    &s->pgdemote_khugepaged, &s->pgdemote_proactive };
+
+	memcpy(p, all, sizeof(all));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t want[NR_FIELDS] = { UNTOUCHED, UNTOUCHED, UNTOUCHED, UNTOUCHED };
+	uint64_t want[NR_FIELDS], got[NR_FIELDS], *field[NR_FIELDS];
 	struct nl_system s = { 0 };
-	uint64_t got[NR_FIELDS];
 	char *text = malloc(size ? size : 1);
+	uint32_t present = 0;
+	size_t f;
 	bool any;
 	int ret;
 
+	_Static_assert(NR_FIELDS == NL_VM_MAX, "a vmstat field the model does not know");
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
-	s.numa_hint_faults = s.numa_hint_faults_local = UNTOUCHED;
-	s.numa_pages_migrated = s.numa_pte_updates = UNTOUCHED;
+	fields_of(&s, field);
+	for (f = 0; f < NR_FIELDS; f++)
+		want[f] = *field[f] = UNTOUCHED;
 	ret = nl_vmstat_parse(text, size, &s);
-	any = model(text, size, want);
-	got[0] = s.numa_hint_faults;
-	got[1] = s.numa_hint_faults_local;
-	got[2] = s.numa_pages_migrated;
-	got[3] = s.numa_pte_updates;
-	if (ret != (any ? 0 : -ENOENT) || s.vmstat_valid != any || memcmp(got, want, sizeof(got)))
+	any = model(text, size, want, &present);
+	for (f = 0; f < NR_FIELDS; f++)
+		got[f] = *field[f];
+	if (ret != (any ? 0 : -ENOENT) || s.vmstat_valid != any || memcmp(got, want, sizeof(got)) ||
+	    s.present != present)
 		abort();
 	free(text);
 	return 0;
