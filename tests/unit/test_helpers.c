@@ -327,6 +327,31 @@ static void test_system_read_seam(void **state)
 	assert_int_equal(sys.numa_balancing, 2);
 	assert_int_equal(sys.numa_hint_faults, 17);
 	assert_int_equal(sys.numa_pages_migrated, 5);
+	assert_int_equal(sys.promote_rate_limit_mbps, -1);
+	write_sysctl(root, "kernel/numa_balancing_promote_rate_limit_MBps", "65536\n");
+	assert_int_equal(nl_system_read(&sys), 0);
+	assert_int_equal(sys.promote_rate_limit_mbps, 65536);
+	nl_proc_root = "/proc";
+	scratch_remove(root);
+}
+
+/* vm.stat_refresh is written "1" where it is; where not, the error says so. */
+static void test_vmstat_flush(void **state)
+{
+	char root[256], path[512], buf[16] = "";
+	FILE *f;
+
+	scratch_dir(root, sizeof(root));
+	nl_proc_root = root;
+	assert_int_equal(nl_vmstat_flush(), -ENOENT);
+	write_sysctl(root, "vm/stat_refresh", "");
+	assert_int_equal(nl_vmstat_flush(), 0);
+	snprintf(path, sizeof(path), "%s/sys/vm/stat_refresh", root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "1\n");
 	nl_proc_root = "/proc";
 	scratch_remove(root);
 }
@@ -339,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_task_walk),      cmocka_unit_test(test_thread_stat_read),
 		cmocka_unit_test(test_task_walk_self), cmocka_unit_test(test_numa_balancing_read),
 		cmocka_unit_test(test_sysctl_int),     cmocka_unit_test(test_system_read_seam),
+		cmocka_unit_test(test_vmstat_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

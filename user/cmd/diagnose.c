@@ -139,6 +139,7 @@ int cmd_diagnose(int argc, char **argv)
 	nl_report_advice_step(&ropts, &aopts.advice);
 	/* The tier movement of the listed processes' cgroups. */
 	aopts.cgroup_tiers = true;
+	aopts.flush_vmstat = true;
 
 	err = nl_agent_open(&aopts, &agent);
 	if (err)

@@ -63,6 +63,8 @@ static void read_system(struct nl_agent *a, struct nl_system *s)
 {
 	int err;
 
+	if (a->opts.flush_vmstat)
+		nl_vmstat_flush(); /* not root, or no such file: the totals as they are */
 	nl_system_read(s);
 	if (!a->collector)
 		return;

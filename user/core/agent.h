@@ -42,6 +42,10 @@ struct nl_agent_opts {
 	 * and the first cgroup_tiers_ranked in rank order. Default: off. */
 	bool cgroup_tiers;
 	size_t cgroup_tiers_ranked;
+	/* Flush the per-CPU vmstat counters before each read (vm.stat_refresh):
+	 * exact window edges for a one-shot window such as diagnose's; work on
+	 * every CPU, so not for the exporter's every refresh. Default: off. */
+	bool flush_vmstat;
 };
 
 void nl_agent_opts_default(struct nl_agent_opts *o);

@@ -66,6 +66,23 @@ int nl_numa_balancing_read(void)
 	return nl_sysctl_int("kernel/numa_balancing", &mode) || mode < 0 ? -1 : mode;
 }
 
+int nl_vmstat_flush(void)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/sys/vm/stat_refresh", nl_proc_root);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fputs("1\n", f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
 int nl_system_read(struct nl_system *s)
 {
 	char path[PATH_MAX], buf[16384];

@@ -84,6 +84,11 @@ static inline uint64_t nl_system_migrated_since(const struct nl_system *before,
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
 /* Reads the sysctls and vmstat into s, cleared first (migrated[] too). */
 int nl_system_read(struct nl_system *s);
+/* Folds every CPU's share of the vmstat counters into the totals
+ * (vm.stat_refresh, root only): the tier counters are node page states,
+ * kept per CPU below a threshold and folded about once a second, so a read
+ * right after a promotion can miss it. 0 or a negative errno. */
+int nl_vmstat_flush(void);
 
 /* kernel.numa_balancing: 0 off, 1 on, 2 and 3 memory tiering modes; -1
  * when unknown (no such sysctl in this kernel, or text that is no mode). */
