@@ -200,6 +200,11 @@ static struct fixture *make_fixture(void)
 	f.snap.sys_before.numa_balancing = f.snap.sys_after.numa_balancing = 1;
 	f.snap.sys_before.numa_hint_faults = 100;
 	f.snap.sys_after.numa_hint_faults = 150;
+	f.snap.sys_before.present = f.snap.sys_after.present = 1U << NL_VM_PROMOTE_SUCCESS |
+							       1U << NL_VM_DEMOTE_KSWAPD;
+	f.snap.sys_before.pgpromote_success = 12;
+	f.snap.sys_after.pgpromote_success = 42;
+	f.snap.sys_before.pgdemote_proactive = 1; /* not in present: not read */
 	migrated(&f.snap.sys_before, 1000, 7);
 	migrated(&f.snap.sys_after, 1250, 7);
 	nl_source_set(&f.snap.sources, NL_SRC_PMU, false, NULL, "no PMU");
@@ -250,6 +255,11 @@ static void test_json_document(void **state)
 			    "fentry");
 	assert_true(json_object_get_boolean(json_get(doc, "system.numa_balancing")));
 	assert_int_equal(json_object_get_int(json_get(doc, "system.numa_hint_faults")), 50);
+	/* The tier lines over the window; null where the kernel has none. */
+	assert_int_equal(json_object_get_int(json_get(doc, "system.pgpromote_success")), 30);
+	assert_int_equal(json_object_get_int(json_get(doc, "system.pgdemote_kswapd")), 0);
+	assert_true(json_object_object_get_ex(json_get(doc, "system"), "pgdemote_proactive", NULL));
+	assert_null(json_get(doc, "system.pgdemote_proactive"));
 	/* Over the window, every reason of the kernel's, none or not. */
 	assert_int_equal(json_object_get_int(json_get(doc, "system.migrated_pages_by_reason."
 							   "compaction")),

@@ -69,23 +69,9 @@ void nl_report_tiers_json(json_object *topo, const struct nl_topology *t)
 /* vmstat's tier counters over the window; null where this kernel has none. */
 void nl_report_tier_system_json(json_object *sys, const struct nl_snapshot *snap)
 {
-	static const struct {
-		const char *key;
-		enum nl_vmstat_id id;
-		size_t offset;
-	} counters[] = {
-		{ "pgpromote_success", NL_VM_PROMOTE_SUCCESS,
-		  offsetof(struct nl_system, pgpromote_success) },
-		{ "pgpromote_candidate", NL_VM_PROMOTE_CANDIDATE,
-		  offsetof(struct nl_system, pgpromote_candidate) },
-		{ "pgdemote_kswapd", NL_VM_DEMOTE_KSWAPD,
-		  offsetof(struct nl_system, pgdemote_kswapd) },
-		{ "pgdemote_direct", NL_VM_DEMOTE_DIRECT,
-		  offsetof(struct nl_system, pgdemote_direct) },
-		{ "pgdemote_khugepaged", NL_VM_DEMOTE_KHUGEPAGED,
-		  offsetof(struct nl_system, pgdemote_khugepaged) },
-		{ "pgdemote_proactive", NL_VM_DEMOTE_PROACTIVE,
-		  offsetof(struct nl_system, pgdemote_proactive) },
+	static const enum nl_vmstat_id counters[] = {
+		NL_VM_PROMOTE_SUCCESS, NL_VM_PROMOTE_CANDIDATE, NL_VM_DEMOTE_KSWAPD,
+		NL_VM_DEMOTE_DIRECT,   NL_VM_DEMOTE_KHUGEPAGED, NL_VM_DEMOTE_PROACTIVE,
 	};
 	const struct nl_system *a = &snap->sys_after, *b = &snap->sys_before;
 	size_t i;
@@ -95,13 +81,12 @@ void nl_report_tier_system_json(json_object *sys, const struct nl_snapshot *snap
 				       NULL :
 				       json_object_new_int64(a->promote_rate_limit_mbps));
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		uint64_t after = *(const uint64_t *)((const char *)a + counters[i].offset);
-		uint64_t before = *(const uint64_t *)((const char *)b + counters[i].offset);
-		bool have = (a->present & b->present) >> counters[i].id & 1;
+		uint64_t delta;
 
-		json_object_object_add(
-			sys, counters[i].key,
-			have && after >= before ? json_object_new_uint64(after - before) : NULL);
+		json_object_object_add(sys, nl_vmstat_name(counters[i]),
+				       nl_vmstat_delta(b, a, counters[i], &delta) ?
+					       json_object_new_uint64(delta) :
+					       NULL);
 	}
 }
 

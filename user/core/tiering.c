@@ -159,19 +159,14 @@ static int tiering_only(const struct nl_topology *t, const struct nl_system *s, 
 static int promote_stalled(const struct nl_topology *t, const struct nl_system *b,
 			   const struct nl_system *a, char *buf, size_t size)
 {
-	const uint32_t need = 1U << NL_VM_PROMOTE_SUCCESS | 1U << NL_VM_PROMOTE_CANDIDATE;
 	uint64_t cand, done, free_top = 0;
 	char free_s[32];
 	size_t used;
 	int node;
 
-	if (!a || !b || (a->present & need) != need || (b->present & need) != need ||
-	    a->pgpromote_candidate < b->pgpromote_candidate ||
-	    a->pgpromote_success < b->pgpromote_success)
-		return 0;
-	cand = a->pgpromote_candidate - b->pgpromote_candidate;
-	done = a->pgpromote_success - b->pgpromote_success;
-	if (cand < NL_PROMOTE_MIN_CANDIDATES || done >= cand * NL_PROMOTE_STALLED)
+	if (!a || !b || !nl_vmstat_delta(b, a, NL_VM_PROMOTE_CANDIDATE, &cand) ||
+	    !nl_vmstat_delta(b, a, NL_VM_PROMOTE_SUCCESS, &done) ||
+	    cand < NL_PROMOTE_MIN_CANDIDATES || done >= cand * NL_PROMOTE_STALLED)
 		return 0;
 	for (node = 0; node < NL_MAX_NODES; node++)
 		if (nl_node_present(t, node) && ((t->toptier_nodes >> node) & 1))

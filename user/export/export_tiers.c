@@ -46,10 +46,13 @@ void nl_export_access_families(struct nl_buf *b, const struct nl_topology *t, co
 	}
 }
 
+/* A vmstat counter as a sample, none where this kernel lacks the line. */
 static void counter(struct nl_buf *b, const struct nl_system *sys, enum nl_vmstat_id id,
-		    const char *name, const char *k, const char *v, uint64_t value)
+		    const char *name, const char *k, const char *v)
 {
-	if (sys && sys->vmstat_valid && (sys->present >> id & 1))
+	uint64_t value;
+
+	if (sys && sys->vmstat_valid && nl_vmstat_value(sys, id, &value))
 		nl_prom_sample_u64(b, name, NULL, k, v, NULL, NULL, value);
 }
 
@@ -62,25 +65,22 @@ void nl_export_tier_families(struct nl_buf *b, const struct nl_export_host *h)
 	nl_prom_family(b, "numalens_system_promoted_pages_total", "counter",
 		       "Pages promoted from a slower memory tier to the top tier (vmstat "
 		       "pgpromote_success).");
-	counter(b, sys, NL_VM_PROMOTE_SUCCESS, "numalens_system_promoted_pages_total", NULL, NULL,
-		sys ? sys->pgpromote_success : 0);
+	counter(b, sys, NL_VM_PROMOTE_SUCCESS, "numalens_system_promoted_pages_total", NULL, NULL);
 	nl_prom_family(b, "numalens_system_promote_candidate_pages_total", "counter",
 		       "Pages on slower tiers that NUMA balancing found hot enough to promote "
 		       "(vmstat pgpromote_candidate); far above the promoted ones, promotion "
 		       "stalls.");
 	counter(b, sys, NL_VM_PROMOTE_CANDIDATE, "numalens_system_promote_candidate_pages_total",
-		NULL, NULL, sys ? sys->pgpromote_candidate : 0);
+		NULL, NULL);
 	nl_prom_family(b, "numalens_system_demoted_pages_total", "counter",
 		       "Pages demoted to a slower memory tier, by who reclaimed them (vmstat "
 		       "pgdemote_*).");
-	counter(b, sys, NL_VM_DEMOTE_KSWAPD, "numalens_system_demoted_pages_total", "by", "kswapd",
-		sys ? sys->pgdemote_kswapd : 0);
-	counter(b, sys, NL_VM_DEMOTE_DIRECT, "numalens_system_demoted_pages_total", "by", "direct",
-		sys ? sys->pgdemote_direct : 0);
+	counter(b, sys, NL_VM_DEMOTE_KSWAPD, "numalens_system_demoted_pages_total", "by", "kswapd");
+	counter(b, sys, NL_VM_DEMOTE_DIRECT, "numalens_system_demoted_pages_total", "by", "direct");
 	counter(b, sys, NL_VM_DEMOTE_KHUGEPAGED, "numalens_system_demoted_pages_total", "by",
-		"khugepaged", sys ? sys->pgdemote_khugepaged : 0);
+		"khugepaged");
 	counter(b, sys, NL_VM_DEMOTE_PROACTIVE, "numalens_system_demoted_pages_total", "by",
-		"proactive", sys ? sys->pgdemote_proactive : 0);
+		"proactive");
 	nl_prom_family(b, "numalens_system_promote_rate_limit_bytes", "gauge",
 		       "kernel.numa_balancing_promote_rate_limit_MBps, in bytes per second: "
 		       "promotion is held below it.");

@@ -6,33 +6,55 @@
 #include "procfs.h"
 #include "sysstate.h"
 
+/* Each counter's line in /proc/vmstat and its field, in enum order. */
+static const struct {
+	const char *name;
+	size_t offset;
+} vmstat_fields[NL_VM_MAX] = {
+	[NL_VM_HINT_FAULTS] = { "numa_hint_faults", offsetof(struct nl_system, numa_hint_faults) },
+	[NL_VM_HINT_FAULTS_LOCAL] = { "numa_hint_faults_local",
+				      offsetof(struct nl_system, numa_hint_faults_local) },
+	[NL_VM_PAGES_MIGRATED] = { "numa_pages_migrated",
+				   offsetof(struct nl_system, numa_pages_migrated) },
+	[NL_VM_PTE_UPDATES] = { "numa_pte_updates", offsetof(struct nl_system, numa_pte_updates) },
+	[NL_VM_PROMOTE_SUCCESS] = { "pgpromote_success",
+				    offsetof(struct nl_system, pgpromote_success) },
+	[NL_VM_PROMOTE_CANDIDATE] = { "pgpromote_candidate",
+				      offsetof(struct nl_system, pgpromote_candidate) },
+	[NL_VM_DEMOTE_KSWAPD] = { "pgdemote_kswapd", offsetof(struct nl_system, pgdemote_kswapd) },
+	[NL_VM_DEMOTE_DIRECT] = { "pgdemote_direct", offsetof(struct nl_system, pgdemote_direct) },
+	[NL_VM_DEMOTE_KHUGEPAGED] = { "pgdemote_khugepaged",
+				      offsetof(struct nl_system, pgdemote_khugepaged) },
+	[NL_VM_DEMOTE_PROACTIVE] = { "pgdemote_proactive",
+				     offsetof(struct nl_system, pgdemote_proactive) },
+};
+
+const char *nl_vmstat_name(enum nl_vmstat_id id)
+{
+	return id < NL_VM_MAX ? vmstat_fields[id].name : "";
+}
+
+bool nl_vmstat_value(const struct nl_system *s, enum nl_vmstat_id id, uint64_t *value)
+{
+	if (id >= NL_VM_MAX || !(s->present >> id & 1))
+		return false;
+	*value = *(const uint64_t *)((const char *)s + vmstat_fields[id].offset);
+	return true;
+}
+
+bool nl_vmstat_delta(const struct nl_system *before, const struct nl_system *after,
+		     enum nl_vmstat_id id, uint64_t *delta)
+{
+	uint64_t b, a;
+
+	if (!nl_vmstat_value(before, id, &b) || !nl_vmstat_value(after, id, &a) || a < b)
+		return false;
+	*delta = a - b;
+	return true;
+}
+
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} fields[NL_VM_MAX] = {
-		[NL_VM_HINT_FAULTS] = { "numa_hint_faults",
-					offsetof(struct nl_system, numa_hint_faults) },
-		[NL_VM_HINT_FAULTS_LOCAL] = { "numa_hint_faults_local",
-					      offsetof(struct nl_system, numa_hint_faults_local) },
-		[NL_VM_PAGES_MIGRATED] = { "numa_pages_migrated",
-					   offsetof(struct nl_system, numa_pages_migrated) },
-		[NL_VM_PTE_UPDATES] = { "numa_pte_updates",
-					offsetof(struct nl_system, numa_pte_updates) },
-		[NL_VM_PROMOTE_SUCCESS] = { "pgpromote_success",
-					    offsetof(struct nl_system, pgpromote_success) },
-		[NL_VM_PROMOTE_CANDIDATE] = { "pgpromote_candidate",
-					      offsetof(struct nl_system, pgpromote_candidate) },
-		[NL_VM_DEMOTE_KSWAPD] = { "pgdemote_kswapd",
-					  offsetof(struct nl_system, pgdemote_kswapd) },
-		[NL_VM_DEMOTE_DIRECT] = { "pgdemote_direct",
-					  offsetof(struct nl_system, pgdemote_direct) },
-		[NL_VM_DEMOTE_KHUGEPAGED] = { "pgdemote_khugepaged",
-					      offsetof(struct nl_system, pgdemote_khugepaged) },
-		[NL_VM_DEMOTE_PROACTIVE] = { "pgdemote_proactive",
-					     offsetof(struct nl_system, pgdemote_proactive) },
-	};
 	const char *line = text, *end = text + len;
 
 	while (line < end) {
@@ -41,15 +63,16 @@ int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s)
 		const char *space = memchr(line, ' ', stop - line);
 		size_t i;
 
-		for (i = 0; space && i < sizeof(fields) / sizeof(fields[0]); i++) {
-			size_t n = strlen(fields[i].name);
+		for (i = 0; space && i < NL_VM_MAX; i++) {
+			size_t n = strlen(vmstat_fields[i].name);
 			uint64_t value;
 
 			/* "name value", the value all digits: a line such as
 			 * "name -1" or "name 12x" is not taken for a count. */
-			if ((size_t)(space - line) == n && !memcmp(line, fields[i].name, n) &&
+			if ((size_t)(space - line) == n &&
+			    !memcmp(line, vmstat_fields[i].name, n) &&
 			    nl_parse_u64(space + 1, stop - space - 1, &value)) {
-				*(uint64_t *)((char *)s + fields[i].offset) = value;
+				*(uint64_t *)((char *)s + vmstat_fields[i].offset) = value;
 				s->present |= 1U << i;
 				s->vmstat_valid = 1;
 			}

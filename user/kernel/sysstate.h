@@ -3,6 +3,7 @@
 #ifndef NUMALENS_SYSSTATE_H
 #define NUMALENS_SYSSTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -82,6 +83,13 @@ static inline uint64_t nl_system_migrated_since(const struct nl_system *before,
  * line whose value is not a plain decimal number is skipped. 0, or -ENOENT
  * when no field was found. */
 int nl_vmstat_parse(const char *text, size_t len, struct nl_system *s);
+/* A counter's /proc/vmstat name ("pgpromote_success"). */
+const char *nl_vmstat_name(enum nl_vmstat_id id);
+/* Its value, false where this kernel's vmstat has no such line. */
+bool nl_vmstat_value(const struct nl_system *s, enum nl_vmstat_id id, uint64_t *value);
+/* after - before, false where either lacks it or it went back. */
+bool nl_vmstat_delta(const struct nl_system *before, const struct nl_system *after,
+		     enum nl_vmstat_id id, uint64_t *delta);
 /* Reads the sysctls and vmstat into s, cleared first (migrated[] too). */
 int nl_system_read(struct nl_system *s);
 /* Folds every CPU's share of the vmstat counters into the totals
