@@ -813,12 +813,20 @@ static void test_host_cgroup(void **state)
 	assert_int_equal(write(hs.go, "g", 1), 1);
 	assert_int_equal(read(hs.ready, &sig, 1), 1);
 	/* The kernel folds its per-CPU counts into the cgroup's within 2 s
-	 * (rstat's periodic flush): until the child's 8 MiB show. */
-	for (i = 0; i < 50; i++) {
+	 * (rstat's periodic flush): until the child's 8 MiB show. Once in a
+	 * make test they had not after 5 s (cause not found): up to 20 s, and
+	 * what the files said when they still have not. */
+	for (i = 0; i < 200; i++) {
 		host_files(hs.h.mem, hs.w.version, &before);
 		if (sum(before.anon) >= 8 << 20)
 			break;
 		usleep(100000);
+	}
+	if (sum(before.anon) < 8 << 20) {
+		static char text[65536];
+
+		if (read_str(hs.h.mem, "memory.numa_stat", text, sizeof(text)) > 0)
+			print_message("%s/memory.numa_stat after 20 s:\n%s", hs.h.mem, text);
 	}
 	assert_true(sum(before.anon) >= 8 << 20);
 
