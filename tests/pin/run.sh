@@ -258,7 +258,8 @@ taskset -a -p -c "$all" "$P" >/dev/null
 # A process that exits in the window.
 wl_start short --threads 1 --size 8 --seconds 0 || give_up
 verify_while "$WPID" kill "$WPID"
-check "pin --verify, the process exits in the window: gone, exit 7" \
+check_showing "$out/stdout" "$out/stderr" -- \
+	"pin --verify, the process exits in the window: gone, exit 7 (exit $status)" \
 	bash -c "[ $status -eq 7 ] && grep -q '^verified: gone: pid $WPID exited' '$out/stdout'"
 check "pin --verify, gone: the record says so" grep -qx 'verified gone 2000' "$state/$WPID.pin"
 run "$nl" status "$WPID"
