@@ -252,6 +252,13 @@ tui-test: all $(TUI_TEST_BINS)
 export-test: all
 	$(Q)tests/export/run.sh
 
+# numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
+# pages, the Debian package, the container image, the systemd unit, the
+# Kubernetes manifests. make test runs it; NUMALENS_DEPLOY_ONLY=NAME runs one.
+.PHONY: test-deploy
+test-deploy: all
+	$(Q)tests/deploy/run.sh
+
 # numalens pin and unpin on the host (make pin-test): dry run, pin --apply and
 # unpin of a multi-threaded process, every refusal. Needs root.
 .PHONY: pin-test

@@ -18,6 +18,12 @@ PACKAGES="$PACKAGES python3"
 # Signalling pin in the middle of its change (at a chosen
 # sched_setaffinity), in the pin test.
 PACKAGES="$PACKAGES strace"
+# make test-deploy: the man pages (scdoc), the Debian package (debhelper,
+# lintian), a Debian root to install it into and boot (mmdebstrap,
+# systemd-nspawn), the container image (buildah, podman with runc), the
+# Kubernetes manifests' schema check (the Python client's models).
+PACKAGES="$PACKAGES scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container"
+PACKAGES="$PACKAGES buildah podman runc python3-kubernetes python3-yaml"
 
 missing=""
 for pkg in $PACKAGES; do

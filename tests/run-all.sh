@@ -5,7 +5,8 @@
 # N skipped" (tests/results-lib.sh); this adds them up, lists every stage's
 # "skipped: NAME: REASON" lines, and ends with the same line. A stage that
 # prints no such line counts as one failure. Exit status 0 only if nothing failed.
-# NUMALENS_SKIP_VM=1 leaves out the VM stage (quick local runs only; CI runs it).
+# NUMALENS_SKIP_VM=1 leaves out the stages that take minutes, the deployment
+# and VM ones (quick local runs and make test-load; CI runs them).
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
@@ -17,7 +18,7 @@ stages="results-test static-test unit-test bpf-test cli-test fuzz-smoke"
 stages="$stages tui-test"
 stages="$stages pin-test"
 stages="$stages export-test"
-[ "${NUMALENS_SKIP_VM:-0}" = 1 ] || stages="$stages vm-test"
+[ "${NUMALENS_SKIP_VM:-0}" = 1 ] || stages="$stages test-deploy vm-test"
 
 passed=0
 failed=0
