@@ -252,6 +252,27 @@ tui-test: all $(TUI_TEST_BINS)
 export-test: all
 	$(Q)tests/export/run.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary and its numatop-lite
+# link, the exporter's systemd unit (its ExecStart= lines point at the
+# installed binary; installed, not enabled), the dashboards and the alerting
+# rules under share/numalens. The Debian package installs this with PREFIX=/usr.
+PREFIX ?= /usr/local
+BINDIR := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/numalens
+MANDIR := $(PREFIX)/share/man
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+.PHONY: install
+install: $(BUILD)/numalens
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/dashboards \
+		$(DESTDIR)$(DATADIR)/rules
+	$(Q)install -m 755 $(BUILD)/numalens $(DESTDIR)$(BINDIR)/numalens
+	$(Q)ln -sf numalens $(DESTDIR)$(BINDIR)/numatop-lite
+	$(Q)sed 's|/usr/local/bin/numalens|$(BINDIR)/numalens|g' deploy/numalens-exporter.service \
+		>$(DESTDIR)$(UNITDIR)/numalens-exporter.service
+	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/numalens-exporter.service
+	$(Q)install -m 644 dashboards/numalens.json $(DESTDIR)$(DATADIR)/dashboards/
+	$(Q)install -m 644 dashboards/numalens-alerts.yml $(DESTDIR)$(DATADIR)/rules/
+
 # numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
 # pages, the Debian package, the container image, the systemd unit, the
 # Kubernetes manifests. make test runs it; NUMALENS_DEPLOY_ONLY=NAME runs one.
