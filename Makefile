@@ -271,7 +271,8 @@ install: $(BUILD)/numalens
 		>$(DESTDIR)$(UNITDIR)/numalens-exporter.service
 	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/numalens-exporter.service
 	$(Q)install -m 644 dashboards/numalens.json $(DESTDIR)$(DATADIR)/dashboards/
-	$(Q)install -m 644 dashboards/numalens-alerts.yml $(DESTDIR)$(DATADIR)/rules/
+	$(Q)install -m 644 dashboards/numalens-alerts.yml dashboards/numalens-recording.yml \
+		$(DESTDIR)$(DATADIR)/rules/
 
 # numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
 # pages, the Debian package, the container image, the systemd unit, the
