@@ -281,16 +281,20 @@ install: $(BUILD)/numalens
 # load image-archive. deploy/kubernetes/numalens-exporter.yaml names $(IMAGE).
 PODMAN ?= podman
 IMAGE ?= localhost/numalens:latest
+# The last commit's time in the image and its files: the same binary makes the
+# same image (id), and a rebuild leaves no untagged copy behind.
+IMAGE_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 .PHONY: image image-archive
 image: $(BUILD)/numalens
 	$(call msg,IMAGE,$(IMAGE))
 	$(Q)deploy/image-root.sh $(BUILD)/numalens $(BUILD)/image/root
-	$(Q)$(PODMAN) build --quiet --layers=false --file deploy/Dockerfile --build-arg VERSION=$(VERSION) \
-		--tag $(IMAGE) $(BUILD)/image/root >/dev/null
+	$(Q)$(PODMAN) build --quiet --layers=false --timestamp $(IMAGE_TIME) --file deploy/Dockerfile \
+		--build-arg VERSION=$(VERSION) --tag $(IMAGE) $(BUILD)/image/root >/dev/null
+IMAGE_ARCHIVE ?= $(BUILD)/numalens-image.tar
 image-archive: image
-	$(call msg,SAVE,$(BUILD)/numalens-image.tar)
-	$(Q)rm -f $(BUILD)/numalens-image.tar
-	$(Q)$(PODMAN) save --quiet --format docker-archive --output $(BUILD)/numalens-image.tar $(IMAGE)
+	$(call msg,SAVE,$(IMAGE_ARCHIVE))
+	$(Q)rm -f $(IMAGE_ARCHIVE)
+	$(Q)$(PODMAN) save --quiet --format docker-archive --output $(IMAGE_ARCHIVE) $(IMAGE)
 
 # numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
 # pages, the Debian package, the container image, the systemd unit, the

@@ -63,6 +63,20 @@ failed_before=$T_FAILED
 check_showing "$tmp/build.log" -- "make image builds $img" build
 or_give_up
 echo "    built in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
+save() { make --no-print-directory image-archive IMAGE="$img" IMAGE_ARCHIVE="$tmp/image.tar" >"$tmp/save.log" 2>&1; }
+# What a node without a registry imports (ctr images import, docker load):
+# one layer, tagged with the image's name.
+archive_ok() {
+	save && tar -xOf "$tmp/image.tar" manifest.json >"$tmp/manifest.json" &&
+		jq -e --arg img "$img" '.[0].RepoTags == [$img] and (.[0].Layers | length) == 1' \
+			"$tmp/manifest.json" >/dev/null
+}
+id=$(podman image inspect --format '{{.Id}}' "$img")
+check_showing "$tmp/save.log" "$tmp/manifest.json" -- \
+	"make image-archive saves it for nodes without a registry (one layer, its tag)" archive_ok
+# image-archive built it again: the same files and time, the same image.
+check "rebuilt from the same binary, the same image id (${id:0:12})" \
+	[ "$(podman image inspect --format '{{.Id}}' "$img")" = "$id" ]
 size=$(podman image inspect --format '{{.Size}}' "$img")
 echo "    size: $size bytes"
 check "the image is under 16 MB (got $size bytes)" num_le "$size" 16000000
@@ -155,7 +169,11 @@ pp=$(free_port)
 prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prom-data" \
 	--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$tmp/prometheus.log" 2>&1 &
 prom=$!
-pq() { curl -sG "http://127.0.0.1:$pp/api/v1/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // empty'; }
+pq() {
+	curl -sfG "http://127.0.0.1:$pp/api/v1/query" --data-urlencode "query=$1" |
+		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
+}
+check_showing "$tmp/prometheus.log" -- "Prometheus starts" wait_http "http://127.0.0.1:$pp/-/ready" 30
 for _ in $(seq 100); do
 	[ "$(pq "up{job=\"numalens\",instance=\"$node\",node=\"$node\"}")" = 1 ] && break
 	sleep 0.2
