@@ -1,5 +1,6 @@
 # Reading the Prometheus text format in shell tests (tests/export/run.sh,
-# tests/vm/t-*.sh through vm-lib.sh).
+# tests/vm/t-*.sh through vm-lib.sh, tests/deploy/t-container.sh), and
+# serving it: a free port, waiting for an answer.
 # shellcheck shell=bash
 
 # prom_value FILE METRIC MATCH...: the value of the first sample of METRIC
@@ -20,3 +21,25 @@ prom_value() {
 num_ge() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
 num_gt() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
 num_le() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }
+
+# A TCP port nobody listens on (/proc/net/tcp*: local address :PORT, state 0A).
+free_port() {
+	local p hex
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		hex=$(printf '%04X' "$p")
+		grep -qi ":$hex 00000000:0000 0A\|:$hex 00000000000000000000000000000000:0000 0A" \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null || break
+	done
+	echo "$p"
+}
+
+# Waits for a URL to answer 200 (up to $2 seconds).
+wait_http() {
+	local _
+	for _ in $(seq $((${2:-15} * 10))); do
+		curl -sf -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}

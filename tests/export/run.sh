@@ -53,28 +53,6 @@ done
 	give_up
 }
 
-# A TCP port nobody listens on (/proc/net/tcp*: local address :PORT, state 0A).
-free_port() {
-	local p hex
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		hex=$(printf '%04X' "$p")
-		grep -qi ":$hex 00000000:0000 0A\|:$hex 00000000000000000000000000000000:0000 0A" \
-			/proc/net/tcp /proc/net/tcp6 2>/dev/null || break
-	done
-	echo "$p"
-}
-
-# Waits for a URL to answer 200 (up to $2 seconds).
-wait_http() {
-	local i
-	for i in $(seq $((${2:-15} * 10))); do
-		curl -sf -o /dev/null "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # start_exporter NAME ARGS...: runs numalens export in the background; sets
 # $exp_pid; its stderr in $out/NAME.log.
 start_exporter() {
