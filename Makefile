@@ -66,7 +66,19 @@ FUZZ_SECONDS ?= 60
 .DELETE_ON_ERROR:
 .PHONY: all clean deps diagnose test unit-test bpf-test cli-test results-test vm-test fuzz fuzz-smoke bench format check-format check-layers static-test
 
-all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload
+all: $(BUILD)/numalens $(BUILD)/numatop-lite $(BUILD)/numa-workload man
+
+# The man pages, from their scdoc sources (man/*.scd): numalens(8), numatop-lite(8).
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+.PHONY: man
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)command -v scdoc >/dev/null || { echo "error: scdoc is missing (make deps installs" \
+		"it)" >&2; exit 1; }
+	$(Q)scdoc <$< >$@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
@@ -253,20 +265,25 @@ export-test: all
 	$(Q)tests/export/run.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary and its numatop-lite
-# link, the exporter's systemd unit (its ExecStart= lines point at the
-# installed binary; installed, not enabled), the dashboards and the alerting
-# rules under share/numalens. The Debian package installs this with PREFIX=/usr.
+# link, the man pages, the bash completion (numatop-lite's a link to it), the
+# exporter's systemd unit (its ExecStart= lines point at the installed binary;
+# installed, not enabled), the dashboards and the alerting rules under
+# share/numalens. The Debian package installs this with PREFIX=/usr.
 PREFIX ?= /usr/local
 BINDIR := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/numalens
 MANDIR := $(PREFIX)/share/man
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 .PHONY: install
-install: $(BUILD)/numalens
+install: $(BUILD)/numalens $(MAN_PAGES)
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/dashboards \
-		$(DESTDIR)$(DATADIR)/rules
+		$(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
 	$(Q)install -m 755 $(BUILD)/numalens $(DESTDIR)$(BINDIR)/numalens
 	$(Q)ln -sf numalens $(DESTDIR)$(BINDIR)/numatop-lite
+	$(Q)install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 644 deploy/bash-completion/numalens $(DESTDIR)$(COMPLETIONDIR)/numalens
+	$(Q)ln -sf numalens $(DESTDIR)$(COMPLETIONDIR)/numatop-lite
 	$(Q)sed 's|/usr/local/bin/numalens|$(BINDIR)/numalens|g' deploy/numalens-exporter.service \
 		>$(DESTDIR)$(UNITDIR)/numalens-exporter.service
 	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/numalens-exporter.service

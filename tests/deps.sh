@@ -24,6 +24,8 @@ PACKAGES="$PACKAGES strace"
 # Kubernetes manifests' schema check (the Python client's models).
 PACKAGES="$PACKAGES scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container"
 PACKAGES="$PACKAGES buildah podman runc python3-kubernetes python3-yaml"
+# The man pages rendered with warnings on (man, groff), in tests/deploy/t-man.sh.
+PACKAGES="$PACKAGES man-db groff-base"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -244,7 +244,9 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 {
 	const char *arg;
 	const struct option *o;
-	char quiet[64], which[200];
+	/* Room for every option a command has (48, names under 30 bytes): a
+	 * list cut in the middle of a name would name an option that is not. */
+	char quiet[64], which[1536];
 	int opt;
 
 	usage_cmd = cmd;

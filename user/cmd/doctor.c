@@ -66,7 +66,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: numalens doctor [-v] [options]\n"
-		"Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP);
+		"Lists every data source, whether it works here, and why not.\n\n" NL_AGENT_OPTIONS_HELP
+		"  -v, --verbose           more messages (twice: libbpf's too)\n");
 }
 
 int cmd_doctor(int argc, char **argv)

@@ -651,6 +651,7 @@ static void unpin_usage(FILE *f)
 		   "/run/numalens). Threads whose affinity changed since the pin are left alone.\n"
 		   "Pages the pin moved stay where they are: the command to move them back is\n"
 		   "printed.\n\n"
+		   "  -v, --verbose           more messages\n\n"
 		   "Exit status: 0 done, 1 no record of a pin, 2 bad usage, 3 not allowed,\n"
 		   "5 no such process, 6 refused (the pid names another process now).\n");
 }
