@@ -47,6 +47,7 @@ $p/share/bash-completion/completions/numatop-lite -> numalens
 $u/numalens-exporter.service 644
 $p/share/numalens/dashboards/numalens.json 644
 $p/share/numalens/rules/numalens-alerts.yml 644
+$p/share/numalens/rules/numalens-recording.yml 644
 EOF
 	tree "$d" >"$tmp/$name.got"
 	if out=$(diff "$tmp/$name.want" "$tmp/$name.got"); then
@@ -66,8 +67,9 @@ EOF
 		"$d$prefix/share/bash-completion/completions/numalens" || out="$out completion"
 	cmp -s dashboards/numalens.json "$d$prefix/share/numalens/dashboards/numalens.json" ||
 		out="$out numalens.json"
-	cmp -s dashboards/numalens-alerts.yml "$d$prefix/share/numalens/rules/numalens-alerts.yml" ||
-		out="$out numalens-alerts.yml"
+	for f in numalens-alerts.yml numalens-recording.yml; do
+		cmp -s "dashboards/$f" "$d$prefix/share/numalens/rules/$f" || out="$out $f"
+	done
 	if [ -z "$out" ]; then
 		pass "$name: each installed file is the built or shipped one"
 	else
