@@ -15,8 +15,11 @@
  * thread's through its pidfd (task storage), its process's cells in
  * pmu_matrix, and pmu_lat, emptied before each test. Every value is
  * asserted exactly, the data sources encoded with the kernel's UAPI macros.
+ * The perf_event variants this kernel can load are loaded too (not
+ * attached): the same accounting inlined into them must verify.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -47,6 +50,7 @@ static const uint32_t first_block[NODES] = { 0, 16, 40, 56 };
 
 static struct numalens *skel;
 static struct bpf_link *fork_link, *exit_link;
+static bool has_kctx; /* bpf_cast_to_kern_ctx (6.2+) */
 
 static uint64_t phys_on(int node)
 {
@@ -632,6 +636,15 @@ static void test_thread_exits_between_samples(void **state)
 		   2);
 }
 
+/* The perf_event programs around the same accounting load: the CO-RE
+ * variant everywhere, the direct one where bpf_cast_to_kern_ctx exists. */
+static void test_sampling_variants_load(void **state)
+{
+	assert_true(bpf_program__fd(skel->progs.nl_mem_sample) >= 0);
+	assert_int_equal(bpf_program__fd(skel->progs.nl_mem_sample_kctx) >= 0, has_kctx);
+	print_message("bpf_cast_to_kern_ctx: %s\n", has_kctx ? "yes" : "no");
+}
+
 /* A sample of the idle task (tid 0) counts nowhere. */
 static void test_idle(void **state)
 {
@@ -648,20 +661,29 @@ static void test_idle(void **state)
 static int setup(void **state)
 {
 	struct bpf_program *prog;
+	struct btf *vmlinux;
 	uint32_t block;
 	int cpu, node, fd;
 
 	skel = numalens__open();
 	if (!skel)
 		return -1;
-	/* Only the made-up samples and the handlers that make and fold a
-	 * thread's counters. */
+	/* The made-up samples, the handlers that make and fold a thread's
+	 * counters, and the sampling variants this kernel can load (verified
+	 * with count_sample inlined, never attached). */
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		bpf_program__set_autoload(prog, prog == skel->progs.nl_synth_sample ||
 							prog == skel->progs.nl_sched_fork ||
-							prog == skel->progs.nl_sched_exit);
+							prog == skel->progs.nl_sched_exit ||
+							prog == skel->progs.nl_mem_sample);
 	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (libbpf_get_error(vmlinux))
+		return -1;
+	has_kctx = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	bpf_program__set_autoload(skel->progs.nl_mem_sample_kctx, has_kctx);
 	for (cpu = 0; cpu < NL_MAX_CPUS; cpu++)
 		skel->rodata->cpu_node[cpu] = cpu % NODES;
 	skel->rodata->nr_node_ids = NODES;
@@ -708,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup(test_latency_weights, empty_lat),
 		cmocka_unit_test_setup(test_thread_exits_between_samples, empty_lat),
 		cmocka_unit_test_setup(test_idle, empty_lat),
+		cmocka_unit_test(test_sampling_variants_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
