@@ -171,7 +171,7 @@ cli-test: all
 results-test: $(BUILD)/tests/test_export_advice
 	$(Q)tests/results-test.sh $<
 
-vm-test: all $(BUILD)/tests/bpf_test_cputime
+vm-test: all $(BUILD)/tests/bpf_test_cputime $(BUILD)/tests/bpf_test_synth
 	$(Q)tests/vm/run.sh
 
 # A few seconds each, so the smoke of every target stays within 75 s of
@@ -188,12 +188,14 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh
 
-# The benchmarks: the empty programs to compare with, on sched_switch and
-# on perf_event (each built like bpf/, with its own skeleton, bench_NAME),
+# The benchmarks: the empty programs to compare with, on sched_switch, on
+# perf_event and of type syscall (each built like bpf/, with its own
+# skeleton, bench_NAME),
 # and the programs that measure.
 BENCH_BINS := $(BUILD)/bench/cost $(BUILD)/bench/sample $(BUILD)/bench/read \
-	$(BUILD)/bench/refresh
-BENCH_SKELS := $(BUILD)/bench/empty.skel.h $(BUILD)/bench/empty_perf.skel.h
+	$(BUILD)/bench/refresh $(BUILD)/bench/synth
+BENCH_SKELS := $(BUILD)/bench/empty.skel.h $(BUILD)/bench/empty_perf.skel.h \
+	$(BUILD)/bench/empty_syscall.skel.h
 
 $(BUILD)/bench:
 	$(Q)mkdir -p $@

@@ -3,7 +3,8 @@
 # sched_switch program on each side of it and bpftrace attached at once,
 # under perf bench sched pipe and messaging), the cost per
 # sample of the memory-sampling program (next to an empty perf_event
-# program, both on software page-fault events), the cost of a collector
+# program, both on software page-fault events), the long path of a sample
+# with made-up samples (next to an empty syscall program), the cost of a collector
 # read, then the exporter's refresh with 10,000 idle processes, phase by
 # phase. Prints tables; exits non-zero only when a benchmark
 # could not run, never because a target was missed.
@@ -32,6 +33,8 @@ echo "numalens bench on $(uname -r), $(nproc) CPUs"
 # Again with every move between CPUs crossing nodes: the costliest case.
 "$bin/cost" bench/switch.bt "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}" split
 "$bin/sample" "${BENCH_SECONDS:-10}" "${BENCH_WINDOWS:-3}"
+# The long path of a sample, with made-up samples (BPF_PROG_TEST_RUN).
+"$bin/synth" 100000 5
 "$bin/read" "${BENCH_EXTRA:-2000}"
 "$bin/refresh" "${BENCH_REFRESH_PROCS:-10000}" "${BENCH_REFRESHES:-10}" 1
 "$top/bench/top.sh"

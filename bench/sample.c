@@ -15,8 +15,9 @@
  *
  * Software page-fault samples carry no data source: the program classifies
  * them "unknown" and returns before the map updates that hardware samples
- * (PEBS, IBS) of memory go through. That longer path is not measured here;
- * the output says so, with the count of memory samples (0) as the proof.
+ * (PEBS, IBS) of memory go through. That longer path is not measured here
+ * (synth.c measures it with made-up samples); the output says so, with the
+ * count of memory samples (0) as the proof.
  *
  * usage: sample [SECONDS_PER_WINDOW [WINDOWS]]
  */
@@ -299,8 +300,8 @@ static void print_results(int windows, double seconds, uint64_t mem_samples)
 	       "after the thread's counters (one task storage lookup, three counters). Hardware\n"
 	       "samples of memory (PEBS, IBS) go on through the longer path: the node of the physical\n"
 	       "address, then the pmu_matrix and pmu_lat hash updates and the latency histogram.\n"
-	       "That path did not run here (memory samples counted: %llu), so its cost is not\n"
-	       "measured, and the targets above hold for the short path only.\n",
+	       "That path did not run here (memory samples counted: %llu): the targets above\n"
+	       "hold for the short path only; synth measures the long one with made-up samples.\n",
 	       (unsigned long long)mem_samples);
 }
 

@@ -46,7 +46,8 @@ struct {
 	__type(value, struct nl_pmu_lat);
 } pmu_lat SEC(".maps");
 
-/* Memory block -> node, NL_NODE_UNKNOWN where no node holds it. */
+/* Memory block -> its node + 1; 0, as the loader leaves a block no node
+ * holds (a hole), for none. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NL_PHYS_BLOCKS);
@@ -102,26 +103,33 @@ static __always_inline __u32 phys_to_node(__u64 phys)
 	if (block >= NL_PHYS_BLOCKS)
 		return NL_NODE_UNKNOWN;
 	node = bpf_map_lookup_elem(&phys_node, &block);
-	return node ? *node : NL_NODE_UNKNOWN;
+	return node && *node ? *node - 1 : NL_NODE_UNKNOWN;
 }
 
-static __always_inline int count_sample(struct mem_sample *s)
+/*
+ * The accounting of one sample, whatever read it: the thread's counters, its
+ * process's matrix cell, the latency histogram. pid_tgid is the sampled
+ * thread's, task the thread whose storage holds its counters (NULL: none, the
+ * process's pmu_procs entry takes them), cpu the CPU the sample was taken on.
+ */
+static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
+					struct task_struct *task, __u32 cpu)
 {
 	static const struct nl_pmu_proc zero_proc;
 	static const struct nl_pmu_cell zero_cell;
 	static const struct nl_pmu_lat zero_lat;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node;
 	struct nl_pmu_matrix_key mkey;
 	struct nl_pmu_lat_key lkey;
-	struct nl_pmu_proc *proc;
 	struct nl_pmu_cell *cell;
+	struct nl_pmu_proc *proc = NULL;
 	struct nl_pmu_lat *lat;
 	bool remote;
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
-	proc = bpf_task_storage_get(&task_pmu, bpf_get_current_task_btf(), 0, 0);
+	if (task)
+		proc = bpf_task_storage_get(&task_pmu, task, 0, 0);
 	if (!proc) /* a thread the iterator has not seen yet, or a busy storage */
 		proc = map_get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
 	if (!proc)
@@ -137,7 +145,7 @@ static __always_inline int count_sample(struct mem_sample *s)
 	if (!nl_mem_class_is_memory(class))
 		return 0;
 
-	cpu_node = node_of_cpu(bpf_get_smp_processor_id());
+	cpu_node = node_of_cpu(cpu);
 	if ((s->flags & PERF_SAMPLE_PHYS_ADDR) && s->phys_addr)
 		mem_node = phys_to_node(s->phys_addr);
 	if (mem_node != NL_NODE_UNKNOWN) {
@@ -192,7 +200,8 @@ int nl_mem_sample_kctx(struct bpf_perf_event_data *ctx)
 	s.weight = data->weight.full;
 	s.phys_addr = data->phys_addr;
 	s.addr = ctx->addr;
-	return count_sample(&s);
+	return count_sample(&s, bpf_get_current_pid_tgid(), bpf_get_current_task_btf(),
+			    bpf_get_smp_processor_id());
 }
 
 SEC("perf_event")
@@ -210,5 +219,32 @@ int nl_mem_sample(struct bpf_perf_event_data *ctx)
 		s.weight = BPF_CORE_READ((struct perf_sample_data___u64_weight *)data, weight);
 	s.phys_addr = BPF_CORE_READ(data, phys_addr);
 	s.addr = ctx->addr;
-	return count_sample(&s);
+	return count_sample(&s, bpf_get_current_pid_tgid(), bpf_get_current_task_btf(),
+			    bpf_get_smp_processor_id());
+}
+
+/*
+ * Test-only (the agent never loads it): a sample the caller made up, through
+ * the same accounting, so the long path runs where there is no PMU. The
+ * caller's thread, with its task storage, unless NL_SYNTH_GIVEN_THREAD.
+ */
+SEC("syscall")
+int nl_synth_sample(struct nl_synth_sample *ctx)
+{
+	struct task_struct *task = NULL;
+	struct mem_sample s = {};
+	__u64 pid_tgid;
+
+	s.flags = ctx->sample_flags;
+	s.data_src = ctx->data_src;
+	s.weight = ctx->weight;
+	s.phys_addr = ctx->phys_addr;
+	s.addr = ctx->addr;
+	if (ctx->opts & NL_SYNTH_GIVEN_THREAD) {
+		pid_tgid = ctx->pid_tgid;
+	} else {
+		pid_tgid = bpf_get_current_pid_tgid();
+		task = bpf_get_current_task_btf();
+	}
+	return count_sample(&s, pid_tgid, task, ctx->cpu);
 }

@@ -190,4 +190,23 @@ struct nl_pmu_lat {
 	__u64 hist[NL_LAT_BUCKETS]; /* bucket b: weight in [2^b, 2^(b+1)) */
 };
 
+/*
+ * One sample made up by a test or benchmark: the context of nl_synth_sample
+ * (bpf/memsample.bpf.c), run with BPF_PROG_TEST_RUN, never loaded by the
+ * agent. It goes through the accounting a PMU sample goes through.
+ */
+struct nl_synth_sample {
+	__u64 sample_flags; /* PERF_SAMPLE_* bits: which fields the PMU filled */
+	__u64 data_src;	    /* perf_mem_data_src */
+	__u64 weight;	    /* latency, in cycles */
+	__u64 phys_addr;
+	__u64 addr;
+	__u64 pid_tgid; /* with NL_SYNTH_GIVEN_THREAD; else the caller's */
+	__u32 cpu;	/* the CPU it was taken on: its node from cpu_node */
+	__u32 opts;	/* NL_SYNTH_* */
+};
+
+/* A thread given by pid_tgid and without task storage, not the caller. */
+#define NL_SYNTH_GIVEN_THREAD 0x1
+
 #endif /* NUMALENS_H */

@@ -70,6 +70,10 @@ fi
 if [ -f "$build/tests/bpf_test_cputime" ]; then
 	copy_bin "$build/tests/bpf_test_cputime"
 fi
+# The synthetic-sample tests, likewise (t-synth.sh).
+if [ -f "$build/tests/bpf_test_synth" ]; then
+	copy_bin "$build/tests/bpf_test_synth"
+fi
 
 cp "$here/guest/init" "$root/init"
 chmod 755 "$root/init"

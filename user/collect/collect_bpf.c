@@ -288,6 +288,8 @@ static int open_and_load(struct nl_collector *c, const struct nl_topology *topo,
 		return err;
 	}
 	configure(c, topo, opts);
+	/* The tests' and benchmarks' made-up samples: never the agent's. */
+	bpf_program__set_autoload(c->skel->progs.nl_synth_sample, false);
 	err = probe_programs(c, opts, s, gaps, gaps_size);
 	if (err)
 		return err;
@@ -659,7 +661,7 @@ size_t nl_collector_programs(struct nl_collector *c, struct nl_prog_info *out, s
 
 		if (nr == max)
 			break;
-		if (unused_twin(prog, c->skel->obj))
+		if (unused_twin(prog, c->skel->obj) || prog == c->skel->progs.nl_synth_sample)
 			continue;
 		out[nr].name = bpf_program__name(prog);
 		out[nr].section = bpf_program__section_name(prog);

@@ -73,9 +73,10 @@ void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s)
 		return;
 	}
 	for (block = 0; c->physmap.node && block < c->physmap.nr_blocks; block++) {
-		__u8 node = c->physmap.node[block];
+		/* node + 1: the entries left 0 are the holes. */
+		__u8 node = c->physmap.node[block] + 1;
 
-		if (node != NL_NODE_UNKNOWN)
+		if (c->physmap.node[block] != NL_NODE_UNKNOWN)
 			bpf_map_update_elem(fd, &block, &node, BPF_ANY);
 	}
 	c->pmu_links = calloc(c->pmu_fds.nr, sizeof(*c->pmu_links));
