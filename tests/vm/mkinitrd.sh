@@ -70,7 +70,7 @@ fi
 if [ -f "$build/tests/bpf_test_cputime" ]; then
 	copy_bin "$build/tests/bpf_test_cputime"
 fi
-# The synthetic-sample tests, likewise (t-synth.sh).
+# The synthetic-sample tests, likewise (t-cpu-time.sh).
 if [ -f "$build/tests/bpf_test_synth" ]; then
 	copy_bin "$build/tests/bpf_test_synth"
 fi

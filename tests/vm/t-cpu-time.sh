@@ -2,7 +2,11 @@
 # host's exactness tests (tests/bpf/test_cputime.c) pass on this kernel, and
 # a thread the workload moves between the nodes every 50 ms has the per-node
 # time the workload measured itself, and a thread moved by CPU hotplug has
-# its time split at the move. Sourced by run.sh.
+# its time split at the move. Also the long path of a hardware memory
+# sample with made-up samples (tests/bpf/test_synth.c: its own topology and
+# physical address table): the test-only program loads, verifies and runs
+# through BPF_PROG_TEST_RUN here, every exact count holds, and the
+# perf_event variants around the same accounting load. Sourced by run.sh.
 # shellcheck shell=bash disable=SC2034,SC2016
 
 T_NODES="0-1:512M 2-3:512M"
@@ -21,6 +25,16 @@ t_check() {
 		rc_is "$d" cputime-tests 0
 	check "exactness tests on $VM_KERNEL_LABEL: all 6 passed" \
 		grep -q 'PASSED  \] 6 test' "$d/cputime-tests"
+	check "synthetic samples on $VM_KERNEL_LABEL: exit 0 ($(vm_v "$d" synth-tests.rc))" \
+		rc_is "$d" synth-tests 0
+	check "synthetic samples on $VM_KERNEL_LABEL: all 11 passed" \
+		grep -q 'PASSED  \] 11 test' "$d/synth-tests"
+	# The sampling variant with direct loads needs bpf_cast_to_kern_ctx,
+	# which 6.1 lacks (the test reports what the kernel's BTF has).
+	local kctx=yes
+	[ "$VM_KERNEL_LABEL" = 6.1 ] && kctx=no
+	check "synthetic samples on $VM_KERNEL_LABEL: bpf_cast_to_kern_ctx $kctx, the variants that load with it loaded" \
+		grep -q "bpf_cast_to_kern_ctx: $kctx" "$d/synth-tests"
 
 	check "flip workload: exit 0 ($(vm_v "$d" flip.wl_rc))" [ "$(vm_v "$d" flip.wl_rc)" = 0 ]
 	n0=$(flip_v "$d" 0) n1=$(flip_v "$d" 1) main=$(flip_v "$d" main_ns)

@@ -1,10 +1,14 @@
-# Guest script of t-cpu-time.sh: the host's CPU-time tests on this kernel,
+# Guest script of t-cpu-time.sh: the host's CPU-time tests and synthetic
+# hardware-sample tests on this kernel,
 # then a workload that moves its thread between the nodes every 50 ms,
 # born and ended inside one diagnosis.
 # shellcheck shell=sh
 
 if command -v bpf_test_cputime >/dev/null; then
 	hand_back_cmd cputime-tests bpf_test_cputime
+fi
+if command -v bpf_test_synth >/dev/null; then
+	hand_back_cmd synth-tests bpf_test_synth
 fi
 
 diagnose_start flip 12 --top 100
