@@ -142,6 +142,7 @@ static int wait_ready(int fd, struct nl_st_probe *p)
 		if (len == sizeof(buf) - 1)
 			len = 0;
 	}
+	snprintf(p->error, sizeof(p->error), "interrupted");
 	return -1;
 }
 
@@ -262,8 +263,10 @@ static void run_probe(struct st_run *run, const struct nl_topology *topo, struct
 	}
 	nl_snapshot_free(&snap);
 	nl_sleep_until(nl_monotonic_s() + run->duration_s, &nl_stop);
-	if (nl_stop)
+	if (nl_stop) {
+		snprintf(p->error, sizeof(p->error), "interrupted");
 		goto out;
+	}
 	if (nl_agent_refresh(run->agent, &snap)) {
 		snprintf(p->error, sizeof(p->error), "cannot read the agent");
 		goto out;
@@ -545,8 +548,9 @@ int cmd_selftest_probe(int argc, char **argv)
 {
 	unsigned long long size;
 	volatile unsigned char *buf;
-	size_t pages, i, on = 0;
+	size_t pages, i, on = 0, unknown;
 	void **addrs;
+	int round;
 	int *status, node;
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -573,9 +577,20 @@ int cmd_selftest_probe(int argc, char **argv)
 	}
 	for (i = 0; i < pages; i++)
 		addrs[i] = (void *)(buf + i * page);
-	if (move_pages(0, pages, addrs, NULL, status, 0)) {
-		printf("error move_pages: %s\n", strerror(errno));
-		return NL_EXIT_FAILURE;
+	/* A page NUMA balancing has just marked for a hinting fault has no
+	 * node to move_pages (-EFAULT) until touched: touch those, ask again. */
+	for (round = 0; round < 5; round++) {
+		if (move_pages(0, pages, addrs, NULL, status, 0)) {
+			printf("error move_pages: %s\n", strerror(errno));
+			return NL_EXIT_FAILURE;
+		}
+		for (i = 0, unknown = 0; i < pages; i++)
+			if (status[i] < 0) {
+				unknown++;
+				(void)buf[i * page];
+			}
+		if (!unknown)
+			break;
 	}
 	for (i = 0; i < pages; i++)
 		on += status[i] == node;
