@@ -423,7 +423,7 @@ check "hostile names: numatop-lite -b shows each name made text" \
 	has_all "$out/stdout" "${hostile_shown[@]}"
 hostile_stop
 
-# numalens selftest (its own file: ~25 s of it).
+# numalens selftest (its own file).
 # shellcheck source=tests/cli/selftest.sh
 . "$top/tests/cli/selftest.sh"
 
