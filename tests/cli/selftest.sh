@@ -26,7 +26,10 @@ check "selftest --json: cpu id and kernel" jtrue '(.cpu.id | length > 0) and (.k
 check "selftest on one node: nothing recorded for doctor (no remote probe)" [ ! -e "$st_state" ]
 cpu_id=$(jq -r .cpu.id "$out/stdout")
 
-run "$nl" selftest -d 1 --no-record
+# Software sampling (page faults) has no remote share: pmu not tested, why.
+run "$nl" selftest -d 1 --no-record --pmu-software
+check "selftest --pmu-software: pmu not tested, says software sampling has no remote share" \
+	grep -Eq '^  pmu +not_tested +software sampling .* has no remote share to check$' "$out/stdout"
 check "selftest text on one node: exit 9, says why, verdict untestable" \
 	bash -c "[ $status -eq 9 ] && grep -q '^cannot test here: this machine has one NUMA node' '$out/stdout' && grep -q '^verdict: untestable' '$out/stdout'"
 check "selftest text: the local probe's row, placement 0.00" \
