@@ -156,7 +156,7 @@ one_line_error() { # NAME PATTERN: the last run
 	check "$1: exit 2, one 'numalens:' line naming --help ($status: $(head -n 3 "$out/stderr" | tr '\n' '|'))" \
 		error_line_is "$2"
 }
-for cmd in diagnose doctor top pin unpin status export; do
+for cmd in diagnose doctor top pin unpin status export selftest; do
 	run "$nl" $cmd --bogus
 	one_line_error "$cmd --bogus" "unknown option '--bogus'"
 done
@@ -211,9 +211,9 @@ run "$nl"
 one_line_error "no command" "which command?.*(see numalens "
 # Every front end takes the agent's options, and the thresholds where
 # processes are flagged; its --help lists them.
-for cmd in diagnose doctor top export pin; do
+for cmd in diagnose doctor top export pin selftest; do
 	want="--no-pmu --pmu-rate --sample-period --max-procs --no-fentry --pmu-software --switch-accounting"
-	[ "$cmd" = doctor ] || want="$want --min-remote-ratio --min-rss --min-cpu"
+	[ "$cmd" = doctor ] || [ "$cmd" = selftest ] || want="$want --min-remote-ratio --min-rss --min-cpu"
 	"$nl" $cmd --help >"$out/help" 2>&1
 	# shellcheck disable=SC2086 # the words of want are the options
 	check "$cmd --help lists the shared options" has_options "$out/help" $want
@@ -422,5 +422,9 @@ check "hostile names: numatop-lite -b holds no ESC, no control byte" no_ctl "$ou
 check "hostile names: numatop-lite -b shows each name made text" \
 	has_all "$out/stdout" "${hostile_shown[@]}"
 hostile_stop
+
+# numalens selftest (its own file).
+# shellcheck source=tests/cli/selftest.sh
+. "$top/tests/cli/selftest.sh"
 
 tally

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include "agent.h"
 #include "cli.h"
 #include "commands.h"
@@ -19,6 +20,7 @@
 #include "privs.h"
 #include "procfs.h"
 #include "report.h"
+#include "selftest.h"
 #include "sysstate.h"
 #include "tiering.h"
 
@@ -60,6 +62,50 @@ static void print_environment(const struct nl_topology *topo)
 	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, CAP_SYS_NICE %s\n",
 	       nl_has_cap(CAP_BPF) ? "yes" : "no", nl_has_cap(CAP_PERFMON) ? "yes" : "no",
 	       nl_has_cap(CAP_SYS_ADMIN) ? "yes" : "no", nl_has_cap(CAP_SYS_NICE) ? "yes" : "no");
+}
+
+/*
+ * Per source that selftest can check, what it found on this CPU model, or
+ * that it never ran here: figures nobody has checked on this CPU are
+ * figures to check before trusting (PEBS and IBS differ by model).
+ */
+static void print_verified(const struct nl_sources *sources)
+{
+	static const enum nl_source_id order[] = { NL_SRC_PMU, NL_SRC_HINT_FAULTS,
+						   NL_SRC_PLACEMENT };
+	const char *path = nl_st_state_path();
+	char id[96], name[128], when[32];
+	struct nl_st_seen seen;
+	size_t i;
+	int err;
+
+	nl_cpu_id_read(id, sizeof(id), name, sizeof(name));
+	printf("\nself-test on this CPU (%s)\n", id);
+	for (i = 0; i < sizeof(order) / sizeof(*order); i++) {
+		const struct nl_source_state *st = &sources->src[order[i]];
+		const char *src = nl_source_name(order[i]);
+
+		if (!st->active || !strcmp(st->method, "software"))
+			continue;
+		err = nl_st_lookup(path, id, order[i], &seen);
+		if (err) {
+			printf("  %-15s cannot read %s (%s): run numalens selftest\n", src, path,
+			       strerror(-err));
+			continue;
+		}
+		if (!seen.found) {
+			printf("  %-15s has not been verified on this CPU: run numalens selftest\n",
+			       src);
+			continue;
+		}
+		strftime(when, sizeof(when), "%Y-%m-%d", localtime(&seen.when));
+		printf("  %-15s %s on %s (Linux %s): largest error %.2f, tolerance %.2f%s\n", src,
+		       seen.passed ? "passed" : "FAILED", when, seen.kernel, seen.max_error,
+		       seen.tolerance,
+		       seen.passed ? "" :
+				     "; its figures here are not to be trusted, run numalens "
+				     "selftest again and report it");
+	}
 }
 
 static void usage(FILE *f)
@@ -104,6 +150,8 @@ int cmd_doctor(int argc, char **argv)
 		printf("  %-15s %-9s %-22s %s\n", nl_source_name(id),
 		       sources->src[id].active ? "active" : "inactive", sources->src[id].method,
 		       sources->src[id].reason);
+
+	print_verified(sources);
 
 	printf("\nBPF programs\n");
 	nr = nl_agent_programs(agent, progs, 32);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "selftest.h"
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 		"  pin        move a process's threads (and memory) to a node; dry run unless --apply\n"
 		"  unpin      give a pinned process back the affinity it had before\n"
 		"  status     list the pinned processes: the change, its age, what verify found\n"
+		"  selftest   check every data source against probes with a known answer\n"
 		"  export     serve the metrics to Prometheus (or write a textfile)\n"
 		"  version    print the version\n"
 		"\n"
@@ -39,7 +41,8 @@ static int run(int argc, char **argv)
 		return cmd_top(argc, argv);
 	if (argc < 2) {
 		nl_usage_err(
-			"which command? diagnose, doctor, top, pin, unpin, status, export or version");
+			"which command? diagnose, doctor, top, pin, unpin, status, selftest, export or "
+			"version");
 		return NL_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "diagnose"))
@@ -56,6 +59,11 @@ static int run(int argc, char **argv)
 		return cmd_unpin(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "selftest"))
+		return cmd_selftest(argc - 1, argv + 1);
+	/* Not a command for users: the process selftest starts per probe. */
+	if (!strcmp(argv[1], "selftest-probe"))
+		return cmd_selftest_probe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("numalens %s\n", NUMALENS_VERSION);
 		return NL_EXIT_OK;

@@ -10,5 +10,6 @@ int cmd_pin(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 #endif /* NUMALENS_COMMANDS_H */
