@@ -48,8 +48,11 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Werror -D_GNU_SOURCE $(USER_INCLUDES) -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
-# libbpf statically, so the binary runs where libbpf is not installed.
-LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
+# libbpf statically, so the binary runs where libbpf is not installed (the
+# Debian package links it dynamically, LIBBPF_LIBS in debian/rules: no copy
+# of zlib in the binary, and its Depends: bring the libraries).
+LIBBPF_LIBS ?= -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+LDLIBS := $(LIBBPF_LIBS) -lnuma -ljson-c -lm
 # The live view (user/top/).
 LDLIBS += -lncursesw
 # The exporter's HTTP server (user/export/export_http.c).
@@ -272,6 +275,23 @@ install: $(BUILD)/numalens
 	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/numalens-exporter.service
 	$(Q)install -m 644 dashboards/numalens.json $(DESTDIR)$(DATADIR)/dashboards/
 	$(Q)install -m 644 dashboards/numalens-alerts.yml $(DESTDIR)$(DATADIR)/rules/
+
+# make deb: the Debian package (debian/), built with debhelper from a copy
+# of the tree's files in build/deb/src so that dpkg-buildpackage writes
+# build/deb/numalens_VERSION_ARCH.deb and leaves the tree alone. Its version
+# orders by the commit's date and names the commit (numalens --version).
+DEB_DIR := $(BUILD)/deb
+DEB_VERSION = 0.1+git$(shell git log -1 --format=%cd --date=format:%Y%m%d%H%M%S 2>/dev/null).$(subst -,.,$(VERSION))
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)sed -i '1s/(.*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog
+	$(Q)cd $(DEB_DIR)/src && NUMALENS_VERSION='$(VERSION)' dpkg-buildpackage -b --no-sign \
+		$(if $(V),,>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; })
+	$(Q)rm -rf $(DEB_DIR)/src
+	$(Q)ls $(DEB_DIR)/*.deb
 
 # numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
 # pages, the Debian package, the container image, the systemd unit, the
