@@ -280,15 +280,19 @@ install: $(BUILD)/numalens
 # of the tree's files in build/deb/src so that dpkg-buildpackage writes
 # build/deb/numalens_VERSION_ARCH.deb and leaves the tree alone. Its version
 # orders by the commit's date and names the commit (numalens --version).
+# The BPF objects (bytecode, whatever the C flags) come from build/, newer
+# than their copied sources, so only the loader is compiled again.
 DEB_DIR := $(BUILD)/deb
 DEB_VERSION = 0.1+git$(shell git log -1 --format=%cd --date=format:%Y%m%d%H%M%S 2>/dev/null).$(subst -,.,$(VERSION))
 .PHONY: deb
-deb:
+deb: $(BUILD)/numalens.skel.h
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
 	$(Q)git ls-files -z --cached --others --exclude-standard | \
 		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)mkdir -p $(DEB_DIR)/src/$(BUILD) && cp -pr $(BUILD)/bpf $(BUILD)/numalens.bpf.o \
+		$(BUILD)/numalens.skel.h $(DEB_DIR)/src/$(BUILD)/
 	$(Q)sed -i '1s/(.*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog
-	$(Q)cd $(DEB_DIR)/src && NUMALENS_VERSION='$(VERSION)' dpkg-buildpackage -b --no-sign \
+	$(Q)cd $(DEB_DIR)/src && NUMALENS_VERSION='$(VERSION)' dpkg-buildpackage -b -nc --no-sign \
 		$(if $(V),,>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; })
 	$(Q)rm -rf $(DEB_DIR)/src
 	$(Q)ls $(DEB_DIR)/*.deb
