@@ -48,8 +48,11 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Werror -D_GNU_SOURCE $(USER_INCLUDES) -Ibpf -I$(BUILD) -DNUMALENS_VERSION='"$(VERSION)"'
-# libbpf statically, so the binary runs where libbpf is not installed.
-LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lnuma -ljson-c -lm
+# libbpf statically, so the binary runs where libbpf is not installed (the
+# Debian package links it dynamically, LIBBPF_LIBS in debian/rules: no copy
+# of zlib in the binary, and its Depends: bring the libraries).
+LIBBPF_LIBS ?= -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+LDLIBS := $(LIBBPF_LIBS) -lnuma -ljson-c -lm
 # The live view (user/top/).
 LDLIBS += -lncursesw
 # The exporter's HTTP server (user/export/export_http.c).
@@ -315,6 +318,27 @@ image-archive: image
 	$(call msg,SAVE,$(IMAGE_ARCHIVE))
 	$(Q)rm -f $(IMAGE_ARCHIVE)
 	$(Q)$(PODMAN) save --quiet --format docker-archive --output $(IMAGE_ARCHIVE) $(IMAGE)
+
+# make deb: the Debian package (debian/), built with debhelper from a copy
+# of the tree's files in build/deb/src so that dpkg-buildpackage writes
+# build/deb/numalens_VERSION_ARCH.deb and leaves the tree alone. Its version
+# orders by the commit's date and names the commit (numalens --version).
+# The BPF objects (bytecode, whatever the C flags) come from build/, newer
+# than their copied sources, so only the loader is compiled again.
+DEB_DIR := $(BUILD)/deb
+DEB_VERSION = 0.1+git$(shell git log -1 --format=%cd --date=format:%Y%m%d%H%M%S 2>/dev/null).$(subst -,.,$(VERSION))
+.PHONY: deb
+deb: $(BUILD)/numalens.skel.h
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)mkdir -p $(DEB_DIR)/src/$(BUILD) && cp -pr $(BUILD)/bpf $(BUILD)/numalens.bpf.o \
+		$(BUILD)/numalens.skel.h $(DEB_DIR)/src/$(BUILD)/
+	$(Q)sed -i '1s/(.*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog
+	$(Q)cd $(DEB_DIR)/src && NUMALENS_VERSION='$(VERSION)' dpkg-buildpackage -b -nc --no-sign \
+		$(if $(V),,>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; })
+	$(Q)rm -rf $(DEB_DIR)/src
+	$(Q)ls $(DEB_DIR)/*.deb
 
 # numalens as it ships (make test-deploy, tests/deploy/t-*.sh): install, man
 # pages, the Debian package, the container image, the systemd unit, the
