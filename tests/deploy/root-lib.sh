@@ -1,14 +1,17 @@
 # A Debian 12 root for the package and systemd suites (bash, sourced):
 # t-deb.sh installs the package into a fresh copy of it, t-systemd.sh boots
-# that copy with systemd-nspawn. Everything lives in build/deploy.
+# that copy with systemd-nspawn. The copy lives in build/deploy; the base
+# root and the .debs apt fetched are kept between clones, as the VM tests'
+# kernels are, in ~/.cache/numalens/deploy (NUMALENS_DEPLOY_CACHE).
 # shellcheck shell=bash disable=SC2016,SC2034 # hooks' own $1; used by the suites
 
 DEPLOY_DIR=${NUMALENS_DEPLOY_DIR:-$PWD/build/deploy}
+DEPLOY_CACHE=${NUMALENS_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/numalens/deploy}
 # The root the package goes into (made by t-deb.sh, booted by t-systemd.sh).
 DEPLOY_ROOT=$DEPLOY_DIR/root
 # The .debs apt fetched, kept for the next run: mmdebstrap's and the
 # package's dependencies.
-DEPLOY_APT=$DEPLOY_DIR/apt-cache
+DEPLOY_APT=$DEPLOY_CACHE/apt-cache
 
 # What the base root holds: systemd to boot it, nothing else (apt is in the
 # apt variant; the suites speak HTTP with bash's /dev/tcp, not curl). No
@@ -24,7 +27,7 @@ DEPLOY_MMDEBSTRAP=(--variant=apt --include=systemd --dpkgopt=force-unsafe-io
 # of this machine's apt cache are linked in first, so that apt downloads only
 # what this machine never installed.
 deploy_base() {
-	local base=$DEPLOY_DIR/base stamp want
+	local base=$DEPLOY_CACHE/base stamp want
 	stamp=$base/.numalens-mmdebstrap
 	want="${DEPLOY_MMDEBSTRAP[*]} bookworm"
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
@@ -33,7 +36,7 @@ deploy_base() {
 		return 0
 	fi
 	rm -rf "$base" "$base.tmp"
-	mkdir -p "$DEPLOY_APT"
+	mkdir -p "$DEPLOY_APT" || return 1
 	find /var/cache/apt/archives -maxdepth 1 -name '*.deb' \
 		-exec cp -nl -t "$DEPLOY_APT" {} + 2>/dev/null || true
 	# The hooks bind the cache into the root while apt runs, in a mount

@@ -65,7 +65,10 @@ if ! base=$(deploy_base 2>"$out/mmdebstrap"); then
 	give_up
 fi
 rm -rf "$DEPLOY_ROOT"
-cp -a "$base" "$DEPLOY_ROOT"
+if ! mkdir -p "$DEPLOY_DIR" || ! cp -a "$base" "$DEPLOY_ROOT"; then
+	fail "copying the base root $base to $DEPLOY_ROOT"
+	give_up
+fi
 echo "  root: $DEPLOY_ROOT ($(($(date +%s) - start)) s; base made $(date -r "$base/.numalens-mmdebstrap" '+%F %T'))"
 
 if ! deploy_mount "$DEPLOY_ROOT"; then
