@@ -168,7 +168,8 @@ deps:
 	$(Q)tests/deps.sh
 
 # The README's first command: build what is missing, then diagnose this machine.
-diagnose: deps
+diagnose:
+	$(Q)tests/deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(BUILD)/numalens diagnose $(ARGS)
 

@@ -1,15 +1,19 @@
 #!/bin/sh
 # Installs the Debian 12 packages that building and testing numalens need,
 # only when one is missing (so repeated runs cost a dpkg query).
+# tests/deps.sh build: only what building needs (make diagnose).
 set -eu
 
-PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libnuma-dev numactl
-libjson-c-dev libcmocka-dev pkg-config jq qemu-system-x86 busybox-static cpio xz-utils
-linux-perf bpftrace libclang-rt-14-dev clang-format
-libncurses-dev tmux"
-# The exporter: its HTTP server, a real Prometheus and promtool for its
-# tests, curl, and wrk for its benchmark.
-PACKAGES="$PACKAGES libmicrohttpd-dev prometheus curl wrk"
+# Building: the compilers, the libraries, the man pages' scdoc.
+BUILD_PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libnuma-dev
+libjson-c-dev pkg-config libncurses-dev libmicrohttpd-dev scdoc"
+
+PACKAGES="$BUILD_PACKAGES numactl
+libcmocka-dev jq qemu-system-x86 busybox-static cpio xz-utils
+linux-perf bpftrace libclang-rt-14-dev clang-format tmux"
+# The exporter: a real Prometheus and promtool for its tests, curl, and wrk
+# for its benchmark.
+PACKAGES="$PACKAGES prometheus curl wrk"
 # make test-load: the host suites while every CPU is kept busy.
 PACKAGES="$PACKAGES stress-ng"
 # Processes with hostile names (tests/workload/named.py) and a strict
@@ -18,15 +22,16 @@ PACKAGES="$PACKAGES python3"
 # Signalling pin in the middle of its change (at a chosen
 # sched_setaffinity), in the pin test.
 PACKAGES="$PACKAGES strace"
-# make test-deploy: the man pages (scdoc), the Debian package (debhelper,
+# make test-deploy: the Debian package (debhelper,
 # lintian), a Debian root to install it into and boot (mmdebstrap,
 # systemd-nspawn), the container image (buildah, podman with runc), the
 # Kubernetes manifests' schema check (the Python client's models).
-PACKAGES="$PACKAGES scdoc debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container"
+PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container"
 PACKAGES="$PACKAGES buildah podman runc python3-kubernetes python3-yaml"
 # The man pages rendered with warnings on (man, groff), in tests/deploy/t-man.sh.
 PACKAGES="$PACKAGES man-db groff-base"
 
+[ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 missing=""
 for pkg in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||

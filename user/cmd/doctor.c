@@ -76,6 +76,7 @@ static void print_verified(const struct nl_sources *sources)
 	const char *path = nl_st_state_path();
 	char id[96], name[128], when[32];
 	struct nl_st_seen seen;
+	struct tm *tm;
 	size_t i;
 	int err;
 
@@ -98,7 +99,9 @@ static void print_verified(const struct nl_sources *sources)
 			       src);
 			continue;
 		}
-		strftime(when, sizeof(when), "%Y-%m-%d", localtime(&seen.when));
+		tm = localtime(&seen.when); /* NULL for a time out of range */
+		if (!tm || !strftime(when, sizeof(when), "%Y-%m-%d", tm))
+			snprintf(when, sizeof(when), "?");
 		printf("  %-15s %s on %s (Linux %s): largest error %.2f, tolerance %.2f%s\n", src,
 		       seen.passed ? "passed" : "FAILED", when, seen.kernel, seen.max_error,
 		       seen.tolerance,

@@ -522,7 +522,9 @@ int cmd_selftest(int argc, char **argv)
 	if (print_result(r, json))
 		nl_err("cannot write the result: %s", strerror(errno));
 	fflush(stdout);
-	if (record && r->remote_tested && !r->interrupted) {
+	/* A run with a probe that did not run (or stopped) proves nothing. */
+	if (record && r->remote_tested &&
+	    (r->status == NL_EXIT_OK || r->status == NL_ST_EXIT_MISMATCH)) {
 		char msg[512];
 
 		if (nl_st_record(nl_st_state_path(), r, time(NULL), msg, sizeof(msg)))

@@ -86,7 +86,7 @@ struct nl_st_result {
 
 /*
  * The probes: ordered pairs (A, B), A a node with CPUs, B another with
- * memory, at most max_pairs of them, nearest in node order first so that
+ * memory, at most max_pairs of them, in node-id order (A with A+1 first) so that
  * every node is an A and a B before any repeats; then (A, A) for every A
  * used (every node with CPUs and memory when there is no pair). Returns
  * how many, at most max.

@@ -107,7 +107,9 @@ void nl_st_conclude(struct nl_st_result *r)
 		src->verdict = fail ? NL_ST_FAIL : no_data ? NL_ST_NO_DATA : NL_ST_PASS;
 		mismatch |= src->verdict != NL_ST_PASS;
 	}
-	if (r->interrupted || probe_failed)
+	/* Nothing ran on a machine with nodes to probe (no memory free for
+	 * any probe): a failure, not "one node". */
+	if (r->interrupted || probe_failed || (r->nr_nodes > 1 && !r->nr_probes))
 		r->status = NL_EXIT_FAILURE;
 	else if (mismatch)
 		r->status = NL_ST_EXIT_MISMATCH;

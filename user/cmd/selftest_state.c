@@ -192,6 +192,7 @@ int nl_st_record(const char *path, const struct nl_st_result *r, time_t now, cha
 		goto out;
 	}
 	fchmod(fd, 0644);
+	errno = 0; /* json-c may fail without setting it */
 	if (json_object_to_fd(fd, doc, JSON_C_TO_STRING_PRETTY) || fsync(fd)) {
 		err = -(errno ? errno : EIO);
 		close(fd);
