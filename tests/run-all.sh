@@ -12,7 +12,11 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 make=${MAKE:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
-trap 'rm -f "$log"' EXIT INT TERM
+# A signal ends the run (a trap that only cleaned up let it go on to the
+# next stage), the log removed on the way out.
+trap 'rm -f "$log"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 stages="results-test static-test unit-test bpf-test cli-test fuzz-smoke"
 stages="$stages tui-test"

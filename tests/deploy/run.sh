@@ -12,7 +12,11 @@ passed=0
 failed=0
 skipped=0
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-deploy.XXXXXX") || exit 2
-trap 'rm -f "$log"' EXIT INT TERM
+# A signal ends the run (a trap that only cleaned up let it go on to the
+# next stage), the log removed on the way out.
+trap 'rm -f "$log"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for t in tests/deploy/t-*.sh; do
 	name=${t##*/t-}
 	name=${name%.sh}
