@@ -5,7 +5,8 @@
 # finds a crash, a leak, undefined behaviour or a timeout. Inputs that fail
 # are kept in FUZZ_ARTIFACTS (default: artifacts/ beside the binary). Ends
 # with "N passed, N failed, N skipped", a target a test (tests/results-lib.sh).
-# tests/fuzz/NAME.dict, where present, is the target's dictionary.
+# tests/fuzz/NAME.dict, where present, is the target's dictionary. The
+# targets run FUZZ_JOBS at a time (default: the CPUs).
 #   tests/fuzz/run.sh SECONDS BINARY...
 set -u
 
@@ -31,6 +32,40 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # Undefined behaviour stops the run (the targets are built recoverable).
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
+# fuzz_one BIN: runs one target into $work/NAME.{log,rc}.
+fuzz_one() {
+	name=$(basename "$1")
+	target=${name#fuzz_}
+	corpus="$work/$target"
+	mkdir -p "$corpus"
+	if [ -d "$here/corpus/$target" ]; then
+		cp "$here/corpus/$target"/* "$corpus"/ 2>/dev/null
+	fi
+	find "$corpus" -type f | wc -l >"$work/$target.seeds"
+	art=${FUZZ_ARTIFACTS:-$(dirname "$1")/artifacts}/$target
+	mkdir -p "$art"
+	dict=""
+	[ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
+	# shellcheck disable=SC2086
+	"$1" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 $dict \
+		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" >"$work/$target.log" 2>&1
+	echo $? >"$work/$target.rc"
+}
+
+# Each target is one process: one per CPU at a time, reported in order.
+jobs=${FUZZ_JOBS:-$(nproc)}
+running=0
+for bin in "$@"; do
+	[ -x "$bin" ] || continue
+	fuzz_one "$bin" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+
 for bin in "$@"; do
 	name=$(basename "$bin")
 	target=${name#fuzz_}
@@ -38,26 +73,13 @@ for bin in "$@"; do
 		fail "$name: not found or not executable"
 		continue
 	fi
-	corpus="$work/$target"
-	mkdir -p "$corpus"
-	if [ -d "$here/corpus/$target" ]; then
-		cp "$here/corpus/$target"/* "$corpus"/ 2>/dev/null
-	fi
-	seeds=$(find "$corpus" -type f | wc -l)
-	art=${FUZZ_ARTIFACTS:-$(dirname "$bin")/artifacts}/$target
-	mkdir -p "$art"
 	log="$work/$target.log"
-	dict=""
-	[ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
-
-	# shellcheck disable=SC2086
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 $dict \
-		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" >"$log" 2>&1
-	rc=$?
-
+	art=${FUZZ_ARTIFACTS:-$(dirname "$bin")/artifacts}/$target
+	rc=$(cat "$work/$target.rc" 2>/dev/null || echo '?')
+	seeds=$(cat "$work/$target.seeds" 2>/dev/null)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-	files=$(find "$corpus" -type f | wc -l)
-	if [ "$rc" -ne 0 ]; then
+	files=$(find "$work/$target" -type f | wc -l)
+	if [ "$rc" != 0 ]; then
 		fail "$name: exit $rc after ${execs:-?} executions; last lines of its log:"
 		tail -n 40 "$log" | sed 's/^/  | /'
 		for f in "$art"/*; do

@@ -5,22 +5,61 @@
 # GUEST_SCRIPT as /guest.sh, which /init runs.
 #
 # Usage: mkinitrd.sh OUT.cpio.gz GUEST_SCRIPT
+#        mkinitrd.sh --base OUT.cpio.gz
+#        mkinitrd.sh --base BASE.cpio.gz OUT.cpio.gz GUEST_SCRIPT
+# --base alone builds everything but /guest.sh; with BASE, OUT is BASE and a
+# second archive holding only /guest.sh (the kernel unpacks concatenated
+# archives in turn), so a run builds the big part once, not once a test.
 # NUMALENS_BUILD names the folder holding the binaries (default: build).
 # A missing build/numalens is left out with a warning (the guest scripts then
 # report it); the other binaries are required.
 set -eu
 
-if [ $# -ne 2 ]; then
-	echo "usage: $0 OUT.cpio.gz GUEST_SCRIPT" >&2
+usage() {
+	sed -n '7,9s/^# \{0,1\}//p' "$0" >&2
 	exit 2
+}
+
+# cpio_gz DIR OUT: DIR's tree as a gzip-compressed newc archive, owned by root.
+cpio_gz() {
+	mkdir -p "$(dirname "$2")"
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2.tmp"
+}
+
+guest=""
+if [ "${1:-}" = --base ]; then
+	case $# in
+	2) out=$2 ;;
+	4)
+		[ -f "$2" ] || {
+			echo "mkinitrd: base $2 is missing (mkinitrd.sh --base $2)" >&2
+			exit 1
+		}
+		[ -f "$4" ] || {
+			echo "mkinitrd: guest script $4 is missing" >&2
+			exit 1
+		}
+		only=$(mktemp -d "${TMPDIR:-/tmp}/numalens-initrd.XXXXXX")
+		trap 'rm -rf "$only"' EXIT
+		cp "$4" "$only/guest.sh"
+		cpio_gz "$only" "$3"
+		cat "$2" "$3.tmp" >"$3"
+		rm -f "$3.tmp"
+		exit 0
+		;;
+	*) usage ;;
+	esac
+elif [ $# -eq 2 ]; then
+	out=$1
+	guest=$2
+else
+	usage
 fi
-out=$1
-guest=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${NUMALENS_BUILD:-$top/build}
 
-for f in /bin/busybox "$build/numa-workload" "$guest"; do
+for f in /bin/busybox "$build/numa-workload" ${guest:+"$guest"}; do
 	if [ ! -f "$f" ]; then
 		echo "mkinitrd: $f is missing (make all; apt-get install busybox-static)" >&2
 		exit 1
@@ -78,7 +117,7 @@ fi
 cp "$here/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$here/guest/guest-lib.sh" "$root/lib/numalens/guest-lib.sh"
-cp "$guest" "$root/guest.sh"
+[ -z "$guest" ] || cp "$guest" "$root/guest.sh"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 # The kernel opens /dev/console for /init before devtmpfs is mounted.
@@ -87,6 +126,5 @@ if [ "$(id -u)" -eq 0 ]; then
 	mknod -m 666 "$root/dev/null" c 1 3
 fi
 
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+cpio_gz "$root" "$out"
 mv "$out.tmp" "$out"

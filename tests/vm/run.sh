@@ -7,8 +7,8 @@
 #   KERNEL: 6.1 or 6.12 (default both); TEST: two-nodes, four-nodes (default
 #   every tests/vm/t-*.sh). -r checks the logs of the last run again, without
 #   booting. Logs and handed-back files go to build/vm/ (NUMALENS_VM_OUT).
-#   NUMALENS_VM_TIMEOUT bounds each boot (default 480 s); NUMALENS_VM_JOBS=1
-#   boots the kernels' guests one after the other (default: together).
+#   NUMALENS_VM_TIMEOUT bounds each boot (default 480 s); NUMALENS_VM_JOBS
+#   guests run at once (default 2, one per CPU of the machines here).
 # Prints one PASS/FAIL/SKIP line per check, then what it skipped and
 # "N passed, N failed, N skipped".
 set -eu
@@ -74,34 +74,55 @@ if [ ${#kernels[@]} -eq 0 ]; then
 fi
 
 start=$SECONDS
+# Every guest (a test on a kernel) is a job: VM_JOBS of them run at once,
+# the longest first (each test's T_SECONDS, about what its guest takes), so
+# that no CPU waits for a slower guest; the checks then run in order, so the
+# report reads the same. The initramfs is built once, each test's its
+# script appended.
+if ! $recheck; then
+	"$VM_HERE/mkinitrd.sh" --base "$VM_OUT/base.cpio.gz"
+	queue=()
+	for t in "${tests[@]}"; do
+		T_SECONDS=60
+		# shellcheck source=/dev/null
+		. "$VM_HERE/t-$t.sh"
+		"$VM_HERE/mkinitrd.sh" --base "$VM_OUT/base.cpio.gz" "$VM_OUT/$t.cpio.gz" "$T_GUEST"
+		for k in "${kernels[@]}"; do
+			queue+=("$T_SECONDS $t $k")
+		done
+	done
+	running=0
+	while read -r _ t label kpath; do
+		if [ "$running" -ge "$VM_JOBS" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		log=$VM_OUT/$label/$t.log
+		mkdir -p "$VM_OUT/$label"
+		rm -f "$log.boot"
+		(
+			T_DISTS="" T_INITIATORS="" T_HMAT_LB=""
+			# shellcheck source=/dev/null
+			. "$VM_HERE/t-$t.sh"
+			t0=$SECONDS rc=0
+			vm_boot "$kpath" "$VM_OUT/$t.cpio.gz" "$log" "$T_NODES" "$T_DISTS" \
+				"$T_INITIATORS" "$T_HMAT_LB" || rc=$?
+			echo "$rc $((SECONDS - t0))" >"$log.boot"
+		) &
+		running=$((running + 1))
+	done < <(printf '%s\n' "${queue[@]}" | sort -s -k1,1nr)
+	wait
+	echo "# guests done in $((SECONDS - start)) s"
+fi
 for t in "${tests[@]}"; do
 	T_DISTS="" T_INITIATORS="" T_HMAT_LB=""
 	# shellcheck source=/dev/null
 	. "$VM_HERE/t-$t.sh"
-	initrd=$VM_OUT/$t.cpio.gz
-	$recheck || "$VM_HERE/mkinitrd.sh" "$initrd" "$T_GUEST"
-	# Each kernel's guest boots at once (NUMALENS_VM_JOBS=1: one after the
-	# other); the checks then run in order, so the report reads the same.
-	if ! $recheck; then
-		for k in "${kernels[@]}"; do
-			label=${k%% *}
-			log=$VM_OUT/$label/$t.log
-			mkdir -p "$VM_OUT/$label"
-			rm -f "$log.boot"
-			(
-				t0=$SECONDS rc=0
-				vm_boot "${k#* }" "$initrd" "$log" "$T_NODES" "$T_DISTS" "$T_INITIATORS" \
-					"$T_HMAT_LB" || rc=$?
-				echo "$rc $((SECONDS - t0))" >"$log.boot"
-			) &
-			[ "$VM_JOBS" -gt 1 ] || wait
-		done
-		wait
-	fi
 	for k in "${kernels[@]}"; do
 		label=${k%% *}
 		TEST_LABEL="$label $t"
-		VM_KERNEL_LABEL=$label # for t_check: what differs between kernels
+		# shellcheck disable=SC2034 # read by t_check: what differs between kernels
+		VM_KERNEL_LABEL=$label
 		dir=$VM_OUT/$label/$t
 		log=$VM_OUT/$label/$t.log
 		if $recheck; then

@@ -13,6 +13,7 @@
 T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/autopin.sh
+T_SECONDS=80 # its guest's time, about: run.sh boots the longest first
 
 # lines_count FILE TEXT: how many lines of FILE hold TEXT.
 lines_count() {

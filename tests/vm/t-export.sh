@@ -9,6 +9,7 @@
 T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/export.sh
+T_SECONDS=65 # its guest's time, about: run.sh boots the longest first
 
 t_check() {
 	local d=$1 remote loc other m b v v1 kept mask eff caps

@@ -13,6 +13,7 @@
 T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/pin-verify.sh
+T_SECONDS=35 # its guest's time, about: run.sh boots the longest first
 
 # The remote share of the interleaved workload is 0.5 give or take what it
 # has outside its buffer (~1.7 MiB of 130: stacks, heap, libraries, on

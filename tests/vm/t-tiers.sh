@@ -19,6 +19,7 @@ T_INITIATORS="0 1 0"
 # INIT-TARGET:LATENCY_NS:BANDWIDTH for every initiator-target pair.
 T_HMAT_LB="0-0:10:20G 0-1:20:10G 0-2:30:5G 1-0:20:10G 1-1:10:20G 1-2:30:5G"
 T_GUEST=$VM_HERE/guest/tiers.sh
+T_SECONDS=40 # its guest's time, about: run.sh boots the longest first
 
 # t_lb FIELD INIT TARGET: what T_HMAT_LB gave qemu for that pair; FIELD 2 is
 # the latency (ns), 3 the bandwidth (qemu's units).

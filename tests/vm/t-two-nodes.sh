@@ -5,6 +5,7 @@
 T_NODES="0-1:1G 2-3:1G"
 T_DISTS=""
 T_GUEST=$VM_HERE/guest/two-nodes.sh
+T_SECONDS=105 # its guest's time, about: run.sh boots the longest first
 
 # t_check DIR: DIR holds what the guest handed back (see vm_extract_all).
 t_check() {

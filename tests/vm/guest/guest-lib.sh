@@ -21,12 +21,15 @@ hand_back() {
 	echo "$_printk" >/proc/sys/kernel/printk
 }
 
-# hand_back_cmd NAME CMD...: hands back CMD's standard output and error.
+# hand_back_cmd NAME CMD...: hands back CMD's standard output and error,
+# its status (NAME.rc) and wall time (NAME.seconds: where a guest's time goes).
 hand_back_cmd() {
 	_name=$1
 	shift
+	_t0=$(cut -d' ' -f1 /proc/uptime)
 	"$@" >"/tmp/cmd.$_name" 2>&1
 	var "$_name.rc" $?
+	var "$_name.seconds" "$(awk -v t0="$_t0" '{ print $1 - t0 }' /proc/uptime)"
 	hand_back "$_name" "/tmp/cmd.$_name"
 }
 
