@@ -77,8 +77,10 @@ done
 # doctor: never verified here; then what a recorded test found; a file
 # that is not JSON.
 run env NUMALENS_SELFTEST_FILE="$st_state" "$nl" doctor
-check "doctor without a record: placement has not been verified on this CPU ($cpu_id)" \
-	bash -c "[ $status -eq 0 ] && grep -Eq '^ +placement +has not been verified on this CPU: run numalens selftest' '$out/stdout' && grep -qF 'self-test on this CPU ($cpu_id)' '$out/stdout'"
+# (One node here: a self-test cannot verify it, and doctor does not send
+# the user to one; the VM tests check the advice on two nodes.)
+check "doctor without a record, one node: placement not verified and cannot be here ($cpu_id)" \
+	bash -c "[ $status -eq 0 ] && grep -Eq '^ +placement +has not been verified on this CPU, and cannot be here: one NUMA node' '$out/stdout' && ! grep -q 'run numalens selftest' '$out/stdout' && grep -qF 'self-test on this CPU ($cpu_id)' '$out/stdout'"
 mkdir -p "$out/st"
 jq -n --arg id "$cpu_id" '{cpus: {($id): {sources: {placement: {verdict: "fail", time: 1764979200,
 	max_error: 0.42, tolerance: 0.1, probes: 4, kernel: "6.1.0-test"}}}}}' >"$st_state"

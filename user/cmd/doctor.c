@@ -67,9 +67,10 @@ static void print_environment(const struct nl_topology *topo)
 /*
  * Per source that selftest can check, what it found on this CPU model, or
  * that it never ran here: figures nobody has checked on this CPU are
- * figures to check before trusting (PEBS and IBS differ by model).
+ * figures to check before trusting (PEBS and IBS differ by model). On one
+ * node there is nothing remote to check them against.
  */
-static void print_verified(const struct nl_sources *sources)
+static void print_verified(const struct nl_sources *sources, const struct nl_topology *topo)
 {
 	static const enum nl_source_id order[] = { NL_SRC_PMU, NL_SRC_HINT_FAULTS,
 						   NL_SRC_PLACEMENT };
@@ -77,10 +78,12 @@ static void print_verified(const struct nl_sources *sources)
 	char id[96], name[128], when[32];
 	struct nl_st_seen seen;
 	struct tm *tm;
+	bool one_node;
 	size_t i;
 	int err;
 
 	nl_cpu_id_read(id, sizeof(id), name, sizeof(name));
+	one_node = __builtin_popcountll(nl_used_nodes(topo)) < 2;
 	printf("\nself-test on this CPU (%s)\n", id);
 	for (i = 0; i < sizeof(order) / sizeof(*order); i++) {
 		const struct nl_source_state *st = &sources->src[order[i]];
@@ -92,6 +95,13 @@ static void print_verified(const struct nl_sources *sources)
 		if (err) {
 			printf("  %-15s cannot read %s (%s): run numalens selftest\n", src, path,
 			       strerror(-err));
+			continue;
+		}
+		if (!seen.found && one_node) {
+			printf("  %-15s has not been verified on this CPU, and cannot be here: one "
+			       "NUMA node, no memory is remote to any CPU (numalens selftest "
+			       "checks sources on two nodes or more)\n",
+			       src);
 			continue;
 		}
 		if (!seen.found) {
@@ -154,7 +164,7 @@ int cmd_doctor(int argc, char **argv)
 		       sources->src[id].active ? "active" : "inactive", sources->src[id].method,
 		       sources->src[id].reason);
 
-	print_verified(sources);
+	print_verified(sources, nl_agent_topology(agent));
 
 	printf("\nBPF programs\n");
 	nr = nl_agent_programs(agent, progs, 32);

@@ -368,7 +368,7 @@ static void plan(struct nl_st_result *r, const struct nl_topology *topo, size_t 
 		r->probes[kept++] = *p;
 	}
 	r->nr_probes = kept;
-	if (__builtin_popcountll(cpu_nodes | mem_nodes) < 2) {
+	if (__builtin_popcountll(nl_used_nodes(topo)) < 2) {
 		used = strlen(r->untested);
 		snprintf(r->untested + used, sizeof(r->untested) - used,
 			 "%sthis machine has one NUMA node: no memory is remote to any CPU, so no "

@@ -18,6 +18,17 @@
 #include "procfs.h"
 #include "topology.h"
 
+uint64_t nl_used_nodes(const struct nl_topology *t)
+{
+	uint64_t nodes = 0;
+	int node;
+
+	for (node = 0; node < NL_MAX_NODES; node++)
+		if (nl_node_present(t, node) && (t->node_nr_cpus[node] || t->node_mem_total[node]))
+			nodes |= 1ULL << node;
+	return nodes;
+}
+
 /* Node ids read from a nodelist: beyond NL_MAX_NODES they are dropped. */
 #define TIER_LIST_BITS 1024
 

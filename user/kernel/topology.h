@@ -63,6 +63,8 @@ static inline bool nl_node_slow_tier(const struct nl_topology *t, int node)
 
 /* Nodes with memory but no CPU (CXL expanders, persistent memory). */
 uint64_t nl_cpuless_nodes(const struct nl_topology *t);
+/* Nodes with CPUs or memory: fewer than two, and nothing is remote. */
+uint64_t nl_used_nodes(const struct nl_topology *t);
 
 /*
  * Reads the memory tiers, demotion switch and HMAT figures under root (the
