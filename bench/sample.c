@@ -299,7 +299,7 @@ static void print_results(int windows, double seconds, uint64_t mem_samples)
 	       "source (data_src), so the program classifies every one \"unknown\" and returns\n"
 	       "after the thread's counters (one task storage lookup, three counters). Hardware\n"
 	       "samples of memory (PEBS, IBS) go on through the longer path: the node of the physical\n"
-	       "address, then the pmu_matrix and pmu_lat hash updates and the latency histogram.\n"
+	       "address, the pmu_matrix cell (a hash) and this CPU's pmu_lat slot and histogram.\n"
 	       "That path did not run here (memory samples counted: %llu): the targets above\n"
 	       "hold for the short path only; synth measures the long one with made-up samples.\n",
 	       (unsigned long long)mem_samples);

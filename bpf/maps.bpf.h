@@ -44,7 +44,8 @@ typedef struct {
 } task_cpu_map_t;
 
 /* Per-thread sample counts: a sampled thread runs on one CPU at a time, so
- * its counters never bounce between CPUs as a per-process entry would. */
+ * its counters never bounce between CPUs as a per-process entry would, and
+ * its samples add to them without atomics (counter_add, memsample.bpf.c). */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

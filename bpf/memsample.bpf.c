@@ -7,13 +7,18 @@
  * the PMU gives it, its physical address.
  *
  * Per thread (task-local storage, so a multi-threaded process's counters do
- * not bounce between CPUs) it counts samples by memory level, remote memory
- * samples by distance, and per process memory samples per (CPU node, memory
- * node). The memory node
+ * not bounce between CPUs, and plain adds do: see counter_add) it counts
+ * samples by memory level, remote memory samples by distance, and per
+ * process memory samples per (CPU node, memory node). The memory node
  * is exact when the physical address maps to a node through the table the
  * loader fills from sysfs; otherwise the data source's remote bit says
  * local (this CPU's node) or remote (node unknown). Machine-wide it keeps a
- * latency histogram per (CPU node, memory node).
+ * latency histogram per (CPU node, memory node), per CPU.
+ *
+ * What a sample costs is the lines it touches and its locked adds: the
+ * thread's storage, the process's matrix cell (a hash: the only shared
+ * entry, so the only atomic adds of a thread with storage), this CPU's
+ * latency slot (an array).
  *
  * It returns 0 so perf's own ring buffer is never written. Two variants read
  * the sample: through bpf_cast_to_kern_ctx() where the kernel has it (direct
@@ -39,10 +44,12 @@ struct {
 	__type(value, struct nl_pmu_cell);
 } pmu_matrix SEC(".maps");
 
+/* Per CPU, at nl_pmu_lat_slot(): no hash, no shared line, no atomic add.
+ * The loader sizes it for the machine's nodes (NL_PMU_LAT_SLOTS). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NL_MAX_NODES *(NL_MAX_NODES + 1));
-	__type(key, struct nl_pmu_lat_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_PMU_LAT_SLOTS(NL_MAX_NODES));
+	__type(key, __u32);
 	__type(value, struct nl_pmu_lat);
 } pmu_lat SEC(".maps");
 
@@ -107,6 +114,25 @@ static __always_inline __u32 phys_to_node(__u64 phys)
 }
 
 /*
+ * Adds n to a counter of a thread's task storage (shared false) or of its
+ * process's pmu_procs entry (shared true). A thread's counters are written
+ * only by that thread's samples, on the CPU it runs on: a PMU NMI (or a
+ * software event with preemption off), and perf_event programs do not nest,
+ * so one at a time; a thread is on one CPU at a time and the switch that
+ * moves it orders the two CPUs' writes. A plain add loses nothing there and
+ * saves a locked one (the exit handler and the iterator only read them). A
+ * process's entry takes the samples of all its threads on any CPU, and the
+ * exit folds: atomic adds.
+ */
+static __always_inline void counter_add(__u64 *counter, __u64 n, bool shared)
+{
+	if (shared)
+		__sync_fetch_and_add(counter, n);
+	else
+		*counter += n;
+}
+
+/*
  * The accounting of one sample, whatever read it: the thread's counters, its
  * process's matrix cell, the latency histogram. pid_tgid is the sampled
  * thread's, task the thread whose storage holds its counters (NULL: none, the
@@ -117,31 +143,31 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
 {
 	static const struct nl_pmu_proc zero_proc;
 	static const struct nl_pmu_cell zero_cell;
-	static const struct nl_pmu_lat zero_lat;
-	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node;
+	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node, slot;
 	struct nl_pmu_matrix_key mkey;
-	struct nl_pmu_lat_key lkey;
 	struct nl_pmu_cell *cell;
 	struct nl_pmu_proc *proc = NULL;
 	struct nl_pmu_lat *lat;
-	bool remote;
+	bool remote, shared = false;
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
 	if (task)
 		proc = bpf_task_storage_get(&task_pmu, task, 0, 0);
-	if (!proc) /* a thread the iterator has not seen yet, or a busy storage */
+	if (!proc) { /* a thread the iterator has not seen yet, or a busy storage */
 		proc = map_get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+		shared = true;
+	}
 	if (!proc)
 		return 0;
-	__sync_fetch_and_add(&proc->samples, 1);
+	counter_add(&proc->samples, 1, shared);
 	if (s->addr)
-		__sync_fetch_and_add(&proc->with_addr, 1);
+		counter_add(&proc->with_addr, 1, shared);
 	class = s->flags & PERF_SAMPLE_DATA_SRC ? nl_mem_classify(s->data_src, &hops) :
 						  NL_MEM_UNKNOWN;
 	if (class >= NL_PMU_CLASSES)
 		return 0;
-	__sync_fetch_and_add(&proc->by_class[class], 1);
+	counter_add(&proc->by_class[class], 1, shared);
 	if (!nl_mem_class_is_memory(class))
 		return 0;
 
@@ -158,12 +184,12 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
 	if (!(s->flags & (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT)))
 		s->weight = 0;
 	if (remote) {
-		__sync_fetch_and_add(&proc->mem_remote, 1);
-		__sync_fetch_and_add(&proc->weight_remote, s->weight);
-		__sync_fetch_and_add(&proc->remote_by_hops[hops & 3], 1);
+		counter_add(&proc->mem_remote, 1, shared);
+		counter_add(&proc->weight_remote, s->weight, shared);
+		counter_add(&proc->remote_by_hops[hops & 3], 1, shared);
 	} else {
-		__sync_fetch_and_add(&proc->mem_local, 1);
-		__sync_fetch_and_add(&proc->weight_local, s->weight);
+		counter_add(&proc->mem_local, 1, shared);
+		counter_add(&proc->weight_local, s->weight, shared);
 	}
 
 	mkey.tgid = tgid;
@@ -174,13 +200,13 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
 		__sync_fetch_and_add(&cell->samples, 1);
 		__sync_fetch_and_add(&cell->weight, s->weight);
 	}
-	lkey.cpu_node = cpu_node;
-	lkey.mem_node = mem_node;
-	lat = map_get_or_create(&pmu_lat, &lkey, &zero_lat, NL_H_PMU_MATRIX_FULL);
+	/* This CPU's copy: only this CPU's samples write it, one at a time. */
+	slot = nl_pmu_lat_slot(cpu_node, mem_node, nr_node_ids);
+	lat = bpf_map_lookup_elem(&pmu_lat, &slot);
 	if (lat) {
-		__sync_fetch_and_add(&lat->samples, 1);
-		__sync_fetch_and_add(&lat->weight, s->weight);
-		__sync_fetch_and_add(&lat->hist[log2_bucket(s->weight)], 1);
+		lat->samples++;
+		lat->weight += s->weight;
+		lat->hist[log2_bucket(s->weight)]++;
 	}
 	return 0;
 }
@@ -227,6 +253,8 @@ int nl_mem_sample(struct bpf_perf_event_data *ctx)
  * Test-only (the agent never loads it): a sample the caller made up, through
  * the same accounting, so the long path runs where there is no PMU. The
  * caller's thread, with its task storage, unless NL_SYNTH_GIVEN_THREAD.
+ * It runs preemptible (migration off), unlike a PMU sample: its callers feed
+ * one sample at a time, or plain adds to this CPU's slot could interleave.
  */
 SEC("syscall")
 int nl_synth_sample(struct nl_synth_sample *ctx)

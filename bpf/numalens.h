@@ -178,11 +178,18 @@ struct nl_pmu_cell {
 	__u64 weight;
 };
 
-/* Latency of memory samples per (CPU node, memory node), machine-wide. */
-struct nl_pmu_lat_key {
-	__u32 cpu_node;
-	__u32 mem_node;
-};
+/*
+ * Latency of memory samples per (CPU node, memory node), machine-wide, in
+ * `pmu_lat`: per CPU (the reader adds the CPUs), at index
+ * nl_pmu_lat_slot(). Each CPU node has a slot per memory node and one for
+ * a memory node it could not tell.
+ */
+#define NL_PMU_LAT_SLOTS(nr_nodes) ((nr_nodes) * ((nr_nodes) + 1))
+
+static inline __u32 nl_pmu_lat_slot(__u32 cpu_node, __u32 mem_node, __u32 nr_nodes)
+{
+	return cpu_node * (nr_nodes + 1) + (mem_node < nr_nodes ? mem_node : nr_nodes);
+}
 
 struct nl_pmu_lat {
 	__u64 samples;

@@ -9,6 +9,8 @@
  * with known answers. The child processes measure their own CPU time with
  * the kernel's clocks; the BPF figures must agree with them.
  */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,6 +28,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "collect.h"
+#include "collect_priv.h"
 #include "helpers.h"
 #include "memsrc.h"
 #include "procfs.h"
@@ -241,6 +244,57 @@ static void test_pmu_plumbing(void **state)
 	nl_sample_table_free(&t);
 }
 
+/*
+ * The latency cells are per CPU in pmu_lat, a slot per (CPU node, memory
+ * node or unknown): the reader adds the CPUs' copies, names each slot's
+ * nodes and leaves out the slots without samples. Written here as the
+ * sampling program would, since software faults count no memory sample.
+ */
+static void test_pmu_latency_sums_cpus(void **state)
+{
+	int fd = bpf_map__fd(collector->skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus();
+	struct nl_pmu_lat *per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	struct nl_latency_cell cells[6];
+	uint32_t slot_unknown = nl_pmu_lat_slot(1, NL_NODE_UNKNOWN, 2);
+	uint32_t slot_local = nl_pmu_lat_slot(0, 0, 2), slot;
+	int cpu;
+
+	assert_non_null(per_cpu);
+	assert_int_equal(bpf_map__max_entries(collector->skel->maps.pmu_lat), 6);
+	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), 0);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		per_cpu[cpu].samples = cpu + 1;
+		per_cpu[cpu].weight = 100 * (cpu + 1);
+		if (cpu < NL_LAT_BUCKETS)
+			per_cpu[cpu].hist[cpu] = cpu + 1;
+	}
+	assert_int_equal(bpf_map_update_elem(fd, &slot_unknown, per_cpu, BPF_ANY), 0);
+	memset(per_cpu, 0, ncpu * sizeof(*per_cpu));
+	per_cpu[ncpu - 1].samples = 7;
+	per_cpu[ncpu - 1].weight = 70;
+	per_cpu[ncpu - 1].hist[3] = 7;
+	assert_int_equal(bpf_map_update_elem(fd, &slot_local, per_cpu, BPF_ANY), 0);
+
+	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), 2);
+	/* In slot order: (0, 0) first. */
+	assert_int_equal(cells[0].cpu_node, 0);
+	assert_int_equal(cells[0].mem_node, 0);
+	assert_int_equal(cells[0].samples, 7);
+	assert_int_equal(cells[0].weight, 70);
+	assert_int_equal(cells[0].hist[3], 7);
+	assert_int_equal(cells[1].cpu_node, 1);
+	assert_int_equal(cells[1].mem_node, NL_NODE_UNKNOWN);
+	assert_int_equal(cells[1].samples, ncpu * (ncpu + 1) / 2);
+	assert_int_equal(cells[1].weight, 100 * ncpu * (ncpu + 1) / 2);
+	for (cpu = 0; cpu < ncpu && cpu < NL_LAT_BUCKETS; cpu++)
+		assert_int_equal(cells[1].hist[cpu], cpu + 1);
+
+	memset(per_cpu, 0, ncpu * sizeof(*per_cpu));
+	for (slot = 0; slot < 6; slot++)
+		assert_int_equal(bpf_map_update_elem(fd, &slot, per_cpu, BPF_ANY), 0);
+	free(per_cpu);
+}
+
 /* A count of /proc/vmstat, or -1 when it has no such line. */
 static long long vmstat_count(const char *name)
 {
@@ -369,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_start_time_matches_proc),
 		cmocka_unit_test(test_pmu_plumbing),
+		cmocka_unit_test(test_pmu_latency_sums_cpus),
 		cmocka_unit_test(test_migrated_by_reason),
 	};
 

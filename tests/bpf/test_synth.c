@@ -13,7 +13,8 @@
  * 128 MiB, with a hole between nodes 1 and 2). Each test's samples come from
  * a child process of its own, so its counters are read by its pid: the
  * thread's through its pidfd (task storage), its process's cells in
- * pmu_matrix, and pmu_lat, emptied before each test. Every value is
+ * pmu_matrix, and pmu_lat (per CPU, the CPUs added), emptied before each
+ * test. Every value is
  * asserted exactly, the data sources encoded with the kernel's UAPI macros.
  * The perf_event variants this kernel can load are loaded too (not
  * attached): the same accounting inlined into them must verify.
@@ -252,29 +253,66 @@ struct lat {
 	} b[6];
 };
 
-/* pmu_lat (machine-wide, emptied before each test) is exactly want[0..n). */
+/* The latency slot, the sum of the CPUs' copies in sum; -1 when it
+ * could not be read. */
+static int read_lat(uint32_t slot, struct nl_pmu_lat *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, b;
+	struct nl_pmu_lat *per_cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	assert_true(ncpu > 0);
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	assert_non_null(per_cpu);
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_lat), &slot, per_cpu)) {
+		free(per_cpu);
+		return -1;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		sum->samples += per_cpu[cpu].samples;
+		sum->weight += per_cpu[cpu].weight;
+		for (b = 0; b < NL_LAT_BUCKETS; b++)
+			sum->hist[b] += per_cpu[cpu].hist[b];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+/* pmu_lat (machine-wide, per CPU, emptied before each test) is exactly
+ * want[0..n): every slot, each CPU's copy added. */
 static void assert_lat(const struct lat *want, int n)
 {
-	int fd = bpf_map__fd(skel->maps.pmu_lat), found = 0, i, j;
-	struct nl_pmu_lat_key key, next, *prev = NULL;
+	int found = 0, i, j;
+	uint32_t slot, cpu_node, mem_node;
 	struct nl_pmu_lat got;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	assert_int_equal(bpf_map__max_entries(skel->maps.pmu_lat), NL_PMU_LAT_SLOTS(NODES));
+	for (slot = 0; slot < NL_PMU_LAT_SLOTS(NODES); slot++) {
 		uint64_t hist[NL_LAT_BUCKETS] = { 0 };
 
-		key = next;
-		prev = &key;
-		assert_int_equal(bpf_map_lookup_elem(fd, &key, &got), 0);
+		cpu_node = slot / (NODES + 1);
+		mem_node = slot % (NODES + 1) < NODES ? slot % (NODES + 1) : UNKNOWN;
+		assert_int_equal(nl_pmu_lat_slot(cpu_node, mem_node, NODES), slot);
+		assert_int_equal(read_lat(slot, &got), 0);
 		for (i = 0; i < n; i++)
-			if (want[i].cpu_node == key.cpu_node && want[i].mem_node == key.mem_node)
+			if (want[i].cpu_node == cpu_node && want[i].mem_node == mem_node)
 				break;
-		if (i == n)
-			fail_msg("unexpected latency cell (%u, %u): %llu samples", key.cpu_node,
-				 key.mem_node, (unsigned long long)got.samples);
+		if (i == n) {
+			if (got.samples || got.weight)
+				fail_msg("unexpected latency cell (%u, %u): %llu samples", cpu_node,
+					 mem_node, (unsigned long long)got.samples);
+			for (j = 0; j < NL_LAT_BUCKETS; j++)
+				if (got.hist[j])
+					fail_msg(
+						"latency cell (%u, %u): bucket %d has %llu, want 0",
+						cpu_node, mem_node, j,
+						(unsigned long long)got.hist[j]);
+			continue;
+		}
 		if (got.samples != want[i].samples || got.weight != want[i].weight)
 			fail_msg(
 				"latency cell (%u, %u): %llu samples, weight %llu; want %llu, %llu",
-				key.cpu_node, key.mem_node, (unsigned long long)got.samples,
+				cpu_node, mem_node, (unsigned long long)got.samples,
 				(unsigned long long)got.weight, (unsigned long long)want[i].samples,
 				(unsigned long long)want[i].weight);
 		for (j = 0; j < want[i].nr_buckets; j++)
@@ -282,8 +320,7 @@ static void assert_lat(const struct lat *want, int n)
 		for (j = 0; j < NL_LAT_BUCKETS; j++)
 			if (got.hist[j] != hist[j])
 				fail_msg("latency cell (%u, %u): bucket %d has %llu, want %llu",
-					 key.cpu_node, key.mem_node, j,
-					 (unsigned long long)got.hist[j],
+					 cpu_node, mem_node, j, (unsigned long long)got.hist[j],
 					 (unsigned long long)hist[j]);
 		found++;
 	}
@@ -303,15 +340,22 @@ static struct child run_child(const struct nl_synth_sample *s, int n)
 	return c;
 }
 
+/* Zeroes every CPU's copy of every latency slot. */
 static int empty_lat(void **state)
 {
-	int fd = bpf_map__fd(skel->maps.pmu_lat);
-	struct nl_pmu_lat_key key;
+	int fd = bpf_map__fd(skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus(), err;
+	struct nl_pmu_lat *zero;
+	uint32_t slot;
 
-	while (!bpf_map_get_next_key(fd, NULL, &key))
-		if (bpf_map_delete_elem(fd, &key))
-			return -1;
-	return 0;
+	if (ncpu <= 0)
+		return -1;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -1;
+	for (slot = 0, err = 0; slot < NL_PMU_LAT_SLOTS(NODES) && !err; slot++)
+		err = bpf_map_update_elem(fd, &slot, zero, BPF_ANY);
+	free(zero);
+	return err ? -1 : 0;
 }
 
 static void test_local_dram(void **state)
@@ -687,6 +731,9 @@ static int setup(void **state)
 	for (cpu = 0; cpu < NL_MAX_CPUS; cpu++)
 		skel->rodata->cpu_node[cpu] = cpu % NODES;
 	skel->rodata->nr_node_ids = NODES;
+	/* Sized for the nodes, as the loader does. */
+	if (bpf_map__set_max_entries(skel->maps.pmu_lat, NL_PMU_LAT_SLOTS(NODES)))
+		return -1;
 	skel->rodata->pmu_enabled = true;
 	skel->rodata->phys_block_shift = SHIFT;
 	if (numalens__load(skel))

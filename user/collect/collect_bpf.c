@@ -178,6 +178,7 @@ static void configure(struct nl_collector *c, const struct nl_topology *topo,
 	bpf_map__set_max_entries(skel->maps.proc_node, procs * (c->nr_nodes > 1 ? 2 : 1));
 	bpf_map__set_max_entries(skel->maps.pmu_procs, procs);
 	bpf_map__set_max_entries(skel->maps.pmu_matrix, procs * (c->nr_nodes > 1 ? 2 : 1));
+	bpf_map__set_max_entries(skel->maps.pmu_lat, NL_PMU_LAT_SLOTS(c->nr_nodes));
 }
 
 /* Marks programs this kernel cannot load; returns -ENOTSUP for a required one. */

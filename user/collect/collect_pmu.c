@@ -187,28 +187,43 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 	return 0;
 }
 
+/* The latency cells with samples, each the sum of the CPUs' copies. */
 size_t nl_collector_pmu_latency(struct nl_collector *c, struct nl_latency_cell *out, size_t max)
 {
-	int fd = bpf_map__fd(c->skel->maps.pmu_lat);
-	struct nl_pmu_lat_key key, next, *prev = NULL;
-	struct nl_pmu_lat lat;
+	int fd = bpf_map__fd(c->skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus(), cpu, b;
+	int nr_nodes = c->nr_nodes, cpu_node, mem;
+	struct nl_pmu_lat *per_cpu;
 	size_t nr = 0;
 
-	if (c->pmu.kind == NL_PMU_NONE)
+	if (c->pmu.kind == NL_PMU_NONE || ncpu <= 0)
 		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &lat))
-			continue;
-		if (nr < max) {
-			out[nr].cpu_node = key.cpu_node;
-			out[nr].mem_node = key.mem_node;
-			out[nr].samples = lat.samples;
-			out[nr].weight = lat.weight;
-			memcpy(out[nr].hist, lat.hist, sizeof(lat.hist));
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return 0;
+	for (cpu_node = 0; cpu_node < nr_nodes; cpu_node++) {
+		/* mem == nr_nodes: the slot of an unknown memory node */
+		for (mem = 0; mem <= nr_nodes; mem++) {
+			__u32 slot = nl_pmu_lat_slot(cpu_node, mem, nr_nodes);
+			struct nl_latency_cell sum = {
+				.cpu_node = cpu_node,
+				.mem_node = mem < nr_nodes ? (uint32_t)mem : NL_NODE_UNKNOWN,
+			};
+
+			if (bpf_map_lookup_elem(fd, &slot, per_cpu))
+				continue;
+			for (cpu = 0; cpu < ncpu; cpu++) {
+				sum.samples += per_cpu[cpu].samples;
+				sum.weight += per_cpu[cpu].weight;
+				for (b = 0; b < NL_LAT_BUCKETS; b++)
+					sum.hist[b] += per_cpu[cpu].hist[b];
+			}
+			if (!sum.samples)
+				continue;
+			if (nr < max)
+				out[nr] = sum;
+			nr++;
 		}
-		nr++;
 	}
+	free(per_cpu);
 	return nr;
 }
