@@ -40,14 +40,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static bool btf_has_tracepoint(const char *name)
+/* What libbpf_find_vmlinux_btf_id() looks for, in the BTF already read (it
+ * reads and parses the whole file at each call). */
+static bool btf_has_tracepoint(const struct btf *vmlinux, const char *name)
 {
-	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP) > 0;
+	char type_name[128];
+
+	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type_name, BTF_KIND_TYPEDEF) > 0;
 }
 
-static bool btf_has_function(const char *name)
+static bool btf_has_function(const struct btf *vmlinux, const char *name)
 {
-	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_FENTRY) > 0;
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
 }
 
 /*
@@ -192,13 +197,13 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 	struct bpf_program *balancing_progs[] = { c->skel->progs.nl_move_numa,
 						  c->skel->progs.nl_swap_numa,
 						  c->skel->progs.nl_stick_numa };
-	const char *src_gap = "this kernel's BTF could not be read";
-	struct btf *vmlinux;
+	const char *src_gap;
+	const struct btf *vmlinux = c->vmlinux;
 	size_t i, used = 0;
 	int nr_args = 0;
 
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		if (!btf_has_tracepoint(required[i])) {
+		if (!btf_has_tracepoint(vmlinux, required[i])) {
 			nl_err("this kernel has no BTF for the %s tracepoint, which numalens needs "
 			       "(a kernel built with CONFIG_DEBUG_INFO_BTF and tracepoints, 5.8 or later)",
 			       required[i]);
@@ -207,7 +212,7 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 	}
 	balancing_gaps[0] = '\0';
 	for (i = 0; i < sizeof(balancing) / sizeof(balancing[0]); i++) {
-		if (btf_has_tracepoint(balancing[i]))
+		if (btf_has_tracepoint(vmlinux, balancing[i]))
 			continue;
 		bpf_program__set_autoload(balancing_progs[i], false);
 		used += snprintf(balancing_gaps + used, gaps_size - used, "%s%s", used ? ", " : "",
@@ -218,13 +223,9 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 
 	/* One program per layout of mm_migrate_pages; the reason enum by CO-RE,
 	 * its names for the pages counted by reason. */
-	vmlinux = btf__load_vmlinux_btf();
-	c->nr_reasons = 0;
-	if (!libbpf_get_error(vmlinux)) {
-		c->nr_reasons = migrate_reason_names(vmlinux, c->reason_names);
-		nr_args = c->nr_reasons ? migrate_pages_args(vmlinux) : 0;
-		src_gap = migrate_src_gap(vmlinux);
-	}
+	c->nr_reasons = migrate_reason_names(vmlinux, c->reason_names);
+	nr_args = c->nr_reasons ? migrate_pages_args(vmlinux) : 0;
+	src_gap = migrate_src_gap(vmlinux);
 	if (!nr_args)
 		c->nr_reasons = 0;
 	bpf_program__set_autoload(c->skel->progs.nl_migrate_pages, nr_args == 7);
@@ -236,24 +237,21 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 	/* Proxy execution's migration moves a blocked task without
 	 * sched_migrate_task (cputime.bpf.h): credit at every switch there.
 	 * Looked up quietly: libbpf's lookup warns when a name is absent. */
-	if (!libbpf_get_error(vmlinux) &&
-	    btf__find_by_name_kind(vmlinux, "proxy_migrate_task", BTF_KIND_FUNC) > 0)
+	if (btf_has_function(vmlinux, "proxy_migrate_task"))
 		c->at_switch_why = "this kernel can move a blocked thread between CPUs without "
 				   "sched_migrate_task (proxy execution, proxy_migrate_task)";
 	else if (opts->switch_accounting)
 		c->at_switch_why = "asked for with --switch-accounting";
-	if (!libbpf_get_error(vmlinux))
-		btf__free(vmlinux);
 
 	c->at_switch = c->at_switch_why != NULL;
-	if (c->at_switch && !btf_has_tracepoint("sched_switch")) {
+	if (c->at_switch && !btf_has_tracepoint(vmlinux, "sched_switch")) {
 		nl_err("this kernel has no BTF for the sched_switch tracepoint, which numalens "
 		       "needs here to count CPU time");
 		return -ENOTSUP;
 	}
 	bpf_program__set_autoload(c->skel->progs.nl_sched_switch, c->at_switch);
 
-	c->fentry = !opts->no_fentry && btf_has_function("task_numa_fault");
+	c->fentry = !opts->no_fentry && btf_has_function(vmlinux, "task_numa_fault");
 	bpf_program__set_autoload(c->skel->progs.nl_numa_fault, c->fentry);
 	/* Promotions need both fentry programs: the fault's source node is
 	 * remembered for task_numa_fault to judge. */
@@ -267,7 +265,7 @@ static int probe_programs(struct nl_collector *c, const struct nl_collect_opts *
 			 "fentry on should_numa_migrate_memory failed to load (%s; -vv shows the "
 			 "verifier's log)",
 			 strerror(-c->promotions_load_err));
-	else if (!btf_has_function("task_numa_fault"))
+	else if (!btf_has_function(vmlinux, "task_numa_fault"))
 		snprintf(c->promotions_gap, sizeof(c->promotions_gap),
 			 "this kernel has no task_numa_fault to attach to");
 	else if (opts->no_fentry)
@@ -520,9 +518,19 @@ int nl_collector_open(const struct nl_topology *topo, const struct nl_collect_op
 		return -ENOMEM;
 	c->nr_nodes = topo->nr_node_ids > NL_MAX_NODES ? NL_MAX_NODES : topo->nr_node_ids;
 	libbpf_set_print(libbpf_print);
+	c->vmlinux = btf__load_vmlinux_btf();
+	err = libbpf_get_error(c->vmlinux);
+	if (err) {
+		c->vmlinux = NULL;
+		nl_err("cannot read this kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+		       strerror(-err));
+		goto fail;
+	}
 
 	err = open_and_load(c, topo, opts, sources, gaps, sizeof(gaps), fentry_note,
 			    sizeof(fentry_note));
+	btf__free(c->vmlinux);
+	c->vmlinux = NULL;
 	if (err) {
 		if (err == -EPERM)
 			nl_err("the kernel refused to load the BPF programs (EPERM): numalens needs "
@@ -690,6 +698,7 @@ void nl_collector_free(struct nl_collector *c)
 
 	if (!c)
 		return;
+	btf__free(c->vmlinux);
 	for (i = 0; c->pmu_links && i < c->pmu_fds.nr; i++)
 		bpf_link__destroy(c->pmu_links[i]);
 	free(c->pmu_links);

@@ -26,7 +26,6 @@ void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *to
 {
 	struct numalens *skel = c->skel;
 	bool kctx = false;
-	struct btf *vmlinux;
 	int err;
 
 	if (opts->no_pmu) {
@@ -45,11 +44,7 @@ void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *to
 	if (!nl_physmap_load("/sys", &c->physmap))
 		skel->rodata->phys_block_shift = c->physmap.block_shift;
 	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
-	vmlinux = btf__load_vmlinux_btf();
-	if (!libbpf_get_error(vmlinux)) {
-		kctx = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
-		btf__free(vmlinux);
-	}
+	kctx = btf__find_by_name_kind(c->vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
 	bpf_program__set_autoload(kctx ? skel->progs.nl_mem_sample : skel->progs.nl_mem_sample_kctx,
 				  false);
 	return;
