@@ -176,6 +176,11 @@ check "unpin: every thread back on $all" all_on "$S" "$all"
 check "unpin: the record is removed" test ! -e "$state/$S.pin"
 run "$nl" unpin "$S"
 check "unpin again: exit 1, not pinned" bash -c "[ $status -eq 1 ] && grep -q 'was not pinned by numalens' '$out/stderr'"
+# Done with it: its 400 threads wake every 10 ms and its 3 spin, which kept
+# both CPUs busy for the rest of the suite (vm.stat_refresh in the last
+# diagnosis waited 39 s for its work on each CPU; the suite took 219 s).
+kill "$S"
+wait "$S" 2>/dev/null
 
 # Pinned twice: the first record (the affinity before any pin) is kept.
 run "$nl" pin "$P" --cpus 1 --apply
@@ -231,8 +236,12 @@ run "$nl" status
 check "status after unpin: the pid is not listed" bash -c "[ $status -le 1 ] && ! grep -q '^pid $P ' '$out/stdout'"
 # pin --verify in the background (into stdout, stderr and status): once
 # its window after has begun, runs the command given.
+# When it saw the window open, ran the command and saw pin end, and whether
+# the pid was still there then, go to $out/verify-times: the failures below
+# show it (a process killed in the window was seen alive at its end in 2 of
+# about 12 runs of make test-load; cause not found yet).
 verify_while() {
-	local pid=$1 v
+	local pid=$1 v seen done_at
 	shift
 	"$nl" pin "$pid" --cpus 1 --apply --verify 2 >"$out/stdout" 2>"$out/stderr" &
 	v=$!
@@ -243,14 +252,19 @@ verify_while() {
 	while kill -0 "$v" 2>/dev/null && ! grep -q 'verifying: watching' "$out/stderr"; do
 		sleep 0.05
 	done
+	seen=$(date +%s.%N)
 	"$@"
+	done_at=$(date +%s.%N)
 	wait "$v"
 	status=$?
+	awk -v s="$seen" -v d="$done_at" -v e="$(date +%s.%N)" -v alive="$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)" \
+		'BEGIN { printf "window seen open at 0; the command done at +%.3f s; pin ended at +%.3f s; pid %s then\n", d - s, e - s, alive }' \
+		>"$out/verify-times"
 }
 
 # A change undone by someone else in the window.
 verify_while "$P" taskset -a -p -c 0 "$P" >/dev/null
-check_showing "$out/stdout" "$out/stderr" -- \
+check_showing "$out/stdout" "$out/stderr" "$out/verify-times" -- \
 	"pin --verify, the affinity changed in the window: undone, exit 7 (exit $status)" \
 	bash -c "[ $status -eq 7 ] && grep -q '^verified: undone: ' '$out/stdout'"
 run "$nl" unpin "$P"
@@ -258,7 +272,7 @@ taskset -a -p -c "$all" "$P" >/dev/null
 # A process that exits in the window.
 wl_start short --threads 1 --size 8 --seconds 0 || give_up
 verify_while "$WPID" kill "$WPID"
-check_showing "$out/stdout" "$out/stderr" -- \
+check_showing "$out/stdout" "$out/stderr" "$out/verify-times" "$out/wl.short" -- \
 	"pin --verify, the process exits in the window: gone, exit 7 (exit $status)" \
 	bash -c "[ $status -eq 7 ] && grep -q '^verified: gone: pid $WPID exited' '$out/stdout'"
 check "pin --verify, gone: the record says so" grep -qx 'verified gone 2000' "$state/$WPID.pin"
