@@ -95,10 +95,9 @@ static double run_case(int c, const struct nl_synth_sample *s, int runs)
 
 static void load(void)
 {
-	struct nl_pmu_proc zero = { 0 };
 	struct bpf_program *prog;
 	uint32_t block;
-	int cpu, fd, pidfd;
+	int cpu, fd;
 
 	skel = numalens__open();
 	if (!skel)
@@ -112,7 +111,6 @@ static void load(void)
 	for (cpu = 0; cpu < NL_MAX_CPUS; cpu++)
 		skel->rodata->cpu_node[cpu] = cpu % 2;
 	skel->rodata->nr_node_ids = 2;
-	skel->rodata->pmu_enabled = true;
 	skel->rodata->phys_block_shift = SHIFT;
 	if (numalens__load(skel))
 		bench_die("cannot load nl_synth_sample: %s", strerror(errno));
@@ -123,12 +121,6 @@ static void load(void)
 		if (bpf_map_update_elem(fd, &block, &v, BPF_ANY))
 			bench_die("cannot fill phys_node: %s", strerror(errno));
 	}
-	/* This thread's counters, as every thread of a sampled process has. */
-	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd < 0 ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.task_pmu), &pidfd, &zero, BPF_NOEXIST))
-		bench_die("cannot make this thread's task storage: %s", strerror(errno));
-	close(pidfd);
 	empty = bench_empty_syscall__open_and_load();
 	if (!empty)
 		bench_die("cannot load bench/empty_syscall.bpf.c");

@@ -7,8 +7,7 @@
  * started.
  *
  * Per user thread it writes one struct nl_thread_rec, then nr_nodes __u64
- * on-CPU nanoseconds (one per node id) and, when hardware sampling is on,
- * the thread's sample counts (whose storage it also creates). The time run
+ * on-CPU nanoseconds (one per node id). The time run
  * since the last credit (cputime.bpf.h) is added to the node of the CPU the
  * thread is on, in a copy: the scheduler's handlers stay the only writers.
  */
@@ -62,7 +61,6 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct nl_iter_times *times = NULL;
 	struct task_struct___numab *numab;
-	struct nl_pmu_proc *samples = NULL;
 	struct nl_thread_rec rec = {};
 	__u32 nodes = nr_node_ids, zero = 0;
 	struct nl_task *t;
@@ -103,18 +101,9 @@ int nl_iter_task(struct bpf_iter__task *ctx)
 			      &numab->numa_faults_locality);
 	}
 	rec.nr_nodes = nodes;
-	if (pmu_enabled) {
-		samples = bpf_task_storage_get(&task_pmu, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (samples)
-			rec.flags |= NL_THREAD_PMU;
-		else
-			health_inc(NL_H_TASK_STORAGE_FAIL);
-	}
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->group_leader->comm);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	if (nodes && times)
 		bpf_seq_write(seq, times->cpu_ns, nodes * sizeof(__u64));
-	if (samples)
-		bpf_seq_write(seq, samples, sizeof(*samples));
 	return 0;
 }

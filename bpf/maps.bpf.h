@@ -16,7 +16,6 @@
 /* Set by the loader before load (frozen rodata: the verifier sees the values). */
 extern const volatile __u8 cpu_node[NL_MAX_CPUS];
 extern const volatile __u32 nr_node_ids;
-extern const volatile bool pmu_enabled; /* hardware sampling is attached */
 /* Set by the loader: bit n for a node the kernel's node_is_toptier() holds
  * (every node where there are no memory tiers). Data, not rodata: tiers can
  * change while the agent runs. */
@@ -43,23 +42,6 @@ typedef struct {
 	__type(value, struct nl_task);
 } task_cpu_map_t;
 
-/* Per-thread sample counts: a sampled thread runs on one CPU at a time, so
- * its counters never bounce between CPUs as a per-process entry would, and
- * its samples add to them without atomics (counter_add, memsample.bpf.c). */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct nl_pmu_proc);
-} task_pmu_map_t;
-
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192); /* resized by the loader */
-	__type(key, __u32);	   /* tgid */
-	__type(value, struct nl_pmu_proc);
-} pmu_procs_map_t;
-
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NL_H_MAX);
@@ -79,8 +61,6 @@ extern procs_map_t procs SEC(".maps");
 extern proc_node_map_t proc_node SEC(".maps");
 extern task_cpu_map_t task_cpu_ns SEC(".maps");
 extern health_map_t health SEC(".maps");
-extern task_pmu_map_t task_pmu SEC(".maps");
-extern pmu_procs_map_t pmu_procs SEC(".maps");
 extern migrated_by_reason_map_t migrated_by_reason SEC(".maps");
 
 static __always_inline void health_add(__u32 what, __u64 n)
@@ -102,31 +82,6 @@ static __always_inline void health_set(__u32 what, __u64 value)
 
 	if (slot)
 		*slot = value;
-}
-
-/* The task-local sample counters, created where memory may be allocated:
- * at fork and by the iterator, never in the NMI the samples arrive in. */
-static __always_inline void task_pmu_create(struct task_struct *task)
-{
-	if (pmu_enabled &&
-	    !bpf_task_storage_get(&task_pmu, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
-		health_inc(NL_H_TASK_STORAGE_FAIL);
-}
-
-static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
-{
-	int i;
-
-	__sync_fetch_and_add(&to->samples, from->samples);
-	__sync_fetch_and_add(&to->with_addr, from->with_addr);
-	for (i = 0; i < NL_PMU_CLASSES; i++)
-		__sync_fetch_and_add(&to->by_class[i], from->by_class[i]);
-	for (i = 0; i < 4; i++)
-		__sync_fetch_and_add(&to->remote_by_hops[i], from->remote_by_hops[i]);
-	__sync_fetch_and_add(&to->mem_local, from->mem_local);
-	__sync_fetch_and_add(&to->mem_remote, from->mem_remote);
-	__sync_fetch_and_add(&to->weight_local, from->weight_local);
-	__sync_fetch_and_add(&to->weight_remote, from->weight_remote);
 }
 
 static __always_inline __u32 node_of_cpu(__u32 cpu)

@@ -6,19 +6,21 @@
  * with where it was served from (data_src), its latency (weight) and, where
  * the PMU gives it, its physical address.
  *
- * Per thread (task-local storage, so a multi-threaded process's counters do
- * not bounce between CPUs, and plain adds do: see counter_add) it counts
- * samples by memory level, remote memory samples by distance, and per
- * process memory samples per (CPU node, memory node). The memory node
+ * Per process it counts samples by memory level, remote memory samples by
+ * distance, and memory samples per (CPU node, memory node). The memory node
  * is exact when the physical address maps to a node through the table the
  * loader fills from sysfs; otherwise the data source's remote bit says
  * local (this CPU's node) or remote (node unknown). Machine-wide it keeps a
  * latency histogram per (CPU node, memory node), per CPU.
  *
- * What a sample costs is the lines it touches and its locked adds: the
- * thread's storage, the process's matrix cell (a hash: the only shared
- * entry, so the only atomic adds of a thread with storage), this CPU's
- * latency slot (an array).
+ * A sample runs in an NMI, so what it costs is the cache lines and pages it
+ * touches: this CPU's pmu_pending entry (the process sampled last here, its
+ * counters and its row of memory nodes), a byte of the physical address
+ * table and this CPU's latency slot. No hash, no atomic add, no line another
+ * CPU writes. The process's shared entries (pmu_procs, pmu_matrix) take
+ * the pending counts only when this CPU samples another process: once per
+ * change of process, not per sample. A CPU that runs one process for a
+ * while (the case where sampling costs most) changes rarely.
  *
  * It returns 0 so perf's own ring buffer is never written. Two variants read
  * the sample: through bpf_cast_to_kern_ctx() where the kernel has it (direct
@@ -39,10 +41,26 @@ const volatile __u32 phys_block_shift = 27;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); /* resized by the loader */
+	__type(key, __u32);	   /* tgid */
+	__type(value, struct nl_pmu_proc);
+} pmu_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384); /* resized by the loader */
 	__type(key, struct nl_pmu_matrix_key);
 	__type(value, struct nl_pmu_cell);
 } pmu_matrix SEC(".maps");
+
+/* Only this CPU's samples write its entry, one at a time: perf_event
+ * programs do not nest on a CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nl_pmu_pending);
+} pmu_pending SEC(".maps");
 
 /* Per CPU, at nl_pmu_lat_slot(): no hash, no shared line, no atomic add.
  * The loader sizes it for the machine's nodes (NL_PMU_LAT_SLOTS). */
@@ -113,65 +131,91 @@ static __always_inline __u32 phys_to_node(__u64 phys)
 	return node && *node ? *node - 1 : NL_NODE_UNKNOWN;
 }
 
-/*
- * Adds n to a counter of a thread's task storage (shared false) or of its
- * process's pmu_procs entry (shared true). A thread's counters are written
- * only by that thread's samples, on the CPU it runs on: a PMU NMI (or a
- * software event with preemption off), and perf_event programs do not nest,
- * so one at a time; a thread is on one CPU at a time and the switch that
- * moves it orders the two CPUs' writes. A plain add loses nothing there and
- * saves a locked one (the exit handler and the iterator only read them). A
- * process's entry takes the samples of all its threads on any CPU, and the
- * exit folds: atomic adds.
- */
-static __always_inline void counter_add(__u64 *counter, __u64 n, bool shared)
+static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
 {
-	if (shared)
-		__sync_fetch_and_add(counter, n);
-	else
-		*counter += n;
+	int i;
+
+	__sync_fetch_and_add(&to->samples, from->samples);
+	__sync_fetch_and_add(&to->with_addr, from->with_addr);
+	for (i = 0; i < NL_PMU_CLASSES; i++)
+		__sync_fetch_and_add(&to->by_class[i], from->by_class[i]);
+	for (i = 0; i < 4; i++)
+		__sync_fetch_and_add(&to->remote_by_hops[i], from->remote_by_hops[i]);
+	__sync_fetch_and_add(&to->mem_local, from->mem_local);
+	__sync_fetch_and_add(&to->mem_remote, from->mem_remote);
+	__sync_fetch_and_add(&to->weight_local, from->weight_local);
+	__sync_fetch_and_add(&to->weight_remote, from->weight_remote);
 }
 
 /*
- * The accounting of one sample, whatever read it: the thread's counters, its
- * process's matrix cell, the latency histogram. pid_tgid is the sampled
- * thread's, task the thread whose storage holds its counters (NULL: none, the
- * process's pmu_procs entry takes them), cpu the CPU the sample was taken on.
+ * Moves the pending samples into the process's shared entries (several CPUs
+ * may add to them at once: atomic adds). Each part is taken out of the
+ * pending entry before it is added, so a reader, which reads the shared
+ * maps first, may miss it for one read but never counts it twice.
  */
-static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
-					struct task_struct *task, __u32 cpu)
+static __always_inline void pending_spill(struct nl_pmu_pending *p)
 {
 	static const struct nl_pmu_proc zero_proc;
 	static const struct nl_pmu_cell zero_cell;
-	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node, slot;
-	struct nl_pmu_matrix_key mkey;
-	struct nl_pmu_cell *cell;
-	struct nl_pmu_proc *proc = NULL;
+	struct nl_pmu_matrix_key mkey = { .tgid = p->tgid, .cpu_node = p->cpu_node };
+	struct nl_pmu_proc counts = p->counts;
+	struct nl_pmu_cell part, *cell;
+	struct nl_pmu_proc *proc;
+	__u32 n;
+
+	__builtin_memset(&p->counts, 0, sizeof(p->counts));
+	proc = map_get_or_create(&pmu_procs, &p->tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+	if (proc)
+		pmu_add(proc, &counts);
+	for (n = 0; n <= NL_MAX_NODES && n <= nr_node_ids; n++) {
+		if (!p->row[n].samples)
+			continue;
+		part = p->row[n];
+		p->row[n].samples = 0;
+		p->row[n].weight = 0;
+		mkey.mem_node = n < nr_node_ids ? n : NL_NODE_UNKNOWN;
+		cell = map_get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
+		if (cell) {
+			__sync_fetch_and_add(&cell->samples, part.samples);
+			__sync_fetch_and_add(&cell->weight, part.weight);
+		}
+	}
+}
+
+/*
+ * The accounting of one sample, whatever read it. pid_tgid is the sampled
+ * thread's, cpu the CPU the sample was taken on, p the pending entry of the
+ * CPU running this (cpu, except for a test's made-up samples).
+ */
+static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __u32 cpu,
+					struct nl_pmu_pending *p)
+{
+	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node, slot, row;
+	struct nl_pmu_proc *c = &p->counts;
 	struct nl_pmu_lat *lat;
-	bool remote, shared = false;
+	bool remote;
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
-	if (task)
-		proc = bpf_task_storage_get(&task_pmu, task, 0, 0);
-	if (!proc) { /* a thread the iterator has not seen yet, or a busy storage */
-		proc = map_get_or_create(&pmu_procs, &tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
-		shared = true;
+	if (p->tgid != tgid || p->cpu != cpu) {
+		if (c->samples)
+			pending_spill(p);
+		p->tgid = tgid;
+		p->cpu = cpu;
+		p->cpu_node = node_of_cpu(cpu);
 	}
-	if (!proc)
-		return 0;
-	counter_add(&proc->samples, 1, shared);
+	c->samples++;
 	if (s->addr)
-		counter_add(&proc->with_addr, 1, shared);
+		c->with_addr++;
 	class = s->flags & PERF_SAMPLE_DATA_SRC ? nl_mem_classify(s->data_src, &hops) :
 						  NL_MEM_UNKNOWN;
 	if (class >= NL_PMU_CLASSES)
 		return 0;
-	counter_add(&proc->by_class[class], 1, shared);
+	c->by_class[class]++;
 	if (!nl_mem_class_is_memory(class))
 		return 0;
 
-	cpu_node = node_of_cpu(cpu);
+	cpu_node = p->cpu_node;
 	if ((s->flags & PERF_SAMPLE_PHYS_ADDR) && s->phys_addr)
 		mem_node = phys_to_node(s->phys_addr);
 	if (mem_node != NL_NODE_UNKNOWN) {
@@ -184,23 +228,19 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
 	if (!(s->flags & (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT)))
 		s->weight = 0;
 	if (remote) {
-		counter_add(&proc->mem_remote, 1, shared);
-		counter_add(&proc->weight_remote, s->weight, shared);
-		counter_add(&proc->remote_by_hops[hops & 3], 1, shared);
+		c->mem_remote++;
+		c->weight_remote += s->weight;
+		c->remote_by_hops[hops & 3]++;
 	} else {
-		counter_add(&proc->mem_local, 1, shared);
-		counter_add(&proc->weight_local, s->weight, shared);
+		c->mem_local++;
+		c->weight_local += s->weight;
 	}
 
-	mkey.tgid = tgid;
-	mkey.cpu_node = cpu_node;
-	mkey.mem_node = mem_node;
-	cell = map_get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
-	if (cell) {
-		__sync_fetch_and_add(&cell->samples, 1);
-		__sync_fetch_and_add(&cell->weight, s->weight);
-	}
-	/* This CPU's copy: only this CPU's samples write it, one at a time. */
+	row = mem_node < nr_node_ids ? mem_node : nr_node_ids;
+	if (row > NL_MAX_NODES)
+		return 0;
+	p->row[row].samples++;
+	p->row[row].weight += s->weight;
 	slot = nl_pmu_lat_slot(cpu_node, mem_node, nr_node_ids);
 	lat = bpf_map_lookup_elem(&pmu_lat, &slot);
 	if (lat) {
@@ -209,6 +249,15 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid,
 		lat->hist[log2_bucket(s->weight)]++;
 	}
 	return 0;
+}
+
+/* This CPU's pending entry, then the sample. */
+static __always_inline int count_here(struct mem_sample *s)
+{
+	__u32 zero = 0;
+	struct nl_pmu_pending *p = bpf_map_lookup_elem(&pmu_pending, &zero);
+
+	return p ? count_sample(s, bpf_get_current_pid_tgid(), bpf_get_smp_processor_id(), p) : 0;
 }
 
 /* Kernels without sample_flags (before v6.1) initialise every field. */
@@ -226,8 +275,7 @@ int nl_mem_sample_kctx(struct bpf_perf_event_data *ctx)
 	s.weight = data->weight.full;
 	s.phys_addr = data->phys_addr;
 	s.addr = ctx->addr;
-	return count_sample(&s, bpf_get_current_pid_tgid(), bpf_get_current_task_btf(),
-			    bpf_get_smp_processor_id());
+	return count_here(&s);
 }
 
 SEC("perf_event")
@@ -245,34 +293,34 @@ int nl_mem_sample(struct bpf_perf_event_data *ctx)
 		s.weight = BPF_CORE_READ((struct perf_sample_data___u64_weight *)data, weight);
 	s.phys_addr = BPF_CORE_READ(data, phys_addr);
 	s.addr = ctx->addr;
-	return count_sample(&s, bpf_get_current_pid_tgid(), bpf_get_current_task_btf(),
-			    bpf_get_smp_processor_id());
+	return count_here(&s);
 }
 
 /*
  * Test-only (the agent never loads it): a sample the caller made up, through
- * the same accounting, so the long path runs where there is no PMU. The
- * caller's thread, with its task storage, unless NL_SYNTH_GIVEN_THREAD.
- * It runs preemptible (migration off), unlike a PMU sample: its callers feed
- * one sample at a time, or plain adds to this CPU's slot could interleave.
+ * the same accounting, so the long path runs where there is no PMU: the
+ * caller's thread, or the one in pid_tgid with NL_SYNTH_GIVEN_THREAD; on
+ * ctx->cpu, which is not the CPU this runs on, so its node comes from the
+ * topology the test chose. It runs preemptible (migration off), unlike a
+ * PMU sample: its callers feed one sample at a time, or plain adds to this
+ * CPU's entries could interleave.
  */
 SEC("syscall")
 int nl_synth_sample(struct nl_synth_sample *ctx)
 {
-	struct task_struct *task = NULL;
 	struct mem_sample s = {};
-	__u64 pid_tgid;
+	struct nl_pmu_pending *p;
+	__u32 zero = 0;
 
 	s.flags = ctx->sample_flags;
 	s.data_src = ctx->data_src;
 	s.weight = ctx->weight;
 	s.phys_addr = ctx->phys_addr;
 	s.addr = ctx->addr;
-	if (ctx->opts & NL_SYNTH_GIVEN_THREAD) {
-		pid_tgid = ctx->pid_tgid;
-	} else {
-		pid_tgid = bpf_get_current_pid_tgid();
-		task = bpf_get_current_task_btf();
-	}
-	return count_sample(&s, pid_tgid, task, ctx->cpu);
+	p = bpf_map_lookup_elem(&pmu_pending, &zero);
+	if (!p)
+		return 0;
+	return count_sample(
+		&s, ctx->opts & NL_SYNTH_GIVEN_THREAD ? ctx->pid_tgid : bpf_get_current_pid_tgid(),
+		ctx->cpu, p);
 }

@@ -123,8 +123,7 @@ struct nl_task {
 /*
  * The task iterator writes, per user thread, one nl_thread_rec followed by
  * nr_nodes __u64 on-CPU nanoseconds (one per node id, up to the instant of
- * the read for a thread that is running) and, with
- * NL_THREAD_PMU in flags, the thread's struct nl_pmu_proc.
+ * the read for a thread that is running).
  */
 struct nl_thread_rec {
 	__u32 tgid;
@@ -141,7 +140,6 @@ struct nl_thread_rec {
 };
 
 #define NL_THREAD_KTHREAD 0x1
-#define NL_THREAD_PMU 0x2 /* a struct nl_pmu_proc follows the node times */
 
 struct nl_node_ns {
 	__u32 node;
@@ -155,8 +153,8 @@ struct nl_node_ns {
 #define NL_LAT_BUCKETS 24	 /* latency histogram: log2 buckets of the sample weight */
 #define NL_PHYS_BLOCKS (1 << 16) /* memory blocks the phys -> node table covers */
 
-/* Sample counts: per thread in task storage (`task_pmu`); per process in
- * `pmu_procs` for threads that exited and samples of threads without storage. */
+/* Sample counts of a process: in `pmu_procs`, and in the `pmu_pending` entry
+ * of each CPU that sampled it last. */
 struct nl_pmu_proc {
 	__u64 samples;
 	__u64 with_addr; /* samples carrying a data address */
@@ -176,6 +174,26 @@ struct nl_pmu_matrix_key {
 struct nl_pmu_cell {
 	__u64 samples;
 	__u64 weight;
+};
+
+/*
+ * Per CPU, in `pmu_pending` (one entry): the samples this CPU took of the
+ * process it sampled last, not yet added to `pmu_procs` and `pmu_matrix`.
+ * A sample only writes here (one map entry, no hash, no atomic add); when a
+ * sample of another process (or, for a test's made-up samples, another CPU)
+ * comes, these move to the shared maps first. A reader adds them to the
+ * process tgid: the shared maps first, then these, so that a move between
+ * the two reads can make a read short but never count a sample twice.
+ * row[n]: memory samples on node n for n < nr_node_ids, on an unknown node
+ * at nr_node_ids.
+ */
+struct nl_pmu_pending {
+	__u32 tgid; /* 0: none */
+	__u32 cpu;  /* the CPU the samples were taken on */
+	__u32 cpu_node;
+	__u32 pad;
+	struct nl_pmu_proc counts;
+	struct nl_pmu_cell row[NL_MAX_NODES + 1];
 };
 
 /*
@@ -213,7 +231,7 @@ struct nl_synth_sample {
 	__u32 opts;	/* NL_SYNTH_* */
 };
 
-/* A thread given by pid_tgid and without task storage, not the caller. */
+/* The thread given by pid_tgid, not the caller. */
 #define NL_SYNTH_GIVEN_THREAD 0x1
 
 #endif /* NUMALENS_H */

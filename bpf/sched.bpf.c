@@ -83,19 +83,7 @@ int BPF_PROG(nl_sched_fork, struct task_struct *parent, struct task_struct *chil
 	t->base_ns = child->se.sum_exec_runtime;
 	t->base_migrations = child->se.nr_migrations;
 	t->state = NL_TASK_COUNTING;
-	task_pmu_create(child);
 	return 0;
-}
-
-/* Threads of one process can exit at once on several CPUs: create the
- * entry (or find the other's), then add. */
-static __always_inline void pmu_fold(__u32 tgid, const struct nl_pmu_proc *samples)
-{
-	static const struct nl_pmu_proc zero;
-	struct nl_pmu_proc *proc = map_get_or_create(&pmu_procs, &tgid, &zero, NL_H_PMU_PROCS_FULL);
-
-	if (proc)
-		pmu_add(proc, samples);
 }
 
 /* Adds ns to the exited time of (tgid, node): one update when the entry is
@@ -155,7 +143,6 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 	 * this is the last thread of the process. */
 	bool last = task->signal->live.counter == 0;
 	__u64 migrations = 0, cross_node = 0;
-	struct nl_pmu_proc *samples;
 	struct nl_task *t;
 	__u32 node;
 
@@ -175,13 +162,6 @@ int BPF_PROG(nl_sched_exit, struct task_struct *task)
 	}
 	if (migrations || last)
 		exited_proc_add(task, migrations, cross_node, last);
-	/* Its samples go to the process, as its time did. */
-	samples = pmu_enabled ? bpf_task_storage_get(&task_pmu, task, 0, 0) : NULL;
-	if (samples) {
-		if (samples->samples)
-			pmu_fold(task->tgid, samples);
-		bpf_task_storage_delete(&task_pmu, task);
-	}
 	return 0;
 }
 

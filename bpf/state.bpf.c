@@ -11,7 +11,6 @@
 
 const volatile __u8 cpu_node[NL_MAX_CPUS] = {};
 const volatile __u32 nr_node_ids = 1;
-const volatile bool pmu_enabled = false;
 /* Every node counts as top tier until the loader says otherwise. */
 volatile __u64 toptier_nodes = ~0ULL;
 
@@ -19,8 +18,6 @@ procs_map_t procs SEC(".maps");
 proc_node_map_t proc_node SEC(".maps");
 task_cpu_map_t task_cpu_ns SEC(".maps");
 health_map_t health SEC(".maps");
-task_pmu_map_t task_pmu SEC(".maps");
-pmu_procs_map_t pmu_procs SEC(".maps");
 migrated_by_reason_map_t migrated_by_reason SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,16 +130,49 @@ static double feed_batch(void *arg)
 	return bad;
 }
 
-/* The counters of the thread pid (a process's first thread) in task storage. */
-static void thread_counters(pid_t pid, struct nl_pmu_proc *out)
+/* Every CPU's pmu_pending entry, read after the shared maps as the
+ * collector reads it; free() it. */
+static struct nl_pmu_pending *read_pending(int *ncpu)
 {
-	int pidfd = syscall(SYS_pidfd_open, pid, 0), err;
+	struct nl_pmu_pending *per_cpu;
+	uint32_t zero = 0;
 
-	assert_true(pidfd >= 0);
-	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.task_pmu), &pidfd, out);
-	close(pidfd);
-	if (err)
-		fail_msg("no task storage for %d: %s", pid, strerror(errno));
+	*ncpu = libbpf_num_possible_cpus();
+	assert_true(*ncpu > 0);
+	per_cpu = calloc(*ncpu, sizeof(*per_cpu));
+	assert_non_null(per_cpu);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_pending), &zero, per_cpu),
+			 0);
+	return per_cpu;
+}
+
+static void counters_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(*to) / sizeof(__u64); i++)
+		((__u64 *)to)[i] += ((const __u64 *)from)[i];
+}
+
+/* The process's counters where a reader finds them: its pmu_procs entry,
+ * then what CPUs hold pending. false: none anywhere. */
+static bool process_counters(uint32_t tgid, struct nl_pmu_proc *out)
+{
+	struct nl_pmu_pending *pending;
+	int ncpu, cpu;
+	bool found;
+
+	memset(out, 0, sizeof(*out));
+	found = !bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &tgid, out);
+	pending = read_pending(&ncpu);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		if (pending[cpu].tgid != tgid || !pending[cpu].counts.samples)
+			continue;
+		counters_add(out, &pending[cpu].counts);
+		found = true;
+	}
+	free(pending);
+	return found;
 }
 
 static void assert_counters(const char *what, const struct nl_pmu_proc *got,
@@ -181,30 +215,21 @@ static void assert_counters(const char *what, const struct nl_pmu_proc *got,
 		fail_msg("%s: %zu counters differ", what, bad);
 }
 
-static void assert_thread(pid_t pid, const struct nl_pmu_proc *want)
+/* The process's counters are exactly want; want NULL: it has none. */
+static void assert_process(uint32_t tgid, const struct nl_pmu_proc *want)
 {
 	struct nl_pmu_proc got;
-
-	thread_counters(pid, &got);
-	assert_counters("thread counters", &got, want);
-}
-
-/* The process's entry in pmu_procs (exited threads, threads without
- * storage); want NULL: none. */
-static void assert_procs(uint32_t tgid, const struct nl_pmu_proc *want)
-{
-	struct nl_pmu_proc got;
-	int err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &tgid, &got);
+	bool found = process_counters(tgid, &got);
 
 	if (!want) {
-		if (!err)
-			fail_msg("pmu_procs has an entry for %u (%llu samples)", tgid,
+		if (found)
+			fail_msg("samples of %u counted (%llu)", tgid,
 				 (unsigned long long)got.samples);
 		return;
 	}
-	if (err)
-		fail_msg("pmu_procs has no entry for %u", tgid);
-	assert_counters("pmu_procs", &got, want);
+	if (!found)
+		fail_msg("no samples of %u anywhere", tgid);
+	assert_counters("process counters", &got, want);
 }
 
 struct cell {
@@ -212,32 +237,70 @@ struct cell {
 	uint64_t samples, weight;
 };
 
-/* tgid's cells in pmu_matrix are exactly want[0..n). */
+#define MAX_CELLS (NODES * (NODES + 1))
+
+/* Adds samples to (cpu_node, mem_node) in cells[0..*n). */
+static void cell_add(struct cell *cells, int *n, uint16_t cpu_node, uint16_t mem_node,
+		     uint64_t samples, uint64_t weight)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (cells[i].cpu_node == cpu_node && cells[i].mem_node == mem_node)
+			break;
+	if (i == *n) {
+		assert_true(*n < MAX_CELLS);
+		cells[(*n)++] = (struct cell){ cpu_node, mem_node, 0, 0 };
+	}
+	cells[i].samples += samples;
+	cells[i].weight += weight;
+}
+
+/* tgid's cells, in pmu_matrix and pending in CPUs' rows added, are exactly
+ * want[0..n). */
 static void assert_matrix(uint32_t tgid, const struct cell *want, int n)
 {
-	int fd = bpf_map__fd(skel->maps.pmu_matrix), found = 0, i;
+	int fd = bpf_map__fd(skel->maps.pmu_matrix), found = 0, i, j, ncpu, cpu;
 	struct nl_pmu_matrix_key key, next, *prev = NULL;
-	struct nl_pmu_cell got;
+	struct cell got[MAX_CELLS];
+	struct nl_pmu_pending *pending;
+	struct nl_pmu_cell cell;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (key.tgid != tgid)
 			continue;
-		assert_int_equal(bpf_map_lookup_elem(fd, &key, &got), 0);
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &cell), 0);
+		cell_add(got, &found, key.cpu_node, key.mem_node, cell.samples, cell.weight);
+	}
+	pending = read_pending(&ncpu);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		const struct nl_pmu_pending *p = &pending[cpu];
+
+		if (p->tgid != tgid || !p->counts.samples)
+			continue;
+		for (j = 0; j <= NODES; j++)
+			if (p->row[j].samples)
+				cell_add(got, &found, p->cpu_node, j < NODES ? j : UNKNOWN,
+					 p->row[j].samples, p->row[j].weight);
+	}
+	free(pending);
+	for (j = 0; j < found; j++) {
 		for (i = 0; i < n; i++)
-			if (want[i].cpu_node == key.cpu_node && want[i].mem_node == key.mem_node)
+			if (want[i].cpu_node == got[j].cpu_node &&
+			    want[i].mem_node == got[j].mem_node)
 				break;
 		if (i == n)
-			fail_msg("unexpected matrix cell (%u, %u): %llu samples", key.cpu_node,
-				 key.mem_node, (unsigned long long)got.samples);
-		if (got.samples != want[i].samples || got.weight != want[i].weight)
+			fail_msg("unexpected matrix cell (%u, %u): %llu samples", got[j].cpu_node,
+				 got[j].mem_node, (unsigned long long)got[j].samples);
+		if (got[j].samples != want[i].samples || got[j].weight != want[i].weight)
 			fail_msg("matrix cell (%u, %u): %llu samples, weight %llu; want %llu, %llu",
-				 key.cpu_node, key.mem_node, (unsigned long long)got.samples,
-				 (unsigned long long)got.weight,
+				 got[j].cpu_node, got[j].mem_node,
+				 (unsigned long long)got[j].samples,
+				 (unsigned long long)got[j].weight,
 				 (unsigned long long)want[i].samples,
 				 (unsigned long long)want[i].weight);
-		found++;
 	}
 	if (found != n)
 		fail_msg("%d matrix cells for %u, want %d", found, tgid, n);
@@ -368,8 +431,7 @@ static void test_local_dram(void **state)
 	};
 
 	want.by_class[NL_MEM_LOCAL_DRAM] = 1;
-	assert_thread(c.pid, &want);
-	assert_procs(c.pid, NULL);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid, (struct cell[]){ { 2, 2, 1, 100 } }, 1);
 	assert_lat((struct lat[]){ { 2, 2, 1, 100, 1, { { 6, 1 } } } }, 1); /* 64-127 */
 	end_child(&c);
@@ -394,7 +456,7 @@ static void test_remote_dram_hops(void **state)
 	want.by_class[NL_MEM_REMOTE_DRAM] = 4;
 	want.remote_by_hops[1] = 2;
 	want.remote_by_hops[2] = 2;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(
 		c.pid,
 		(struct cell[]){ { 0, 1, 1, 300 }, { 0, 3, 2, 1020 }, { 0, UNKNOWN, 1, 1000 } }, 3);
@@ -416,7 +478,7 @@ static void test_remote_hitm(void **state)
 
 	want.by_class[NL_MEM_REMOTE_CACHE] = 1;
 	want.by_class[NL_MEM_CACHE] = 1;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid, NULL, 0);
 	assert_lat(NULL, 0);
 	end_child(&c);
@@ -449,7 +511,7 @@ static void test_cxl(void **state)
 	want.by_class[NL_MEM_REMOTE_CXL] = 1;
 	want.remote_by_hops[0] = 1;
 	want.remote_by_hops[1] = 1;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid,
 		      (struct cell[]){ { 0, 3, 1, 700 }, { 0, 0, 1, 600 }, { 0, UNKNOWN, 1, 900 } },
 		      3);
@@ -476,7 +538,7 @@ static void test_unknown_source(void **state)
 	s[2].sample_flags &= ~PERF_SAMPLE_DATA_SRC;
 	c = run_child(s, 3);
 	want.by_class[NL_MEM_UNKNOWN] = 3;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid, NULL, 0);
 	assert_lat(NULL, 0);
 	end_child(&c);
@@ -509,7 +571,7 @@ static void test_physical_address_nodes(void **state)
 
 	want.by_class[NL_MEM_LOCAL_DRAM] = 8;
 	want.remote_by_hops[0] = 5;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid,
 		      (struct cell[]){
 			      { 1, 0, 1, 10 }, { 1, 1, 3, 500 }, { 1, 2, 3, 42 }, { 1, 3, 1, 80 } },
@@ -546,7 +608,7 @@ static void test_no_physical_address(void **state)
 	want.by_class[NL_MEM_LOCAL_DRAM] = 1;
 	want.by_class[NL_MEM_REMOTE_DRAM] = 2;
 	want.remote_by_hops[1] = 2;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid, (struct cell[]){ { 0, UNKNOWN, 2, 400 }, { 0, 0, 1, 50 } }, 2);
 	assert_lat((struct lat[]){ { 0, UNKNOWN, 2, 400, 1, { { 7, 2 } } },
 				   { 0, 0, 1, 50, 1, { { 5, 1 } } } },
@@ -577,7 +639,7 @@ static void test_latency_weights(void **state)
 	c = run_child(s, 10);
 	want.by_class[NL_MEM_LOCAL_DRAM] = 10;
 	want.weight_local = sum;
-	assert_thread(c.pid, &want);
+	assert_process(c.pid, &want);
 	assert_matrix(c.pid, (struct cell[]){ { 3, 3, 10, sum } }, 1);
 	assert_lat(
 		(struct lat[]){
@@ -630,41 +692,37 @@ static double exit_child(void *arg)
 
 static void test_thread_exits_between_samples(void **state)
 {
-	struct nl_pmu_proc thread2 = {
-		.samples = 2, .with_addr = 2, .mem_remote = 2, .weight_remote = 800
-	};
-	struct nl_pmu_proc main_thread = {
-		.samples = 1, .with_addr = 1, .mem_local = 1, .weight_local = 100
-	};
-	struct nl_pmu_proc all;
+	struct nl_pmu_proc all = { .samples = 3,
+				   .with_addr = 3,
+				   .mem_remote = 2,
+				   .weight_remote = 800,
+				   .mem_local = 1,
+				   .weight_local = 100 };
 	struct nl_synth_sample late = sample(src_local_dram, 2, phys_on(2), 100);
 	struct child c;
 	int status;
-	size_t i;
 
 	exit_thread_s[0] = sample(src_remote_dram_1, 2, phys_on(0), 300);
 	exit_thread_s[1] = sample(src_remote_dram_1, 2, phys_on(0), 500);
 	exit_main_s[0] = sample(src_local_dram, 2, phys_on(2), 100);
-	thread2.by_class[NL_MEM_REMOTE_DRAM] = 2;
-	thread2.remote_by_hops[1] = 2;
-	main_thread.by_class[NL_MEM_LOCAL_DRAM] = 1;
+	all.by_class[NL_MEM_REMOTE_DRAM] = 2;
+	all.remote_by_hops[1] = 2;
+	all.by_class[NL_MEM_LOCAL_DRAM] = 1;
 
+	/* The second thread's samples, its exit, then the main thread's. */
 	c = start_child(exit_child, NULL);
 	assert_int_equal(child_result(&c), 0);
-	assert_procs(c.pid, &thread2);
-	assert_thread(c.pid, &main_thread);
+	assert_process(c.pid, &all);
 	assert_matrix(c.pid, (struct cell[]){ { 2, 0, 2, 800 }, { 2, 2, 1, 100 } }, 2);
 
-	/* The whole process ends: the main thread's counters join the rest. */
+	/* The whole process ends: nothing is lost. */
 	close(c.from_parent);
 	close(c.to_parent);
 	assert_int_equal(waitpid(c.pid, &status, 0), c.pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	all = thread2;
-	for (i = 0; i < sizeof(all) / sizeof(__u64); i++)
-		((__u64 *)&all)[i] += ((__u64 *)&main_thread)[i];
-	assert_procs(c.pid, &all);
+	assert_process(c.pid, &all);
 
+	/* A sample of it after its end (taken before, read late) still counts. */
 	late.opts = NL_SYNTH_GIVEN_THREAD;
 	late.pid_tgid = (uint64_t)c.pid << 32 | c.pid;
 	assert_int_equal(feed(&late), 0);
@@ -673,11 +731,112 @@ static void test_thread_exits_between_samples(void **state)
 	all.by_class[NL_MEM_LOCAL_DRAM]++;
 	all.mem_local++;
 	all.weight_local += 100;
-	assert_procs(c.pid, &all);
+	assert_process(c.pid, &all);
 	assert_matrix(c.pid, (struct cell[]){ { 2, 0, 2, 800 }, { 2, 2, 2, 200 } }, 2);
 	assert_lat((struct lat[]){ { 2, 0, 2, 800, 1, { { 8, 2 } } },
 				   { 2, 2, 2, 200, 1, { { 6, 2 } } } },
 		   2);
+}
+
+/* pmu_pending of the CPU that runs this; -1 when it cannot be told. */
+static int this_cpu_pending(struct nl_pmu_pending *out)
+{
+	struct nl_pmu_pending *pending;
+	int ncpu, cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -1;
+	pending = read_pending(&ncpu);
+	*out = pending[cpu];
+	free(pending);
+	return 0;
+}
+
+/* Process A's samples wait in this CPU's pending entry until the CPU
+ * samples process B: then they move to A's shared entries whole, and B's
+ * wait. The same when the samples say another CPU (only made-up samples
+ * do). Both in a child bound to one CPU, so that the entry is the same. */
+static double pending_child(void *arg)
+{
+	uint64_t a = (uint64_t)0x7ffff0 << 32 | 0x7ffff0, b = (uint64_t)0x7ffff1 << 32 | 0x7ffff1;
+	struct nl_synth_sample s[] = {
+		sample(src_remote_dram_1, 1, phys_on(0), 300),
+		sample(src_local_dram, 1, phys_on(1), 40),
+		sample(src_local_dram, 3, phys_on(3), 70),
+	};
+	struct nl_pmu_pending p;
+	cpu_set_t one;
+	int i;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return 1;
+	for (i = 0; i < 2; i++) { /* A: two samples on CPU 1 */
+		s[i].opts = NL_SYNTH_GIVEN_THREAD;
+		s[i].pid_tgid = a;
+		if (feed(&s[i]))
+			return 2;
+	}
+	if (this_cpu_pending(&p) || p.tgid != a >> 32 || p.cpu != 1 || p.cpu_node != 1 ||
+	    p.counts.samples != 2 || p.row[0].samples != 1 || p.row[0].weight != 300 ||
+	    p.row[1].samples != 1 || p.row[1].weight != 40)
+		return 3; /* both wait here */
+	s[2].opts = NL_SYNTH_GIVEN_THREAD;
+	s[2].pid_tgid = b;
+	if (feed(&s[2]))
+		return 4;
+	if (this_cpu_pending(&p) || p.tgid != b >> 32 || p.cpu != 3 || p.cpu_node != 3 ||
+	    p.counts.samples != 1 || p.row[0].samples || p.row[1].samples ||
+	    p.row[3].samples != 1 || p.row[3].weight != 70)
+		return 5; /* A's moved out, B's wait */
+	/* B again, said to be on CPU 2: B's CPU 3 sample moves out. */
+	s[2] = sample(src_local_dram, 2, phys_on(2), 20);
+	s[2].opts = NL_SYNTH_GIVEN_THREAD;
+	s[2].pid_tgid = b;
+	if (feed(&s[2]))
+		return 6;
+	if (this_cpu_pending(&p) || p.tgid != b >> 32 || p.cpu != 2 || p.counts.samples != 1 ||
+	    p.row[3].samples || p.row[2].samples != 1)
+		return 7;
+	return 0;
+}
+
+static void test_pending_moves_out(void **state)
+{
+	uint32_t a = 0x7ffff0, b = 0x7ffff1;
+	struct nl_pmu_proc want_a = { .samples = 2,
+				      .with_addr = 2,
+				      .mem_remote = 1,
+				      .weight_remote = 300,
+				      .mem_local = 1,
+				      .weight_local = 40 },
+			   want_b = { .samples = 2,
+				      .with_addr = 2,
+				      .mem_local = 2,
+				      .weight_local = 90 },
+			   got;
+	struct child c;
+	int err;
+
+	want_a.by_class[NL_MEM_REMOTE_DRAM] = 1;
+	want_a.remote_by_hops[1] = 1;
+	want_a.by_class[NL_MEM_LOCAL_DRAM] = 1;
+	want_b.by_class[NL_MEM_LOCAL_DRAM] = 2;
+	c = start_child(pending_child, NULL);
+	err = child_result(&c);
+	if (err)
+		fail_msg("pending entry not as expected at step %d", err);
+	/* A's, whole, in the shared maps (no CPU has it pending). */
+	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got);
+	assert_int_equal(err, 0);
+	assert_counters("pmu_procs of A", &got, &want_a);
+	assert_process(a, &want_a);
+	assert_matrix(a, (struct cell[]){ { 1, 0, 1, 300 }, { 1, 1, 1, 40 } }, 2);
+	/* B's: one sample moved out, one pending; a reader adds both. */
+	assert_process(b, &want_b);
+	assert_matrix(b, (struct cell[]){ { 3, 3, 1, 70 }, { 2, 2, 1, 20 } }, 2);
+	end_child(&c);
 }
 
 /* The perf_event programs around the same accounting load: the CO-RE
@@ -697,7 +856,7 @@ static void test_idle(void **state)
 	s.opts = NL_SYNTH_GIVEN_THREAD;
 	s.pid_tgid = 0;
 	assert_int_equal(feed(&s), 0);
-	assert_procs(0, NULL);
+	assert_process(0, NULL);
 	assert_matrix(0, NULL, 0);
 	assert_lat(NULL, 0);
 }
@@ -734,7 +893,6 @@ static int setup(void **state)
 	/* Sized for the nodes, as the loader does. */
 	if (bpf_map__set_max_entries(skel->maps.pmu_lat, NL_PMU_LAT_SLOTS(NODES)))
 		return -1;
-	skel->rodata->pmu_enabled = true;
 	skel->rodata->phys_block_shift = SHIFT;
 	if (numalens__load(skel))
 		return -1;
@@ -776,6 +934,7 @@ int main(void)
 		cmocka_unit_test_setup(test_no_physical_address, empty_lat),
 		cmocka_unit_test_setup(test_latency_weights, empty_lat),
 		cmocka_unit_test_setup(test_thread_exits_between_samples, empty_lat),
+		cmocka_unit_test_setup(test_pending_moves_out, empty_lat),
 		cmocka_unit_test_setup(test_idle, empty_lat),
 		cmocka_unit_test(test_sampling_variants_load),
 	};

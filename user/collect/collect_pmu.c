@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,6 @@ void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *to
 	err = nl_pmu_open(&c->pmu, topo, &c->pmu_fds, c->pmu_reason, sizeof(c->pmu_reason));
 	if (err)
 		goto off;
-	skel->rodata->pmu_enabled = true;
 	if (!nl_physmap_load("/sys", &c->physmap))
 		skel->rodata->phys_block_shift = c->physmap.block_shift;
 	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
@@ -97,16 +97,64 @@ void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s)
 		      c->physmap.node ? "; memory nodes from physical addresses" : "");
 }
 
-/* Adds the hardware samples; deletes the entries of gone processes. */
+/* A process the table does not have and the kernel no longer has. */
+static bool process_gone(uint32_t tgid)
+{
+	return kill((pid_t)tgid, 0) && errno == ESRCH;
+}
+
+/*
+ * Every CPU's pending samples (struct nl_pmu_pending): read after the
+ * shared maps, as the BPF side moves them from here to there. *nr: CPUs.
+ */
+static struct nl_pmu_pending *pending_read(struct nl_collector *c, int *nr)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct nl_pmu_pending *per_cpu;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return NULL;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return NULL;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.pmu_pending), &zero, per_cpu)) {
+		free(per_cpu);
+		return NULL;
+	}
+	*nr = ncpu;
+	return per_cpu;
+}
+
+/* Adds a key to a list of keys to delete after a walk; false: no memory. */
+static bool doom(void **list, size_t *nr, const void *key, size_t size)
+{
+	char *grown = realloc(*list, (*nr + 1) * size);
+
+	if (!grown)
+		return false;
+	memcpy(grown + *nr * size, key, size);
+	*list = grown;
+	(*nr)++;
+	return true;
+}
+
+/*
+ * Adds the hardware samples; deletes the entries of gone processes, and of
+ * processes that ended before a CPU passed their last samples on (it does
+ * so when it samples another process, which may be long after).
+ */
 int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 			  const struct pid_list *gone)
 {
-	int fd = bpf_map__fd(c->skel->maps.pmu_procs);
-	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL, *doomed = NULL;
+	int fd = bpf_map__fd(c->skel->maps.pmu_procs), ncpu = 0, cpu;
+	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL;
+	void *doomed_procs = NULL, *doomed_cells = NULL;
+	size_t nr_procs = 0, nr_cells = 0, i;
 	__u32 key, next, *prev = NULL;
+	struct nl_pmu_pending *pending;
 	struct nl_pmu_proc val;
 	struct nl_pmu_cell cell;
-	size_t nr_doomed = 0, i;
 	int err = 0;
 
 	if (c->pmu.kind == NL_PMU_NONE)
@@ -120,10 +168,15 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 			continue;
 		j = nl_sample_table_find(t, key);
 		if (j >= 0)
-			nl_pmu_add(&t->procs[j].pmu, &val); /* to its live threads' */
+			nl_pmu_add(&t->procs[j].pmu, &val);
+		else if ((nl_pid_list_has(gone, key) || process_gone(key)) &&
+			 !doom(&doomed_procs, &nr_procs, &key, sizeof(key)))
+			err = -ENOMEM;
 	}
 	for (i = 0; i < gone->nr; i++)
 		bpf_map_delete_elem(fd, &gone->pids[i]);
+	for (i = 0; i < nr_procs; i++)
+		bpf_map_delete_elem(fd, (__u32 *)doomed_procs + i);
 
 	fd = bpf_map__fd(c->skel->maps.pmu_matrix);
 	while (!bpf_map_get_next_key(fd, mprev, &mnext)) {
@@ -132,37 +185,39 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 
 		mkey = mnext;
 		mprev = &mkey;
-		if (nl_pid_list_has(gone, mkey.tgid)) {
-			struct nl_pmu_matrix_key *k = realloc(doomed, (nr_doomed + 1) * sizeof(*k));
-
-			if (!k) {
-				err = -ENOMEM;
-				break;
-			}
-			doomed = k;
-			doomed[nr_doomed++] = mkey;
-		}
-		if (mkey.mem_node >= t->nr_nodes || bpf_map_lookup_elem(fd, &mkey, &cell))
-			continue; /* an unknown node has no per-node slot */
 		j = nl_sample_table_find(t, mkey.tgid);
-		if (j < 0)
-			continue;
+		if ((nl_pid_list_has(gone, mkey.tgid) || (j < 0 && process_gone(mkey.tgid))) &&
+		    !doom(&doomed_cells, &nr_cells, &mkey, sizeof(mkey))) {
+			err = -ENOMEM;
+			break;
+		}
+		if (j < 0 || mkey.mem_node >= t->nr_nodes || bpf_map_lookup_elem(fd, &mkey, &cell))
+			continue; /* an unknown node has no per-node slot */
 		nodes = nl_sample_nodes(t, j);
 		if (mkey.cpu_node == mkey.mem_node)
 			nodes[mkey.mem_node].pmu_local += cell.samples;
 		else
 			nodes[mkey.mem_node].pmu_remote += cell.samples;
 	}
-	for (i = 0; i < nr_doomed; i++)
-		bpf_map_delete_elem(fd, &doomed[i]);
-	free(doomed);
+	for (i = 0; i < nr_cells; i++)
+		bpf_map_delete_elem(fd, (struct nl_pmu_matrix_key *)doomed_cells + i);
+	free(doomed_procs);
+	free(doomed_cells);
+
+	pending = pending_read(c, &ncpu);
+	if (!pending)
+		return err ? err : -ENOMEM;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		nl_sample_table_add_pending(t, &pending[cpu]);
+	free(pending);
 	return err;
 }
 
 int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, uint64_t *matrix)
 {
-	int fd = bpf_map__fd(c->skel->maps.pmu_matrix), cols = nr_nodes + 1;
+	int fd = bpf_map__fd(c->skel->maps.pmu_matrix), cols = nr_nodes + 1, ncpu = 0, cpu, n;
 	struct nl_pmu_matrix_key key, next, *prev = NULL;
+	struct nl_pmu_pending *pending;
 	struct nl_pmu_cell cell;
 
 	memset(matrix, 0, nr_nodes * cols * sizeof(*matrix));
@@ -179,6 +234,19 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 		mem = key.mem_node < nr_nodes ? key.mem_node : nr_nodes;
 		matrix[key.cpu_node * cols + mem] += cell.samples;
 	}
+	pending = pending_read(c, &ncpu);
+	if (!pending)
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		const struct nl_pmu_pending *p = &pending[cpu];
+
+		if (p->tgid != pid || !p->counts.samples || (int)p->cpu_node >= nr_nodes)
+			continue;
+		/* row[nr_nodes]: an unknown node, as the matrix's last column */
+		for (n = 0; n <= nr_nodes && n <= NL_MAX_NODES; n++)
+			matrix[p->cpu_node * cols + n] += p->row[n].samples;
+	}
+	free(pending);
 	return 0;
 }
 

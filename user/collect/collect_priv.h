@@ -61,17 +61,6 @@ struct pid_list {
 
 bool nl_pid_list_has(const struct pid_list *l, uint32_t pid);
 
-/* Adds one set of sample counts to another, field by field (all __u64). */
-static inline void nl_pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
-{
-	const __u64 *f = (const __u64 *)from;
-	__u64 *t = (__u64 *)to;
-	size_t i;
-
-	for (i = 0; i < sizeof(*to) / sizeof(__u64); i++)
-		t[i] += f[i];
-}
-
 /* Before load: finds and opens the sampling events, or leaves the sampling
  * programs out of the load and says why. */
 void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *topo,

@@ -107,12 +107,6 @@ static int parse_threads(const char *buf, size_t len, struct nl_sample_table *t)
 				nodes[n].cpu_ns = ns;
 		}
 		off += rec.nr_nodes * sizeof(__u64);
-		if (rec.flags & NL_THREAD_PMU) {
-			if (off + sizeof(p->pmu) > len)
-				return -EPROTO;
-			memcpy(&p->pmu, buf + off, sizeof(p->pmu));
-			off += sizeof(p->pmu);
-		}
 	}
 	return off == len ? 0 : -EPROTO;
 }
@@ -138,7 +132,6 @@ static void merge_threads(struct nl_sample_table *t)
 #define ADD(field, ...) dst->field += src->field;
 			NL_THREAD_COUNTERS(ADD)
 #undef ADD
-			nl_pmu_add(&dst->pmu, &src->pmu);
 			for (n = 0; n < t->nr_nodes; n++)
 				dn[n].cpu_ns += sn[n].cpu_ns;
 			continue;

@@ -76,6 +76,21 @@ void nl_sample_table_sort(struct nl_sample_table *t);
 /* Index of pid in a sorted table, or -1. */
 long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid);
 
+/* Adds one set of sample counts to another, field by field (all __u64). */
+static inline void nl_pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
+{
+	const __u64 *f = (const __u64 *)from;
+	__u64 *t = (__u64 *)to;
+	size_t i;
+
+	for (i = 0; i < sizeof(*to) / sizeof(__u64); i++)
+		t[i] += f[i];
+}
+
+/* Adds a CPU's pending samples (bpf/numalens.h) to their process, if the
+ * table has it: its counts, and its memory samples per node. */
+void nl_sample_table_add_pending(struct nl_sample_table *t, const struct nl_pmu_pending *p);
+
 struct nl_health {
 	uint64_t procs_full;
 	uint64_t proc_node_full;
