@@ -49,13 +49,14 @@
 #define SHIFT 27 /* 128 MiB memory blocks */
 #define BLOCKS_PER_NODE 64
 
-enum { CASE_EMPTY, CASE_SHORT, CASE_LOCAL, CASE_REMOTE, NR_CASES };
+enum { CASE_EMPTY, CASE_SHORT, CASE_LOCAL, CASE_REMOTE, CASE_CHANGE, NR_CASES };
 
 static const char *const case_names[NR_CASES] = {
 	[CASE_EMPTY] = "empty syscall program",
 	[CASE_SHORT] = "short path (no data source)",
 	[CASE_LOCAL] = "long path, local DRAM",
 	[CASE_REMOTE] = "long path, remote DRAM",
+	[CASE_CHANGE] = "remote, another process each",
 };
 
 static struct numalens *skel;
@@ -73,9 +74,10 @@ static double run_case(int c, const struct nl_synth_sample *s, int runs)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = s, .ctx_size_in = sizeof(*s));
 	double start = bench_now_s();
+	struct nl_synth_sample change;
 	int fd = prog_fd(c), i, err;
 
-	if (use_repeat) {
+	if (use_repeat && c != CASE_CHANGE) {
 		opts.repeat = runs;
 		err = bpf_prog_test_run_opts(fd, &opts);
 		if (!err)
@@ -86,18 +88,25 @@ static double run_case(int c, const struct nl_synth_sample *s, int runs)
 		opts.repeat = 0;
 		start = bench_now_s();
 	}
-	for (i = 0; i < runs; i++)
+	for (i = 0; i < runs; i++) {
+		if (c == CASE_CHANGE) { /* two processes in turns: a move out each */
+			change = *s;
+			change.pid_tgid += (uint64_t)(i & 1) << 32;
+			opts.ctx_in = &change;
+		}
 		if (bpf_prog_test_run_opts(fd, &opts) || opts.retval)
 			bench_die("BPF_PROG_TEST_RUN: %s (retval %u)", strerror(errno),
 				  opts.retval);
+	}
 	return bench_now_s() - start;
 }
 
 static void load(void)
 {
+	struct nl_pmu_pending *entry;
 	struct bpf_program *prog;
-	uint32_t block;
-	int cpu, fd;
+	uint32_t zero = 0;
+	int cpu;
 
 	skel = numalens__open();
 	if (!skel)
@@ -111,16 +120,23 @@ static void load(void)
 	for (cpu = 0; cpu < NL_MAX_CPUS; cpu++)
 		skel->rodata->cpu_node[cpu] = cpu % 2;
 	skel->rodata->nr_node_ids = 2;
-	skel->rodata->phys_block_shift = SHIFT;
+	if (bpf_map__set_value_size(skel->maps.pmu_pending, NL_PMU_PENDING_SIZE(2)) ||
+	    bpf_map__set_value_size(skel->maps.synth_pending, NL_PMU_PENDING_SIZE(2)))
+		bench_die("cannot size the sampling state");
 	if (numalens__load(skel))
 		bench_die("cannot load nl_synth_sample: %s", strerror(errno));
-	fd = bpf_map__fd(skel->maps.phys_node);
-	for (block = 0; block < 2 * BLOCKS_PER_NODE; block++) {
-		uint8_t v = block / BLOCKS_PER_NODE + 1; /* node + 1 */
-
-		if (bpf_map_update_elem(fd, &block, &v, BPF_ANY))
-			bench_die("cannot fill phys_node: %s", strerror(errno));
-	}
+	/* Made-up CPU 0's entry, with its copy of the address map. */
+	entry = calloc(1, NL_PMU_PENDING_SIZE(2));
+	if (!entry)
+		bench_die("out of memory");
+	entry->block_shift = SHIFT;
+	entry->nr_ranges = 3;
+	entry->ranges[0] = (struct nl_phys_range){ 0, 0 };
+	entry->ranges[1] = (struct nl_phys_range){ BLOCKS_PER_NODE, 1 };
+	entry->ranges[2] = (struct nl_phys_range){ 2 * BLOCKS_PER_NODE, NL_NODE_UNKNOWN };
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.synth_pending), &zero, entry, BPF_ANY))
+		bench_die("cannot write the address map: %s", strerror(errno));
+	free(entry);
 	empty = bench_empty_syscall__open_and_load();
 	if (!empty)
 		bench_die("cannot load bench/empty_syscall.bpf.c");
@@ -149,6 +165,10 @@ int main(int argc, char **argv)
 				  .phys_addr = ((BLOCKS_PER_NODE + 10ull) << SHIFT) + 0x1000,
 				  .addr = 0x7f0000001000 },
 	};
+	/* Remote DRAM of process 1000, then of 1001, in turns (run_case). */
+	s[CASE_CHANGE] = s[CASE_REMOTE];
+	s[CASE_CHANGE].opts = NL_SYNTH_GIVEN_THREAD;
+	s[CASE_CHANGE].pid_tgid = 1000ull << 32 | 1000;
 	static struct bench_row rows[NR_CASES];
 	double wall[NR_CASES][BENCH_MAX_WINDOWS], empty_ns;
 	uint64_t cnt0, ns0, cnt1, ns1;

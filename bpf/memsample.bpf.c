@@ -36,9 +36,6 @@
 #include "maps.bpf.h"
 #include "memsrc.h"
 
-/* Set by the loader: physical address >> phys_block_shift indexes phys_node. */
-const volatile __u32 phys_block_shift = 27;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192); /* resized by the loader */
@@ -54,31 +51,22 @@ struct {
 } pmu_matrix SEC(".maps");
 
 /* Only this CPU's samples write its entry, one at a time: perf_event
- * programs do not nest on a CPU. */
+ * programs do not nest on a CPU. A struct nl_pmu_pending and its rows, as
+ * many as the loader sizes it for (NL_PMU_PENDING_SIZE). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nl_pmu_pending);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, NL_PMU_PENDING_SIZE(NL_MAX_NODES));
 } pmu_pending SEC(".maps");
 
-/* Per CPU, at nl_pmu_lat_slot(): no hash, no shared line, no atomic add.
- * The loader sizes it for the machine's nodes (NL_PMU_LAT_SLOTS). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NL_PMU_LAT_SLOTS(NL_MAX_NODES));
-	__type(key, __u32);
-	__type(value, struct nl_pmu_lat);
-} pmu_lat SEC(".maps");
-
-/* Memory block -> its node + 1; 0, as the loader leaves a block no node
- * holds (a hole), for none. */
+/* Test-only: the entries of made-up CPUs, for nl_synth_sample. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NL_PHYS_BLOCKS);
-	__type(key, __u32);
-	__type(value, __u8);
-} phys_node SEC(".maps");
+	__uint(max_entries, NL_SYNTH_CPUS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, NL_PMU_PENDING_SIZE(NL_MAX_NODES));
+} synth_pending SEC(".maps");
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
@@ -120,15 +108,30 @@ static __always_inline __u32 log2_bucket(__u64 v)
 	return b < NL_LAT_BUCKETS ? b : NL_LAT_BUCKETS - 1;
 }
 
-static __always_inline __u32 phys_to_node(__u64 phys)
-{
-	__u32 block = phys >> phys_block_shift;
-	__u8 *node;
+#define PHYS_STEPS 6
 
-	if (block >= NL_PHYS_BLOCKS)
+/* The node of a physical address: the last range that starts at or before
+ * its block, by binary search. */
+static __always_inline __u32 phys_to_node(const struct nl_pmu_pending *p, __u64 phys)
+{
+	__u64 block = phys >> (p->block_shift & 63);
+	__u32 lo = 0, hi = p->nr_ranges, mid, step;
+
+	if (hi > NL_PHYS_RANGES)
+		hi = NL_PHYS_RANGES;
+	if (!hi || block < p->ranges[0].first_block)
 		return NL_NODE_UNKNOWN;
-	node = bpf_map_lookup_elem(&phys_node, &block);
-	return node && *node ? *node - 1 : NL_NODE_UNKNOWN;
+	_Static_assert(NL_PHYS_RANGES <= 1 << (PHYS_STEPS - 1), "steps enough for the ranges");
+	for (step = 0; step < PHYS_STEPS && hi - lo > 1; step++) {
+		mid = (lo + hi) / 2;
+		if (mid >= NL_PHYS_RANGES)
+			break;
+		if (p->ranges[mid].first_block <= block)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo < NL_PHYS_RANGES ? p->ranges[lo].node : NL_NODE_UNKNOWN;
 }
 
 static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
@@ -159,7 +162,7 @@ static __always_inline void pending_spill(struct nl_pmu_pending *p)
 	static const struct nl_pmu_cell zero_cell;
 	struct nl_pmu_matrix_key mkey = { .tgid = p->tgid, .cpu_node = p->cpu_node };
 	struct nl_pmu_proc counts = p->counts;
-	struct nl_pmu_cell part, *cell;
+	struct nl_pmu_cell part, *row, *cell;
 	struct nl_pmu_proc *proc;
 	__u32 n;
 
@@ -168,11 +171,12 @@ static __always_inline void pending_spill(struct nl_pmu_pending *p)
 	if (proc)
 		pmu_add(proc, &counts);
 	for (n = 0; n <= NL_MAX_NODES && n <= nr_node_ids; n++) {
-		if (!p->row[n].samples)
+		row = nl_pending_row(p, n);
+		if (!row->samples)
 			continue;
-		part = p->row[n];
-		p->row[n].samples = 0;
-		p->row[n].weight = 0;
+		part = *row;
+		row->samples = 0;
+		row->weight = 0;
 		mkey.mem_node = n < nr_node_ids ? n : NL_NODE_UNKNOWN;
 		cell = map_get_or_create(&pmu_matrix, &mkey, &zero_cell, NL_H_PMU_MATRIX_FULL);
 		if (cell) {
@@ -184,24 +188,24 @@ static __always_inline void pending_spill(struct nl_pmu_pending *p)
 
 /*
  * The accounting of one sample, whatever read it. pid_tgid is the sampled
- * thread's, cpu the CPU the sample was taken on, p the pending entry of the
- * CPU running this (cpu, except for a test's made-up samples).
+ * thread's, cpu the CPU the sample was taken on, p that CPU's entry.
  */
 static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __u32 cpu,
 					struct nl_pmu_pending *p)
 {
-	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node, slot, row;
+	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node;
 	struct nl_pmu_proc *c = &p->counts;
+	__u64 row; /* 64 bits: no zero-extension between its test and its use */
+	struct nl_pmu_cell *cell;
 	struct nl_pmu_lat *lat;
 	bool remote;
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
-	if (p->tgid != tgid || p->cpu != cpu) {
+	if (p->tgid != tgid) {
 		if (c->samples)
 			pending_spill(p);
 		p->tgid = tgid;
-		p->cpu = cpu;
 		p->cpu_node = node_of_cpu(cpu);
 	}
 	c->samples++;
@@ -217,7 +221,7 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __
 
 	cpu_node = p->cpu_node;
 	if ((s->flags & PERF_SAMPLE_PHYS_ADDR) && s->phys_addr)
-		mem_node = phys_to_node(s->phys_addr);
+		mem_node = phys_to_node(p, s->phys_addr);
 	if (mem_node != NL_NODE_UNKNOWN) {
 		remote = mem_node != cpu_node;
 	} else {
@@ -237,17 +241,19 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __
 	}
 
 	row = mem_node < nr_node_ids ? mem_node : nr_node_ids;
-	if (row > NL_MAX_NODES)
+	/* The entry has nr_node_ids + 1 rows: the verifier must see the
+	 * bound on the register used (clang tests a copy otherwise). */
+	barrier_var(row);
+	if (row > nr_node_ids)
 		return 0;
-	p->row[row].samples++;
-	p->row[row].weight += s->weight;
-	slot = nl_pmu_lat_slot(cpu_node, mem_node, nr_node_ids);
-	lat = bpf_map_lookup_elem(&pmu_lat, &slot);
-	if (lat) {
-		lat->samples++;
-		lat->weight += s->weight;
-		lat->hist[log2_bucket(s->weight)]++;
-	}
+	barrier_var(row);
+	cell = nl_pending_row(p, row);
+	cell->samples++;
+	cell->weight += s->weight;
+	lat = nl_pending_lat(p, nr_node_ids, row);
+	lat->samples++;
+	lat->weight += s->weight;
+	lat->hist[log2_bucket(s->weight)]++;
 	return 0;
 }
 
@@ -299,28 +305,28 @@ int nl_mem_sample(struct bpf_perf_event_data *ctx)
 /*
  * Test-only (the agent never loads it): a sample the caller made up, through
  * the same accounting, so the long path runs where there is no PMU: the
- * caller's thread, or the one in pid_tgid with NL_SYNTH_GIVEN_THREAD; on
- * ctx->cpu, which is not the CPU this runs on, so its node comes from the
- * topology the test chose. It runs preemptible (migration off), unlike a
- * PMU sample: its callers feed one sample at a time, or plain adds to this
- * CPU's entries could interleave.
+ * caller's thread, or the one in pid_tgid with NL_SYNTH_GIVEN_THREAD; taken
+ * on the made-up CPU ctx->cpu, whose node is the topology's the test chose
+ * and whose entry is in synth_pending (1: no such CPU). It runs preemptible
+ * (migration off), unlike a PMU sample: its callers feed one sample at a
+ * time, or plain adds to an entry could interleave.
  */
 SEC("syscall")
 int nl_synth_sample(struct nl_synth_sample *ctx)
 {
 	struct mem_sample s = {};
 	struct nl_pmu_pending *p;
-	__u32 zero = 0;
+	__u32 cpu = ctx->cpu;
 
 	s.flags = ctx->sample_flags;
 	s.data_src = ctx->data_src;
 	s.weight = ctx->weight;
 	s.phys_addr = ctx->phys_addr;
 	s.addr = ctx->addr;
-	p = bpf_map_lookup_elem(&pmu_pending, &zero);
+	p = bpf_map_lookup_elem(&synth_pending, &cpu);
 	if (!p)
-		return 0;
+		return 1;
 	return count_sample(
 		&s, ctx->opts & NL_SYNTH_GIVEN_THREAD ? ctx->pid_tgid : bpf_get_current_pid_tgid(),
-		ctx->cpu, p);
+		cpu, p);
 }

@@ -151,7 +151,15 @@ struct nl_node_ns {
 #define NL_PMU_CLASSES 8	 /* enum nl_mem_class in memsrc.h */
 #define NL_NODE_UNKNOWN 0xff	 /* memory node of a sample without a physical address */
 #define NL_LAT_BUCKETS 24	 /* latency histogram: log2 buckets of the sample weight */
-#define NL_PHYS_BLOCKS (1 << 16) /* memory blocks the phys -> node table covers */
+#define NL_PHYS_BLOCKS (1 << 16) /* memory blocks the phys -> node map covers */
+#define NL_PHYS_RANGES 32	 /* runs of blocks on one node (or none) it can hold */
+
+/* Memory blocks [first_block, the next range's first_block) are on node
+ * (NL_NODE_UNKNOWN: a hole, or past the last block). */
+struct nl_phys_range {
+	__u32 first_block;
+	__u32 node;
+};
 
 /* Sample counts of a process: in `pmu_procs`, and in the `pmu_pending` entry
  * of each CPU that sampled it last. */
@@ -177,30 +185,10 @@ struct nl_pmu_cell {
 };
 
 /*
- * Per CPU, in `pmu_pending` (one entry): the samples this CPU took of the
- * process it sampled last, not yet added to `pmu_procs` and `pmu_matrix`.
- * A sample only writes here (one map entry, no hash, no atomic add); when a
- * sample of another process (or, for a test's made-up samples, another CPU)
- * comes, these move to the shared maps first. A reader adds them to the
- * process tgid: the shared maps first, then these, so that a move between
- * the two reads can make a read short but never count a sample twice.
- * row[n]: memory samples on node n for n < nr_node_ids, on an unknown node
- * at nr_node_ids.
- */
-struct nl_pmu_pending {
-	__u32 tgid; /* 0: none */
-	__u32 cpu;  /* the CPU the samples were taken on */
-	__u32 cpu_node;
-	__u32 pad;
-	struct nl_pmu_proc counts;
-	struct nl_pmu_cell row[NL_MAX_NODES + 1];
-};
-
-/*
- * Latency of memory samples per (CPU node, memory node), machine-wide, in
- * `pmu_lat`: per CPU (the reader adds the CPUs), at index
- * nl_pmu_lat_slot(). Each CPU node has a slot per memory node and one for
- * a memory node it could not tell.
+ * Latency of memory samples per (CPU node, memory node), machine-wide: each
+ * CPU keeps its own node's row (in its pmu_pending entry), the reader adds
+ * the CPUs and gives the cells in nl_pmu_lat_slot() order. Each CPU node has
+ * a slot per memory node and one for a memory node it could not tell.
  */
 #define NL_PMU_LAT_SLOTS(nr_nodes) ((nr_nodes) * ((nr_nodes) + 1))
 
@@ -216,6 +204,48 @@ struct nl_pmu_lat {
 };
 
 /*
+ * A CPU's sampling state, in `pmu_pending` (per CPU, one entry): all a
+ * sample writes. The samples this CPU took of the process it sampled last,
+ * not yet added to `pmu_procs` and `pmu_matrix`; they move there when a
+ * sample of another process comes. A reader adds them to the process tgid:
+ * the shared maps first, then these, so that a move between the two reads
+ * can make a read short but never count a sample twice. Then this CPU's
+ * latency histograms, kept.
+ *
+ * The entry is this header, then nr_node_ids + 1 cells (the pending memory
+ * samples per memory node, the last for an unknown node), then nr_node_ids
+ * + 1 latency rows (this CPU's node to each memory node, the last unknown):
+ * NL_PMU_PENDING_SIZE(nr_node_ids) bytes, as the loader sizes the map.
+ */
+struct nl_pmu_pending {
+	__u32 tgid;	/* 0: none */
+	__u32 cpu_node; /* of the CPU the samples were taken on */
+	/* Physical address -> node, a copy per CPU, so that a sample reads
+	 * no other page: block = address >> block_shift, in ranges[0..nr),
+	 * sorted. Written by the loader before the program is attached. */
+	__u32 block_shift;
+	__u32 nr_ranges;
+	struct nl_phys_range ranges[NL_PHYS_RANGES];
+	struct nl_pmu_proc counts;
+};
+
+#define NL_PMU_PENDING_SIZE(nr_nodes)     \
+	(sizeof(struct nl_pmu_pending) + \
+	 ((nr_nodes) + 1) * (sizeof(struct nl_pmu_cell) + sizeof(struct nl_pmu_lat)))
+
+/* Memory node n's pending cell (n == nr_nodes: unknown). */
+static inline struct nl_pmu_cell *nl_pending_row(struct nl_pmu_pending *p, __u32 n)
+{
+	return (struct nl_pmu_cell *)(p + 1) + n;
+}
+
+/* The latency row of memory node n (n == nr_nodes: unknown). */
+static inline struct nl_pmu_lat *nl_pending_lat(struct nl_pmu_pending *p, __u32 nr_nodes, __u32 n)
+{
+	return (struct nl_pmu_lat *)(nl_pending_row(p, nr_nodes + 1)) + n;
+}
+
+/*
  * One sample made up by a test or benchmark: the context of nl_synth_sample
  * (bpf/memsample.bpf.c), run with BPF_PROG_TEST_RUN, never loaded by the
  * agent. It goes through the accounting a PMU sample goes through.
@@ -227,9 +257,13 @@ struct nl_synth_sample {
 	__u64 phys_addr;
 	__u64 addr;
 	__u64 pid_tgid; /* with NL_SYNTH_GIVEN_THREAD; else the caller's */
-	__u32 cpu;	/* the CPU it was taken on: its node from cpu_node */
+	__u32 cpu;	/* the CPU it was taken on: its node from cpu_node, its
+			 * entry in synth_pending (< NL_SYNTH_CPUS) */
 	__u32 opts;	/* NL_SYNTH_* */
 };
+
+/* The made-up CPUs a test or benchmark can take samples on. */
+#define NL_SYNTH_CPUS 16
 
 /* The thread given by pid_tgid, not the caller. */
 #define NL_SYNTH_GIVEN_THREAD 0x1

@@ -245,53 +245,79 @@ static void test_pmu_plumbing(void **state)
 }
 
 /*
- * The latency cells are per CPU in pmu_lat, a slot per (CPU node, memory
- * node or unknown): the reader adds the CPUs' copies, names each slot's
- * nodes and leaves out the slots without samples. Written here as the
- * sampling program would, since software faults count no memory sample.
+ * The latency cells are the CPUs' rows, in each CPU's pmu_pending entry (its
+ * node to each memory node or an unknown one): the reader adds the CPUs of
+ * a node, names each cell's nodes, gives them in slot order and leaves out
+ * the cells without samples. Written here as the sampling program would,
+ * since software faults count no memory sample; each CPU on the node the
+ * fake topology gives it, so a software sample meanwhile changes nothing
+ * the test reads (it writes no latency row and the same node).
  */
 static void test_pmu_latency_sums_cpus(void **state)
 {
-	int fd = bpf_map__fd(collector->skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus();
-	struct nl_pmu_lat *per_cpu = calloc(ncpu, sizeof(*per_cpu));
-	struct nl_latency_cell cells[6];
-	uint32_t slot_unknown = nl_pmu_lat_slot(1, NL_NODE_UNKNOWN, 2);
-	uint32_t slot_local = nl_pmu_lat_slot(0, 0, 2), slot;
-	int cpu;
+	struct bpf_map *map = collector->skel->maps.pmu_pending;
+	int ncpu = libbpf_num_possible_cpus(), cpu, node, b;
+	size_t stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	char *per_cpu = calloc(ncpu, stride);
+	struct nl_latency_cell cells[6], want[6] = { 0 };
+	uint32_t zero = 0;
+	int nr_want = 0, slot;
 
 	assert_non_null(per_cpu);
-	assert_int_equal(bpf_map__max_entries(collector->skel->maps.pmu_lat), 6);
+	assert_int_equal(bpf_map__value_size(map), NL_PMU_PENDING_SIZE(2));
 	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), 0);
+	/* Each CPU's map of physical addresses kept; no process pending. */
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		per_cpu[cpu].samples = cpu + 1;
-		per_cpu[cpu].weight = 100 * (cpu + 1);
-		if (cpu < NL_LAT_BUCKETS)
-			per_cpu[cpu].hist[cpu] = cpu + 1;
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
+		struct nl_pmu_lat *unknown = nl_pending_lat(p, 2, 2);
+
+		memset(&p->counts, 0, stride - offsetof(struct nl_pmu_pending, counts));
+		p->tgid = 0;
+		p->cpu_node = cpu % 2;
+		unknown->samples = cpu + 1;
+		unknown->weight = 100 * (cpu + 1);
+		unknown->hist[cpu % NL_LAT_BUCKETS] = cpu + 1;
+		slot = nl_pmu_lat_slot(cpu % 2, NL_NODE_UNKNOWN, 2);
+		want[slot].samples += cpu + 1;
+		want[slot].weight += 100 * (cpu + 1);
+		want[slot].hist[cpu % NL_LAT_BUCKETS] += cpu + 1;
+		if (cpu == ncpu - 1) { /* and local memory, on its own node */
+			struct nl_pmu_lat *local = nl_pending_lat(p, 2, cpu % 2);
+
+			local->samples = 7;
+			local->weight = 70;
+			local->hist[3] = 7;
+			slot = nl_pmu_lat_slot(cpu % 2, cpu % 2, 2);
+			want[slot].samples = 7;
+			want[slot].weight = 70;
+			want[slot].hist[3] = 7;
+		}
 	}
-	assert_int_equal(bpf_map_update_elem(fd, &slot_unknown, per_cpu, BPF_ANY), 0);
-	memset(per_cpu, 0, ncpu * sizeof(*per_cpu));
-	per_cpu[ncpu - 1].samples = 7;
-	per_cpu[ncpu - 1].weight = 70;
-	per_cpu[ncpu - 1].hist[3] = 7;
-	assert_int_equal(bpf_map_update_elem(fd, &slot_local, per_cpu, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY), 0);
 
-	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), 2);
-	/* In slot order: (0, 0) first. */
-	assert_int_equal(cells[0].cpu_node, 0);
-	assert_int_equal(cells[0].mem_node, 0);
-	assert_int_equal(cells[0].samples, 7);
-	assert_int_equal(cells[0].weight, 70);
-	assert_int_equal(cells[0].hist[3], 7);
-	assert_int_equal(cells[1].cpu_node, 1);
-	assert_int_equal(cells[1].mem_node, NL_NODE_UNKNOWN);
-	assert_int_equal(cells[1].samples, ncpu * (ncpu + 1) / 2);
-	assert_int_equal(cells[1].weight, 100 * ncpu * (ncpu + 1) / 2);
-	for (cpu = 0; cpu < ncpu && cpu < NL_LAT_BUCKETS; cpu++)
-		assert_int_equal(cells[1].hist[cpu], cpu + 1);
+	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), ncpu > 1 ? 3 : 2);
+	for (slot = 0; slot < 6; slot++) {
+		struct nl_latency_cell *got = &cells[nr_want];
 
-	memset(per_cpu, 0, ncpu * sizeof(*per_cpu));
-	for (slot = 0; slot < 6; slot++)
-		assert_int_equal(bpf_map_update_elem(fd, &slot, per_cpu, BPF_ANY), 0);
+		if (!want[slot].samples)
+			continue;
+		node = slot % 3;
+		assert_int_equal(got->cpu_node, slot / 3);
+		assert_int_equal(got->mem_node, node < 2 ? (uint32_t)node : NL_NODE_UNKNOWN);
+		assert_int_equal(got->samples, want[slot].samples);
+		assert_int_equal(got->weight, want[slot].weight);
+		for (b = 0; b < NL_LAT_BUCKETS; b++)
+			assert_int_equal(got->hist[b], want[slot].hist[b]);
+		nr_want++;
+	}
+
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
+
+		memset(&p->counts, 0, stride - offsetof(struct nl_pmu_pending, counts));
+	}
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY), 0);
 	free(per_cpu);
 }
 

@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,7 +50,6 @@
 static const uint32_t first_block[NODES] = { 0, 16, 40, 56 };
 
 static struct numalens *skel;
-static struct bpf_link *fork_link, *exit_link;
 static bool has_kctx; /* bpf_cast_to_kern_ctx (6.2+) */
 
 static uint64_t phys_on(int node)
@@ -130,20 +128,26 @@ static double feed_batch(void *arg)
 	return bad;
 }
 
-/* Every CPU's pmu_pending entry, read after the shared maps as the
- * collector reads it; free() it. */
-static struct nl_pmu_pending *read_pending(int *ncpu)
-{
-	struct nl_pmu_pending *per_cpu;
-	uint32_t zero = 0;
+#define ENTRY_SIZE NL_PMU_PENDING_SIZE(NODES)
 
-	*ncpu = libbpf_num_possible_cpus();
-	assert_true(*ncpu > 0);
-	per_cpu = calloc(*ncpu, sizeof(*per_cpu));
-	assert_non_null(per_cpu);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_pending), &zero, per_cpu),
-			 0);
-	return per_cpu;
+/* Made-up CPU cpu's entry in synth_pending, its rows for NODES nodes. */
+static struct nl_pmu_pending *entry(char *entries, int cpu)
+{
+	return (struct nl_pmu_pending *)(entries + cpu * ENTRY_SIZE);
+}
+
+/* Every made-up CPU's entry, read after the shared maps as the collector
+ * reads its CPUs'; free() it. */
+static char *read_entries(void)
+{
+	int fd = bpf_map__fd(skel->maps.synth_pending);
+	char *entries = calloc(NL_SYNTH_CPUS, ENTRY_SIZE);
+	uint32_t cpu;
+
+	assert_non_null(entries);
+	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++)
+		assert_int_equal(bpf_map_lookup_elem(fd, &cpu, entry(entries, cpu)), 0);
+	return entries;
 }
 
 static void counters_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
@@ -158,20 +162,22 @@ static void counters_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
  * then what CPUs hold pending. false: none anywhere. */
 static bool process_counters(uint32_t tgid, struct nl_pmu_proc *out)
 {
-	struct nl_pmu_pending *pending;
-	int ncpu, cpu;
+	char *entries;
 	bool found;
+	int cpu;
 
 	memset(out, 0, sizeof(*out));
 	found = !bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &tgid, out);
-	pending = read_pending(&ncpu);
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		if (pending[cpu].tgid != tgid || !pending[cpu].counts.samples)
+	entries = read_entries();
+	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++) {
+		struct nl_pmu_pending *p = entry(entries, cpu);
+
+		if (p->tgid != tgid || !p->counts.samples)
 			continue;
-		counters_add(out, &pending[cpu].counts);
+		counters_add(out, &p->counts);
 		found = true;
 	}
-	free(pending);
+	free(entries);
 	return found;
 }
 
@@ -260,11 +266,11 @@ static void cell_add(struct cell *cells, int *n, uint16_t cpu_node, uint16_t mem
  * want[0..n). */
 static void assert_matrix(uint32_t tgid, const struct cell *want, int n)
 {
-	int fd = bpf_map__fd(skel->maps.pmu_matrix), found = 0, i, j, ncpu, cpu;
+	int fd = bpf_map__fd(skel->maps.pmu_matrix), found = 0, i, j, cpu;
 	struct nl_pmu_matrix_key key, next, *prev = NULL;
 	struct cell got[MAX_CELLS];
-	struct nl_pmu_pending *pending;
 	struct nl_pmu_cell cell;
+	char *entries;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -274,18 +280,21 @@ static void assert_matrix(uint32_t tgid, const struct cell *want, int n)
 		assert_int_equal(bpf_map_lookup_elem(fd, &key, &cell), 0);
 		cell_add(got, &found, key.cpu_node, key.mem_node, cell.samples, cell.weight);
 	}
-	pending = read_pending(&ncpu);
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		const struct nl_pmu_pending *p = &pending[cpu];
+	entries = read_entries();
+	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++) {
+		struct nl_pmu_pending *p = entry(entries, cpu);
 
 		if (p->tgid != tgid || !p->counts.samples)
 			continue;
-		for (j = 0; j <= NODES; j++)
-			if (p->row[j].samples)
+		for (j = 0; j <= NODES; j++) {
+			struct nl_pmu_cell *row = nl_pending_row(p, j);
+
+			if (row->samples)
 				cell_add(got, &found, p->cpu_node, j < NODES ? j : UNKNOWN,
-					 p->row[j].samples, p->row[j].weight);
+					 row->samples, row->weight);
+		}
 	}
-	free(pending);
+	free(entries);
 	for (j = 0; j < found; j++) {
 		for (i = 0; i < n; i++)
 			if (want[i].cpu_node == got[j].cpu_node &&
@@ -316,47 +325,43 @@ struct lat {
 	} b[6];
 };
 
-/* The latency slot, the sum of the CPUs' copies in sum; -1 when it
- * could not be read. */
-static int read_lat(uint32_t slot, struct nl_pmu_lat *sum)
+/* The latency cell (cpu_node, mem_node): the made-up CPUs' rows added. */
+static void read_lat(uint32_t cpu_node, uint32_t mem_node, struct nl_pmu_lat *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, b;
-	struct nl_pmu_lat *per_cpu;
+	char *entries = read_entries();
+	int cpu, b;
 
 	memset(sum, 0, sizeof(*sum));
-	assert_true(ncpu > 0);
-	per_cpu = calloc(ncpu, sizeof(*per_cpu));
-	assert_non_null(per_cpu);
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_lat), &slot, per_cpu)) {
-		free(per_cpu);
-		return -1;
-	}
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		sum->samples += per_cpu[cpu].samples;
-		sum->weight += per_cpu[cpu].weight;
+	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++) {
+		struct nl_pmu_pending *p = entry(entries, cpu);
+		struct nl_pmu_lat *lat;
+
+		if (p->cpu_node != cpu_node)
+			continue;
+		lat = nl_pending_lat(p, NODES, mem_node < NODES ? mem_node : NODES);
+		sum->samples += lat->samples;
+		sum->weight += lat->weight;
 		for (b = 0; b < NL_LAT_BUCKETS; b++)
-			sum->hist[b] += per_cpu[cpu].hist[b];
+			sum->hist[b] += lat->hist[b];
 	}
-	free(per_cpu);
-	return 0;
+	free(entries);
 }
 
-/* pmu_lat (machine-wide, per CPU, emptied before each test) is exactly
- * want[0..n): every slot, each CPU's copy added. */
+/* The latency cells (machine-wide, each CPU's rows, emptied before each
+ * test) are exactly want[0..n): every (CPU node, memory node). */
 static void assert_lat(const struct lat *want, int n)
 {
 	int found = 0, i, j;
 	uint32_t slot, cpu_node, mem_node;
 	struct nl_pmu_lat got;
 
-	assert_int_equal(bpf_map__max_entries(skel->maps.pmu_lat), NL_PMU_LAT_SLOTS(NODES));
 	for (slot = 0; slot < NL_PMU_LAT_SLOTS(NODES); slot++) {
 		uint64_t hist[NL_LAT_BUCKETS] = { 0 };
 
 		cpu_node = slot / (NODES + 1);
 		mem_node = slot % (NODES + 1) < NODES ? slot % (NODES + 1) : UNKNOWN;
 		assert_int_equal(nl_pmu_lat_slot(cpu_node, mem_node, NODES), slot);
-		assert_int_equal(read_lat(slot, &got), 0);
+		read_lat(cpu_node, mem_node, &got);
 		for (i = 0; i < n; i++)
 			if (want[i].cpu_node == cpu_node && want[i].mem_node == mem_node)
 				break;
@@ -403,21 +408,27 @@ static struct child run_child(const struct nl_synth_sample *s, int n)
 	return c;
 }
 
-/* Zeroes every CPU's copy of every latency slot. */
-static int empty_lat(void **state)
+/* Empties every made-up CPU's entry (no process, no latency) but for its
+ * copy of the physical address map, as the loader writes it: a run of
+ * blocks per node, the hole, the end. */
+static int empty_cpus(void **state)
 {
-	int fd = bpf_map__fd(skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus(), err;
-	struct nl_pmu_lat *zero;
-	uint32_t slot;
+	const struct nl_phys_range ranges[] = {
+		{ first_block[0], 0 }, { first_block[1], 1 }, { 32, UNKNOWN }, { first_block[2], 2 },
+		{ first_block[3], 3 }, { first_block[3] + BLOCKS_PER_NODE, UNKNOWN },
+	};
+	int fd = bpf_map__fd(skel->maps.synth_pending), err = 0;
+	struct nl_pmu_pending *empty = calloc(1, ENTRY_SIZE);
+	uint32_t cpu;
 
-	if (ncpu <= 0)
+	if (!empty)
 		return -1;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
-		return -1;
-	for (slot = 0, err = 0; slot < NL_PMU_LAT_SLOTS(NODES) && !err; slot++)
-		err = bpf_map_update_elem(fd, &slot, zero, BPF_ANY);
-	free(zero);
+	empty->block_shift = SHIFT;
+	empty->nr_ranges = sizeof(ranges) / sizeof(ranges[0]);
+	memcpy(empty->ranges, ranges, sizeof(ranges));
+	for (cpu = 0; cpu < NL_SYNTH_CPUS && !err; cpu++)
+		err = bpf_map_update_elem(fd, &cpu, empty, BPF_ANY);
+	free(empty);
 	return err ? -1 : 0;
 }
 
@@ -738,105 +749,71 @@ static void test_thread_exits_between_samples(void **state)
 		   2);
 }
 
-/* pmu_pending of the CPU that runs this; -1 when it cannot be told. */
-static int this_cpu_pending(struct nl_pmu_pending *out)
-{
-	struct nl_pmu_pending *pending;
-	int ncpu, cpu = sched_getcpu();
-
-	if (cpu < 0)
-		return -1;
-	pending = read_pending(&ncpu);
-	*out = pending[cpu];
-	free(pending);
-	return 0;
-}
-
-/* Process A's samples wait in this CPU's pending entry until the CPU
- * samples process B: then they move to A's shared entries whole, and B's
- * wait. The same when the samples say another CPU (only made-up samples
- * do). Both in a child bound to one CPU, so that the entry is the same. */
-static double pending_child(void *arg)
-{
-	uint64_t a = (uint64_t)0x7ffff0 << 32 | 0x7ffff0, b = (uint64_t)0x7ffff1 << 32 | 0x7ffff1;
-	struct nl_synth_sample s[] = {
-		sample(src_remote_dram_1, 1, phys_on(0), 300),
-		sample(src_local_dram, 1, phys_on(1), 40),
-		sample(src_local_dram, 3, phys_on(3), 70),
-	};
-	struct nl_pmu_pending p;
-	cpu_set_t one;
-	int i;
-
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one))
-		return 1;
-	for (i = 0; i < 2; i++) { /* A: two samples on CPU 1 */
-		s[i].opts = NL_SYNTH_GIVEN_THREAD;
-		s[i].pid_tgid = a;
-		if (feed(&s[i]))
-			return 2;
-	}
-	if (this_cpu_pending(&p) || p.tgid != a >> 32 || p.cpu != 1 || p.cpu_node != 1 ||
-	    p.counts.samples != 2 || p.row[0].samples != 1 || p.row[0].weight != 300 ||
-	    p.row[1].samples != 1 || p.row[1].weight != 40)
-		return 3; /* both wait here */
-	s[2].opts = NL_SYNTH_GIVEN_THREAD;
-	s[2].pid_tgid = b;
-	if (feed(&s[2]))
-		return 4;
-	if (this_cpu_pending(&p) || p.tgid != b >> 32 || p.cpu != 3 || p.cpu_node != 3 ||
-	    p.counts.samples != 1 || p.row[0].samples || p.row[1].samples ||
-	    p.row[3].samples != 1 || p.row[3].weight != 70)
-		return 5; /* A's moved out, B's wait */
-	/* B again, said to be on CPU 2: B's CPU 3 sample moves out. */
-	s[2] = sample(src_local_dram, 2, phys_on(2), 20);
-	s[2].opts = NL_SYNTH_GIVEN_THREAD;
-	s[2].pid_tgid = b;
-	if (feed(&s[2]))
-		return 6;
-	if (this_cpu_pending(&p) || p.tgid != b >> 32 || p.cpu != 2 || p.counts.samples != 1 ||
-	    p.row[3].samples || p.row[2].samples != 1)
-		return 7;
-	return 0;
-}
-
+/* Process A's samples wait in its CPU's entry until the CPU samples
+ * process B: then they move to A's shared entries whole, and B's wait. */
 static void test_pending_moves_out(void **state)
 {
 	uint32_t a = 0x7ffff0, b = 0x7ffff1;
-	struct nl_pmu_proc want_a = { .samples = 2,
-				      .with_addr = 2,
-				      .mem_remote = 1,
-				      .weight_remote = 300,
-				      .mem_local = 1,
-				      .weight_local = 40 },
-			   want_b = { .samples = 2,
-				      .with_addr = 2,
-				      .mem_local = 2,
-				      .weight_local = 90 },
-			   got;
-	struct child c;
-	int err;
+	struct nl_synth_sample s[] = {
+		sample(src_remote_dram_1, 1, phys_on(0), 300), /* A */
+		sample(src_local_dram, 1, phys_on(1), 40),     /* A */
+		sample(src_local_dram, 1, phys_on(1), 70),     /* B */
+		sample(src_local_dram, 2, phys_on(2), 20),     /* B, on CPU 2 */
+	};
+	struct nl_pmu_proc want_a = {
+		.samples = 2, .with_addr = 2, .mem_remote = 1, .weight_remote = 300,
+		.mem_local = 1, .weight_local = 40
+	}, want_b = {
+		.samples = 2, .with_addr = 2, .mem_local = 2, .weight_local = 90
+	}, got;
+	struct nl_pmu_pending *p;
+	char *entries;
+	size_t i;
 
 	want_a.by_class[NL_MEM_REMOTE_DRAM] = 1;
 	want_a.remote_by_hops[1] = 1;
 	want_a.by_class[NL_MEM_LOCAL_DRAM] = 1;
 	want_b.by_class[NL_MEM_LOCAL_DRAM] = 2;
-	c = start_child(pending_child, NULL);
-	err = child_result(&c);
-	if (err)
-		fail_msg("pending entry not as expected at step %d", err);
-	/* A's, whole, in the shared maps (no CPU has it pending). */
-	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got);
-	assert_int_equal(err, 0);
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		s[i].opts = NL_SYNTH_GIVEN_THREAD;
+		s[i].pid_tgid = (uint64_t)(i < 2 ? a : b) << 32 | (i < 2 ? a : b);
+		assert_int_equal(feed(&s[i]), 0);
+		if (i != 1)
+			continue;
+		/* Both of A's wait on CPU 1; nothing is shared yet. */
+		entries = read_entries();
+		p = entry(entries, 1);
+		assert_int_equal(p->tgid, a);
+		assert_int_equal(p->cpu_node, 1);
+		assert_counters("CPU 1's pending", &p->counts, &want_a);
+		assert_int_equal(nl_pending_row(p, 0)->samples, 1);
+		assert_int_equal(nl_pending_row(p, 0)->weight, 300);
+		assert_int_equal(nl_pending_row(p, 1)->samples, 1);
+		assert_int_equal(nl_pending_row(p, 1)->weight, 40);
+		free(entries);
+		assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got),
+				     0);
+	}
+	/* A's, whole, in the shared maps; CPU 1 holds B's. */
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got), 0);
 	assert_counters("pmu_procs of A", &got, &want_a);
 	assert_process(a, &want_a);
 	assert_matrix(a, (struct cell[]){ { 1, 0, 1, 300 }, { 1, 1, 1, 40 } }, 2);
-	/* B's: one sample moved out, one pending; a reader adds both. */
+	entries = read_entries();
+	p = entry(entries, 1);
+	assert_int_equal(p->tgid, b);
+	assert_int_equal(p->counts.samples, 1);
+	assert_int_equal(nl_pending_row(p, 0)->samples, 0);
+	assert_int_equal(nl_pending_row(p, 1)->samples, 1);
+	free(entries);
+	/* B's on two CPUs, none shared: a reader adds both. */
 	assert_process(b, &want_b);
-	assert_matrix(b, (struct cell[]){ { 3, 3, 1, 70 }, { 2, 2, 1, 20 } }, 2);
-	end_child(&c);
+	assert_matrix(b, (struct cell[]){ { 1, 1, 1, 70 }, { 2, 2, 1, 20 } }, 2);
+	/* The latency rows stay with the CPUs: A's moved out, not its latency. */
+	assert_lat((struct lat[]){ { 1, 0, 1, 300, 1, { { 8, 1 } } },
+				   { 1, 1, 2, 110, 2, { { 5, 1 }, { 6, 1 } } },
+				   { 2, 2, 1, 20, 1, { { 4, 1 } } } },
+		   3);
 }
 
 /* The perf_event programs around the same accounting load: the CO-RE
@@ -865,8 +842,7 @@ static int setup(void **state)
 {
 	struct bpf_program *prog;
 	struct btf *vmlinux;
-	uint32_t block;
-	int cpu, node, fd;
+	int cpu;
 
 	skel = numalens__open();
 	if (!skel)
@@ -877,8 +853,6 @@ static int setup(void **state)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		bpf_program__set_autoload(prog, prog == skel->progs.nl_synth_sample ||
-							prog == skel->progs.nl_sched_fork ||
-							prog == skel->progs.nl_sched_exit ||
 							prog == skel->progs.nl_mem_sample);
 	}
 	vmlinux = btf__load_vmlinux_btf();
@@ -891,33 +865,14 @@ static int setup(void **state)
 		skel->rodata->cpu_node[cpu] = cpu % NODES;
 	skel->rodata->nr_node_ids = NODES;
 	/* Sized for the nodes, as the loader does. */
-	if (bpf_map__set_max_entries(skel->maps.pmu_lat, NL_PMU_LAT_SLOTS(NODES)))
+	if (bpf_map__set_value_size(skel->maps.pmu_pending, ENTRY_SIZE) ||
+	    bpf_map__set_value_size(skel->maps.synth_pending, ENTRY_SIZE))
 		return -1;
-	skel->rodata->phys_block_shift = SHIFT;
-	if (numalens__load(skel))
-		return -1;
-	fork_link = bpf_program__attach(skel->progs.nl_sched_fork);
-	exit_link = bpf_program__attach(skel->progs.nl_sched_exit);
-	if (!fork_link || !exit_link)
-		return -1;
-	/* As the loader fills it: node + 1 where a node holds the block. */
-	fd = bpf_map__fd(skel->maps.phys_node);
-	for (node = 0; node < NODES; node++) {
-		for (block = first_block[node]; block < first_block[node] + BLOCKS_PER_NODE;
-		     block++) {
-			uint8_t v = node + 1;
-
-			if (bpf_map_update_elem(fd, &block, &v, BPF_ANY))
-				return -1;
-		}
-	}
-	return 0;
+	return numalens__load(skel) ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-	bpf_link__destroy(fork_link);
-	bpf_link__destroy(exit_link);
 	numalens__destroy(skel);
 	return 0;
 }
@@ -925,17 +880,17 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_local_dram, empty_lat),
-		cmocka_unit_test_setup(test_remote_dram_hops, empty_lat),
-		cmocka_unit_test_setup(test_remote_hitm, empty_lat),
-		cmocka_unit_test_setup(test_cxl, empty_lat),
-		cmocka_unit_test_setup(test_unknown_source, empty_lat),
-		cmocka_unit_test_setup(test_physical_address_nodes, empty_lat),
-		cmocka_unit_test_setup(test_no_physical_address, empty_lat),
-		cmocka_unit_test_setup(test_latency_weights, empty_lat),
-		cmocka_unit_test_setup(test_thread_exits_between_samples, empty_lat),
-		cmocka_unit_test_setup(test_pending_moves_out, empty_lat),
-		cmocka_unit_test_setup(test_idle, empty_lat),
+		cmocka_unit_test_setup(test_local_dram, empty_cpus),
+		cmocka_unit_test_setup(test_remote_dram_hops, empty_cpus),
+		cmocka_unit_test_setup(test_remote_hitm, empty_cpus),
+		cmocka_unit_test_setup(test_cxl, empty_cpus),
+		cmocka_unit_test_setup(test_unknown_source, empty_cpus),
+		cmocka_unit_test_setup(test_physical_address_nodes, empty_cpus),
+		cmocka_unit_test_setup(test_no_physical_address, empty_cpus),
+		cmocka_unit_test_setup(test_latency_weights, empty_cpus),
+		cmocka_unit_test_setup(test_thread_exits_between_samples, empty_cpus),
+		cmocka_unit_test_setup(test_pending_moves_out, empty_cpus),
+		cmocka_unit_test_setup(test_idle, empty_cpus),
 		cmocka_unit_test(test_sampling_variants_load),
 	};
 

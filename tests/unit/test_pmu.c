@@ -209,6 +209,67 @@ static void test_physmap(void **state)
 	assert_int_equal(nl_physmap_load(tree("vm"), &m), -ENOENT);
 }
 
+/* The node of a block in ranges, as the sampling program finds it. */
+static uint32_t range_node(const struct nl_phys_range *r, int nr, uint32_t block)
+{
+	int i;
+
+	for (i = nr - 1; i >= 0; i--)
+		if (r[i].first_block <= block)
+			return r[i].node;
+	return NL_NODE_UNKNOWN;
+}
+
+/*
+ * The blocks as the program's ranges: node 0 on blocks 0-3 and 8, node 1
+ * on 4-7, a hole from 9, node 2 on block 40000. Every block gets the node
+ * the table gives it; too many runs are cut, the rest on no node.
+ */
+static void test_physmap_ranges(void **state)
+{
+	const struct nl_phys_range want[] = {
+		{ 0, 0 }, { 4, 1 }, { 8, 0 }, { 9, NL_NODE_UNKNOWN }, { 40000, 2 },
+		{ 40001, NL_NODE_UNKNOWN },
+	};
+	struct nl_phys_range r[NL_PHYS_RANGES];
+	struct nl_physmap m;
+	uint32_t block;
+	bool cut;
+	int nr, i;
+
+	assert_int_equal(nl_physmap_load(tree("phys"), &m), 0);
+	nr = nl_physmap_ranges(&m, r, NL_PHYS_RANGES, &cut);
+	assert_int_equal(nr, 6);
+	assert_false(cut);
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(r[i].first_block, want[i].first_block);
+		assert_int_equal(r[i].node, want[i].node);
+	}
+	for (block = 0; block < m.nr_blocks; block++)
+		assert_int_equal(range_node(r, nr, block), nl_physmap_node(&m, (uint64_t)block << 27));
+	assert_int_equal(range_node(r, nr, NL_PHYS_BLOCKS), NL_NODE_UNKNOWN);
+
+	/* Room for 4: three runs, then the end (block 9 on, no node). */
+	nr = nl_physmap_ranges(&m, r, 4, &cut);
+	assert_true(cut);
+	assert_int_equal(nr, 4);
+	assert_int_equal(r[2].first_block, 8);
+	assert_int_equal(r[3].first_block, 9);
+	assert_int_equal(r[3].node, NL_NODE_UNKNOWN);
+	/* Room for 5: the fourth run is the hole, which runs on. */
+	nr = nl_physmap_ranges(&m, r, 5, &cut);
+	assert_true(cut);
+	assert_int_equal(nr, 4);
+	assert_int_equal(range_node(r, nr, 40000), NL_NODE_UNKNOWN);
+	assert_int_equal(nl_physmap_ranges(&m, r, 1, &cut), -EINVAL);
+	nl_physmap_free(&m);
+
+	/* No map: one range, no node anywhere. */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(nl_physmap_ranges(&m, r, NL_PHYS_RANGES, &cut), 1);
+	assert_int_equal(range_node(r, 1, 0), NL_NODE_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_format_bits_once),
 		cmocka_unit_test(test_terms_and_type_strict),
 		cmocka_unit_test(test_physmap),
+		cmocka_unit_test(test_physmap_ranges),
 	};
 
 	return cmocka_run_group_tests_name("pmu", tests, NULL, NULL);

@@ -183,7 +183,9 @@ static void configure(struct nl_collector *c, const struct nl_topology *topo,
 	bpf_map__set_max_entries(skel->maps.proc_node, procs * (c->nr_nodes > 1 ? 2 : 1));
 	bpf_map__set_max_entries(skel->maps.pmu_procs, procs);
 	bpf_map__set_max_entries(skel->maps.pmu_matrix, procs * (c->nr_nodes > 1 ? 2 : 1));
-	bpf_map__set_max_entries(skel->maps.pmu_lat, NL_PMU_LAT_SLOTS(c->nr_nodes));
+	/* Each CPU's sampling state: a row per memory node there is. */
+	bpf_map__set_value_size(skel->maps.pmu_pending, NL_PMU_PENDING_SIZE(c->nr_nodes));
+	bpf_map__set_autocreate(skel->maps.synth_pending, false); /* test-only */
 }
 
 /* Marks programs this kernel cannot load; returns -ENOTSUP for a required one. */

@@ -41,8 +41,7 @@ void nl_collector_pmu_setup(struct nl_collector *c, const struct nl_topology *to
 	err = nl_pmu_open(&c->pmu, topo, &c->pmu_fds, c->pmu_reason, sizeof(c->pmu_reason));
 	if (err)
 		goto off;
-	if (!nl_physmap_load("/sys", &c->physmap))
-		skel->rodata->phys_block_shift = c->physmap.block_shift;
+	nl_physmap_load("/sys", &c->physmap); /* none: nodes from the remote bit */
 	/* Direct loads through bpf_cast_to_kern_ctx() where the kernel has it (v6.2+). */
 	kctx = btf__find_by_name_kind(c->vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
 	bpf_program__set_autoload(kctx ? skel->progs.nl_mem_sample : skel->progs.nl_mem_sample_kctx,
@@ -54,26 +53,64 @@ off:
 	bpf_program__set_autoload(skel->progs.nl_mem_sample_kctx, false);
 }
 
-/* After load: the phys -> node table, then the program on every event. */
+/*
+ * Before the program is attached (no sample writes them yet): each CPU's
+ * copy of the physical address map, in its pmu_pending entry. Writes a
+ * note for the data source's line in note.
+ */
+static void phys_ranges_write(struct nl_collector *c, char *note, size_t size)
+{
+	struct bpf_map *map = c->skel->maps.pmu_pending;
+	size_t stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	struct nl_phys_range ranges[NL_PHYS_RANGES];
+	int ncpu = libbpf_num_possible_cpus(), nr, cpu;
+	char *per_cpu;
+	__u32 zero = 0;
+	bool cut;
+
+	*note = '\0';
+	nr = nl_physmap_ranges(&c->physmap, ranges, NL_PHYS_RANGES, &cut);
+	if (!c->physmap.node || nr <= 0 || ncpu <= 0)
+		return;
+	per_cpu = calloc(ncpu, stride);
+	if (!per_cpu) {
+		snprintf(note, size, "; memory nodes from the remote bit (out of memory)");
+		return;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
+
+		p->block_shift = c->physmap.block_shift;
+		p->nr_ranges = nr;
+		memcpy(p->ranges, ranges, nr * sizeof(ranges[0]));
+	}
+	if (bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY))
+		snprintf(note, size, "; memory nodes from the remote bit (cannot write the map: %s)",
+			 strerror(errno));
+	else if (cut)
+		snprintf(note, size,
+			 "; memory nodes from physical addresses in the first %d runs of memory "
+			 "blocks, the rest from the remote bit",
+			 NL_PHYS_RANGES - 1);
+	else
+		snprintf(note, size, "; memory nodes from physical addresses");
+	free(per_cpu);
+}
+
+/* After load: the physical address map, then the program on every event. */
 void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s)
 {
 	struct bpf_program *prog = bpf_program__autoload(c->skel->progs.nl_mem_sample_kctx) ?
 					   c->skel->progs.nl_mem_sample_kctx :
 					   c->skel->progs.nl_mem_sample;
-	int fd = bpf_map__fd(c->skel->maps.phys_node), i, err;
-	__u32 block;
+	char phys_note[160];
+	int i, err;
 
 	if (c->pmu.kind == NL_PMU_NONE) {
 		nl_source_set(s, NL_SRC_PMU, false, NULL, "%s", c->pmu_reason);
 		return;
 	}
-	for (block = 0; c->physmap.node && block < c->physmap.nr_blocks; block++) {
-		/* node + 1: the entries left 0 are the holes. */
-		__u8 node = c->physmap.node[block] + 1;
-
-		if (c->physmap.node[block] != NL_NODE_UNKNOWN)
-			bpf_map_update_elem(fd, &block, &node, BPF_ANY);
-	}
+	phys_ranges_write(c, phys_note, sizeof(phys_note));
 	c->pmu_links = calloc(c->pmu_fds.nr, sizeof(*c->pmu_links));
 	if (!c->pmu_links) {
 		nl_source_set(s, NL_SRC_PMU, false, NULL, "out of memory");
@@ -93,8 +130,7 @@ void nl_collector_pmu_attach(struct nl_collector *c, struct nl_sources *s)
 		      c->pmu.kind == NL_PMU_IBS	 ? "ibs" :
 		      c->pmu.kind == NL_PMU_PEBS ? "pebs" :
 						   "software",
-		      "%s on %d CPUs%s", c->pmu.desc, c->pmu_fds.nr,
-		      c->physmap.node ? "; memory nodes from physical addresses" : "");
+		      "%s on %d CPUs%s", c->pmu.desc, c->pmu_fds.nr, phys_note);
 }
 
 /* A process the table does not have and the kernel no longer has. */
@@ -104,21 +140,24 @@ static bool process_gone(uint32_t tgid)
 }
 
 /*
- * Every CPU's pending samples (struct nl_pmu_pending): read after the
- * shared maps, as the BPF side moves them from here to there. *nr: CPUs.
+ * Every CPU's sampling state (struct nl_pmu_pending and its rows), *stride
+ * bytes apart: read after the shared maps, as the BPF side moves pending
+ * samples from here to there. *nr: CPUs.
  */
-static struct nl_pmu_pending *pending_read(struct nl_collector *c, int *nr)
+static char *pending_read(struct nl_collector *c, int *nr, size_t *stride)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct nl_pmu_pending *per_cpu;
+	struct bpf_map *map = c->skel->maps.pmu_pending;
 	__u32 zero = 0;
+	char *per_cpu;
 
+	*stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
 	if (ncpu <= 0)
 		return NULL;
-	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	per_cpu = calloc(ncpu, *stride);
 	if (!per_cpu)
 		return NULL;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.pmu_pending), &zero, per_cpu)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu)) {
 		free(per_cpu);
 		return NULL;
 	}
@@ -152,9 +191,10 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 	void *doomed_procs = NULL, *doomed_cells = NULL;
 	size_t nr_procs = 0, nr_cells = 0, i;
 	__u32 key, next, *prev = NULL;
-	struct nl_pmu_pending *pending;
 	struct nl_pmu_proc val;
 	struct nl_pmu_cell cell;
+	size_t stride;
+	char *pending;
 	int err = 0;
 
 	if (c->pmu.kind == NL_PMU_NONE)
@@ -204,11 +244,11 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 	free(doomed_procs);
 	free(doomed_cells);
 
-	pending = pending_read(c, &ncpu);
+	pending = pending_read(c, &ncpu, &stride);
 	if (!pending)
 		return err ? err : -ENOMEM;
 	for (cpu = 0; cpu < ncpu; cpu++)
-		nl_sample_table_add_pending(t, &pending[cpu]);
+		nl_sample_table_add_pending(t, (struct nl_pmu_pending *)(pending + cpu * stride));
 	free(pending);
 	return err;
 }
@@ -217,12 +257,15 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 {
 	int fd = bpf_map__fd(c->skel->maps.pmu_matrix), cols = nr_nodes + 1, ncpu = 0, cpu, n;
 	struct nl_pmu_matrix_key key, next, *prev = NULL;
-	struct nl_pmu_pending *pending;
 	struct nl_pmu_cell cell;
+	size_t stride;
+	char *pending;
 
 	memset(matrix, 0, nr_nodes * cols * sizeof(*matrix));
 	if (c->pmu.kind == NL_PMU_NONE)
 		return -ENODEV;
+	if (nr_nodes != c->nr_nodes)
+		return -EINVAL; /* the BPF side's rows are per c->nr_nodes */
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		int mem;
 
@@ -234,59 +277,68 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 		mem = key.mem_node < nr_nodes ? key.mem_node : nr_nodes;
 		matrix[key.cpu_node * cols + mem] += cell.samples;
 	}
-	pending = pending_read(c, &ncpu);
+	pending = pending_read(c, &ncpu, &stride);
 	if (!pending)
 		return -ENOMEM;
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		const struct nl_pmu_pending *p = &pending[cpu];
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(pending + cpu * stride);
 
 		if (p->tgid != pid || !p->counts.samples || (int)p->cpu_node >= nr_nodes)
 			continue;
-		/* row[nr_nodes]: an unknown node, as the matrix's last column */
-		for (n = 0; n <= nr_nodes && n <= NL_MAX_NODES; n++)
-			matrix[p->cpu_node * cols + n] += p->row[n].samples;
+		/* row nr_nodes: an unknown node, as the matrix's last column */
+		for (n = 0; n <= nr_nodes; n++)
+			matrix[p->cpu_node * cols + n] += nl_pending_row(p, n)->samples;
 	}
 	free(pending);
 	return 0;
 }
 
-/* The latency cells with samples, each the sum of the CPUs' copies. */
+/* The latency cells with samples, each the sum of the CPUs' rows, in
+ * nl_pmu_lat_slot() order. */
 size_t nl_collector_pmu_latency(struct nl_collector *c, struct nl_latency_cell *out, size_t max)
 {
-	int fd = bpf_map__fd(c->skel->maps.pmu_lat), ncpu = libbpf_num_possible_cpus(), cpu, b;
-	int nr_nodes = c->nr_nodes, cpu_node, mem;
-	struct nl_pmu_lat *per_cpu;
-	size_t nr = 0;
+	int nr_nodes = c->nr_nodes, ncpu = 0, cpu, mem, b;
+	struct nl_latency_cell *sum;
+	size_t nr = 0, stride, slot;
+	char *pending;
 
-	if (c->pmu.kind == NL_PMU_NONE || ncpu <= 0)
+	if (c->pmu.kind == NL_PMU_NONE)
 		return 0;
-	per_cpu = calloc(ncpu, sizeof(*per_cpu));
-	if (!per_cpu)
-		return 0;
-	for (cpu_node = 0; cpu_node < nr_nodes; cpu_node++) {
-		/* mem == nr_nodes: the slot of an unknown memory node */
+	pending = pending_read(c, &ncpu, &stride);
+	sum = calloc(NL_PMU_LAT_SLOTS(nr_nodes), sizeof(*sum));
+	if (!pending || !sum)
+		goto out;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(pending + cpu * stride);
+
+		if ((int)p->cpu_node >= nr_nodes)
+			continue;
+		/* mem == nr_nodes: an unknown memory node */
 		for (mem = 0; mem <= nr_nodes; mem++) {
-			__u32 slot = nl_pmu_lat_slot(cpu_node, mem, nr_nodes);
-			struct nl_latency_cell sum = {
-				.cpu_node = cpu_node,
-				.mem_node = mem < nr_nodes ? (uint32_t)mem : NL_NODE_UNKNOWN,
-			};
+			const struct nl_pmu_lat *lat = nl_pending_lat(p, nr_nodes, mem);
+			struct nl_latency_cell *cell;
 
-			if (bpf_map_lookup_elem(fd, &slot, per_cpu))
+			if (!lat->samples)
 				continue;
-			for (cpu = 0; cpu < ncpu; cpu++) {
-				sum.samples += per_cpu[cpu].samples;
-				sum.weight += per_cpu[cpu].weight;
-				for (b = 0; b < NL_LAT_BUCKETS; b++)
-					sum.hist[b] += per_cpu[cpu].hist[b];
-			}
-			if (!sum.samples)
-				continue;
-			if (nr < max)
-				out[nr] = sum;
-			nr++;
+			cell = &sum[nl_pmu_lat_slot(p->cpu_node, mem, nr_nodes)];
+			cell->samples += lat->samples;
+			cell->weight += lat->weight;
+			for (b = 0; b < NL_LAT_BUCKETS; b++)
+				cell->hist[b] += lat->hist[b];
 		}
 	}
-	free(per_cpu);
+	for (slot = 0; slot < (size_t)NL_PMU_LAT_SLOTS(nr_nodes); slot++) {
+		if (!sum[slot].samples)
+			continue;
+		sum[slot].cpu_node = slot / (nr_nodes + 1);
+		mem = slot % (nr_nodes + 1);
+		sum[slot].mem_node = mem < nr_nodes ? (uint32_t)mem : NL_NODE_UNKNOWN;
+		if (nr < max)
+			out[nr] = sum[slot];
+		nr++;
+	}
+out:
+	free(pending);
+	free(sum);
 	return nr;
 }

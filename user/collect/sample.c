@@ -130,7 +130,7 @@ long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid)
 	return found ? (long)i : -1;
 }
 
-void nl_sample_table_add_pending(struct nl_sample_table *t, const struct nl_pmu_pending *p)
+void nl_sample_table_add_pending(struct nl_sample_table *t, struct nl_pmu_pending *p)
 {
 	struct nl_node_count *nodes;
 	long j;
@@ -143,11 +143,11 @@ void nl_sample_table_add_pending(struct nl_sample_table *t, const struct nl_pmu_
 		return;
 	nl_pmu_add(&t->procs[j].pmu, &p->counts);
 	nodes = nl_sample_nodes(t, j);
-	/* row[t->nr_nodes], an unknown node, has no per-node count */
-	for (n = 0; n < t->nr_nodes && n < NL_MAX_NODES; n++) {
+	/* row t->nr_nodes, an unknown node, has no per-node count */
+	for (n = 0; n < t->nr_nodes; n++) {
 		if ((int)p->cpu_node == n)
-			nodes[n].pmu_local += p->row[n].samples;
+			nodes[n].pmu_local += nl_pending_row(p, n)->samples;
 		else
-			nodes[n].pmu_remote += p->row[n].samples;
+			nodes[n].pmu_remote += nl_pending_row(p, n)->samples;
 	}
 }

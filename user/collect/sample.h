@@ -87,9 +87,10 @@ static inline void nl_pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *
 		t[i] += f[i];
 }
 
-/* Adds a CPU's pending samples (bpf/numalens.h) to their process, if the
- * table has it: its counts, and its memory samples per node. */
-void nl_sample_table_add_pending(struct nl_sample_table *t, const struct nl_pmu_pending *p);
+/* Adds a CPU's pending samples (bpf/numalens.h; its rows per t->nr_nodes)
+ * to their process, if the table has it: its counts, and its memory samples
+ * per node. */
+void nl_sample_table_add_pending(struct nl_sample_table *t, struct nl_pmu_pending *p);
 
 struct nl_health {
 	uint64_t procs_full;

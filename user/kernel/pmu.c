@@ -613,6 +613,32 @@ int nl_physmap_node(const struct nl_physmap *m, uint64_t phys)
 	return block < m->nr_blocks ? m->node[block] : NL_NODE_UNKNOWN;
 }
 
+int nl_physmap_ranges(const struct nl_physmap *m, struct nl_phys_range *out, int max, bool *cut)
+{
+	uint32_t block, node, prev = NL_NODE_UNKNOWN;
+	int nr = 0;
+
+	*cut = false;
+	if (max < 2)
+		return -EINVAL;
+	for (block = 0; m->node && block < m->nr_blocks; block++) {
+		node = m->node[block];
+		if (node == prev)
+			continue;
+		if (nr == max - 1) {
+			*cut = true; /* the last slot ends the map */
+			break;
+		}
+		out[nr++] = (struct nl_phys_range){ .first_block = block, .node = node };
+		prev = node;
+	}
+	/* A last range on a node ends where the blocks do (or it was cut);
+	 * one on no node runs on to the end as it is. */
+	if (prev != NL_NODE_UNKNOWN || !nr)
+		out[nr++] = (struct nl_phys_range){ .first_block = block, .node = NL_NODE_UNKNOWN };
+	return nr;
+}
+
 void nl_physmap_free(struct nl_physmap *m)
 {
 	free(m->node);

@@ -95,6 +95,13 @@ struct nl_physmap {
 int nl_physmap_load(const char *root, struct nl_physmap *m);
 /* Node of a physical address, or NL_NODE_UNKNOWN. */
 int nl_physmap_node(const struct nl_physmap *m, uint64_t phys);
+/*
+ * The map as runs of blocks on one node (or on none), as the sampling
+ * program reads it: out[0..n) sorted by first block, the last one on no
+ * node; returns n (-EINVAL for max < 2). *cut when the runs take more than
+ * max: out then ends after max - 1 of them, the blocks after on no node.
+ */
+int nl_physmap_ranges(const struct nl_physmap *m, struct nl_phys_range *out, int max, bool *cut);
 void nl_physmap_free(struct nl_physmap *m);
 
 #endif /* NUMALENS_PMU_H */
