@@ -9,9 +9,9 @@
  * over the window gives its cost per sample.
  *
  * Two loads, their windows taking turns: one process per CPU, then one
- * process with a thread per CPU (counters are per thread, in task-local
- * storage, so the threads of one process do not share a cache line). Each
- * is repeated and the median reported.
+ * process with a thread per CPU (a sample writes only its CPU's entry, so
+ * the threads of one process share no cache line). Each is repeated and
+ * the median reported.
  *
  * Software page-fault samples carry no data source: the program classifies
  * them "unknown" and returns before the map updates that hardware samples
@@ -297,9 +297,9 @@ static void print_results(int windows, double seconds, uint64_t mem_samples)
 	}
 	printf("\nLimitation: this is the short path. Software page-fault samples carry no data\n"
 	       "source (data_src), so the program classifies every one \"unknown\" and returns\n"
-	       "after the thread's counters (one task storage lookup, three counters). Hardware\n"
+	       "after the process's counters in this CPU's entry (three counters). Hardware\n"
 	       "samples of memory (PEBS, IBS) go on through the longer path: the node of the physical\n"
-	       "address, the pmu_matrix cell (a hash) and this CPU's pmu_lat slot and histogram.\n"
+	       "address, the process's row of memory nodes and this CPU's latency histogram.\n"
 	       "That path did not run here (memory samples counted: %llu): the targets above\n"
 	       "hold for the short path only; synth measures the long one with made-up samples.\n",
 	       (unsigned long long)mem_samples);

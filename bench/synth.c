@@ -7,27 +7,32 @@
  * program (empty_syscall.bpf.c) given the same context:
  *
  * - short path: a sample without a data source (what software page faults
- *   give): the thread's counters only, as sample.c measures on perf_event;
+ *   give): the process's counters only, as sample.c measures on perf_event;
  * - long path, local: local DRAM with a physical address on this CPU's
- *   node: the phys -> node table, local counters, the pmu_matrix cell,
- *   this CPU's pmu_lat slot and its histogram bucket;
- * - long path, remote: remote DRAM on the other node, the same updates.
+ *   node: the node from the CPU's copy of the address map, local counters,
+ *   the process's row of memory nodes, this CPU's latency histogram;
+ * - long path, remote: remote DRAM on the other node, the same updates;
+ * - remote, 2 processes in turns: the remote sample of process 1000, then
+ *   of 1001, which has a slot of its own;
+ * - remote, a slot changes hands: 1000 then 1008, whose slot is 1000's:
+ *   every sample moves the other's out to pmu_procs and pmu_matrix (the
+ *   worst case: two busy processes with the same tgid % NL_PMU_SLOTS
+ *   sampled in turns on one CPU).
  *
- * The calling thread has its task-local counters (made through its pidfd,
- * as the fork handler or the iterator makes them for every thread), and the
- * map entries exist after the first run: the steady state of a sampled
- * process. Each case is BENCH_SYNTH_RUNS runs, the cases take turns, over
- * several rounds; the per-run figure is the median over the rounds of
- * run_time_ns / run_cnt (BPF_ENABLE_STATS: no sysctl changed), next to the
- * wall-clock time per BPF_PROG_TEST_RUN call (the syscall included).
- * Syscall programs take no `repeat`: the kernel refuses it (EINVAL), so
- * each run is a call; where a kernel accepts it, it is used.
+ * Every sample is taken on made-up CPU 0 (its entry in synth_pending, with
+ * a copy of the address map as the loader writes it), and the map entries
+ * exist after the first run: the steady state of a sampled process. Each
+ * case is BENCH_SYNTH_RUNS runs, the cases take turns, over several rounds;
+ * the per-run figure is the median over the rounds of run_time_ns / run_cnt
+ * (BPF_ENABLE_STATS: no sysctl changed), next to the wall-clock time per
+ * BPF_PROG_TEST_RUN call (the syscall included). Syscall programs take no
+ * `repeat`: the kernel refuses it (EINVAL), so each run is a call; where a
+ * kernel accepts it, it is used.
  *
- * Measured on 6.18 (2-vCPU VM beside a validation run, load 4-16; medians
- * of nine runs, bench/README.md): empty 44 ns, short path 3.3x, long path
- * 5.4x (before issue 18's rework: 3.7x and 6.8-6.9x). Target (long path
- * at most 3x empty): NOT MET. The task-storage lookup makes most of the
- * short path; the pmu_matrix hash lookup is about 1x of the rest.
+ * Measured on 6.18 (2-vCPU VM, load 1.4; five runs, bench/README.md): empty
+ * 34 ns; long path 2.11-2.42x (before issue 18's reworks 6.8-6.9x, then
+ * 5.4x): target (at most 3x empty) met. A slot changing hands each sample
+ * costs 8.4-9.0x.
  *
  * usage: synth [RUNS_PER_ROUND [ROUNDS]]
  */
@@ -49,14 +54,15 @@
 #define SHIFT 27 /* 128 MiB memory blocks */
 #define BLOCKS_PER_NODE 64
 
-enum { CASE_EMPTY, CASE_SHORT, CASE_LOCAL, CASE_REMOTE, CASE_CHANGE, NR_CASES };
+enum { CASE_EMPTY, CASE_SHORT, CASE_LOCAL, CASE_REMOTE, CASE_TURNS, CASE_SPILL, NR_CASES };
 
 static const char *const case_names[NR_CASES] = {
 	[CASE_EMPTY] = "empty syscall program",
 	[CASE_SHORT] = "short path (no data source)",
 	[CASE_LOCAL] = "long path, local DRAM",
 	[CASE_REMOTE] = "long path, remote DRAM",
-	[CASE_CHANGE] = "remote, another process each",
+	[CASE_TURNS] = "remote, 2 processes in turns",
+	[CASE_SPILL] = "remote, a slot changes hands",
 };
 
 static struct numalens *skel;
@@ -77,7 +83,7 @@ static double run_case(int c, const struct nl_synth_sample *s, int runs)
 	struct nl_synth_sample change;
 	int fd = prog_fd(c), i, err;
 
-	if (use_repeat && c != CASE_CHANGE) {
+	if (use_repeat && c < CASE_TURNS) {
 		opts.repeat = runs;
 		err = bpf_prog_test_run_opts(fd, &opts);
 		if (!err)
@@ -89,9 +95,10 @@ static double run_case(int c, const struct nl_synth_sample *s, int runs)
 		start = bench_now_s();
 	}
 	for (i = 0; i < runs; i++) {
-		if (c == CASE_CHANGE) { /* two processes in turns: a move out each */
+		if (c >= CASE_TURNS) { /* processes 1000 and 1001 or 1008 in turns */
 			change = *s;
-			change.pid_tgid += (uint64_t)(i & 1) << 32;
+			change.pid_tgid +=
+				(uint64_t)((i & 1) * (c == CASE_SPILL ? NL_PMU_SLOTS : 1)) << 32;
 			opts.ctx_in = &change;
 		}
 		if (bpf_prog_test_run_opts(fd, &opts) || opts.retval)
@@ -165,10 +172,6 @@ int main(int argc, char **argv)
 				  .phys_addr = ((BLOCKS_PER_NODE + 10ull) << SHIFT) + 0x1000,
 				  .addr = 0x7f0000001000 },
 	};
-	/* Remote DRAM of process 1000, then of 1001, in turns (run_case). */
-	s[CASE_CHANGE] = s[CASE_REMOTE];
-	s[CASE_CHANGE].opts = NL_SYNTH_GIVEN_THREAD;
-	s[CASE_CHANGE].pid_tgid = 1000ull << 32 | 1000;
 	static struct bench_row rows[NR_CASES];
 	double wall[NR_CASES][BENCH_MAX_WINDOWS], empty_ns;
 	uint64_t cnt0, ns0, cnt1, ns1;
@@ -178,6 +181,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [RUNS_PER_ROUND [ROUNDS<=%d]]\n", argv[0],
 			BENCH_MAX_WINDOWS);
 		return 2;
+	}
+	/* Remote DRAM of process 1000 then of another, in turns (run_case):
+	 * 1001 has a slot of its own, 1008 takes 1000's. */
+	for (c = CASE_TURNS; c <= CASE_SPILL; c++) {
+		s[c] = s[CASE_REMOTE];
+		s[c].opts = NL_SYNTH_GIVEN_THREAD;
+		s[c].pid_tgid = 1000ull << 32 | 1000;
 	}
 	bench_on_signals(NULL);
 	/* Run-time statistics while this fd is open: no sysctl to put back. */

@@ -14,13 +14,13 @@
  * latency histogram per (CPU node, memory node), per CPU.
  *
  * A sample runs in an NMI, so what it costs is the cache lines and pages it
- * touches: this CPU's pmu_pending entry (the process sampled last here, its
- * counters and its row of memory nodes), a byte of the physical address
- * table and this CPU's latency slot. No hash, no atomic add, no line another
- * CPU writes. The process's shared entries (pmu_procs, pmu_matrix) take
- * the pending counts only when this CPU samples another process: once per
- * change of process, not per sample. A CPU that runs one process for a
- * while (the case where sampling costs most) changes rarely.
+ * touches: all it writes is this CPU's pmu_pending entry (bpf/numalens.h),
+ * which also holds this CPU's copy of the physical address map. No hash,
+ * no atomic add, no line another CPU writes. Its process's counters and
+ * matrix row wait in a slot of the entry (by tgid) and move to the shared
+ * maps (pmu_procs, pmu_matrix) only when a sample of another process takes
+ * the slot: a CPU that runs a few processes for a while (the case where
+ * sampling costs most) seldom moves anything.
  *
  * It returns 0 so perf's own ring buffer is never written. Two variants read
  * the sample: through bpf_cast_to_kern_ctx() where the kernel has it (direct
@@ -151,27 +151,27 @@ static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_
 }
 
 /*
- * Moves the pending samples into the process's shared entries (several CPUs
- * may add to them at once: atomic adds). Each part is taken out of the
- * pending entry before it is added, so a reader, which reads the shared
- * maps first, may miss it for one read but never counts it twice.
+ * Moves a slot's samples into its process's shared entries (several CPUs
+ * may add to them at once: atomic adds). Each part is taken out of the slot
+ * before it is added, so a reader, which reads the shared maps first, may
+ * miss it for one read but never counts it twice.
  */
-static __always_inline void pending_spill(struct nl_pmu_pending *p)
+static __always_inline void slot_spill(struct nl_pmu_pending *p, struct nl_pmu_slot *slot)
 {
 	static const struct nl_pmu_proc zero_proc;
 	static const struct nl_pmu_cell zero_cell;
-	struct nl_pmu_matrix_key mkey = { .tgid = p->tgid, .cpu_node = p->cpu_node };
-	struct nl_pmu_proc counts = p->counts;
+	struct nl_pmu_matrix_key mkey = { .tgid = slot->tgid, .cpu_node = p->cpu_node };
+	struct nl_pmu_proc counts = slot->counts;
 	struct nl_pmu_cell part, *row, *cell;
 	struct nl_pmu_proc *proc;
 	__u32 n;
 
-	__builtin_memset(&p->counts, 0, sizeof(p->counts));
-	proc = map_get_or_create(&pmu_procs, &p->tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
+	__builtin_memset(&slot->counts, 0, sizeof(slot->counts));
+	proc = map_get_or_create(&pmu_procs, &slot->tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
 	if (proc)
 		pmu_add(proc, &counts);
 	for (n = 0; n <= NL_MAX_NODES && n <= nr_node_ids; n++) {
-		row = nl_pending_row(p, n);
+		row = nl_slot_row(slot, n);
 		if (!row->samples)
 			continue;
 		part = *row;
@@ -194,18 +194,27 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __
 					struct nl_pmu_pending *p)
 {
 	__u32 tgid = pid_tgid >> 32, hops, class, mem_node = NL_NODE_UNKNOWN, cpu_node;
-	struct nl_pmu_proc *c = &p->counts;
-	__u64 row; /* 64 bits: no zero-extension between its test and its use */
+	__u64 row, off; /* 64 bits: no zero-extension between test and use */
+	struct nl_pmu_slot *slot;
+	struct nl_pmu_proc *c;
 	struct nl_pmu_cell *cell;
 	struct nl_pmu_lat *lat;
 	bool remote;
 
 	if (!(__u32)pid_tgid)
 		return 0; /* idle */
-	if (p->tgid != tgid) {
+	/* nl_pending_slot(), with a bound the verifier can see: 6.1's loses
+	 * all bounds of a product of two registers. */
+	off = (__u64)(tgid & (NL_PMU_SLOTS - 1)) * NL_PMU_SLOT_SIZE(nr_node_ids);
+	barrier_var(off);
+	if (off > (NL_PMU_SLOTS - 1) * NL_PMU_SLOT_SIZE(nr_node_ids))
+		return 0;
+	slot = (struct nl_pmu_slot *)((char *)(p + 1) + off);
+	c = &slot->counts;
+	if (slot->tgid != tgid) {
 		if (c->samples)
-			pending_spill(p);
-		p->tgid = tgid;
+			slot_spill(p, slot);
+		slot->tgid = tgid;
 		p->cpu_node = node_of_cpu(cpu);
 	}
 	c->samples++;
@@ -247,7 +256,7 @@ static __always_inline int count_sample(struct mem_sample *s, __u64 pid_tgid, __
 	if (row > nr_node_ids)
 		return 0;
 	barrier_var(row);
-	cell = nl_pending_row(p, row);
+	cell = nl_slot_row(slot, row);
 	cell->samples++;
 	cell->weight += s->weight;
 	lat = nl_pending_lat(p, nr_node_ids, row);

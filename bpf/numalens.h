@@ -161,8 +161,8 @@ struct nl_phys_range {
 	__u32 node;
 };
 
-/* Sample counts of a process: in `pmu_procs`, and in the `pmu_pending` entry
- * of each CPU that sampled it last. */
+/* Sample counts of a process: in `pmu_procs`, and in a slot of the
+ * `pmu_pending` entry of each CPU that sampled it lately. */
 struct nl_pmu_proc {
 	__u64 samples;
 	__u64 with_addr; /* samples carrying a data address */
@@ -205,44 +205,60 @@ struct nl_pmu_lat {
 
 /*
  * A CPU's sampling state, in `pmu_pending` (per CPU, one entry): all a
- * sample writes. The samples this CPU took of the process it sampled last,
- * not yet added to `pmu_procs` and `pmu_matrix`; they move there when a
- * sample of another process comes. A reader adds them to the process tgid:
- * the shared maps first, then these, so that a move between the two reads
- * can make a read short but never count a sample twice. Then this CPU's
- * latency histograms, kept.
+ * sample writes. It holds the samples this CPU took of the last
+ * NL_PMU_SLOTS processes it sampled (a slot each, by tgid), not yet added
+ * to `pmu_procs` and `pmu_matrix`: a slot's samples move there when a
+ * sample of another process takes the slot. A reader adds them to the
+ * process tgid: the shared maps first, then the slots, so that a move
+ * between the two reads can make a read short but never count a sample
+ * twice. Then this CPU's latency histograms, kept.
  *
- * The entry is this header, then nr_node_ids + 1 cells (the pending memory
- * samples per memory node, the last for an unknown node), then nr_node_ids
- * + 1 latency rows (this CPU's node to each memory node, the last unknown):
+ * The entry is this header, then NL_PMU_SLOTS slots (each a struct
+ * nl_pmu_slot and nr_node_ids + 1 cells: the pending memory samples per
+ * memory node, the last for an unknown node), then nr_node_ids + 1 latency
+ * rows (this CPU's node to each memory node, the last unknown):
  * NL_PMU_PENDING_SIZE(nr_node_ids) bytes, as the loader sizes the map.
  */
+#define NL_PMU_SLOTS 8 /* a power of two: slot = tgid % NL_PMU_SLOTS */
+
 struct nl_pmu_pending {
-	__u32 tgid;	/* 0: none */
 	__u32 cpu_node; /* of the CPU the samples were taken on */
 	/* Physical address -> node, a copy per CPU, so that a sample reads
 	 * no other page: block = address >> block_shift, in ranges[0..nr),
 	 * sorted. Written by the loader before the program is attached. */
 	__u32 block_shift;
 	__u32 nr_ranges;
+	__u32 pad;
 	struct nl_phys_range ranges[NL_PHYS_RANGES];
+};
+
+struct nl_pmu_slot {
+	__u32 tgid; /* 0: none */
+	__u32 pad;
 	struct nl_pmu_proc counts;
 };
 
-#define NL_PMU_PENDING_SIZE(nr_nodes)     \
-	(sizeof(struct nl_pmu_pending) + \
-	 ((nr_nodes) + 1) * (sizeof(struct nl_pmu_cell) + sizeof(struct nl_pmu_lat)))
+#define NL_PMU_SLOT_SIZE(nr_nodes) \
+	(sizeof(struct nl_pmu_slot) + ((nr_nodes) + 1) * sizeof(struct nl_pmu_cell))
+#define NL_PMU_PENDING_SIZE(nr_nodes)                                                \
+	(sizeof(struct nl_pmu_pending) + NL_PMU_SLOTS * NL_PMU_SLOT_SIZE(nr_nodes) + \
+	 ((nr_nodes) + 1) * sizeof(struct nl_pmu_lat))
 
-/* Memory node n's pending cell (n == nr_nodes: unknown). */
-static inline struct nl_pmu_cell *nl_pending_row(struct nl_pmu_pending *p, __u32 n)
+static inline struct nl_pmu_slot *nl_pending_slot(struct nl_pmu_pending *p, __u32 nr_nodes, __u32 i)
 {
-	return (struct nl_pmu_cell *)(p + 1) + n;
+	return (struct nl_pmu_slot *)((char *)(p + 1) + i * NL_PMU_SLOT_SIZE(nr_nodes));
+}
+
+/* Memory node n's pending cell in a slot (n == nr_nodes: unknown). */
+static inline struct nl_pmu_cell *nl_slot_row(struct nl_pmu_slot *slot, __u32 n)
+{
+	return (struct nl_pmu_cell *)(slot + 1) + n;
 }
 
 /* The latency row of memory node n (n == nr_nodes: unknown). */
 static inline struct nl_pmu_lat *nl_pending_lat(struct nl_pmu_pending *p, __u32 nr_nodes, __u32 n)
 {
-	return (struct nl_pmu_lat *)(nl_pending_row(p, nr_nodes + 1)) + n;
+	return (struct nl_pmu_lat *)nl_pending_slot(p, nr_nodes, NL_PMU_SLOTS) + n;
 }
 
 /*

@@ -221,8 +221,9 @@ static void assert_fault_samples(const struct nl_pmu_proc *pmu, unsigned long fa
  * The sampling program, attached to software page faults with their
  * addresses: each first touch of a page is one sample, attributed to the
  * process, with an address and no data source (a software event has none),
- * so nothing is counted as memory traffic. Samples are counted per thread:
- * those of exited threads, then of the exited process, are kept.
+ * so nothing is counted as memory traffic. The samples of the three
+ * threads, wherever they wait (the CPUs' slots or the process's shared
+ * entry), are the process's, and stay so once it has exited.
  */
 static void test_pmu_plumbing(void **state)
 {
@@ -266,14 +267,13 @@ static void test_pmu_latency_sums_cpus(void **state)
 	assert_non_null(per_cpu);
 	assert_int_equal(bpf_map__value_size(map), NL_PMU_PENDING_SIZE(2));
 	assert_int_equal(nl_collector_pmu_latency(collector, cells, 6), 0);
-	/* Each CPU's map of physical addresses kept; no process pending. */
+	/* Each CPU's map of physical addresses kept; no samples pending. */
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
 		struct nl_pmu_lat *unknown = nl_pending_lat(p, 2, 2);
 
-		memset(&p->counts, 0, stride - offsetof(struct nl_pmu_pending, counts));
-		p->tgid = 0;
+		memset(p + 1, 0, stride - sizeof(*p));
 		p->cpu_node = cpu % 2;
 		unknown->samples = cpu + 1;
 		unknown->weight = 100 * (cpu + 1);
@@ -315,10 +315,51 @@ static void test_pmu_latency_sums_cpus(void **state)
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
 
-		memset(&p->counts, 0, stride - offsetof(struct nl_pmu_pending, counts));
+		memset(p + 1, 0, stride - sizeof(*p));
 	}
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY), 0);
 	free(per_cpu);
+}
+
+/*
+ * A CPU passes a process's last samples on when it samples another one,
+ * which can be long after the process ended and the collector dropped it:
+ * the entries made then, in pmu_procs and pmu_matrix, are removed at the
+ * next read (the process is neither in the table nor alive). A live
+ * process's are kept.
+ */
+static void test_pmu_late_entries_removed(void **state)
+{
+	int procs = bpf_map__fd(collector->skel->maps.pmu_procs);
+	int matrix = bpf_map__fd(collector->skel->maps.pmu_matrix);
+	struct child c = start_child(threads_touch_pages, NULL);
+	struct nl_pmu_matrix_key gone_key, live_key;
+	struct nl_pmu_proc counts = { .samples = 3 }, got;
+	struct nl_pmu_cell cell = { 3, 300 };
+	struct nl_sample_table t;
+	uint32_t gone, live = getpid();
+	int status;
+
+	(void)child_result(&c);
+	gone = c.pid;
+	end_child(&c);
+	(void)waitpid(gone, &status, 0); /* reaped: no such process */
+	read_proc(&t, gone);		 /* reported as ended once, then dropped */
+	nl_sample_table_free(&t);
+	read_proc(&t, gone);
+	nl_sample_table_free(&t);
+
+	gone_key = (struct nl_pmu_matrix_key){ .tgid = gone, .cpu_node = 0, .mem_node = 1 };
+	live_key = (struct nl_pmu_matrix_key){ .tgid = live, .cpu_node = 0, .mem_node = 1 };
+	assert_int_equal(bpf_map_update_elem(procs, &gone, &counts, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(matrix, &gone_key, &cell, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(matrix, &live_key, &cell, BPF_ANY), 0);
+	read_proc(&t, gone);
+	nl_sample_table_free(&t);
+	assert_int_not_equal(bpf_map_lookup_elem(procs, &gone, &got), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(matrix, &gone_key, &cell), 0);
+	assert_int_equal(bpf_map_lookup_elem(matrix, &live_key, &cell), 0);
+	assert_int_equal(bpf_map_delete_elem(matrix, &live_key), 0);
 }
 
 /* A count of /proc/vmstat, or -1 when it has no such line. */
@@ -450,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_start_time_matches_proc),
 		cmocka_unit_test(test_pmu_plumbing),
 		cmocka_unit_test(test_pmu_latency_sums_cpus),
+		cmocka_unit_test(test_pmu_late_entries_removed),
 		cmocka_unit_test(test_migrated_by_reason),
 	};
 

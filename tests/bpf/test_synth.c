@@ -6,18 +6,18 @@
  * through BPF_PROG_TEST_RUN with the data source, physical address, weight
  * and CPU each test chooses. Needs root.
  *
- * The production object is loaded with only that program and the fork and
- * exit handlers (which create a thread's counters and fold them into its
- * process at exit), on a made-up topology: CPU c on node c % 4, and a
- * physical address table of the test's own (node n holds 16 blocks of
- * 128 MiB, with a hole between nodes 1 and 2). Each test's samples come from
- * a child process of its own, so its counters are read by its pid: the
- * thread's through its pidfd (task storage), its process's cells in
- * pmu_matrix, and pmu_lat (per CPU, the CPUs added), emptied before each
- * test. Every value is
- * asserted exactly, the data sources encoded with the kernel's UAPI macros.
- * The perf_event variants this kernel can load are loaded too (not
- * attached): the same accounting inlined into them must verify.
+ * The production object is loaded with only that program (and the
+ * sampling variants), on a made-up topology: CPU c on node c % 4, each
+ * made-up CPU's entry in synth_pending with its copy of the physical
+ * address map (node n holds 16 blocks of 128 MiB, with a hole between
+ * nodes 1 and 2), emptied before each test. Each test's samples come from a
+ * process of its own (a child, or a pid given), and are read where the
+ * collector reads them: the process's pmu_procs entry and pmu_matrix cells,
+ * then the slots still holding its samples; the latency rows of the CPUs.
+ * Every value is asserted exactly, the data sources encoded with the
+ * kernel's UAPI macros. The perf_event variants this kernel can load are
+ * loaded too (not attached): the same accounting inlined into them must
+ * verify.
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -136,6 +136,12 @@ static struct nl_pmu_pending *entry(char *entries, int cpu)
 	return (struct nl_pmu_pending *)(entries + cpu * ENTRY_SIZE);
 }
 
+/* The slot of process tgid in a made-up CPU's entry. */
+static struct nl_pmu_slot *slot_of(char *entries, int cpu, uint32_t tgid)
+{
+	return nl_pending_slot(entry(entries, cpu), NODES, tgid % NL_PMU_SLOTS);
+}
+
 /* Every made-up CPU's entry, read after the shared maps as the collector
  * reads its CPUs'; free() it. */
 static char *read_entries(void)
@@ -170,11 +176,11 @@ static bool process_counters(uint32_t tgid, struct nl_pmu_proc *out)
 	found = !bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &tgid, out);
 	entries = read_entries();
 	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++) {
-		struct nl_pmu_pending *p = entry(entries, cpu);
+		struct nl_pmu_slot *slot = slot_of(entries, cpu, tgid);
 
-		if (p->tgid != tgid || !p->counts.samples)
+		if (slot->tgid != tgid || !slot->counts.samples)
 			continue;
-		counters_add(out, &p->counts);
+		counters_add(out, &slot->counts);
 		found = true;
 	}
 	free(entries);
@@ -283,11 +289,12 @@ static void assert_matrix(uint32_t tgid, const struct cell *want, int n)
 	entries = read_entries();
 	for (cpu = 0; cpu < NL_SYNTH_CPUS; cpu++) {
 		struct nl_pmu_pending *p = entry(entries, cpu);
+		struct nl_pmu_slot *slot = slot_of(entries, cpu, tgid);
 
-		if (p->tgid != tgid || !p->counts.samples)
+		if (slot->tgid != tgid || !slot->counts.samples)
 			continue;
 		for (j = 0; j <= NODES; j++) {
-			struct nl_pmu_cell *row = nl_pending_row(p, j);
+			struct nl_pmu_cell *row = nl_slot_row(slot, j);
 
 			if (row->samples)
 				cell_add(got, &found, p->cpu_node, j < NODES ? j : UNKNOWN,
@@ -414,7 +421,8 @@ static struct child run_child(const struct nl_synth_sample *s, int n)
 static int empty_cpus(void **state)
 {
 	const struct nl_phys_range ranges[] = {
-		{ first_block[0], 0 }, { first_block[1], 1 }, { 32, UNKNOWN }, { first_block[2], 2 },
+		{ first_block[0], 0 }, { first_block[1], 1 },
+		{ 32, UNKNOWN },       { first_block[2], 2 },
 		{ first_block[3], 3 }, { first_block[3] + BLOCKS_PER_NODE, UNKNOWN },
 	};
 	int fd = bpf_map__fd(skel->maps.synth_pending), err = 0;
@@ -749,24 +757,34 @@ static void test_thread_exits_between_samples(void **state)
 		   2);
 }
 
-/* Process A's samples wait in its CPU's entry until the CPU samples
- * process B: then they move to A's shared entries whole, and B's wait. */
+/* Process A's samples wait in a slot of its CPU's entry until the CPU
+ * samples process B, whose slot is the same (tgid % NL_PMU_SLOTS): then
+ * they move to A's shared entries whole, and B's wait. Process C, in
+ * another slot, waits all along. */
 static void test_pending_moves_out(void **state)
 {
-	uint32_t a = 0x7ffff0, b = 0x7ffff1;
-	struct nl_synth_sample s[] = {
-		sample(src_remote_dram_1, 1, phys_on(0), 300), /* A */
-		sample(src_local_dram, 1, phys_on(1), 40),     /* A */
-		sample(src_local_dram, 1, phys_on(1), 70),     /* B */
-		sample(src_local_dram, 2, phys_on(2), 20),     /* B, on CPU 2 */
+	uint32_t a = 0x7ffff0, c = 0x7ffff1, b = a + NL_PMU_SLOTS;
+	struct {
+		uint32_t tgid;
+		struct nl_synth_sample s;
+	} in[] = {
+		{ a, sample(src_remote_dram_1, 1, phys_on(0), 300) },
+		{ a, sample(src_local_dram, 1, phys_on(1), 40) },
+		{ c, sample(src_local_dram, 1, phys_on(1), 10) },
+		{ b, sample(src_local_dram, 1, phys_on(1), 70) },
+		{ b, sample(src_local_dram, 2, phys_on(2), 20) }, /* on CPU 2 */
 	};
-	struct nl_pmu_proc want_a = {
-		.samples = 2, .with_addr = 2, .mem_remote = 1, .weight_remote = 300,
-		.mem_local = 1, .weight_local = 40
-	}, want_b = {
-		.samples = 2, .with_addr = 2, .mem_local = 2, .weight_local = 90
-	}, got;
-	struct nl_pmu_pending *p;
+	struct nl_pmu_proc
+		want_a = { .samples = 2,
+			   .with_addr = 2,
+			   .mem_remote = 1,
+			   .weight_remote = 300,
+			   .mem_local = 1,
+			   .weight_local = 40 },
+		want_b = { .samples = 2, .with_addr = 2, .mem_local = 2, .weight_local = 90 },
+		want_c = { .samples = 1, .with_addr = 1, .mem_local = 1, .weight_local = 10 }, got;
+	int procs = bpf_map__fd(skel->maps.pmu_procs);
+	struct nl_pmu_slot *slot;
 	char *entries;
 	size_t i;
 
@@ -774,44 +792,49 @@ static void test_pending_moves_out(void **state)
 	want_a.remote_by_hops[1] = 1;
 	want_a.by_class[NL_MEM_LOCAL_DRAM] = 1;
 	want_b.by_class[NL_MEM_LOCAL_DRAM] = 2;
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		s[i].opts = NL_SYNTH_GIVEN_THREAD;
-		s[i].pid_tgid = (uint64_t)(i < 2 ? a : b) << 32 | (i < 2 ? a : b);
-		assert_int_equal(feed(&s[i]), 0);
-		if (i != 1)
+	want_c.by_class[NL_MEM_LOCAL_DRAM] = 1;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		in[i].s.opts = NL_SYNTH_GIVEN_THREAD;
+		in[i].s.pid_tgid = (uint64_t)in[i].tgid << 32 | in[i].tgid;
+		assert_int_equal(feed(&in[i].s), 0);
+		if (i != 2)
 			continue;
-		/* Both of A's wait on CPU 1; nothing is shared yet. */
+		/* A's two and C's wait on CPU 1; nothing is shared yet. */
 		entries = read_entries();
-		p = entry(entries, 1);
-		assert_int_equal(p->tgid, a);
-		assert_int_equal(p->cpu_node, 1);
-		assert_counters("CPU 1's pending", &p->counts, &want_a);
-		assert_int_equal(nl_pending_row(p, 0)->samples, 1);
-		assert_int_equal(nl_pending_row(p, 0)->weight, 300);
-		assert_int_equal(nl_pending_row(p, 1)->samples, 1);
-		assert_int_equal(nl_pending_row(p, 1)->weight, 40);
+		slot = slot_of(entries, 1, a);
+		assert_int_equal(slot->tgid, a);
+		assert_int_equal(entry(entries, 1)->cpu_node, 1);
+		assert_counters("A's slot", &slot->counts, &want_a);
+		assert_int_equal(nl_slot_row(slot, 0)->samples, 1);
+		assert_int_equal(nl_slot_row(slot, 0)->weight, 300);
+		assert_int_equal(nl_slot_row(slot, 1)->samples, 1);
+		assert_int_equal(nl_slot_row(slot, 1)->weight, 40);
+		assert_int_equal(slot_of(entries, 1, c)->tgid, c);
 		free(entries);
-		assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got),
-				     0);
+		assert_int_not_equal(bpf_map_lookup_elem(procs, &a, &got), 0);
 	}
-	/* A's, whole, in the shared maps; CPU 1 holds B's. */
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.pmu_procs), &a, &got), 0);
+	/* A's, whole, in the shared maps; its slot holds B's. */
+	assert_int_equal(bpf_map_lookup_elem(procs, &a, &got), 0);
 	assert_counters("pmu_procs of A", &got, &want_a);
 	assert_process(a, &want_a);
 	assert_matrix(a, (struct cell[]){ { 1, 0, 1, 300 }, { 1, 1, 1, 40 } }, 2);
 	entries = read_entries();
-	p = entry(entries, 1);
-	assert_int_equal(p->tgid, b);
-	assert_int_equal(p->counts.samples, 1);
-	assert_int_equal(nl_pending_row(p, 0)->samples, 0);
-	assert_int_equal(nl_pending_row(p, 1)->samples, 1);
+	slot = slot_of(entries, 1, b);
+	assert_int_equal(slot->tgid, b);
+	assert_int_equal(slot->counts.samples, 1);
+	assert_int_equal(nl_slot_row(slot, 0)->samples, 0);
+	assert_int_equal(nl_slot_row(slot, 1)->samples, 1);
 	free(entries);
-	/* B's on two CPUs, none shared: a reader adds both. */
+	/* B's on two CPUs, C's on one, none shared: a reader adds them. */
+	assert_int_not_equal(bpf_map_lookup_elem(procs, &b, &got), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(procs, &c, &got), 0);
 	assert_process(b, &want_b);
 	assert_matrix(b, (struct cell[]){ { 1, 1, 1, 70 }, { 2, 2, 1, 20 } }, 2);
+	assert_process(c, &want_c);
+	assert_matrix(c, (struct cell[]){ { 1, 1, 1, 10 } }, 1);
 	/* The latency rows stay with the CPUs: A's moved out, not its latency. */
 	assert_lat((struct lat[]){ { 1, 0, 1, 300, 1, { { 8, 1 } } },
-				   { 1, 1, 2, 110, 2, { { 5, 1 }, { 6, 1 } } },
+				   { 1, 1, 3, 120, 3, { { 3, 1 }, { 5, 1 }, { 6, 1 } } },
 				   { 2, 2, 1, 20, 1, { { 4, 1 } } } },
 		   3);
 }

@@ -228,8 +228,9 @@ static uint32_t range_node(const struct nl_phys_range *r, int nr, uint32_t block
 static void test_physmap_ranges(void **state)
 {
 	const struct nl_phys_range want[] = {
-		{ 0, 0 }, { 4, 1 }, { 8, 0 }, { 9, NL_NODE_UNKNOWN }, { 40000, 2 },
-		{ 40001, NL_NODE_UNKNOWN },
+		{ 0, 0 },     { 4, 1 },
+		{ 8, 0 },     { 9, NL_NODE_UNKNOWN },
+		{ 40000, 2 }, { 40001, NL_NODE_UNKNOWN },
 	};
 	struct nl_phys_range r[NL_PHYS_RANGES];
 	struct nl_physmap m;
@@ -246,7 +247,8 @@ static void test_physmap_ranges(void **state)
 		assert_int_equal(r[i].node, want[i].node);
 	}
 	for (block = 0; block < m.nr_blocks; block++)
-		assert_int_equal(range_node(r, nr, block), nl_physmap_node(&m, (uint64_t)block << 27));
+		assert_int_equal(range_node(r, nr, block),
+				 nl_physmap_node(&m, (uint64_t)block << 27));
 	assert_int_equal(range_node(r, nr, NL_PHYS_BLOCKS), NL_NODE_UNKNOWN);
 
 	/* Room for 4: three runs, then the end (block 9 on, no node). */

@@ -85,7 +85,8 @@ static void phys_ranges_write(struct nl_collector *c, char *note, size_t size)
 		memcpy(p->ranges, ranges, nr * sizeof(ranges[0]));
 	}
 	if (bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY))
-		snprintf(note, size, "; memory nodes from the remote bit (cannot write the map: %s)",
+		snprintf(note, size,
+			 "; memory nodes from the remote bit (cannot write the map: %s)",
 			 strerror(errno));
 	else if (cut)
 		snprintf(note, size,
@@ -244,6 +245,8 @@ int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 	free(doomed_procs);
 	free(doomed_cells);
 
+	if (t->nr_nodes != c->nr_nodes)
+		return -EINVAL; /* the CPUs' entries have a row per c->nr_nodes */
 	pending = pending_read(c, &ncpu, &stride);
 	if (!pending)
 		return err ? err : -ENOMEM;
@@ -282,12 +285,13 @@ int nl_collector_pmu_matrix(struct nl_collector *c, uint32_t pid, int nr_nodes, 
 		return -ENOMEM;
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(pending + cpu * stride);
+		struct nl_pmu_slot *slot = nl_pending_slot(p, nr_nodes, pid % NL_PMU_SLOTS);
 
-		if (p->tgid != pid || !p->counts.samples || (int)p->cpu_node >= nr_nodes)
+		if (slot->tgid != pid || !slot->counts.samples || (int)p->cpu_node >= nr_nodes)
 			continue;
 		/* row nr_nodes: an unknown node, as the matrix's last column */
 		for (n = 0; n <= nr_nodes; n++)
-			matrix[p->cpu_node * cols + n] += nl_pending_row(p, n)->samples;
+			matrix[p->cpu_node * cols + n] += nl_slot_row(slot, n)->samples;
 	}
 	free(pending);
 	return 0;

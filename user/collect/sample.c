@@ -133,21 +133,25 @@ long nl_sample_table_find(const struct nl_sample_table *t, uint32_t pid)
 void nl_sample_table_add_pending(struct nl_sample_table *t, struct nl_pmu_pending *p)
 {
 	struct nl_node_count *nodes;
+	struct nl_pmu_slot *slot;
+	int i, n;
 	long j;
-	int n;
 
-	if (!p->tgid || !p->counts.samples)
-		return;
-	j = nl_sample_table_find(t, p->tgid);
-	if (j < 0)
-		return;
-	nl_pmu_add(&t->procs[j].pmu, &p->counts);
-	nodes = nl_sample_nodes(t, j);
-	/* row t->nr_nodes, an unknown node, has no per-node count */
-	for (n = 0; n < t->nr_nodes; n++) {
-		if ((int)p->cpu_node == n)
-			nodes[n].pmu_local += nl_pending_row(p, n)->samples;
-		else
-			nodes[n].pmu_remote += nl_pending_row(p, n)->samples;
+	for (i = 0; i < NL_PMU_SLOTS; i++) {
+		slot = nl_pending_slot(p, t->nr_nodes, i);
+		if (!slot->tgid || !slot->counts.samples)
+			continue;
+		j = nl_sample_table_find(t, slot->tgid);
+		if (j < 0)
+			continue;
+		nl_pmu_add(&t->procs[j].pmu, &slot->counts);
+		nodes = nl_sample_nodes(t, j);
+		/* row t->nr_nodes, an unknown node, has no per-node count */
+		for (n = 0; n < t->nr_nodes; n++) {
+			if ((int)p->cpu_node == n)
+				nodes[n].pmu_local += nl_slot_row(slot, n)->samples;
+			else
+				nodes[n].pmu_remote += nl_slot_row(slot, n)->samples;
+		}
 	}
 }

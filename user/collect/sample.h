@@ -88,8 +88,8 @@ static inline void nl_pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *
 }
 
 /* Adds a CPU's pending samples (bpf/numalens.h; its rows per t->nr_nodes)
- * to their process, if the table has it: its counts, and its memory samples
- * per node. */
+ * to their processes, those the table has: their counts, and their memory
+ * samples per node. */
 void nl_sample_table_add_pending(struct nl_sample_table *t, struct nl_pmu_pending *p);
 
 struct nl_health {
