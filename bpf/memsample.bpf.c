@@ -8,10 +8,11 @@
  *
  * Per process it counts samples by memory level, remote memory samples by
  * distance, and memory samples per (CPU node, memory node). The memory node
- * is exact when the physical address maps to a node through the table the
- * loader fills from sysfs; otherwise the data source's remote bit says
- * local (this CPU's node) or remote (node unknown). Machine-wide it keeps a
- * latency histogram per (CPU node, memory node), per CPU.
+ * is exact when the physical address maps to a node through the address map
+ * (runs of memory blocks, from sysfs, a copy per CPU); otherwise the data
+ * source's remote bit says local (this CPU's node) or remote (node
+ * unknown). Machine-wide it keeps a latency histogram per (CPU node, memory
+ * node), per CPU.
  *
  * A sample runs in an NMI, so what it costs is the cache lines and pages it
  * touches: all it writes is this CPU's pmu_pending entry (bpf/numalens.h),
@@ -154,7 +155,9 @@ static __always_inline void pmu_add(struct nl_pmu_proc *to, const struct nl_pmu_
  * Moves a slot's samples into its process's shared entries (several CPUs
  * may add to them at once: atomic adds). Each part is taken out of the slot
  * before it is added, so a reader, which reads the shared maps first, may
- * miss it for one read but never counts it twice.
+ * miss it (and sees `moves` change: it reads again) but never counts it
+ * twice. The atomic adds to `moves` also order the moves for a reader on
+ * another CPU.
  */
 static __always_inline void slot_spill(struct nl_pmu_pending *p, struct nl_pmu_slot *slot)
 {
@@ -166,6 +169,7 @@ static __always_inline void slot_spill(struct nl_pmu_pending *p, struct nl_pmu_s
 	struct nl_pmu_proc *proc;
 	__u32 n;
 
+	__sync_fetch_and_add(&p->moves, 1); /* odd: a move under way */
 	__builtin_memset(&slot->counts, 0, sizeof(slot->counts));
 	proc = map_get_or_create(&pmu_procs, &slot->tgid, &zero_proc, NL_H_PMU_PROCS_FULL);
 	if (proc)
@@ -184,6 +188,7 @@ static __always_inline void slot_spill(struct nl_pmu_pending *p, struct nl_pmu_s
 			__sync_fetch_and_add(&cell->weight, part.weight);
 		}
 	}
+	__sync_fetch_and_add(&p->moves, 1);
 }
 
 /*

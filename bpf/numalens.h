@@ -211,7 +211,8 @@ struct nl_pmu_lat {
  * sample of another process takes the slot. A reader adds them to the
  * process tgid: the shared maps first, then the slots, so that a move
  * between the two reads can make a read short but never count a sample
- * twice. Then this CPU's latency histograms, kept.
+ * twice, and `moves` tells it when a read was short. Then this CPU's
+ * latency histograms, kept.
  *
  * The entry is this header, then NL_PMU_SLOTS slots (each a struct
  * nl_pmu_slot and nr_node_ids + 1 cells: the pending memory samples per
@@ -228,7 +229,10 @@ struct nl_pmu_pending {
 	 * sorted. Written by the loader before the program is attached. */
 	__u32 block_shift;
 	__u32 nr_ranges;
-	__u32 pad;
+	/* Bumped before and after each move to the shared maps (odd while
+	 * one is under way): a reader whose walk of the shared maps saw the
+	 * same even count before and after knows it missed no move. */
+	__u32 moves;
 	struct nl_phys_range ranges[NL_PHYS_RANGES];
 };
 

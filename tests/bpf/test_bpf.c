@@ -31,6 +31,7 @@
 #include "collect_priv.h"
 #include "helpers.h"
 #include "memsrc.h"
+#include "pmu.h"
 #include "procfs.h"
 #include "sysstate.h"
 #include "topology.h"
@@ -322,11 +323,49 @@ static void test_pmu_latency_sums_cpus(void **state)
 }
 
 /*
+ * Before attaching, the collector writes this machine's physical address
+ * map, as runs of memory blocks, into every CPU's entry: the same runs
+ * nl_physmap_ranges makes of /sys, with the same block size, on each CPU.
+ */
+static void test_pmu_address_map_copied(void **state)
+{
+	struct bpf_map *map = collector->skel->maps.pmu_pending;
+	size_t stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	int ncpu = libbpf_num_possible_cpus(), nr, cpu, i;
+	struct nl_phys_range want[NL_PHYS_RANGES];
+	char *per_cpu = calloc(ncpu, stride);
+	struct nl_physmap m;
+	uint32_t zero = 0;
+	bool cut;
+
+	assert_non_null(per_cpu);
+	assert_int_equal(nl_physmap_load("/sys", &m), 0); /* this VM has memory blocks */
+	nr = nl_physmap_ranges(&m, want, NL_PHYS_RANGES, &cut);
+	assert_true(nr >= 2); /* node 0's blocks, then the end */
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct nl_pmu_pending *p = (struct nl_pmu_pending *)(per_cpu + cpu * stride);
+
+		assert_int_equal(p->block_shift, m.block_shift);
+		assert_int_equal(p->nr_ranges, nr);
+		for (i = 0; i < nr; i++) {
+			assert_int_equal(p->ranges[i].first_block, want[i].first_block);
+			assert_int_equal(p->ranges[i].node, want[i].node);
+		}
+	}
+	print_message("address map: %d runs of %llu MiB blocks%s\n", nr,
+		      (1ull << m.block_shift) >> 20, cut ? ", cut" : "");
+	nl_physmap_free(&m);
+	free(per_cpu);
+}
+
+/*
  * A CPU passes a process's last samples on when it samples another one,
  * which can be long after the process ended and the collector dropped it:
- * the entries made then, in pmu_procs and pmu_matrix, are removed at the
- * next read (the process is neither in the table nor alive). A live
- * process's are kept.
+ * the entries made then, in pmu_procs and pmu_matrix, are removed when two
+ * reads in a row find the process neither in the table nor alive (after
+ * one, it may be a process that started and ended between the iterator and
+ * the read, which the next read reports). A live process's are kept.
  */
 static void test_pmu_late_entries_removed(void **state)
 {
@@ -354,12 +393,49 @@ static void test_pmu_late_entries_removed(void **state)
 	assert_int_equal(bpf_map_update_elem(procs, &gone, &counts, BPF_ANY), 0);
 	assert_int_equal(bpf_map_update_elem(matrix, &gone_key, &cell, BPF_ANY), 0);
 	assert_int_equal(bpf_map_update_elem(matrix, &live_key, &cell, BPF_ANY), 0);
-	read_proc(&t, gone);
+	read_proc(&t, gone); /* first seen: kept, it might be reported yet */
+	nl_sample_table_free(&t);
+	assert_int_equal(bpf_map_lookup_elem(procs, &gone, &got), 0);
+	assert_int_equal(bpf_map_lookup_elem(matrix, &gone_key, &cell), 0);
+	read_proc(&t, gone); /* seen again: removed */
 	nl_sample_table_free(&t);
 	assert_int_not_equal(bpf_map_lookup_elem(procs, &gone, &got), 0);
 	assert_int_not_equal(bpf_map_lookup_elem(matrix, &gone_key, &cell), 0);
 	assert_int_equal(bpf_map_lookup_elem(matrix, &live_key, &cell), 0);
 	assert_int_equal(bpf_map_delete_elem(matrix, &live_key), 0);
+}
+
+/*
+ * A CPU moving samples to the shared maps while a read walks them can make
+ * the read short; the read sees it in the CPU's move count (odd while one
+ * is under way, or changed) and reads again, up to READ_TRIES times, then
+ * counts a short read. Made here with an odd count on every CPU (a real
+ * move in between adds 2: still odd), put back after.
+ */
+static void test_pmu_read_sees_moves(void **state)
+{
+	struct bpf_map *map = collector->skel->maps.pmu_pending;
+	size_t stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	int ncpu = libbpf_num_possible_cpus(), cpu;
+	char *per_cpu = calloc(ncpu, stride);
+	uint64_t short_reads = collector->pmu_short_reads;
+	struct nl_sample_table t;
+	uint32_t zero = 0;
+
+	assert_non_null(per_cpu);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		((struct nl_pmu_pending *)(per_cpu + cpu * stride))->moves |= 1;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY), 0);
+	read_proc(&t, getpid());
+	nl_sample_table_free(&t);
+	assert_int_equal(collector->pmu_short_reads, short_reads + 1);
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		((struct nl_pmu_pending *)(per_cpu + cpu * stride))->moves &= ~1u;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(map), &zero, per_cpu, BPF_ANY), 0);
+	free(per_cpu);
 }
 
 /* A count of /proc/vmstat, or -1 when it has no such line. */
@@ -491,7 +567,9 @@ int main(void)
 		cmocka_unit_test(test_start_time_matches_proc),
 		cmocka_unit_test(test_pmu_plumbing),
 		cmocka_unit_test(test_pmu_latency_sums_cpus),
+		cmocka_unit_test(test_pmu_address_map_copied),
 		cmocka_unit_test(test_pmu_late_entries_removed),
+		cmocka_unit_test(test_pmu_read_sees_moves),
 		cmocka_unit_test(test_migrated_by_reason),
 	};
 

@@ -672,10 +672,9 @@ static void test_latency_weights(void **state)
 	end_child(&c);
 }
 
-/* Exit between samples: the second thread's two samples, then it exits
- * (folded into the process), then the first thread's one; then the
- * process exits, and a late sample of it (the exit path itself, after its
- * storage went) lands in the process's entry. */
+/* Exit between samples: the second thread's two samples, then it exits,
+ * then the first thread's one, all the process's; then the process exits,
+ * and a late sample of it (the exit path itself) is still its. */
 static struct nl_synth_sample exit_thread_s[2], exit_main_s[1];
 
 static void *second_thread(void *arg)
@@ -870,9 +869,8 @@ static int setup(void **state)
 	skel = numalens__open();
 	if (!skel)
 		return -1;
-	/* The made-up samples, the handlers that make and fold a thread's
-	 * counters, and the sampling variants this kernel can load (verified
-	 * with count_sample inlined, never attached). */
+	/* The made-up samples and the sampling variants this kernel can load
+	 * (verified with count_sample inlined, never attached). */
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		bpf_program__set_autoload(prog, prog == skel->progs.nl_synth_sample ||

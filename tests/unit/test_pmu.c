@@ -266,6 +266,30 @@ static void test_physmap_ranges(void **state)
 	assert_int_equal(nl_physmap_ranges(&m, r, 1, &cut), -EINVAL);
 	nl_physmap_free(&m);
 
+	/* A hole first (no node before the first run); a map that ends in a
+	 * hole just as the room does is whole, not cut. */
+	{
+		uint8_t nodes[] = { NL_NODE_UNKNOWN, NL_NODE_UNKNOWN, 0, 0, 1,
+				    NL_NODE_UNKNOWN, NL_NODE_UNKNOWN };
+		struct nl_physmap own = { .block_shift = 27, .nr_blocks = 7, .node = nodes };
+
+		nr = nl_physmap_ranges(&own, r, NL_PHYS_RANGES, &cut);
+		assert_int_equal(nr, 3);
+		assert_false(cut);
+		for (block = 0; block < 9; block++)
+			assert_int_equal(range_node(r, nr, block),
+					 block < 7 ? nodes[block] : NL_NODE_UNKNOWN);
+		nr = nl_physmap_ranges(&own, r, 3, &cut);
+		assert_int_equal(nr, 3);
+		assert_false(cut);
+		assert_int_equal(r[2].first_block, 5);
+		assert_int_equal(r[2].node, NL_NODE_UNKNOWN);
+		nr = nl_physmap_ranges(&own, r, 2, &cut); /* node 1's run does not fit */
+		assert_int_equal(nr, 2);
+		assert_true(cut);
+		assert_int_equal(range_node(r, nr, 4), NL_NODE_UNKNOWN);
+	}
+
 	/* No map: one range, no node anywhere. */
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(nl_physmap_ranges(&m, r, NL_PHYS_RANGES, &cut), 1);

@@ -708,6 +708,7 @@ void nl_collector_free(struct nl_collector *c)
 	nl_physmap_free(&c->physmap);
 	numalens__destroy(c->skel);
 	free(c->stale);
+	free(c->pmu_orphans.pids);
 	free(c->iter_buf);
 	free(c);
 }

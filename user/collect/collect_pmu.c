@@ -15,7 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "collect_priv.h"
+#include "pidsearch.h"
 #include "log.h"
 
 /*
@@ -166,93 +168,174 @@ static char *pending_read(struct nl_collector *c, int *nr, size_t *stride)
 	return per_cpu;
 }
 
-/* Adds a key to a list of keys to delete after a walk; false: no memory. */
-static bool doom(void **list, size_t *nr, const void *key, size_t size)
-{
-	char *grown = realloc(*list, (*nr + 1) * size);
+/* What one walk of the shared maps found. */
+struct pmu_walk {
+	struct walked_proc {
+		__u32 tgid;
+		struct nl_pmu_proc counts;
+	} * procs;
+	struct walked_cell {
+		struct nl_pmu_matrix_key key;
+		struct nl_pmu_cell cell;
+	} * cells;
+	size_t nr_procs, cap_procs, nr_cells, cap_cells;
+};
 
-	if (!grown)
-		return false;
-	memcpy(grown + *nr * size, key, size);
-	*list = grown;
-	(*nr)++;
+static int walk_shared(struct nl_collector *c, struct pmu_walk *w)
+{
+	int fd = bpf_map__fd(c->skel->maps.pmu_procs);
+	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL;
+	__u32 key, next, *prev = NULL;
+	void *room;
+
+	w->nr_procs = w->nr_cells = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		room = nl_array_room(w->procs, w->nr_procs, &w->cap_procs, sizeof(*w->procs), 64);
+		if (!room)
+			return -ENOMEM;
+		w->procs = room;
+		w->procs[w->nr_procs].tgid = key;
+		if (!bpf_map_lookup_elem(fd, &key, &w->procs[w->nr_procs].counts))
+			w->nr_procs++;
+	}
+	fd = bpf_map__fd(c->skel->maps.pmu_matrix);
+	while (!bpf_map_get_next_key(fd, mprev, &mnext)) {
+		mkey = mnext;
+		mprev = &mkey;
+		room = nl_array_room(w->cells, w->nr_cells, &w->cap_cells, sizeof(*w->cells), 64);
+		if (!room)
+			return -ENOMEM;
+		w->cells = room;
+		w->cells[w->nr_cells].key = mkey;
+		if (!bpf_map_lookup_elem(fd, &mkey, &w->cells[w->nr_cells].cell))
+			w->nr_cells++;
+	}
+	return 0;
+}
+
+/* Whether no CPU moved samples to the shared maps between two reads of
+ * the CPUs' entries (nor was moving any at either). */
+static bool no_moves_between(const char *before, const char *after, int ncpu, size_t stride)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		__u32 a = ((const struct nl_pmu_pending *)(before + cpu * stride))->moves;
+		__u32 b = ((const struct nl_pmu_pending *)(after + cpu * stride))->moves;
+
+		if (a != b || (a & 1))
+			return false;
+	}
 	return true;
 }
 
+/* Whether the shared entries of tgid, which the table does not have, are
+ * to go: the process was reported gone this read, or it is gone and was
+ * seen so last read too (not a process that started and ended between the
+ * iterator and this read: its exit mark reports it next read). */
+static bool orphan(struct nl_collector *c, const struct pid_list *gone, struct pid_list *seen,
+		   uint32_t tgid)
+{
+	uint32_t *room;
+
+	if (nl_pid_list_has(gone, tgid))
+		return true;
+	if (!process_gone(tgid))
+		return false;
+	if (!nl_pid_list_has(seen, tgid)) {
+		room = nl_array_room(seen->pids, seen->nr, &seen->cap, sizeof(*room), 64);
+		if (room) {
+			seen->pids = room;
+			seen->pids[seen->nr++] = tgid;
+		}
+	}
+	return nl_pid_listed(c->pmu_orphans.pids, c->pmu_orphans.nr, tgid);
+}
+
+#define READ_TRIES 4
+
 /*
- * Adds the hardware samples; deletes the entries of gone processes, and of
- * processes that ended before a CPU passed their last samples on (it does
- * so when it samples another process, which may be long after).
+ * Adds the hardware samples: the shared maps, then the samples the CPUs
+ * still hold, read again (up to READ_TRIES) when a CPU moved some from the
+ * one to the other meanwhile, which would make the read short. Deletes the
+ * entries of gone processes, and of processes that ended before a CPU
+ * passed their last samples on (it does so when another process takes
+ * their slot, which may be long after).
  */
 int nl_collector_read_pmu(struct nl_collector *c, struct nl_sample_table *t,
 			  const struct pid_list *gone)
 {
-	int fd = bpf_map__fd(c->skel->maps.pmu_procs), ncpu = 0, cpu;
-	struct nl_pmu_matrix_key mkey, mnext, *mprev = NULL;
-	void *doomed_procs = NULL, *doomed_cells = NULL;
-	size_t nr_procs = 0, nr_cells = 0, i;
-	__u32 key, next, *prev = NULL;
-	struct nl_pmu_proc val;
-	struct nl_pmu_cell cell;
-	size_t stride;
-	char *pending;
+	int procs_fd = bpf_map__fd(c->skel->maps.pmu_procs), ncpu = 0, tries, cpu;
+	int cells_fd = bpf_map__fd(c->skel->maps.pmu_matrix);
+	struct pid_list seen = { 0 };
+	char *before = NULL, *after = NULL;
+	struct pmu_walk w = { 0 };
+	size_t stride, i;
 	int err = 0;
 
 	if (c->pmu.kind == NL_PMU_NONE)
 		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		long j;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		j = nl_sample_table_find(t, key);
-		if (j >= 0)
-			nl_pmu_add(&t->procs[j].pmu, &val);
-		else if ((nl_pid_list_has(gone, key) || process_gone(key)) &&
-			 !doom(&doomed_procs, &nr_procs, &key, sizeof(key)))
-			err = -ENOMEM;
-	}
-	for (i = 0; i < gone->nr; i++)
-		bpf_map_delete_elem(fd, &gone->pids[i]);
-	for (i = 0; i < nr_procs; i++)
-		bpf_map_delete_elem(fd, (__u32 *)doomed_procs + i);
-
-	fd = bpf_map__fd(c->skel->maps.pmu_matrix);
-	while (!bpf_map_get_next_key(fd, mprev, &mnext)) {
-		struct nl_node_count *nodes;
-		long j;
-
-		mkey = mnext;
-		mprev = &mkey;
-		j = nl_sample_table_find(t, mkey.tgid);
-		if ((nl_pid_list_has(gone, mkey.tgid) || (j < 0 && process_gone(mkey.tgid))) &&
-		    !doom(&doomed_cells, &nr_cells, &mkey, sizeof(mkey))) {
-			err = -ENOMEM;
-			break;
-		}
-		if (j < 0 || mkey.mem_node >= t->nr_nodes || bpf_map_lookup_elem(fd, &mkey, &cell))
-			continue; /* an unknown node has no per-node slot */
-		nodes = nl_sample_nodes(t, j);
-		if (mkey.cpu_node == mkey.mem_node)
-			nodes[mkey.mem_node].pmu_local += cell.samples;
-		else
-			nodes[mkey.mem_node].pmu_remote += cell.samples;
-	}
-	for (i = 0; i < nr_cells; i++)
-		bpf_map_delete_elem(fd, (struct nl_pmu_matrix_key *)doomed_cells + i);
-	free(doomed_procs);
-	free(doomed_cells);
-
 	if (t->nr_nodes != c->nr_nodes)
 		return -EINVAL; /* the CPUs' entries have a row per c->nr_nodes */
-	pending = pending_read(c, &ncpu, &stride);
-	if (!pending)
-		return err ? err : -ENOMEM;
+	for (tries = 0; tries < READ_TRIES; tries++) {
+		free(before);
+		before = after ? after : pending_read(c, &ncpu, &stride);
+		after = NULL;
+		err = before ? walk_shared(c, &w) : -ENOMEM;
+		if (!err)
+			after = pending_read(c, &ncpu, &stride);
+		if (!after) {
+			err = err ? err : -ENOMEM;
+			goto out;
+		}
+		if (no_moves_between(before, after, ncpu, stride))
+			break;
+	}
+	if (tries == READ_TRIES)
+		c->pmu_short_reads++; /* moves all along: the last walk, maybe short */
+
+	for (i = 0; i < w.nr_procs; i++) {
+		long j = nl_sample_table_find(t, w.procs[i].tgid);
+
+		if (j >= 0)
+			nl_pmu_add(&t->procs[j].pmu, &w.procs[i].counts);
+		else if (orphan(c, gone, &seen, w.procs[i].tgid))
+			bpf_map_delete_elem(procs_fd, &w.procs[i].tgid);
+	}
+	for (i = 0; i < w.nr_cells; i++) {
+		const struct walked_cell *wc = &w.cells[i];
+		struct nl_node_count *nodes;
+		long j = nl_sample_table_find(t, wc->key.tgid);
+
+		if (j < 0) {
+			if (orphan(c, gone, &seen, wc->key.tgid))
+				bpf_map_delete_elem(cells_fd, &wc->key);
+			continue;
+		}
+		if (wc->key.mem_node >= t->nr_nodes)
+			continue; /* an unknown node has no per-node count */
+		nodes = nl_sample_nodes(t, j);
+		if (wc->key.cpu_node == wc->key.mem_node)
+			nodes[wc->key.mem_node].pmu_local += wc->cell.samples;
+		else
+			nodes[wc->key.mem_node].pmu_remote += wc->cell.samples;
+	}
 	for (cpu = 0; cpu < ncpu; cpu++)
-		nl_sample_table_add_pending(t, (struct nl_pmu_pending *)(pending + cpu * stride));
-	free(pending);
+		nl_sample_table_add_pending(t, (struct nl_pmu_pending *)(after + cpu * stride));
+	/* Reported this read: their entries go (the CPUs' slots were read). */
+	for (i = 0; i < gone->nr; i++)
+		bpf_map_delete_elem(procs_fd, &gone->pids[i]);
+	free(c->pmu_orphans.pids);
+	c->pmu_orphans = seen;
+	seen.pids = NULL;
+out:
+	free(seen.pids);
+	free(w.procs);
+	free(w.cells);
+	free(before);
+	free(after);
 	return err;
 }
 

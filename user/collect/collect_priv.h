@@ -15,6 +15,12 @@
 #include "pmu.h"
 #include "sysstate.h"
 
+/* Pids whose map entries are to be deleted after a read. */
+struct pid_list {
+	uint32_t *pids;
+	size_t nr, cap;
+};
+
 struct nl_collector {
 	struct numalens *skel;
 	/* The kernel's BTF while the collector opens, read once: a 5 MB file
@@ -51,12 +57,11 @@ struct nl_collector {
 	struct bpf_link **pmu_links;
 	struct nl_physmap physmap;
 	char pmu_reason[240];
-};
-
-/* Pids whose map entries are to be deleted after a read. */
-struct pid_list {
-	uint32_t *pids;
-	size_t nr, cap;
+	/* Processes gone with entries in pmu_procs or pmu_matrix, seen last
+	 * read: deleted when seen again. */
+	struct pid_list pmu_orphans;
+	/* Reads whose every try saw a CPU move samples to the shared maps. */
+	uint64_t pmu_short_reads;
 };
 
 bool nl_pid_list_has(const struct pid_list *l, uint32_t pid);

@@ -613,6 +613,14 @@ int nl_physmap_node(const struct nl_physmap *m, uint64_t phys)
 	return block < m->nr_blocks ? m->node[block] : NL_NODE_UNKNOWN;
 }
 
+static bool only_holes_from(const struct nl_physmap *m, uint32_t block)
+{
+	for (; block < m->nr_blocks; block++)
+		if (m->node[block] != NL_NODE_UNKNOWN)
+			return false;
+	return true;
+}
+
 int nl_physmap_ranges(const struct nl_physmap *m, struct nl_phys_range *out, int max, bool *cut)
 {
 	uint32_t block, node, prev = NL_NODE_UNKNOWN;
@@ -626,7 +634,9 @@ int nl_physmap_ranges(const struct nl_physmap *m, struct nl_phys_range *out, int
 		if (node == prev)
 			continue;
 		if (nr == max - 1) {
-			*cut = true; /* the last slot ends the map */
+			/* The last slot ends the map: a cut, unless no block
+			 * from here on has a node anyway. */
+			*cut = !only_holes_from(m, block);
 			break;
 		}
 		out[nr++] = (struct nl_phys_range){ .first_block = block, .node = node };
