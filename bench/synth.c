@@ -29,10 +29,10 @@
  * `repeat`: the kernel refuses it (EINVAL), so each run is a call; where a
  * kernel accepts it, it is used.
  *
- * Measured on 6.18 (2-vCPU VM, load 1.4; five runs, bench/README.md): empty
- * 34 ns; long path 2.11-2.42x (before issue 18's reworks 6.8-6.9x, then
- * 5.4x): target (at most 3x empty) met. A slot changing hands each sample
- * costs 8.4-9.0x.
+ * Measured on 6.18 (2-vCPU VM, load 1.4; eight runs, bench/README.md):
+ * empty 34-36 ns; long path 2.09-2.46x (before issue 18's reworks 6.8-6.9x,
+ * then 5.4x): target (at most 3x empty) met. A slot changing hands each
+ * sample costs 8.8-9.0x.
  *
  * usage: synth [RUNS_PER_ROUND [ROUNDS]]
  */
