@@ -32,13 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "helpers.h"
 #include "memsrc.h"
 #include "numalens.h"
+#include "sample.h"
 #include "numalens.skel.h"
 
 #define NODES 4
@@ -156,14 +156,6 @@ static char *read_entries(void)
 	return entries;
 }
 
-static void counters_add(struct nl_pmu_proc *to, const struct nl_pmu_proc *from)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(*to) / sizeof(__u64); i++)
-		((__u64 *)to)[i] += ((const __u64 *)from)[i];
-}
-
 /* The process's counters where a reader finds them: its pmu_procs entry,
  * then what CPUs hold pending. false: none anywhere. */
 static bool process_counters(uint32_t tgid, struct nl_pmu_proc *out)
@@ -180,7 +172,7 @@ static bool process_counters(uint32_t tgid, struct nl_pmu_proc *out)
 
 		if (slot->tgid != tgid || !slot->counts.samples)
 			continue;
-		counters_add(out, &slot->counts);
+		nl_pmu_add(out, &slot->counts);
 		found = true;
 	}
 	free(entries);
