@@ -16,7 +16,23 @@ sock=numalens-tui-$$
 wpid=""
 pid_max=$(cat /proc/sys/kernel/pid_max)
 
-T() { tmux -L "$sock" -f /dev/null "$@"; }
+# The server outlives the views' sessions (exit-empty off): when a view ends,
+# its session closes a moment after its last command wrote the status, and a
+# server that exits with its last session could be found still exiting, or
+# still holding the session, by the next view's new-session ("duplicate
+# session", then "no server running"). wait_closed waits for the session.
+printf 'set -g exit-empty off\n' >"$out/tmux.conf"
+T() { tmux -L "$sock" -f "$out/tmux.conf" "$@"; }
+# wait_closed NAME: until the session NAME is gone (5 s), else closes it.
+wait_closed() {
+	local tries=25
+	while T has-session -t "=$1" 2>/dev/null && [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		sleep 0.2
+	done
+	T kill-session -t "=$1" 2>/dev/null
+	return 0
+}
 cleanup() {
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null
 	T kill-server 2>/dev/null
@@ -209,6 +225,7 @@ T send-keys -t main q
 for _ in $(seq 50); do [ -s "$out/status.80" ] && break; sleep 0.1; done
 check "q: numatop-lite exits with status 0 (got $(cat "$out/status.80" 2>/dev/null))" \
 	[ "$(cat "$out/status.80" 2>/dev/null)" = 0 ]
+wait_closed main
 
 # ---- 200x50, started there, as `numalens top`
 T new-session -d -s main -x 200 -y 50 \
@@ -237,6 +254,7 @@ T send-keys -t main b
 T send-keys -t main q
 for _ in $(seq 50); do [ -s "$out/status.200" ] && break; sleep 0.1; done
 check "200x50: q exits with status 0" [ "$(cat "$out/status.200" 2>/dev/null)" = 0 ]
+wait_closed main
 
 # ---- SIGHUP (the terminal went away): it ends and gives the terminal back
 # as it found it (echo, canonical input).
@@ -248,7 +266,7 @@ for _ in $(seq 50); do [ -s "$out/stty.hup" ] && break; sleep 0.2; done
 check "SIGHUP: it ended (status $(cat "$out/status.hup" 2>/dev/null))" [ -s "$out/status.hup" ]
 check "SIGHUP: echo and canonical input are back ($(grep -oE -- '-?(echo|icanon)( |$)' "$out/stty.hup" 2>/dev/null | tr '\n' ' '))" \
 	bash -c "grep -qE -- '(^| )echo( |$)' '$out/stty.hup' && grep -qE -- '(^| )icanon( |$)' '$out/stty.hup'"
-T kill-session -t main 2>/dev/null
+wait_closed main
 
 # ---- batch mode
 "$nl" -b -n 2 -d 1 >"$out/batch" 2>"$out/batch.err"
@@ -269,6 +287,7 @@ check "batch -p PID: one row, the workload, with its 64 MiB on node 0" \
 # still ends it, promptly, with the status a stop signal gives at any moment.
 mkfifo "$out/fifo"
 for sig in TERM INT; do
+	# shellcheck disable=SC2217 # holds the pipe's read end open, unread
 	sleep 600 <"$out/fifo" &
 	reader=$!
 	"$nl" -b -d 0.1 -a >"$out/fifo" 2>"$out/fifo.err" &
@@ -301,7 +320,7 @@ for term in unset bogus dumb; do
 	check "TERM $term: exit 2, says so and names -b ($(cat "$out/term.$term.status" 2>/dev/null): $(cat "$out/term.$term.err" 2>/dev/null))" \
 		bash -c "[ \"\$(cat '$out/term.$term.status')\" = 2 ] && grep -q 'cannot draw on this terminal: .*TERM' '$out/term.$term.err' &&
 			grep -q -- '-b -n ITERATIONS' '$out/term.$term.err'"
-	T kill-session -t "term-$term" 2>/dev/null
+	wait_closed "term-$term"
 done
 
 "$nl" -d 1 </dev/null >"$out/notty" 2>"$out/notty.err"
