@@ -420,6 +420,7 @@ static void test_pmu_read_sees_moves(void **state)
 	char *per_cpu = calloc(ncpu, stride);
 	uint64_t short_reads = collector->pmu_short_reads;
 	struct nl_sample_table t;
+	struct nl_health health;
 	uint32_t zero = 0;
 
 	assert_non_null(per_cpu);
@@ -430,6 +431,9 @@ static void test_pmu_read_sees_moves(void **state)
 	read_proc(&t, getpid());
 	nl_sample_table_free(&t);
 	assert_int_equal(collector->pmu_short_reads, short_reads + 1);
+	/* and said where doctor, diagnose and the exporter read it */
+	nl_collector_health(collector, &health);
+	assert_int_equal(health.pmu_short_reads, short_reads + 1);
 
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu), 0);
 	for (cpu = 0; cpu < ncpu; cpu++)

@@ -402,6 +402,7 @@ static void test_render(void **state)
 	h.sys = &sys;
 	health.proc_node_full = 2;
 	health.map_refused = 1;
+	health.pmu_short_reads = 3;
 	h.health = &health;
 	h.progs = progs;
 	h.nr_progs = 1;
@@ -423,6 +424,7 @@ static void test_render(void **state)
 	assert_true(has_line(lines, nr,
 			     "numalens_exporter_bpf_map_full_events_total{map=\"proc_node\"} 2"));
 	assert_true(has_line(lines, nr, "numalens_exporter_bpf_map_refused_updates_total 1"));
+	assert_true(has_line(lines, nr, "numalens_exporter_pmu_short_reads_total 3"));
 	/* Pages migrated, a series per reason of the kernel's. */
 	assert_true(has_line(lines, nr,
 			     "numalens_system_migrated_pages_total{reason=\"compaction\"} 16698"));

@@ -359,16 +359,21 @@ static void test_dropped_events(void **state)
 	f->snap.health.proc_node_full = 2;
 	f->snap.health.map_refused = 1;
 	f->snap.health.map_refused_errno = EBUSY;
+	f->snap.health.pmu_short_reads = 3;
 	nl_report_text(out, &f->snap, &o);
 	fclose(out);
 	assert_non_null(strstr(buf, "Warning: BPF maps were full (0 + 2 events dropped)"));
 	assert_non_null(strstr(buf, "Warning: the kernel refused 1 BPF map updates with room "
 				    "left (last: Device or resource busy)"));
+	assert_non_null(strstr(buf,
+			       "Warning: 3 reads of the memory samples overlapped CPUs passing "
+			       "samples on, on every try"));
 	doc = round_trip(f, &o);
 	assert_int_equal(json_object_get_int(json_get(doc, "health.map_updates_refused")), 1);
 	assert_int_equal(json_object_get_int(json_get(doc, "health.map_update_refused_errno")),
 			 EBUSY);
 	assert_int_equal(json_object_get_int(json_get(doc, "health.proc_node_map_full")), 2);
+	assert_int_equal(json_object_get_int(json_get(doc, "health.pmu_short_reads")), 3);
 	json_object_put(doc);
 	free(buf);
 	free_fixture(f);

@@ -234,6 +234,7 @@ static json_object *health_json(const struct nl_health *h)
 		{ "hint_pages_remote_since_load", offsetof(struct nl_health, hint_remote_total) },
 		{ "map_updates_refused", offsetof(struct nl_health, map_refused) },
 		{ "map_update_refused_errno", offsetof(struct nl_health, map_refused_errno) },
+		{ "pmu_short_reads", offsetof(struct nl_health, pmu_short_reads) },
 	};
 	json_object *obj = json_object_new_object();
 	size_t i;
@@ -750,6 +751,12 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			" BPF map updates with room left (last: %s): counts may be short by as "
 			"many events\n",
 			snap->health.map_refused, strerror((int)snap->health.map_refused_errno));
+	if (snap->health.pmu_short_reads)
+		fprintf(f,
+			"Warning: %" PRIu64
+			" reads of the memory samples overlapped CPUs passing samples on, on every "
+			"try: those reads may be short, and the next ones long, by as many\n",
+			snap->health.pmu_short_reads);
 
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
 	fprintf(f, "\nProcesses, most remote traffic first\n");

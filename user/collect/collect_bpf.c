@@ -575,6 +575,7 @@ void nl_collector_health(struct nl_collector *c, struct nl_health *h)
 	h->procs_capacity = bpf_map__max_entries(c->skel->maps.procs);
 	h->procs_used = c->procs_used;
 	h->procs_expired = c->expired;
+	h->pmu_short_reads = c->pmu_short_reads;
 	bpf_object__for_each_program(prog, c->skel->obj)
 	{
 		struct bpf_prog_info info = { 0 };

@@ -108,6 +108,9 @@ struct nl_health {
 	uint64_t hint_local_total, hint_remote_total;
 	uint64_t map_refused;	    /* updates refused with room left: events lost */
 	uint64_t map_refused_errno; /* the errno of one of them */
+	/* reads of the memory samples that saw CPUs move samples on every
+	 * try: maybe short by what moved, counted twice at the next read */
+	uint64_t pmu_short_reads;
 };
 
 /* Latency of sampled memory loads between two nodes, since the start. */

@@ -450,6 +450,10 @@ static const struct {
 	  "sched_migrate_task events of a thread still on a CPU: CPU time per node is not exact "
 	  "on this kernel (see numalens doctor).",
 	  NULL, offsetof(struct nl_health, migrate_running) },
+	{ "numalens_exporter_pmu_short_reads_total", "counter",
+	  "Reads of the memory samples that overlapped CPUs passing samples on, on every try: "
+	  "the read may be short, the next one long, by what moved.",
+	  NULL, offsetof(struct nl_health, pmu_short_reads) },
 	{ "numalens_exporter_expired_processes_total", "counter",
 	  "Processes removed from the BPF maps without their exit being seen.", NULL,
 	  offsetof(struct nl_health, procs_expired) },
