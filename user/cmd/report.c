@@ -683,6 +683,40 @@ void nl_report_put_wrapped(FILE *f, const char *text, unsigned int indent, unsig
 	put_wrapped(f, text, indent, width);
 }
 
+/* What the BPF side lost, or could not count exactly, as warnings. */
+static void health_warnings(FILE *f, const struct nl_health *h)
+{
+	if (h->migrate_running)
+		fprintf(f,
+			"Warning: this kernel moved %" PRIu64
+			" running threads between CPUs, which numalens's CPU time per node does "
+			"not expect: run with --switch-accounting, and report the kernel\n",
+			h->migrate_running);
+	if (h->runs_missed)
+		fprintf(f,
+			"Warning: the kernel skipped %" PRIu64
+			" runs of numalens's BPF programs (one was already running on that CPU): "
+			"counts may be short by as many events\n",
+			h->runs_missed);
+	if (h->procs_full || h->proc_node_full)
+		fprintf(f,
+			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
+			" events dropped); raise --max-procs\n",
+			h->procs_full, h->proc_node_full);
+	if (h->map_refused)
+		fprintf(f,
+			"Warning: the kernel refused %" PRIu64
+			" BPF map updates with room left (last: %s): counts may be short by as "
+			"many events\n",
+			h->map_refused, strerror((int)h->map_refused_errno));
+	if (h->pmu_short_reads)
+		fprintf(f,
+			"Warning: %" PRIu64
+			" reads of the memory samples overlapped CPUs passing samples on, on every "
+			"try: those reads may be short, and the next ones long, by as many\n",
+			h->pmu_short_reads);
+}
+
 void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_report_opts *o)
 {
 	const struct nl_proc_view **list = calloc(snap->nr ? snap->nr : 1, sizeof(*list));
@@ -728,35 +762,7 @@ void nl_report_text(FILE *f, const struct nl_snapshot *snap, const struct nl_rep
 			" local) in the processes it saw\n",
 			local + remote, local);
 	}
-	if (snap->health.migrate_running)
-		fprintf(f,
-			"Warning: this kernel moved %" PRIu64
-			" running threads between CPUs, which numalens's CPU time per node does "
-			"not expect: run with --switch-accounting, and report the kernel\n",
-			snap->health.migrate_running);
-	if (snap->health.runs_missed)
-		fprintf(f,
-			"Warning: the kernel skipped %" PRIu64
-			" runs of numalens's BPF programs (one was already running on that CPU): "
-			"counts may be short by as many events\n",
-			snap->health.runs_missed);
-	if (snap->health.procs_full || snap->health.proc_node_full)
-		fprintf(f,
-			"Warning: BPF maps were full (%" PRIu64 " + %" PRIu64
-			" events dropped); raise --max-procs\n",
-			snap->health.procs_full, snap->health.proc_node_full);
-	if (snap->health.map_refused)
-		fprintf(f,
-			"Warning: the kernel refused %" PRIu64
-			" BPF map updates with room left (last: %s): counts may be short by as "
-			"many events\n",
-			snap->health.map_refused, strerror((int)snap->health.map_refused_errno));
-	if (snap->health.pmu_short_reads)
-		fprintf(f,
-			"Warning: %" PRIu64
-			" reads of the memory samples overlapped CPUs passing samples on, on every "
-			"try: those reads may be short, and the next ones long, by as many\n",
-			snap->health.pmu_short_reads);
+	health_warnings(f, &snap->health);
 
 	nr = list ? nl_report_select(snap, o, list, snap->nr) : 0;
 	fprintf(f, "\nProcesses, most remote traffic first\n");
