@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
+#include "../fork_into.h"
 #include "topology.h"
 
 /* cmocka's assertions, for the child helpers below. */
@@ -69,14 +70,16 @@ struct child {
 	int from_parent;
 };
 
-static inline struct child start_child(double (*fn)(void *), void *arg)
+/* A child running fn(arg) (in the cgroup cgroup_fd, or -1: the parent's),
+ * which sends its result and waits for the parent to close its pipe. */
+static inline struct child start_child_in(int cgroup_fd, double (*fn)(void *), void *arg)
 {
 	int up[2], down[2];
 	struct child c;
 
 	assert_int_equal(pipe(up), 0);
 	assert_int_equal(pipe(down), 0);
-	c.pid = fork();
+	c.pid = fork_into(cgroup_fd);
 	assert_true(c.pid >= 0);
 	if (c.pid == 0) {
 		double result;
@@ -95,6 +98,11 @@ static inline struct child start_child(double (*fn)(void *), void *arg)
 	c.to_parent = up[0];
 	c.from_parent = down[1];
 	return c;
+}
+
+static inline struct child start_child(double (*fn)(void *), void *arg)
+{
+	return start_child_in(-1, fn, arg);
 }
 
 static inline double child_result(struct child *c)

@@ -18,14 +18,20 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -38,16 +44,6 @@
 #include "procfs.h"
 #include "topology.h"
 
-/* A thread's time after sched_process_exit is added when it is freed (an
- * RCU grace period later), while the kernel's process total takes it at its
- * release, before its final switch for a thread that is not the last: the
- * two differ by that thread's last instants, 20-60 us on the host.
- * NL_TEST_EXIT_TAIL_US sets it elsewhere: in a qemu guest under software
- * emulation the exit path is slow and the host may switch the vCPU out in
- * the middle of it, which the guest's clock counts as running
- * (tests/vm/guest/cpu-time.sh says what it measured). */
-#define EXIT_TAIL_US_DEFAULT 1000
-static uint64_t exit_tail_ns = EXIT_TAIL_US_DEFAULT * 1000ull;
 /* After the RCU grace periods (waited for below), the time its callbacks
  * (the one that frees an exited thread among them) take to run. */
 #define CALLBACKS_US 20000
@@ -68,10 +64,6 @@ static struct shared *sh;
 
 static int setup(void **state)
 {
-	const char *tail = getenv("NL_TEST_EXIT_TAIL_US");
-
-	if (tail)
-		exit_tail_ns = strtoull(tail, NULL, 10) * 1000;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		fprintf(stderr, "these tests need 2 CPUs\n");
 		return -1;
@@ -199,11 +191,6 @@ static void assert_between(const char *what, uint64_t got, uint64_t lo, uint64_t
 			what, got / 1e9, ((double)got - lo) / 1e6, ((double)hi - got) / 1e6);
 	if (got < lo || got > hi)
 		fail_msg("%s: %.6f s, want %.6f to %.6f s", what, got / 1e9, lo / 1e9, hi / 1e9);
-}
-
-static uint64_t minus(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
 }
 
 static double spin_fifo_on_cpu1(void *arg)
@@ -432,14 +419,117 @@ static double threads_then_exit(void *arg)
 	return 0;
 }
 
-static uint64_t process_ns(pid_t pid)
-{
-	struct timespec ts;
-	clockid_t clock;
+/*
+ * A cgroup v2 directory of the test's own, for a process's whole CPU time:
+ * update_curr() adds every instant of every thread of a cgroup's tasks to
+ * it (cpu.stat usage_usec), also what a thread runs at its exit after the
+ * kernel added its time to its process (at its release, before its last
+ * switch, for a thread that is not the last): the process totals of
+ * getrusage() and the process CPU clock lack that (20-60 us a thread on the
+ * host, up to ms under emulation), numalens counts it.
+ */
+struct test_cgroup {
+	char mnt[PATH_MAX];	 /* where cgroup2 is mounted */
+	char dir[PATH_MAX + 32]; /* the test's cgroup under it */
+	bool mounted_here;	 /* mounted by the test, on a temporary directory */
+	int fd;
+};
 
-	assert_int_equal(clock_getcpuclockid(pid, &clock), 0);
-	assert_int_equal(clock_gettime(clock, &ts), 0);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+static bool cgroup2_mount(char *mnt, size_t size)
+{
+	char line[4096], point[PATH_MAX], *sep;
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (sep && !strncmp(sep, " - cgroup2 ", 11) &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1) {
+			snprintf(mnt, size, "%s", point);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void cgroup_open(struct test_cgroup *cg)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->fd = -1;
+	if (!cgroup2_mount(cg->mnt, sizeof(cg->mnt))) {
+		snprintf(cg->mnt, sizeof(cg->mnt), "/tmp/numalens-cgroup2.XXXXXX");
+		assert_non_null(mkdtemp(cg->mnt));
+		assert_int_equal(mount("cgroup2", cg->mnt, "cgroup2", 0, NULL), 0);
+		cg->mounted_here = true;
+	}
+	snprintf(cg->dir, sizeof(cg->dir), "%s/numalens-test-%d", cg->mnt, (int)getpid());
+	assert_int_equal(mkdir(cg->dir, 0755), 0);
+	cg->fd = open(cg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cg->fd >= 0);
+}
+
+/* Also after a failed assertion (the test's teardown): its tasks killed. */
+static void cgroup_close(struct test_cgroup *cg)
+{
+	char path[PATH_MAX + 64];
+	int fd, i;
+
+	if (!cg->dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.kill", cg->dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1", 1);
+		close(fd);
+	}
+	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
+		usleep(10000);
+	if (cg->fd >= 0)
+		close(cg->fd);
+	if (cg->mounted_here) {
+		umount(cg->mnt);
+		rmdir(cg->mnt);
+	}
+	memset(cg, 0, sizeof(*cg));
+}
+
+static struct test_cgroup exit_cgroup;
+
+static int close_exit_cgroup(void **state)
+{
+	cgroup_close(&exit_cgroup);
+	return 0;
+}
+
+/* The cgroup's CPU time in ns, truncated to the us by the kernel. */
+static uint64_t cgroup_ns(const struct test_cgroup *cg)
+{
+	char path[PATH_MAX + 64], buf[512], *us;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", cg->dir);
+	assert_true(nl_read_file(path, buf, sizeof(buf)) > 0);
+	us = strstr(buf, "usage_usec ");
+	assert_non_null(us);
+	return strtoull(us + strlen("usage_usec "), NULL, 10) * 1000;
+}
+
+/* Waits until no task of the cgroup is left: the last one's last switch. */
+static void wait_cgroup_empty(const struct test_cgroup *cg)
+{
+	char path[PATH_MAX + 64], buf[256];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", cg->dir);
+	for (i = 0; i < 500; i++) {
+		assert_true(nl_read_file(path, buf, sizeof(buf)) > 0);
+		if (strstr(buf, "populated 0"))
+			return;
+		usleep(10000);
+	}
+	fail_msg("the test's cgroup still has a task 5 s after its process was reaped");
 }
 
 static void read_process(pid_t pid, uint64_t *node, uint32_t *flags)
@@ -461,42 +551,45 @@ static void read_process(pid_t pid, uint64_t *node, uint32_t *flags)
  * Threads that exit keep their time in the process; a process that exits
  * between two reads is reported once, with its final counts, including what
  * its threads ran after sched_process_exit (tearing down the memory: 0.3 ms
- * here, 5 ms under qemu's emulation).
+ * here, 5 ms under qemu's emulation). The known answer is the count of the
+ * cgroup the process was born in (struct test_cgroup), to the microsecond.
  */
 static void test_exited_threads_and_process(void **state)
 {
-	struct child c = start_child(threads_then_exit, NULL);
+	struct test_cgroup *cg = &exit_cgroup;
+	struct child c;
 	uint64_t node[2], kernel, on1, on0, unattributed;
-	struct rusage ru;
 	uint32_t flags;
 	int status;
 
+	cgroup_open(cg);
+	c = start_child_in(cg->fd, threads_then_exit, NULL);
 	(void)child_result(&c);
 	on1 = sh->mark[0] + sh->mark[1] + sh->mark[2];
 	on0 = sh->mark[3];
 	wait_asleep(c.pid);
 	wait_freed();
-	kernel = process_ns(c.pid);
+	kernel = cgroup_ns(cg);
 	read_process(c.pid, node, &flags);
 	assert_true(flags & NL_PS_LIVE);
-	assert_between("the process", node[0] + node[1], minus(kernel, 3 * exit_tail_ns),
-		       kernel + 3 * exit_tail_ns);
-	/* The kernel's total misses the threads' last instants (exit_tail_ns). */
-	unattributed = kernel + 3 * exit_tail_ns - on1 - on0;
+	/* Its main thread asleep, its other threads freed: nothing changes. */
+	assert_between("the process", node[0] + node[1], kernel, kernel + 999);
+	/* What no clock reading of the threads' attributed to a node: their
+	 * starts, their exits, the syscalls between the readings. */
+	unattributed = kernel + 999 - on1 - on0;
 	assert_between("node 1, three exited threads", node[1], on1, on1 + unattributed);
 	assert_between("node 0, the main thread", node[0], on0, on0 + unattributed);
 
 	close(c.from_parent);
 	close(c.to_parent);
-	assert_int_equal(wait4(c.pid, &status, 0, &ru), c.pid);
-	kernel = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
-		 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+	assert_int_equal(waitpid(c.pid, &status, 0), c.pid);
+	wait_cgroup_empty(cg);
 	wait_freed();
+	kernel = cgroup_ns(cg);
 	read_process(c.pid, node, &flags);
 	assert_true(flags & NL_PS_EXITED);
-	/* rusage is in microseconds, utime and stime each rounded down. */
-	assert_between("the exited process", node[0] + node[1], minus(kernel, 4 * exit_tail_ns),
-		       kernel + 3 * exit_tail_ns + 2000);
+	assert_between("the exited process", node[0] + node[1], kernel, kernel + 999);
+	cgroup_close(cg);
 }
 
 /* Nothing above broke the premise cputime.bpf.h rests on. */
@@ -515,7 +608,8 @@ int main(void)
 		cmocka_unit_test_setup(test_running_then_asleep, reset_shared),
 		cmocka_unit_test_setup(test_switch_accounting_agrees, reset_shared),
 		cmocka_unit_test_setup(test_flips, reset_shared),
-		cmocka_unit_test_setup(test_exited_threads_and_process, reset_shared),
+		cmocka_unit_test_setup_teardown(test_exited_threads_and_process, reset_shared,
+						close_exit_cgroup),
 		cmocka_unit_test(test_no_move_of_a_running_thread),
 	};
 

@@ -32,6 +32,7 @@
  * 1 for a failure to place memory or threads.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <numa.h>
@@ -51,6 +52,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../fork_into.h"
 
 #define MAX_THREADS 256
 #define MAX_SIZE_MIB (1024 * 1024)
@@ -136,9 +138,11 @@ static void usage(FILE *out)
 		"                      and never touched again: memory the threads do not use\n"
 		"  -h, --help          this text\n"
 		"\n"
-		"numa-workload --rusage-of CMD [ARGS...] runs CMD, waits for it, and prints\n"
-		"\"rusage pid=PID status=S cpu_ns=NS\": its CPU time as the kernel counted it at\n"
-		"its exit (getrusage: user + system, to the microsecond).\n"
+		"numa-workload --rusage-of [--cgroup DIR] CMD [ARGS...] runs CMD, waits for it,\n"
+		"and prints \"rusage pid=PID status=S cpu_ns=NS\": its CPU time as the kernel\n"
+		"counted it at its exit (wait4: user + system, to the microsecond); with\n"
+		"--cgroup, CMD is born in the cgroup v2 directory DIR, which should be empty,\n"
+		"and \" cgroup_ns=NS\" follows: DIR's CPU time once CMD's threads all ended.\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
 		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
@@ -524,15 +528,74 @@ static int hold_extra(const struct options *o, size_t page)
 	return 0;
 }
 
-/* --rusage-of CMD...: the kernel's count of CMD's CPU time at its exit. */
+/* A cgroup's CPU time in ns (cpu.stat usage_usec: every thread's
+ * sum_exec_runtime as update_curr() adds it), or 0 when unknown. */
+static unsigned long long cgroup_usage_ns(const char *dir)
+{
+	unsigned long long us = 0;
+	char path[PATH_MAX], key[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", key, &us) == 2 && strcmp(key, "usage_usec"))
+		us = 0;
+	fclose(f);
+	return us * 1000;
+}
+
+/* Whether the cgroup at dir still holds a task (cgroup.events populated). */
+static bool cgroup_populated(const char *dir)
+{
+	char path[PATH_MAX], key[64];
+	bool populated = false;
+	int v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fscanf(f, "%63s %d", key, &v) == 2)
+		if (!strcmp(key, "populated"))
+			populated = v;
+	fclose(f);
+	return populated;
+}
+
+/*
+ * --rusage-of [--cgroup DIR] CMD...: the kernel's count of CMD's CPU time at
+ * its exit (wait4). wait4 does not count what the threads other than the
+ * last ran between their release and their last switch (the kernel adds a
+ * thread's time to its process at its release); with --cgroup, CMD is born
+ * in the empty cgroup DIR and the line also has the cgroup's count once
+ * every thread has ended: all of CMD's time, to the microsecond.
+ */
 static int rusage_of(char **cmd)
 {
+	const char *cgroup = NULL;
+	unsigned long long cgroup_ns = 0;
+	int status, cgroup_fd = -1, i;
 	struct rusage ru;
-	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (cmd[0] && !strcmp(cmd[0], "--cgroup")) {
+		if (!cmd[1] || !cmd[2])
+			bad_arg("%s needs a directory and a command", "--rusage-of --cgroup");
+		cgroup = cmd[1];
+		cmd += 2;
+		cgroup_fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd < 0) {
+			fprintf(stderr, "numa-workload: cannot open the cgroup %s: %s\n", cgroup,
+				strerror(errno));
+			return 1;
+		}
+	}
+	pid = fork_into(cgroup_fd);
 	if (pid < 0) {
-		fprintf(stderr, "numa-workload: cannot fork: %s\n", strerror(errno));
+		fprintf(stderr, "numa-workload: cannot start %s: %s\n", cmd[0], strerror(errno));
 		return 1;
 	}
 	if (!pid) {
@@ -544,11 +607,21 @@ static int rusage_of(char **cmd)
 		fprintf(stderr, "numa-workload: cannot wait for %s: %s\n", cmd[0], strerror(errno));
 		return 1;
 	}
+	if (cgroup) {
+		/* Empty once the last thread's last switch is done (2 s at most). */
+		for (i = 0; i < 200 && cgroup_populated(cgroup); i++)
+			usleep(10000);
+		cgroup_ns = cgroup_usage_ns(cgroup);
+		close(cgroup_fd);
+	}
 	fflush(stdout);
-	printf("rusage pid=%d status=%d cpu_ns=%llu\n", (int)pid,
+	printf("rusage pid=%d status=%d cpu_ns=%llu", (int)pid,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull);
+	if (cgroup)
+		printf(" cgroup_ns=%llu", cgroup_ns);
+	printf("\n");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
