@@ -22,16 +22,21 @@ num_ge() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0
 num_gt() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
 num_le() { awk -v a="${1:-}" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }
 
-# A TCP port nobody listens on (/proc/net/tcp*: local address :PORT, state 0A).
+# free_port VAR: sets VAR to a TCP port nobody listens on (/proc/net/tcp*:
+# local address :PORT, state 0A) and no earlier call gave: an exporter
+# started in the background on the last one may not listen on it yet.
+prom_ports_given=" "
 free_port() {
-	local p hex
+	local _fp_port _fp_hex # not p: a caller may ask for p
 	while :; do
-		p=$((20000 + RANDOM % 12000))
-		hex=$(printf '%04X' "$p")
-		grep -qi ":$hex 00000000:0000 0A\|:$hex 00000000000000000000000000000000:0000 0A" \
+		_fp_port=$((20000 + RANDOM % 12000))
+		case $prom_ports_given in *" $_fp_port "*) continue ;; esac
+		_fp_hex=$(printf '%04X' "$_fp_port")
+		grep -qi ":$_fp_hex 00000000:0000 0A\|:$_fp_hex 00000000000000000000000000000000:0000 0A" \
 			/proc/net/tcp /proc/net/tcp6 2>/dev/null || break
 	done
-	echo "$p"
+	prom_ports_given="$prom_ports_given$_fp_port "
+	printf -v "$1" '%s' "$_fp_port"
 }
 
 # Waits for a URL to answer 200 (up to $2 seconds).

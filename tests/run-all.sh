@@ -10,6 +10,10 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
+# The caller's terminal size and colour choice change what numalens prints
+# (COLUMNS even into a pipe, and tmux hands them to the views' panes): the
+# tests set them where they test them.
+unset COLUMNS LINES NO_COLOR
 make=${MAKE:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/numalens-test.XXXXXX") || exit 2
 # A signal ends the run (a trap that only cleaned up let it go on to the

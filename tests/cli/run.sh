@@ -5,6 +5,7 @@
 # Prints a line per check, then what it skipped and "N passed, N failed,
 # N skipped" (tests/results-lib.sh).
 set -u
+unset COLUMNS LINES NO_COLOR # the caller's: the checks set their own
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 nl=$top/build/numalens

@@ -165,7 +165,7 @@ node=$(hostname)
 /usr/bin/python3 tests/deploy/prom-config.py deploy/prometheus/numalens-scrape.yml "$manifest" \
 	"$ip" "$node" "$tmp" 2>"$tmp/prom-config.log"
 check_showing "$tmp/prom-config.log" -- "the scrape job as file_sd for this pod" [ -s "$tmp/prometheus.yml" ]
-pp=$(free_port)
+free_port pp
 prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prom-data" \
 	--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$tmp/prometheus.log" 2>&1 &
 prom=$!

@@ -122,8 +122,14 @@ in_box_pids() {
 	done
 }
 
-in_box systemd-run --quiet --unit=nlburn /usr/local/bin/nlburn -c 'while :; do :; done'
-burn=$(in_box_pids nlburn)
+# Type=exec: started once it has its name (a simple service's start ends at
+# the fork, before the exec); then looked for until it shows (10 s).
+in_box systemd-run --quiet --unit=nlburn --property=Type=exec /usr/local/bin/nlburn -c 'while :; do :; done'
+for _ in $(seq 50); do
+	burn=$(in_box_pids nlburn)
+	[ -n "$burn" ] && break
+	sleep 0.2
+done
 check "a process of the root (nlburn, pid $burn on the host)" test -n "$burn"
 
 # wait_series PORT FILE PATTERN: scrapes until a line matches (30 s).

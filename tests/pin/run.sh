@@ -291,11 +291,13 @@ check "NUMALENS_STATE_DIR with a space: the undo line as printed unpins" all_on 
 
 # A stop signal while pin watches: nothing planned, nothing changed, the
 # signal's status (not a plan from the part of the window that was seen).
+# Each signal's own files: the second round's pin, not yet started, must not
+# be taken for watching by the first round's stderr.
 for sig in INT TERM; do
 	NUMALENS_STATE_DIR="$out/sig-state" "$nl" pin "$P" --duration 30 --apply \
-		>"$out/stdout" 2>"$out/stderr" &
+		>"$out/sig.$sig.out" 2>"$out/sig.$sig.err" &
 	pp=$!
-	for _ in $(seq 300); do grep -q "watching pid $P" "$out/stderr" && break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q "watching pid $P" "$out/sig.$sig.err" && break; sleep 0.1; done
 	kill -"$sig" "$pp"
 	for _ in $(seq 50); do kill -0 "$pp" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pp" 2>/dev/null
@@ -303,8 +305,8 @@ for sig in INT TERM; do
 	status=$?
 	want=$((128 + $(kill -l "$sig")))
 	check "SIG$sig while pin --apply watches: exit $want, says nothing changed" \
-		bash -c "[ $status -eq $want ] && grep -q 'stopped by SIG$sig while watching pid $P: nothing changed' '$out/stderr'"
-	check "SIG$sig while pin watches: no plan" bash -c "! grep -q '^plan:\|^nothing to do' '$out/stdout'"
+		bash -c "[ $status -eq $want ] && grep -q 'stopped by SIG$sig while watching pid $P: nothing changed' '$out/sig.$sig.err'"
+	check "SIG$sig while pin watches: no plan" bash -c "! grep -q '^plan:\|^nothing to do' '$out/sig.$sig.out'"
 	check "SIG$sig while pin watches: no record, every thread still on $all" \
 		untouched "$P" "$out/sig-state/$P.pin"
 done
