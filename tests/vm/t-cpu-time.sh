@@ -59,8 +59,8 @@ t_check() {
 	# wait4), which lacks what the threads other than the last ran between
 	# their release and their last switch (0.2 ms here, once 17 ms on a
 	# loaded host: a vCPU switched out there runs on the guest's clock).
-	exit_ns=$(sed -n 's/^rusage pid=[0-9]* status=0 cpu_ns=\([0-9]*\).*/\1/p' "$d/wl.flip")
-	cgroup_ns=$(sed -n 's/^rusage .* cgroup_ns=\([0-9]*\)$/\1/p' "$d/wl.flip")
+	exit_ns=$(sed -n 's/^rusage pid=[0-9]* status=0 cpu_ns=//p' "$d/wl.flip")
+	cgroup_ns=$(vm_v "$d" flip.cgroup_ns)
 	jq_check "flip: both nodes minus its cgroup's count ($cgroup_ns ns; $total ns before it ended), in ns: within 2 us" \
 		"$d/flip.json" 'proc($ENV.FLIP).cpu_seconds * 1e9 | . - '"${cgroup_ns:-0}" \
 		"${cgroup_ns:-0} > 0 and . >= -2000 and . <= 2000"

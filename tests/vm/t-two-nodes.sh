@@ -69,6 +69,8 @@ t_check() {
 	moves=$(vm_v "$d" hop.moves_in_window)
 	check "hopping workload: it made its 6 moves inside the window ($moves, $(vm_v "$d" hop.moves) in all)" \
 		[ "$moves $(vm_v "$d" hop.moves)" = "6 6" ]
+	check "hopping workload: its moves ended inside the window ($(vm_v "$d" hop.window_left) s left)" \
+		num_ge "$(vm_v "$d" hop.window_left)" 0.5
 	jq_check "hopping workload: 3 cross-node migrations per move ($moves moves)" "$d/hop.json" \
 		'proc($ENV.HOP).migrations.cross_node' ". == 3 * $moves"
 

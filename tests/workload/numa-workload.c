@@ -141,8 +141,8 @@ static void usage(FILE *out)
 		"numa-workload --rusage-of [--cgroup DIR] CMD [ARGS...] runs CMD, waits for it,\n"
 		"and prints \"rusage pid=PID status=S cpu_ns=NS\": its CPU time as the kernel\n"
 		"counted it at its exit (wait4: user + system, to the microsecond); with\n"
-		"--cgroup, CMD is born in the cgroup v2 directory DIR, which should be empty,\n"
-		"and \" cgroup_ns=NS\" follows: DIR's CPU time once CMD's threads all ended.\n"
+		"--cgroup, CMD is born in the cgroup v2 directory DIR (its cpu.stat then counts\n"
+		"all of CMD's time, once CMD's last thread has switched out for good).\n"
 		"\n"
 		"Prints \"ready pid=PID\" once the memory is placed and the threads run.\n"
 		"Example: numa-workload --cpu-node 0 --mem-node 1 --size 128 --threads 2\n",
@@ -528,70 +528,31 @@ static int hold_extra(const struct options *o, size_t page)
 	return 0;
 }
 
-/* A cgroup's CPU time in ns (cpu.stat usage_usec: every thread's
- * sum_exec_runtime as update_curr() adds it), or 0 when unknown. */
-static unsigned long long cgroup_usage_ns(const char *dir)
-{
-	unsigned long long us = 0;
-	char path[PATH_MAX], key[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %llu", key, &us) == 2 && strcmp(key, "usage_usec"))
-		us = 0;
-	fclose(f);
-	return us * 1000;
-}
-
-/* Whether the cgroup at dir still holds a task (cgroup.events populated). */
-static bool cgroup_populated(const char *dir)
-{
-	char path[PATH_MAX], key[64];
-	bool populated = false;
-	int v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (fscanf(f, "%63s %d", key, &v) == 2)
-		if (!strcmp(key, "populated"))
-			populated = v;
-	fclose(f);
-	return populated;
-}
-
 /*
  * --rusage-of [--cgroup DIR] CMD...: the kernel's count of CMD's CPU time at
- * its exit (wait4). wait4 does not count what the threads other than the
- * last ran between their release and their last switch (the kernel adds a
- * thread's time to its process at its release); with --cgroup, CMD is born
- * in the empty cgroup DIR and the line also has the cgroup's count once
- * every thread has ended: all of CMD's time, to the microsecond.
+ * its exit (wait4), which lacks what the threads other than the last ran
+ * between their release and their last switch (the kernel adds a thread's
+ * time to its process at its release). With --cgroup, CMD is born in the
+ * cgroup DIR, whose cpu.stat then has every instant of every thread once
+ * the last one's last switch is done: read it later (the parent is woken
+ * before that switch, and the cgroup says "populated 0" sooner still).
  */
 static int rusage_of(char **cmd)
 {
-	const char *cgroup = NULL;
-	unsigned long long cgroup_ns = 0;
-	int status, cgroup_fd = -1, i;
+	int status, cgroup_fd = -1;
 	struct rusage ru;
 	pid_t pid;
 
 	if (cmd[0] && !strcmp(cmd[0], "--cgroup")) {
 		if (!cmd[1] || !cmd[2])
 			bad_arg("%s needs a directory and a command", "--rusage-of --cgroup");
-		cgroup = cmd[1];
-		cmd += 2;
-		cgroup_fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cgroup_fd = open(cmd[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cgroup_fd < 0) {
-			fprintf(stderr, "numa-workload: cannot open the cgroup %s: %s\n", cgroup,
+			fprintf(stderr, "numa-workload: cannot open the cgroup %s: %s\n", cmd[1],
 				strerror(errno));
 			return 1;
 		}
+		cmd += 2;
 	}
 	pid = fork_into(cgroup_fd);
 	if (pid < 0) {
@@ -603,25 +564,17 @@ static int rusage_of(char **cmd)
 		fprintf(stderr, "numa-workload: cannot run %s: %s\n", cmd[0], strerror(errno));
 		_exit(127);
 	}
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
 	if (wait4(pid, &status, 0, &ru) < 0) {
 		fprintf(stderr, "numa-workload: cannot wait for %s: %s\n", cmd[0], strerror(errno));
 		return 1;
 	}
-	if (cgroup) {
-		/* Empty once the last thread's last switch is done (2 s at most). */
-		for (i = 0; i < 200 && cgroup_populated(cgroup); i++)
-			usleep(10000);
-		cgroup_ns = cgroup_usage_ns(cgroup);
-		close(cgroup_fd);
-	}
 	fflush(stdout);
-	printf("rusage pid=%d status=%d cpu_ns=%llu", (int)pid,
+	printf("rusage pid=%d status=%d cpu_ns=%llu\n", (int)pid,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull);
-	if (cgroup)
-		printf(" cgroup_ns=%llu", cgroup_ns);
-	printf("\n");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 

@@ -19,8 +19,10 @@ diagnose_start flip 12 --top 100
 diagnose_wait_attached
 # On node 0 from its first instant (busybox's taskset is static: no start
 # of its own to speak of), so the workload's own accounting covers it all.
-# Its parent prints the kernel's count of its CPU time at its exit, and that
-# of the cgroup it was born in: every instant of every thread.
+# Its parent prints the kernel's count of its CPU time at its exit; the
+# cgroup it was born in has every instant of every thread, read once the
+# diagnosis is over (numalens's last read came after the last thread was
+# freed, so after its last switch: the cgroup has it all by then).
 mkdir -p /sys/fs/cgroup
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mkdir /sys/fs/cgroup/flip
@@ -31,6 +33,7 @@ var flip.wl_rc $?
 var flip.pid "$(sed -n 's/^ready pid=//p' /tmp/wl.flip.out)"
 hand_back wl.flip /tmp/wl.flip.out
 diagnose_finish
+var flip.cgroup_ns "$(sed -n 's/^usage_usec //p' /sys/fs/cgroup/flip/cpu.stat)000"
 
 # CPU hotplug moves a running thread: a busy process on CPU 3 (node 1),
 # also allowed on CPU 1 (node 0), is moved there when CPU 3 goes offline.

@@ -23,16 +23,22 @@ wl_stop "$loc"
 
 # Cross-node migrations: once the diagnosis watches, the workload's threads
 # go back and forth between the nodes on each of 6 SIGUSR1s, well inside
-# its window; the workload says each move it made.
+# its window; the workload says each move it made. A signal is sent once
+# the move before it is said (5 s at most each: a slow guest's move can
+# take longer than a fixed pause, and two signals pending merge into one).
 wl_start hop --cpu-node 0 --mem-node 0 --size 16 --threads 2 --seconds 0 --hop-to-node 1
 hop=$WL_PID
 diagnose_start hop 10 --pid "$hop"
 diagnose_wait_attached
-for _ in 1 2 3 4 5 6; do
+for n in 1 2 3 4 5 6; do
 	kill -USR1 "$hop"
-	sleep 0.3
+	for _ in $(seq 50); do
+		[ "$(grep -c 'moved' /tmp/wl.hop.err)" -ge "$n" ] && break
+		sleep 0.1
+	done
 done
 var hop.moves_in_window "$(grep -c 'moved' /tmp/wl.hop.err)"
+diagnose_window_left
 diagnose_finish
 wl_stop "$hop"
 var hop.moves "$(grep -c 'moved' /tmp/wl.hop.err)"
