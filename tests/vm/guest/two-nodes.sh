@@ -98,6 +98,7 @@ wl_stop "$balance"
 wl_start unbound --unbound --size 64 --threads 3 --seconds 0 --no-thp
 unbound=$WL_PID
 stop_all "$unbound"
+numa_vmstat vmstat.unbound_before
 DIAG_WRAP="numactl --membind=0,1" diagnose_start unbound 12 --pid "$unbound"
 diagnose_wait_attached
 numa_vmstat vmstat.unbound_attached
@@ -111,5 +112,6 @@ numa_trace_stop trace.unbound
 numa_vmstat vmstat.unbound_stopped
 var unbound.migrated_stopped "$(numa_migrated "$unbound")"
 diagnose_finish
+numa_vmstat vmstat.unbound_after
 kill -CONT "$unbound"
 wl_stop "$unbound"
